@@ -1,0 +1,970 @@
+//! What one simple command touches: the files it reads, writes, deletes or
+//! executes, the hosts it reaches, the environment it reveals. This is the
+//! command knowledge of the guard — which operand of `cp` is written, that
+//! `curl -d @f` reads `f`, that `git diff --no-index a b` reads both — kept in
+//! one table-like module so a reviewer can check it against the man pages.
+
+use crate::model::{Arg, Cwd, RedirectMode, SimpleCommand};
+use crate::wrappers::{interpreter, is_shell};
+
+/// A file (or tree) a command touches.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileRef {
+    pub path: Arg,
+    pub cwd: Cwd,
+    /// A directory read as a whole tree (`grep -r`, `cp -r`, `tar c`).
+    pub recursive: bool,
+    /// A recursive read also visits hidden files (`rg` skips them by default).
+    pub hidden: bool,
+    /// Basename globs a recursive read skips (`grep --exclude=.env*`, `rg -g '!.env'`).
+    pub excludes: Vec<String>,
+    /// What the command is doing, for reasons: "reads", "writes", "uploads", …
+    pub how: &'static str,
+}
+
+/// A network destination; `host` is None when it cannot be known (`git push`, a socket in `python -c`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Host {
+    pub host: Option<String>,
+    pub what: String,
+}
+
+/// Everything one simple command touches.
+#[derive(Clone, Debug, Default)]
+pub struct Effects {
+    pub reads: Vec<FileRef>,
+    pub writes: Vec<FileRef>,
+    pub deletes: Vec<FileRef>,
+    /// Scripts and programs run from files (`./gen.sh`, `bash x.sh`, `source env.sh`, `python x.py`).
+    pub executes: Vec<FileRef>,
+    pub network: Vec<Host>,
+    /// Prints the whole environment (`env`, `printenv`, `export -p`, `os.environ`).
+    pub env_dump: bool,
+    /// Variables whose values the command sees or prints.
+    pub env_reads: Vec<String>,
+    /// A file operand is computed at run time, so which file is touched is unknown.
+    pub unknown_operands: Vec<String>,
+    /// Options that make an allowed command do something else (`git -c`, `--exec-path`).
+    pub risky: Vec<String>,
+}
+
+struct Ctx<'a> {
+    cmd: &'a SimpleCommand,
+    fx: Effects,
+}
+
+impl Ctx<'_> {
+    fn file(&self, a: &Arg, how: &'static str) -> FileRef {
+        FileRef {
+            path: a.clone(),
+            cwd: self.cmd.cwd.clone(),
+            recursive: a.tree,
+            hidden: true,
+            excludes: Vec::new(),
+            how,
+        }
+    }
+    fn check_dynamic(&mut self, a: &Arg) -> bool {
+        if a.dynamic && !a.tree {
+            self.fx.unknown_operands.push(a.text().to_string());
+            return true;
+        }
+        false
+    }
+    fn read(&mut self, a: &Arg) {
+        if a.text() == "-" && !a.dynamic {
+            return;
+        }
+        self.check_dynamic(a);
+        let f = self.file(a, "reads");
+        self.fx.reads.push(f);
+    }
+    fn read_tree(&mut self, a: &Arg, recursive: bool) {
+        self.check_dynamic(a);
+        let mut f = self.file(a, "reads");
+        f.recursive |= recursive;
+        self.fx.reads.push(f);
+    }
+    fn write(&mut self, a: &Arg) {
+        if a.text() == "-" && !a.dynamic {
+            return;
+        }
+        self.check_dynamic(a);
+        let f = self.file(a, "writes");
+        self.fx.writes.push(f);
+    }
+    fn delete(&mut self, a: &Arg, recursive: bool) {
+        self.check_dynamic(a);
+        let mut f = self.file(a, "deletes");
+        f.recursive |= recursive;
+        self.fx.deletes.push(f);
+    }
+    fn exec(&mut self, a: &Arg) {
+        self.check_dynamic(a);
+        let f = self.file(a, "executes");
+        self.fx.reads.push(FileRef { how: "reads", ..f.clone() });
+        self.fx.executes.push(f);
+    }
+    fn net(&mut self, host: Option<String>, what: impl Into<String>) {
+        self.fx.network.push(Host { host, what: what.into() });
+    }
+}
+
+/// Options (with their values) and operands of an argv.
+struct Split<'a> {
+    operands: Vec<&'a Arg>,
+    options: Vec<(&'a str, Option<&'a Arg>)>,
+}
+
+/// Split `args` into options and operands. `with_value` are options whose
+/// value is the next word (short ones also accept `-xVALUE`).
+fn split<'a>(args: &'a [Arg], with_value: &[&str]) -> Split<'a> {
+    let mut s = Split { operands: Vec::new(), options: Vec::new() };
+    let mut i = 0;
+    let mut only_operands = false;
+    while i < args.len() {
+        let a = &args[i];
+        let t = a.text();
+        if only_operands || !t.starts_with('-') || t == "-" || a.dynamic && !t.starts_with('-') {
+            s.operands.push(a);
+            i += 1;
+            continue;
+        }
+        if t == "--" {
+            only_operands = true;
+            i += 1;
+            continue;
+        }
+        if with_value.contains(&t) {
+            s.options.push((t, args.get(i + 1)));
+            i += 2;
+            continue;
+        }
+        s.options.push((t, None));
+        i += 1;
+    }
+    s
+}
+
+impl Split<'_> {
+    fn has(&self, names: &[&str]) -> bool {
+        self.options.iter().any(|(o, _)| {
+            names.contains(o)
+                || names.iter().any(|n| {
+                    // short flags bundled: -rn contains -r
+                    n.len() == 2 && !o.starts_with("--") && o.len() > 2 && o[1..].contains(&n[1..])
+                })
+        })
+    }
+    fn values(&self, names: &[&str]) -> Vec<&Arg> {
+        self.options.iter().filter(|(o, _)| names.contains(o)).filter_map(|(_, v)| *v).collect()
+    }
+    /// `--name=value` forms.
+    fn eq_values(&self, prefix: &str) -> Vec<String> {
+        self.options.iter().filter_map(|(o, _)| o.strip_prefix(prefix).map(str::to_string)).collect()
+    }
+}
+
+const READERS: &[&str] = &[
+    "cat", "tac", "head", "tail", "less", "more", "most", "nl", "od", "xxd", "hexdump", "hd", "strings", "base64",
+    "base32", "basenc", "sort", "uniq", "rev", "cut", "paste", "fold", "fmt", "pr", "column", "expand", "unexpand",
+    "diff", "diff3", "cmp", "comm", "md5sum", "sha1sum", "sha224sum", "sha256sum", "sha384sum", "sha512sum",
+    "b2sum", "cksum", "sum", "wc", "file", "iconv", "bat", "batcat", "view", "zcat", "zless", "zmore", "bzcat",
+    "xzcat", "zstdcat", "lzcat", "join", "shuf", "look", "split", "csplit", "tr", "dos2unix", "unix2dos", "lp",
+    "lpr", "xclip", "xsel", "pbcopy", "wl-copy", "gpg", "age", "mail", "sendmail", "mutt", "jless", "glow",
+    "mdcat", "pygmentize", "highlight", "ccat", "colordiff", "icdiff", "delta", "vimdiff", "sdiff", "numfmt",
+    "ssh-add", "tsort",
+];
+const EDITORS: &[&str] = &["vi", "vim", "nvim", "nano", "emacs", "ed", "ex", "code", "subl", "micro", "kak", "hx", "joe", "pico"];
+const WRITERS: &[&str] = &["touch", "mkdir", "truncate", "mkfifo", "mknod", "chmod", "chown", "chgrp", "chattr", "setfacl", "install"];
+const DELETERS: &[&str] = &["rm", "rmdir", "unlink", "shred", "srm", "trash", "trash-put", "wipe"];
+const NET_CLIENTS: &[&str] = &[
+    "nc", "ncat", "netcat", "socat", "telnet", "ssh", "sftp", "ftp", "lftp", "mosh", "rsh", "rlogin", "tftp",
+    "nmap", "ping", "dig", "nslookup", "host", "whois", "traceroute", "mtr", "openvpn", "wg", "tailscale",
+];
+const PKG_TOOLS: &[&str] = &[
+    "npm", "pnpm", "yarn", "bun", "npx", "pnpx", "bunx", "pip", "pip3", "uv", "uvx", "pipx", "poetry", "pdm",
+    "conda", "cargo", "go", "gem", "bundle", "composer", "brew", "apt", "apt-get", "dnf", "yum", "apk", "pacman",
+    "docker", "podman", "helm", "kubectl", "terraform", "gh", "glab", "hub", "aws", "gcloud", "az", "deno",
+];
+
+/// What `cmd` touches. Wrapper entries report only their own redirections.
+pub fn effects(cmd: &SimpleCommand) -> Effects {
+    let mut c = Ctx { cmd, fx: Effects::default() };
+    c.fx.env_reads = cmd.vars.clone();
+    for r in &cmd.redirects {
+        redirect(&mut c, &r.target, r.mode);
+    }
+    if cmd.argv.is_empty() || cmd.wrapper {
+        return c.fx;
+    }
+    let argv0 = cmd.argv[0].text();
+    let name = cmd.name().to_string();
+    let args = &cmd.argv[1..];
+    if argv0.contains('/') {
+        c.exec(&cmd.argv[0]);
+    }
+    command(&mut c, &name, args);
+    if let Some(code) = &cmd.inline_code {
+        inline_code(&mut c, code.code.as_deref());
+    }
+    c.fx
+}
+
+fn redirect(c: &mut Ctx<'_>, target: &Arg, mode: RedirectMode) {
+    let t = target.text();
+    if let Some(rest) = t.strip_prefix("/dev/tcp/").or_else(|| t.strip_prefix("/dev/udp/")) {
+        let host = rest.split('/').next().unwrap_or("").to_string();
+        c.net(Some(host), format!("redirection to {t}"));
+        return;
+    }
+    if matches!(t, "/dev/null" | "/dev/stdout" | "/dev/stderr" | "/dev/stdin" | "/dev/tty" | "/dev/zero")
+        || t.starts_with("/dev/fd/")
+    {
+        return;
+    }
+    match mode {
+        RedirectMode::Read => c.read(target),
+        RedirectMode::Write | RedirectMode::Append => c.write(target),
+        RedirectMode::ReadWrite => {
+            c.read(target);
+            c.write(target);
+        }
+    }
+}
+
+fn command(c: &mut Ctx<'_>, name: &str, args: &[Arg]) {
+    match name {
+        _ if READERS.contains(&name) => {
+            let s = split(args, &["-n", "-c", "-k", "-t", "-T", "-d", "-f", "-b", "-s", "-w", "-S", "-o", "--output", "-e", "-u", "-r"]);
+            let skip_first = matches!(name, "tr" | "look");
+            for a in s.operands.iter().skip(usize::from(skip_first)) {
+                c.read(a);
+            }
+            for a in s.values(&["-o", "--output"]) {
+                if name == "sort" {
+                    c.write(a);
+                }
+            }
+            if name == "split" || name == "csplit" {
+                // the second operand is an output prefix
+                if let Some(p) = s.operands.get(1) {
+                    c.write(p);
+                }
+            }
+        }
+        _ if EDITORS.contains(&name) => {
+            for a in split(args, &["-c", "-S", "-u", "-i"]).operands {
+                c.read(a);
+                c.write(a);
+            }
+        }
+        _ if WRITERS.contains(&name) => {
+            let s = split(args, &["-m", "--mode", "-s", "--size", "-r", "--reference", "-o", "-g", "-t", "-d", "-x"]);
+            let skip = usize::from(matches!(name, "chmod" | "chown" | "chgrp" | "chattr" | "setfacl") && s.values(&["--reference"]).is_empty());
+            let recursive = s.has(&["-R", "--recursive"]);
+            if name == "install" {
+                return copy_like(c, args, false);
+            }
+            for a in s.operands.iter().skip(skip) {
+                let mut f = c.file(a, "writes");
+                f.recursive = recursive;
+                c.check_dynamic(a);
+                c.fx.writes.push(f);
+            }
+        }
+        _ if DELETERS.contains(&name) => {
+            let s = split(args, &[]);
+            let recursive = s.has(&["-r", "-R", "--recursive"]) || name == "rmdir";
+            for a in s.operands {
+                c.delete(a, recursive);
+            }
+        }
+        "cp" | "rsync" | "scp" | "sftp-put" => copy_like(c, args, false),
+        "mv" => copy_like(c, args, true),
+        "ln" => {
+            let s = split(args, &["-t", "--target-directory", "-S", "--suffix"]);
+            if let Some((last, rest)) = s.operands.split_last() {
+                c.write(last);
+                if !s.has(&["-s", "--symbolic"]) {
+                    // a hard link is a copy of the target's content
+                    for a in rest {
+                        c.read(a);
+                    }
+                }
+            }
+        }
+        "tee" => {
+            for a in split(args, &[]).operands {
+                c.write(a);
+            }
+        }
+        "dd" => {
+            for a in args {
+                if let Some(v) = a.text().strip_prefix("if=") {
+                    c.read(&with_value(a, v));
+                } else if let Some(v) = a.text().strip_prefix("of=") {
+                    c.write(&with_value(a, v));
+                }
+            }
+        }
+        "sed" | "gsed" => {
+            let s = split(args, &["-e", "--expression", "-f", "--file", "-l", "--line-length"]);
+            let explicit = !s.values(&["-e", "--expression", "-f", "--file"]).is_empty()
+                || !s.eq_values("--expression=").is_empty();
+            for a in s.values(&["-f", "--file"]) {
+                c.read(a);
+            }
+            let in_place = s.has(&["-i"]) || s.options.iter().any(|(o, _)| o.starts_with("-i") || o.starts_with("--in-place"));
+            for a in s.operands.iter().skip(usize::from(!explicit)) {
+                c.read(a);
+                if in_place {
+                    c.write(a);
+                }
+            }
+        }
+        "awk" | "gawk" | "mawk" | "nawk" => {
+            let s = split(args, &["-F", "-v", "-f", "--file", "--field-separator", "--assign"]);
+            let files = s.values(&["-f", "--file"]);
+            for a in &files {
+                c.read(a);
+            }
+            for a in s.operands.iter().skip(usize::from(files.is_empty())) {
+                if !a.text().contains('=') {
+                    c.read(a);
+                }
+            }
+        }
+        "grep" | "egrep" | "fgrep" | "rg" | "ag" | "ack" | "ugrep" | "zgrep" | "pcregrep" => grep(c, name, args),
+        "jq" | "yq" | "gojq" | "jaq" | "mlr" | "xmllint" | "xq" => {
+            let s = split(args, &["--arg", "--argjson", "--slurpfile", "--rawfile", "-f", "--from-file", "--indent", "-L"]);
+            let from_file = !s.values(&["-f", "--from-file"]).is_empty();
+            for a in s.values(&["-f", "--from-file"]) {
+                c.read(a);
+            }
+            for (o, v) in &s.options {
+                if matches!(*o, "--slurpfile" | "--rawfile")
+                    && let Some(v) = v
+                {
+                    let _ = v; // the name; the file follows it
+                }
+            }
+            // --rawfile NAME FILE: FILE is an operand-looking word after NAME
+            let skip = usize::from(!from_file && name != "xmllint" && name != "mlr");
+            for a in s.operands.iter().skip(skip) {
+                c.read(a);
+            }
+        }
+        "find" => {
+            let roots: Vec<&Arg> = args.iter().take_while(|a| !a.text().starts_with('-') && a.text() != "(" && a.text() != "!").collect();
+            let dot = Arg::lit(".");
+            let roots = if roots.is_empty() { vec![&dot] } else { roots };
+            for (i, a) in args.iter().enumerate() {
+                match a.text() {
+                    "-delete" => {
+                        for r in &roots {
+                            c.delete(r, true);
+                        }
+                    }
+                    "-fprint" | "-fprint0" | "-fprintf" | "-fls" => {
+                        if let Some(f) = args.get(i + 1) {
+                            c.write(f);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        "tar" | "bsdtar" | "gtar" => tar(c, args),
+        "zip" | "7z" | "7za" | "rar" => {
+            let s = split(args, &["-x", "-i", "-P", "--password", "-t"]);
+            let mut ops = s.operands.iter().skip(usize::from(name != "zip"));
+            if let Some(archive) = ops.next() {
+                c.write(archive);
+            }
+            for a in ops {
+                c.read_tree(a, true);
+            }
+        }
+        "unzip" => {
+            let s = split(args, &["-d", "-x", "-P"]);
+            if let Some(archive) = s.operands.first() {
+                c.read(archive);
+            }
+            let dest = s.values(&["-d"]).first().map(|a| (*a).clone()).unwrap_or_else(|| Arg::lit("."));
+            if !s.has(&["-l", "-p", "-t", "-v", "-z"]) {
+                c.write(&dest);
+            }
+        }
+        "gzip" | "gunzip" | "bzip2" | "bunzip2" | "xz" | "unxz" | "zstd" | "unzstd" | "lz4" | "brotli" => {
+            let s = split(args, &["-S", "--suffix", "-o"]);
+            let to_stdout = s.has(&["-c", "--stdout", "-l", "-t", "--list", "--test"]);
+            for a in s.operands {
+                c.read(a);
+                if !to_stdout {
+                    c.write(a);
+                }
+            }
+        }
+        "curl" => curl(c, args),
+        "wget" => wget(c, args),
+        "http" | "https" | "xh" | "xhs" | "httpie" | "curlie" => {
+            let s = split(args, &["-a", "--auth", "-o", "--output", "--session", "--verify", "--cert", "--cert-key"]);
+            let mut ops = s.operands.iter();
+            if matches!(ops.clone().next().map(|a| a.text()), Some("GET" | "POST" | "PUT" | "DELETE" | "PATCH" | "HEAD" | "OPTIONS")) {
+                ops.next();
+            }
+            if let Some(url) = ops.next() {
+                c.net(url_host(url.text()), format!("{name} {}", url.text()));
+            }
+            for a in ops {
+                if let Some(pos) = a.text().find('@') {
+                    let f = a.text()[pos + 1..].trim_start_matches('@');
+                    c.read(&with_value(a, f));
+                }
+            }
+            for a in s.values(&["-o", "--output"]) {
+                c.write(a);
+            }
+        }
+        "socat" => {
+            for a in split(args, &[]).operands {
+                let t = a.text();
+                let upper = t.to_ascii_uppercase();
+                if let Some(rest) = ["TCP:", "TCP4:", "TCP6:", "UDP:", "OPENSSL:", "SSL:", "TCP-CONNECT:", "PROXY:"].iter().find_map(|p| upper.strip_prefix(p).map(|_| &t[p.len()..])) {
+                    c.net(Some(rest.split([':', ',']).next().unwrap_or("").to_string()), format!("socat {t}"));
+                } else if upper.starts_with("EXEC:") || upper.starts_with("SYSTEM:") {
+                    c.fx.risky.push(format!("socat {t} runs a program connected to a socket"));
+                } else if let Some(f) = upper.strip_prefix("OPEN:").or_else(|| upper.strip_prefix("FILE:")) {
+                    let _ = f;
+                    c.read(&with_value(a, &t[5..]));
+                }
+            }
+            if c.fx.network.is_empty() {
+                c.net(None, "socat");
+            }
+        }
+        _ if NET_CLIENTS.contains(&name) => {
+            let s = split(args, &["-p", "-l", "-i", "-F", "-o", "-e", "-c", "-s", "-w", "-q", "-J", "-L", "-R", "-D", "-b", "-m", "-O", "-S", "-W", "-P", "-t", "-x"]);
+            for k in s.values(&["-i", "-F"]) {
+                c.read(k);
+            }
+            let host = s.operands.iter().find(|a| !a.dynamic).map(|a| {
+                let t = a.text();
+                let t = t.rsplit('@').next().unwrap_or(t);
+                t.split(':').next().unwrap_or(t).to_string()
+            });
+            if s.has(&["-e", "-c"]) && matches!(name, "nc" | "ncat" | "netcat") {
+                c.fx.risky.push(format!("{name} -e/-c connects a program to the network"));
+            }
+            c.net(host, name.to_string());
+        }
+        "git" => git(c, args),
+        "source" | "." => {
+            if let Some(f) = args.first() {
+                c.exec(f);
+            }
+        }
+        "dotenv" | "dotenvx" | "env-cmd" => {
+            let s = split(args, &["-f", "-e", "--file", "-c"]);
+            let files = s.values(&["-f", "-e", "--file"]);
+            if files.is_empty() {
+                c.read(&Arg::lit(".env"));
+            }
+            for f in files {
+                c.read(f);
+            }
+        }
+        "printenv" => {
+            let s = split(args, &[]);
+            if s.operands.is_empty() {
+                c.fx.env_dump = true;
+            }
+            for a in s.operands {
+                c.fx.env_reads.push(a.text().to_string());
+            }
+        }
+        "env" => {
+            // `env` that runs nothing prints the environment
+            c.fx.env_dump = true;
+        }
+        "export" | "declare" | "typeset" | "set" | "compgen" | "readonly" => {
+            let s = split(args, &[]);
+            let prints = match name {
+                "set" => args.is_empty(),
+                "compgen" => s.has(&["-v", "-e"]),
+                _ => s.operands.is_empty() && (args.is_empty() || s.has(&["-p", "-x"])),
+            };
+            if prints {
+                c.fx.env_dump = true;
+            }
+        }
+        "openssl" => {
+            let s = split(args, &["-in", "-out", "-inkey", "-key", "-cert", "-CAfile", "-connect", "-pass", "-passin", "-signkey", "-keyout"]);
+            for a in s.values(&["-in", "-inkey", "-key", "-cert", "-CAfile", "-signkey"]) {
+                c.read(a);
+            }
+            for a in s.values(&["-out", "-keyout"]) {
+                c.write(a);
+            }
+            for a in s.values(&["-connect"]) {
+                c.net(Some(a.text().split(':').next().unwrap_or("").to_string()), "openssl s_client");
+            }
+        }
+        "ssh-keygen" => {
+            let s = split(args, &["-f", "-t", "-b", "-C", "-N", "-P", "-m", "-E", "-I", "-n", "-O", "-s", "-V", "-z", "-Y"]);
+            for a in s.values(&["-f"]) {
+                c.read(a);
+                if !s.has(&["-y", "-l", "-L"]) {
+                    c.write(a);
+                }
+            }
+        }
+        "crontab" => {
+            for a in split(args, &["-u"]).operands {
+                c.read(a);
+            }
+        }
+        _ if is_shell(name) => {
+            let s = split(args, &["-o", "+o", "-O", "+O", "--rcfile", "--init-file"]);
+            if let Some(f) = s.operands.first() {
+                c.exec(f);
+            }
+        }
+        _ => {
+            if let Some((interp, flags)) = interpreter(name) {
+                let s = split(args, &["-W", "-X", "-r", "--require", "-I", "-M", "-m", "--import"]);
+                let inline = s.options.iter().any(|(o, _)| flags.contains(o));
+                if !inline && c.cmd.inline_code.is_none() && s.values(&["-m"]).is_empty() {
+                    if let Some(f) = s.operands.first() {
+                        c.exec(f);
+                        let _ = interp;
+                    }
+                }
+                // perl -i / -pi edits files in place
+                if interp == "perl" && s.options.iter().any(|(o, _)| o.starts_with("-i") || (o.starts_with("-p") && o.contains('i'))) {
+                    for a in s.operands.iter() {
+                        c.write(a);
+                    }
+                }
+            } else if PKG_TOOLS.contains(&name) {
+                for a in args {
+                    if a.text().contains("://") || a.text().starts_with("git+") {
+                        c.net(url_host(a.text()), format!("{name} {}", a.text()));
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn with_value(a: &Arg, v: &str) -> Arg {
+    Arg { values: vec![v.to_string()], ..a.clone() }
+}
+
+/// `cp`/`mv`/`rsync`/`scp`: the last operand (or `-t DIR`) is written, the others read.
+fn copy_like(c: &mut Ctx<'_>, args: &[Arg], moves: bool) {
+    let s = split(args, &["-t", "--target-directory", "-S", "--suffix", "-e", "--rsh", "-i", "-F", "-P", "-o", "-m", "--mode", "-g", "--group", "--owner", "--exclude", "--include", "--filter", "-f"]);
+    let recursive = s.has(&["-r", "-R", "-a", "--recursive", "--archive"]);
+    let target = s.values(&["-t", "--target-directory"]).first().map(|a| (*a).clone());
+    let (dest, sources): (Option<Arg>, Vec<&Arg>) = match target {
+        Some(t) => (Some(t), s.operands.clone()),
+        None => match s.operands.split_last() {
+            Some((last, rest)) if !rest.is_empty() => (Some((*last).clone()), rest.to_vec()),
+            Some((last, _)) => (None, vec![*last]),
+            None => (None, Vec::new()),
+        },
+    };
+    for src in sources {
+        if let Some(h) = remote(src.text()) {
+            c.net(Some(h), format!("copies from {}", src.text()));
+            continue;
+        }
+        c.read_tree(src, recursive);
+        if moves {
+            c.delete(src, recursive);
+        }
+    }
+    if let Some(d) = dest {
+        match remote(d.text()) {
+            Some(h) => c.net(Some(h), format!("copies to {}", d.text())),
+            None => c.write(&d),
+        }
+    }
+}
+
+/// `host:path` or `user@host:path` (scp, rsync); not `./a:b` or `C:\`.
+fn remote(t: &str) -> Option<String> {
+    if t.contains("://") {
+        return url_host(t);
+    }
+    let (before, _) = t.split_once(':')?;
+    if before.is_empty() || before.contains('/') || before.len() == 1 {
+        return None;
+    }
+    Some(before.rsplit('@').next().unwrap_or(before).to_string())
+}
+
+/// The host of a URL-ish string: `https://u:p@h.io:8/x` → `h.io`; `h.io/x` → `h.io`.
+pub(crate) fn url_host(url: &str) -> Option<String> {
+    let rest = match url.split_once("://") {
+        Some((scheme, rest)) => {
+            if scheme.eq_ignore_ascii_case("file") {
+                return None;
+            }
+            rest
+        }
+        None => url,
+    };
+    let rest = rest.strip_prefix("git+").unwrap_or(rest);
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let host = authority.rsplit('@').next()?;
+    let host = if let Some(v6) = host.strip_prefix('[') {
+        v6.split(']').next()?
+    } else {
+        host.split(':').next()?
+    };
+    (!host.is_empty()).then(|| host.to_ascii_lowercase())
+}
+
+fn grep(c: &mut Ctx<'_>, name: &str, args: &[Arg]) {
+    let with_value = [
+        "-e", "-f", "-m", "-A", "-B", "-C", "-d", "-D", "--regexp", "--file", "--max-count", "--context", "--after-context",
+        "--before-context", "-g", "--glob", "-t", "--type", "-T", "--type-not", "--iglob", "-j", "--threads", "-M",
+        "--max-columns", "-E", "--encoding", "--sort", "--sortr", "--color", "-r" /* rg --replace */, "--replace",
+        "--ignore-file", "--pre", "--max-depth", "--maxdepth", "-G", "--file-search-regex",
+    ];
+    let is_rg = matches!(name, "rg" | "ag" | "ack" | "ugrep");
+    let wv: Vec<&str> = with_value.iter().copied().filter(|o| !(*o == "-r" && !is_rg)).collect();
+    let s = split(args, &wv);
+    let explicit = !s.values(&["-e", "-f", "--regexp", "--file"]).is_empty()
+        || s.options.iter().any(|(o, _)| o.starts_with("--regexp=") || o.starts_with("--file="));
+    for a in s.values(&["-f", "--file", "--ignore-file"]) {
+        c.read(a);
+    }
+    if let Some(pre) = s.values(&["--pre"]).first() {
+        c.fx.risky.push(format!("rg --pre runs `{}` on every file", pre.text()));
+    }
+    let recursive = is_rg
+        || s.has(&["-r", "-R"])
+        || s.options.iter().any(|(o, _)| matches!(*o, "--recursive" | "--dereference-recursive" | "-drecurse" | "--directories=recurse"));
+    let hidden = !is_rg || s.has(&["--hidden", "-uu", "-uuu", "-.", "--no-ignore-dot"]);
+    let mut excludes: Vec<String> = s.eq_values("--exclude=");
+    excludes.extend(s.eq_values("--exclude-dir="));
+    for g in s.values(&["-g", "--glob", "--iglob"]).iter().map(|a| a.text().to_string()).chain(s.eq_values("--glob=")) {
+        if let Some(x) = g.strip_prefix('!') {
+            excludes.push(x.to_string());
+        }
+    }
+    // --include=*.rs / -g '*.rs': only matching files are read
+    let includes: Vec<String> = s
+        .eq_values("--include=")
+        .into_iter()
+        .chain(s.values(&["-g", "--glob", "--iglob"]).iter().map(|a| a.text().to_string()).filter(|g| !g.starts_with('!')))
+        .collect();
+    if !includes.is_empty() {
+        excludes.push(format!("!({})", includes.join("|")));
+    }
+    let mut files: Vec<&Arg> = s.operands.iter().skip(usize::from(!explicit)).copied().collect();
+    let dot = Arg::lit(".");
+    if files.is_empty() && recursive {
+        files.push(&dot);
+    }
+    for a in files {
+        c.check_dynamic(a);
+        let mut f = c.file(a, "reads");
+        f.recursive |= recursive;
+        f.hidden = hidden;
+        f.excludes = excludes.clone();
+        c.fx.reads.push(f);
+    }
+}
+
+fn tar(c: &mut Ctx<'_>, args: &[Arg]) {
+    let first = args.first().map(|a| a.text()).unwrap_or("");
+    let bundle = if first.starts_with('-') { "" } else { first };
+    let s = split(args, &["-f", "--file", "-C", "--directory", "-T", "--files-from", "-X", "--exclude-from", "--exclude", "-b", "-H", "--format"]);
+    let has = |ch: char, long: &str| bundle.contains(ch) || s.has(&[&format!("-{ch}"), long]);
+    let create = has('c', "--create") || has('r', "--append") || has('u', "--update");
+    let extract = has('x', "--extract") || s.has(&["--get"]);
+    // with a bundled first word (`tar czf out.tgz src`), f's value is the first operand
+    let mut ops: Vec<&Arg> = s.operands.iter().copied().filter(|a| a.text() != bundle || bundle.is_empty()).collect();
+    let mut archive: Vec<&Arg> = s.values(&["-f", "--file"]);
+    if archive.is_empty() && bundle.contains('f') && !ops.is_empty() {
+        archive.push(ops.remove(0));
+    }
+    for a in s.values(&["-T", "--files-from", "-X", "--exclude-from"]) {
+        c.read(a);
+    }
+    if create {
+        for a in &archive {
+            c.write(a);
+        }
+        for a in ops {
+            c.read_tree(a, true);
+        }
+    } else {
+        for a in &archive {
+            c.read(a);
+        }
+        if extract {
+            let dest = s.values(&["-C", "--directory"]).first().map(|a| (*a).clone()).unwrap_or_else(|| Arg::lit("."));
+            c.write(&dest);
+        }
+    }
+}
+
+fn curl(c: &mut Ctx<'_>, args: &[Arg]) {
+    let opts_with_value = [
+        "-d", "--data", "--data-binary", "--data-raw", "--data-ascii", "--data-urlencode", "-F", "--form", "-T",
+        "--upload-file", "-o", "--output", "-K", "--config", "-H", "--header", "-u", "--user", "-X", "--request",
+        "-A", "--user-agent", "-e", "--referer", "-b", "--cookie", "-c", "--cookie-jar", "--cacert", "--cert",
+        "--key", "-E", "-x", "--proxy", "-m", "--max-time", "--connect-timeout", "-w", "--write-out", "-r", "--range",
+        "--url", "--json", "-D", "--dump-header", "--resolve", "--connect-to", "-Y", "-y", "--retry", "-C", "--netrc-file",
+    ];
+    let s = split(args, &opts_with_value);
+    for url in s.operands.iter().copied().chain(s.values(&["--url"])) {
+        let t = url.text();
+        if let Some(path) = t.strip_prefix("file://") {
+            c.read(&with_value(url, path));
+            continue;
+        }
+        c.net(url_host(t), format!("curl {t}"));
+    }
+    for (o, v) in &s.options {
+        let Some(v) = v else { continue };
+        let t = v.text();
+        match *o {
+            "-d" | "--data" | "--data-binary" | "--data-ascii" | "--data-urlencode" | "--json" => {
+                if let Some(pos) = t.find('@') {
+                    // `@file` or `name@file` (data-urlencode)
+                    let f = &t[pos + 1..];
+                    if !f.is_empty() && (pos == 0 || *o == "--data-urlencode") {
+                        c.read(&with_value(v, f));
+                    }
+                }
+            }
+            "-F" | "--form" => {
+                if let Some((_, val)) = t.split_once('=')
+                    && let Some(f) = val.strip_prefix('@').or_else(|| val.strip_prefix('<'))
+                {
+                    c.read(&with_value(v, f.split(';').next().unwrap_or(f)));
+                }
+            }
+            "-T" | "--upload-file" | "-K" | "--config" | "--cacert" | "--cert" | "--key" | "-E" | "--netrc-file" => c.read(v),
+            "-o" | "--output" | "-c" | "--cookie-jar" | "-D" | "--dump-header" => c.write(v),
+            "-b" | "--cookie" if !t.contains('=') => c.read(v),
+            _ => {}
+        }
+    }
+    if s.has(&["-O", "--remote-name", "-J"]) {
+        c.write(&Arg::lit("."));
+    }
+}
+
+fn wget(c: &mut Ctx<'_>, args: &[Arg]) {
+    let s = split(args, &["-O", "--output-document", "-P", "--directory-prefix", "-i", "--input-file", "-o", "--output-file", "-a", "--header", "-U", "--user", "--password", "-e", "--post-data", "--post-file", "--body-file", "--load-cookies", "--save-cookies"]);
+    for url in &s.operands {
+        c.net(url_host(url.text()), format!("wget {}", url.text()));
+    }
+    for a in s.values(&["-i", "--input-file", "--post-file", "--body-file", "--load-cookies"]) {
+        c.read(a);
+    }
+    for f in s.eq_values("--post-file=").into_iter().chain(s.eq_values("--body-file=")) {
+        c.read(&Arg::lit(f));
+    }
+    for a in s.values(&["-O", "--output-document", "-o", "--output-file", "-a", "--save-cookies", "-P", "--directory-prefix"]) {
+        c.write(a);
+    }
+    if s.values(&["-O", "--output-document"]).is_empty() && !s.operands.is_empty() {
+        c.write(&Arg::lit("."));
+    }
+}
+
+fn git(c: &mut Ctx<'_>, args: &[Arg]) {
+    // Global options come before the subcommand.
+    let mut i = 0;
+    let mut cwd_override: Option<Cwd> = None;
+    while i < args.len() {
+        let t = args[i].text();
+        if !t.starts_with('-') {
+            break;
+        }
+        match t {
+            "-C" => {
+                if let Some(d) = args.get(i + 1) {
+                    let dir = d.text().to_string();
+                    cwd_override = Some(if d.dynamic {
+                        Cwd::Unknown
+                    } else if dir.starts_with('/') {
+                        Cwd::Dir(dir)
+                    } else {
+                        match &c.cmd.cwd {
+                            Cwd::Start => Cwd::Dir(dir),
+                            Cwd::Dir(p) => Cwd::Dir(format!("{p}/{dir}")),
+                            Cwd::Unknown => Cwd::Unknown,
+                        }
+                    });
+                }
+                i += 2;
+            }
+            "-c" | "--config-env" => {
+                let v = args.get(i + 1).map(|a| a.text()).unwrap_or("");
+                c.fx.risky.push(format!("git {t} {v} can make git run arbitrary programs (core.pager, core.sshCommand, alias.*=!…)"));
+                i += 2;
+            }
+            "--git-dir" | "--work-tree" | "--namespace" | "--super-prefix" => i += 2,
+            _ if t.starts_with("--exec-path") || t.starts_with("--config-env") => {
+                c.fx.risky.push(format!("git {t} changes which programs git runs"));
+                i += 1;
+            }
+            _ => i += 1,
+        }
+    }
+    let mut local = SimpleCommand { cwd: cwd_override.unwrap_or_else(|| c.cmd.cwd.clone()), ..Default::default() };
+    local.argv = Vec::new();
+    let cwd = local.cwd.clone();
+    let file = |a: &Arg, how: &'static str| FileRef { path: a.clone(), cwd: cwd.clone(), recursive: false, hidden: true, excludes: Vec::new(), how };
+    let Some(sub) = args.get(i) else { return };
+    let rest = &args[i + 1..];
+    let s = split(rest, &["-m", "--message", "-F", "--file", "-C", "-c", "-t", "--template", "-o", "--output-directory", "-b", "-B", "--author", "--date", "-u", "--format", "-n", "-S", "-G", "--grep"]);
+    match sub.text() {
+        "clone" | "fetch" | "pull" | "push" | "ls-remote" | "submodule" | "remote" | "archive" | "request-pull" | "send-email" => {
+            let mut hosts: Vec<Option<String>> = s.operands.iter().filter_map(|a| {
+                let t = a.text();
+                (t.contains("://") || (t.contains('@') && t.contains(':'))).then(|| remote(t))
+            }).collect();
+            if hosts.is_empty() && matches!(sub.text(), "clone" | "fetch" | "pull" | "push" | "ls-remote" | "send-email") {
+                hosts.push(None);
+            }
+            for h in hosts {
+                c.net(h, format!("git {}", sub.text()));
+            }
+            if sub.text() == "clone"
+                && let Some(dest) = s.operands.get(1)
+            {
+                c.fx.writes.push(file(dest, "writes"));
+            }
+        }
+        "config" => {
+            let reading = s.has(&["--get", "--get-all", "--get-regexp", "--list", "-l", "--show-origin", "--show-scope", "--get-urlmatch", "--name-only"])
+                || s.operands.first().is_some_and(|a| matches!(a.text(), "get" | "list"))
+                || s.operands.len() == 1;
+            if !reading {
+                let target = if s.has(&["--global"]) {
+                    Arg::lit("~/.gitconfig")
+                } else if s.has(&["--system"]) {
+                    Arg::lit("/etc/gitconfig")
+                } else {
+                    Arg::lit(".git/config")
+                };
+                c.fx.writes.push(file(&target, "writes"));
+            }
+        }
+        _ => {}
+    }
+    for a in s.values(&["-F", "--file", "-t", "--template"]) {
+        c.fx.reads.push(file(a, "reads"));
+    }
+    for (o, _) in &s.options {
+        if let Some(f) = o.strip_prefix("--output=") {
+            c.fx.writes.push(file(&Arg::lit(f), "writes"));
+        }
+        if let Some(f) = o.strip_prefix("--upload-pack=").or_else(|| o.strip_prefix("--receive-pack=")).or_else(|| o.strip_prefix("--exec=")) {
+            c.fx.risky.push(format!("git {o} runs `{f}`"));
+        }
+    }
+    for a in s.values(&["-o", "--output-directory"]) {
+        c.fx.writes.push(file(a, "writes"));
+    }
+    if matches!(sub.text(), "diff" | "difftool") && s.has(&["--no-index"]) {
+        for a in &s.operands {
+            c.fx.reads.push(file(a, "reads"));
+        }
+    }
+    if matches!(sub.text(), "diff" | "log" | "show") && s.has(&["--ext-diff"]) {
+        c.fx.risky.push("git --ext-diff runs the configured external diff program".into());
+    }
+    // REV:PATH reads a file from history (git show HEAD:.env, git cat-file -p :secrets.json)
+    if matches!(sub.text(), "show" | "cat-file" | "archive" | "grep" | "log" | "diff" | "checkout" | "restore") {
+        for a in &s.operands {
+            if let Some((rev, path)) = a.text().split_once(':')
+                && !path.is_empty()
+                && !rev.contains('/')
+                && !a.text().contains("://")
+            {
+                c.fx.reads.push(file(&with_value(a, path), "reads from history"));
+            }
+        }
+    }
+    if matches!(sub.text(), "add" | "rm" | "mv" | "checkout" | "restore" | "stash" | "apply" | "am") {
+        // these change tracked files, which are already checked as the working tree
+    }
+}
+
+/// Inline interpreter code: look for the files, variables and sockets it names.
+fn inline_code(c: &mut Ctx<'_>, code: Option<&str>) {
+    let Some(code) = code else {
+        c.fx.unknown_operands.push("interpreter code built at run time".into());
+        return;
+    };
+    for lit in string_literals(code) {
+        let looks_like_path = lit.starts_with('/') || lit.starts_with("~/") || lit.starts_with("./") || lit.starts_with("../")
+            || (lit.starts_with('.') && lit.len() > 1 && !lit.contains(' '))
+            || (lit.contains('/') && !lit.contains(' ') && !lit.contains("://"));
+        if lit.contains("://") {
+            c.net(url_host(&lit), format!("code fetches {lit}"));
+        } else if looks_like_path {
+            let mut a = Arg::lit(lit.clone());
+            a.glob = lit.contains(['*', '?']);
+            c.fx.reads.push(c.file(&a, "reads"));
+        }
+    }
+    const ENV: &[&str] = &["os.environ", "os.getenv", "getenv(", "process.env", "ENV[", "$ENV{", "%ENV", "System.getenv", "Deno.env", "Bun.env", "environ"];
+    if ENV.iter().any(|k| code.contains(k)) {
+        c.fx.env_dump = true;
+    }
+    const NET: &[&str] = &[
+        "socket", "urllib", "requests.", "http.client", "httpx", "aiohttp", "fetch(", "XMLHttpRequest", "net.connect",
+        "net.Socket", "require('http", "require(\"http", "require('net", "require(\"net", "Net::HTTP", "open-uri",
+        "LWP::", "IO::Socket", "TCPSocket", "curl_exec", "fsockopen", "websocket", "smtplib", "ftplib", "paramiko",
+    ];
+    if let Some(k) = NET.iter().find(|k| code.contains(*k)) {
+        if !c.fx.network.iter().any(|h| h.host.is_some()) {
+            c.net(None, format!("inline code uses {}", k.trim_end_matches(['(', '.'])));
+        }
+    }
+    const EXEC: &[&str] = &["os.system", "subprocess", "child_process", "execSync", "spawnSync", "popen", "exec(", "system(", "`", "Runtime.getRuntime", "pty.spawn", "os.exec", "eval("];
+    if let Some(k) = EXEC.iter().find(|k| code.contains(*k)) {
+        c.fx.risky.push(format!("inline code runs other programs ({})", k.trim_end_matches('(')));
+    }
+}
+
+/// Quoted string literals in a piece of code ('…', "…"), escapes kept simple.
+fn string_literals(code: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut chars = code.chars();
+    while let Some(c) = chars.next() {
+        if c == '\'' || c == '"' {
+            let mut s = String::new();
+            let mut closed = false;
+            while let Some(n) = chars.next() {
+                if n == '\\' {
+                    if let Some(e) = chars.next() {
+                        s.push(e);
+                    }
+                    continue;
+                }
+                if n == c {
+                    closed = true;
+                    break;
+                }
+                s.push(n);
+            }
+            if closed && !s.is_empty() && s.len() < 4096 {
+                out.push(s);
+            }
+        }
+    }
+    out
+}

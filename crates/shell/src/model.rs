@@ -1,0 +1,164 @@
+//! The analysis result: plain data, so the policy engine and the tests can
+//! inspect it without knowing anything about the parser.
+
+/// One word of a command after static expansion.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct Arg {
+    /// The values the word can take. Usually one; a `for f in a b` loop
+    /// variable gives several. When `dynamic`, the values hold what is known
+    /// (the literal parts) and must not be trusted as the whole story.
+    pub values: Vec<String>,
+    /// Part of the word is only known at run time (`$(…)`, `$var`, `$RANDOM`).
+    pub dynamic: bool,
+    /// The word holds unquoted glob characters and expands against the file tree.
+    pub glob: bool,
+    /// The word stands for any file below `values` (the `{}` of `find -exec`,
+    /// the arguments `xargs` reads from a pipe).
+    pub tree: bool,
+}
+
+impl Arg {
+    /// A fully known literal word.
+    pub fn lit(s: impl Into<String>) -> Self {
+        Arg { values: vec![s.into()], ..Default::default() }
+    }
+    /// The first (display) value.
+    pub fn text(&self) -> &str {
+        self.values.first().map(String::as_str).unwrap_or("")
+    }
+    /// True when the word is exactly known and is one value.
+    pub fn is_literal(&self) -> bool {
+        !self.dynamic && !self.tree && self.values.len() == 1
+    }
+}
+
+/// Where relative paths of a command point, relative to the call's cwd.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub enum Cwd {
+    /// The directory the line starts in.
+    #[default]
+    Start,
+    /// A directory reached by `cd` earlier in the line (relative or absolute, `~` expanded).
+    Dir(String),
+    /// A `cd` to somewhere not known statically.
+    Unknown,
+}
+
+/// How a redirection opens its file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RedirectMode {
+    Read,
+    Write,
+    Append,
+    ReadWrite,
+}
+
+/// A file redirection (`<`, `>`, `>>`, `<>`, `&>`); fd duplications (`2>&1`) are not listed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Redirect {
+    pub fd: Option<u32>,
+    pub mode: RedirectMode,
+    pub target: Arg,
+}
+
+/// Where a command's standard input comes from, when that matters
+/// (a shell or interpreter reading its program from stdin).
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub enum Stdin {
+    #[default]
+    Inherit,
+    /// The previous command of a pipeline; `producer` is its display text.
+    Pipe { producer: String },
+    /// A heredoc or here-string with this literal body (None when it expands something dynamic).
+    Literal(Option<String>),
+    /// A file redirection.
+    File,
+}
+
+/// Code handed to an interpreter inline (`python -c`, `node -e`, a heredoc into `perl`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InlineCode {
+    pub interpreter: String,
+    /// The code, when it is known statically.
+    pub code: Option<String>,
+}
+
+/// One simple command that the line would (or could) run.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct SimpleCommand {
+    /// argv after expansion; `argv[0]` is the command name.
+    pub argv: Vec<Arg>,
+    /// `NAME=value` words before the command (or given to `env`).
+    pub assignments: Vec<(String, Arg)>,
+    pub redirects: Vec<Redirect>,
+    pub cwd: Cwd,
+    /// How it was reached, outermost first: `bash -c`, `$(…)`, `sudo`, `xargs`, …
+    pub via: Vec<String>,
+    /// This entry is a wrapper (`sudo`, `timeout`, …); the command it runs is listed after it.
+    pub wrapper: bool,
+    pub stdin: Stdin,
+    /// Parameters this command expands (`$AWS_SECRET_KEY`, `${HOME}`).
+    pub vars: Vec<String>,
+    /// Code given to an interpreter, for the effects pass to inspect.
+    pub inline_code: Option<InlineCode>,
+}
+
+impl SimpleCommand {
+    /// The command's basename, or "" for a bare assignment.
+    pub fn name(&self) -> &str {
+        self.argv.first().map(|a| crate::command_basename(a.text())).unwrap_or("")
+    }
+    /// The argv as display text (first value of each word; dynamic parts show as `…`).
+    pub fn display(&self) -> String {
+        let mut out = String::new();
+        for (i, a) in self.argv.iter().enumerate() {
+            if i > 0 {
+                out.push(' ');
+            }
+            let t = a.text();
+            if t.is_empty() || t.contains(|c: char| c.is_whitespace()) {
+                out.push('\'');
+                out.push_str(t);
+                out.push('\'');
+            } else {
+                out.push_str(t);
+            }
+        }
+        out
+    }
+    /// The argv's first values as plain strings.
+    pub fn words(&self) -> Vec<&str> {
+        self.argv.iter().map(Arg::text).collect()
+    }
+}
+
+/// Why part of a line cannot be known before it runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DynamicKind {
+    /// `$cmd args`, `$(echo rm) -rf`: the program that runs is computed.
+    CommandName,
+    /// `eval "$x"`, `bash -c "$x"`: code built at run time.
+    Eval,
+    /// `… | sh`, `curl … | python`: a shell or interpreter runs piped data.
+    PipedIntoShell,
+    /// `source "$f"`, `. ./script`: a script whose content is not in the line.
+    Source,
+    /// A construct followed no further (too deeply nested, `coproc`, …).
+    Unsupported,
+}
+
+/// A part of the line that cannot be known statically.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Dynamic {
+    pub kind: DynamicKind,
+    pub detail: String,
+}
+
+/// The result of [`crate::analyze`].
+#[derive(Clone, Debug, Default)]
+pub struct Analysis {
+    pub commands: Vec<SimpleCommand>,
+    pub dynamic: Vec<Dynamic>,
+    /// Set when the line (or a nested script) does not parse; the rest is then incomplete.
+    pub error: Option<String>,
+}
