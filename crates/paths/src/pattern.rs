@@ -1,0 +1,224 @@
+//! Gitignore-style path rules.
+//!
+//! * `secrets/`, `*.pem`, `.env` — no inner `/`: matches that name at any depth.
+//! * `src/**/*.rs`, `./build` — anchored at the project root.
+//! * `~/.ssh/**` — anchored at the home directory; `/etc/**` — absolute.
+//! * A trailing `/` matches directories only; a match on a directory covers
+//!   everything under it.
+//! * `!pattern` re-includes; in a list, the last matching pattern decides.
+//!   Unlike git, a re-included file under an excluded directory *is*
+//!   re-included (`secrets/` then `!secrets/README.md`), which is what a
+//!   policy author means.
+//! * `{a,b}` alternatives are expanded when the pattern is parsed.
+
+use std::path::{Component, Path, PathBuf};
+
+use crate::glob::wildmatch;
+
+/// What a pattern is relative to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Anchor {
+    Project,
+    Home,
+    Root,
+}
+
+/// The directories patterns are anchored at.
+#[derive(Clone, Debug)]
+pub struct Anchors {
+    pub project: PathBuf,
+    pub home: PathBuf,
+}
+
+/// One parsed pattern.
+#[derive(Clone, Debug)]
+pub struct Pattern {
+    /// The pattern as written (for traces and lint messages).
+    pub source: String,
+    pub negated: bool,
+    pub anchor: Anchor,
+    /// No inner `/`: the name matches at any depth below the anchor.
+    pub any_depth: bool,
+    pub dir_only: bool,
+    alternatives: Vec<Vec<String>>,
+}
+
+impl Pattern {
+    /// Parse a pattern. Errors name what is wrong with it.
+    pub fn parse(source: &str) -> Result<Pattern, String> {
+        let mut s = source.trim();
+        if s.is_empty() {
+            return Err("empty path pattern".into());
+        }
+        let negated = s.starts_with('!');
+        if negated {
+            s = &s[1..];
+        }
+        let (anchor, rest, explicit) = if s == "~" {
+            (Anchor::Home, "", true)
+        } else if let Some(r) = s.strip_prefix("~/") {
+            (Anchor::Home, r, true)
+        } else if s.starts_with('~') {
+            return Err(format!("`{source}`: only `~/` is supported, not `~user`"));
+        } else if let Some(r) = s.strip_prefix('/') {
+            (Anchor::Root, r, true)
+        } else if let Some(r) = s.strip_prefix("./") {
+            (Anchor::Project, r, true)
+        } else {
+            (Anchor::Project, s, false)
+        };
+        let dir_only = rest.ends_with('/') && !rest.is_empty();
+        let rest = rest.trim_end_matches('/');
+        if rest.split('/').any(|c| c == "..") {
+            return Err(format!("`{source}`: `..` is not allowed in a pattern"));
+        }
+        let any_depth = !explicit && !rest.contains('/') && rest != "**";
+        let alternatives = expand_braces(rest)
+            .into_iter()
+            .map(|alt| alt.split('/').filter(|c| !c.is_empty() && *c != ".").map(str::to_string).collect())
+            .collect();
+        Ok(Pattern { source: source.to_string(), negated, anchor, any_depth, dir_only, alternatives })
+    }
+
+    /// Does the pattern (ignoring negation) cover `path` (absolute, normalized)?
+    pub fn matches(&self, path: &Path, anchors: &Anchors, is_dir: &mut dyn FnMut() -> bool) -> bool {
+        let base = match self.anchor {
+            Anchor::Project => anchors.project.as_path(),
+            Anchor::Home => anchors.home.as_path(),
+            Anchor::Root => Path::new("/"),
+        };
+        let Ok(rel) = path.strip_prefix(base) else { return false };
+        let comps: Vec<&str> = rel
+            .components()
+            .filter_map(|c| match c {
+                Component::Normal(s) => s.to_str(),
+                _ => None,
+            })
+            .collect();
+        self.alternatives.iter().any(|alt| {
+            if self.any_depth {
+                let Some(name) = alt.first() else { return false };
+                comps.iter().enumerate().any(|(i, c)| {
+                    wildmatch(name, c) && (!self.dir_only || i + 1 < comps.len() || is_dir())
+                })
+            } else {
+                (0..=comps.len()).any(|k| {
+                    match_seq(alt, &comps[..k]) && (!self.dir_only || k < comps.len() || is_dir())
+                        && (k > 0 || alt.iter().all(|c| c == "**"))
+                })
+            }
+        })
+    }
+}
+
+/// Match a component sequence with `**` (zero or more components).
+fn match_seq(pat: &[String], path: &[&str]) -> bool {
+    match pat.split_first() {
+        None => path.is_empty(),
+        Some((first, rest)) if first == "**" => (0..=path.len()).any(|i| match_seq(rest, &path[i..])),
+        Some((first, rest)) => match path.split_first() {
+            Some((p, prest)) => wildmatch(first, p) && match_seq(rest, prest),
+            None => false,
+        },
+    }
+}
+
+fn expand_braces(s: &str) -> Vec<String> {
+    let Some(open) = s.find('{') else { return vec![s.to_string()] };
+    let Some(close_rel) = s[open..].find('}') else { return vec![s.to_string()] };
+    let close = open + close_rel;
+    let (head, body, tail) = (&s[..open], &s[open + 1..close], &s[close + 1..]);
+    if !body.contains(',') {
+        return vec![s.to_string()];
+    }
+    body.split(',')
+        .flat_map(|alt| expand_braces(&format!("{head}{alt}{tail}")))
+        .take(64)
+        .collect()
+}
+
+/// An ordered list of patterns where the last match decides.
+#[derive(Clone, Debug, Default)]
+pub struct PatternList {
+    pub patterns: Vec<Pattern>,
+}
+
+impl PatternList {
+    pub fn parse<S: AsRef<str>>(items: &[S]) -> Result<PatternList, String> {
+        let patterns = items.iter().map(|s| Pattern::parse(s.as_ref())).collect::<Result<_, _>>()?;
+        Ok(PatternList { patterns })
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.patterns.is_empty()
+    }
+
+    /// The pattern that includes `path`, if the last matching pattern is not a negation.
+    pub fn matched(&self, path: &Path, anchors: &Anchors) -> Option<&Pattern> {
+        let mut dir_cache: Option<bool> = None;
+        let mut is_dir = || *dir_cache.get_or_insert_with(|| path.is_dir());
+        let hit = self.patterns.iter().rev().find(|p| p.matches(path, anchors, &mut is_dir))?;
+        (!hit.negated).then_some(hit)
+    }
+
+    /// Could some path strictly below `dir` match a non-negated pattern?
+    /// Used to decide whether a recursive read of `dir` needs a closer look.
+    pub fn may_match_below(&self, dir: &Path, anchors: &Anchors) -> bool {
+        self.patterns.iter().filter(|p| !p.negated).any(|p| {
+            let base = match p.anchor {
+                Anchor::Project => anchors.project.as_path(),
+                Anchor::Home => anchors.home.as_path(),
+                Anchor::Root => Path::new("/"),
+            };
+            // a pattern anchored below `dir`, or one that matches at any depth under `dir`
+            base.starts_with(dir) || dir.starts_with(base)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn anchors() -> Anchors {
+        Anchors { project: "/p".into(), home: "/home/u".into() }
+    }
+
+    fn m(list: &[&str], path: &str) -> bool {
+        PatternList::parse(list).map(|l| l.matched(Path::new(path), &anchors()).is_some()).unwrap_or(false)
+    }
+
+    #[test]
+    fn gitignore_semantics() {
+        assert!(m(&[".env"], "/p/.env"));
+        assert!(m(&[".env"], "/p/a/b/.env"));
+        assert!(!m(&[".env"], "/elsewhere/.env"));
+        assert!(m(&["src/**"], "/p/src/a/b.rs"));
+        assert!(!m(&["src/**"], "/p/lib/src/a.rs"));
+        assert!(m(&["**"], "/p"));
+        assert!(m(&["**"], "/p/x"));
+        assert!(m(&["~/.ssh/**"], "/home/u/.ssh/id_rsa"));
+        assert!(m(&["~/.ssh"], "/home/u/.ssh/id_rsa"));
+        assert!(m(&["/etc/shadow"], "/etc/shadow"));
+        assert!(m(&["*.pem"], "/p/certs/server.pem"));
+        assert!(m(&["secrets/"], "/p/secrets/x"));
+        assert!(m(&["./build"], "/p/build/out"));
+        assert!(!m(&["./build"], "/p/x/build"));
+        assert!(m(&["*.{pem,key}"], "/p/a.key"));
+        assert!(m(&["/proc/*/environ"], "/proc/self/environ"));
+    }
+
+    #[test]
+    fn last_match_wins() {
+        assert!(!m(&[".env*", "!.env.example"], "/p/.env.example"));
+        assert!(m(&[".env*", "!.env.example"], "/p/.env.local"));
+        assert!(!m(&["secrets/", "!secrets/README.md"], "/p/secrets/README.md"));
+    }
+
+    #[test]
+    fn bad_patterns_are_errors() {
+        assert!(Pattern::parse("").is_err());
+        assert!(Pattern::parse("../x").is_err());
+        assert!(Pattern::parse("~bob/x").is_err());
+    }
+}
