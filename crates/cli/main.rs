@@ -1,1 +1,65 @@
-fn main() {}
+//! ztguard: a zero-trust guard for AI coding agents.
+//!
+//! This file only parses the command line and dispatches; each command lives
+//! in its own module.
+
+mod check;
+mod context;
+mod demo;
+mod hook;
+mod init;
+mod policy_cmd;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "ztguard",
+    version,
+    about = "Zero-trust guard for AI coding agents: every tool call is checked against one explicit policy.",
+    long_about = "ztguard checks every tool call an AI coding agent makes — shell commands, file reads and writes, \
+web fetches, MCP tools — against one explicit policy before it runs.\n\n\
+Start with `ztguard demo` to see it decide a realistic session, then `ztguard init` in your project \
+to write a policy and register the Claude Code hook."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Answer one Claude Code hook event (JSON on stdin). Registered by `ztguard init`.
+    Hook(hook::Args),
+    /// Decide a hypothetical action and show the rules that decided it.
+    Check(check::Args),
+    /// Inspect and validate policy files.
+    Policy {
+        #[command(subcommand)]
+        command: policy_cmd::Command,
+    },
+    /// Write a .ztguard.toml for this project and register the hook in .claude/settings.json.
+    Init(init::Args),
+    /// Replay a realistic agent session with planted attacks through the guard.
+    Demo(demo::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Hook(args) => return hook::run(&args),
+        Command::Check(args) => check::run(&args),
+        Command::Policy { command } => policy_cmd::run(&command),
+        Command::Init(args) => init::run(&args),
+        Command::Demo(args) => demo::run(&args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("ztguard: error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,1 +1,10 @@
-//! tmp
+/*!
+Agent adapters: translate an agent's hook protocol into ztguard's
+agent-neutral [`ztguard_policy::Action`], and a [`ztguard_policy::Decision`]
+back into what that agent understands. Nothing below this crate knows which
+agent is calling.
+
+Claude Code is the first adapter ([`claude`]).
+*/
+
+pub mod claude;

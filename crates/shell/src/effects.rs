@@ -55,14 +55,8 @@ struct Ctx<'a> {
 
 impl Ctx<'_> {
     fn file(&self, a: &Arg, how: &'static str) -> FileRef {
-        FileRef {
-            path: a.clone(),
-            cwd: self.cmd.cwd.clone(),
-            recursive: a.tree,
-            hidden: true,
-            excludes: Vec::new(),
-            how,
-        }
+        let excludes = if a.name_filter.is_empty() { Vec::new() } else { vec![format!("!({})", a.name_filter.join("|"))] };
+        FileRef { path: a.clone(), cwd: self.cmd.cwd.clone(), recursive: a.tree, hidden: true, excludes, how }
     }
     fn check_dynamic(&mut self, a: &Arg) -> bool {
         if a.dynamic && !a.tree {
@@ -606,7 +600,7 @@ fn remote(t: &str) -> Option<String> {
 }
 
 /// The host of a URL-ish string: `https://u:p@h.io:8/x` → `h.io`; `h.io/x` → `h.io`.
-pub(crate) fn url_host(url: &str) -> Option<String> {
+pub fn url_host(url: &str) -> Option<String> {
     let rest = match url.split_once("://") {
         Some((scheme, rest)) => {
             if scheme.eq_ignore_ascii_case("file") {

@@ -15,6 +15,10 @@ pub struct Arg {
     /// The word stands for any file below `values` (the `{}` of `find -exec`,
     /// the arguments `xargs` reads from a pipe).
     pub tree: bool,
+    /// For a `tree` word: only files whose names match one of these globs (`find -name '*.rs'`).
+    pub name_filter: Vec<String>,
+    /// The word as written, for display when its value is not known (`$AWS_SECRET_KEY`).
+    pub raw: String,
 }
 
 impl Arg {
@@ -115,8 +119,9 @@ impl SimpleCommand {
             if i > 0 {
                 out.push(' ');
             }
-            let t = a.text();
-            if t.is_empty() || t.contains(|c: char| c.is_whitespace()) {
+            let as_written = a.dynamic || a.raw.starts_with('~') || a.raw.contains("HOME");
+            let t = if as_written && !a.raw.is_empty() { a.raw.as_str() } else { a.text() };
+            if t.is_empty() || t.contains(|c: char| c.is_whitespace()) && !a.dynamic {
                 out.push('\'');
                 out.push_str(t);
                 out.push('\'');
@@ -129,6 +134,29 @@ impl SimpleCommand {
     /// The argv's first values as plain strings.
     pub fn words(&self) -> Vec<&str> {
         self.argv.iter().map(Arg::text).collect()
+    }
+
+    /// The words a policy pattern is matched against: git's global options
+    /// that change nothing about what runs (`--no-pager`, `-C dir`) are
+    /// dropped, so `git --no-pager log` is `git log`. Options that do
+    /// (`-c`, `--exec-path`) stay, so they match no allow rule.
+    pub fn policy_words(&self) -> Vec<&str> {
+        let words = self.words();
+        if self.name() != "git" {
+            return words;
+        }
+        let mut out = vec![words[0]];
+        let mut i = 1;
+        while i < words.len() {
+            match words[i] {
+                "--no-pager" | "-P" | "--paginate" | "-p" | "--no-optional-locks" | "--literal-pathspecs"
+                | "--no-replace-objects" => i += 1,
+                "-C" => i += 2,
+                _ => break,
+            }
+        }
+        out.extend(words.iter().skip(i));
+        out
     }
 }
 

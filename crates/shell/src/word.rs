@@ -65,7 +65,7 @@ impl Field {
         self.values = out;
     }
     fn into_arg(self) -> Arg {
-        Arg { values: self.values, dynamic: self.dynamic, glob: self.glob, tree: false }
+        Arg { values: self.values, dynamic: self.dynamic, glob: self.glob, ..Default::default() }
     }
 }
 
@@ -83,11 +83,15 @@ impl Expander {
                 Ok(pieces) => {
                     let mut fields = vec![Field::new()];
                     self.pieces(&pieces, false, &mut fields);
-                    out.extend(fields.into_iter().filter(|f| f.started).map(Field::into_arg));
+                    out.extend(fields.into_iter().filter(|f| f.started).map(|f| {
+                        let mut a = f.into_arg();
+                        a.raw = raw.to_string();
+                        a
+                    }));
                 }
                 Err(e) => {
                     self.error = Some(format!("cannot parse word {braced:?}: {e}"));
-                    out.push(Arg { values: vec![braced], dynamic: true, ..Default::default() });
+                    out.push(Arg { values: vec![braced], dynamic: true, raw: raw.to_string(), ..Default::default() });
                 }
             }
         }

@@ -481,7 +481,7 @@ impl Walker {
         if values.is_empty() {
             values.push(".".into());
         }
-        let input = Arg { values, dynamic: true, glob: false, tree: true };
+        let input = Arg { values, dynamic: true, tree: true, ..Default::default() };
         let mut inner = cmd.clone();
         inner.argv = if i < cmd.argv.len() { cmd.argv[i..].to_vec() } else { vec![Arg::lit("echo")] };
         match &replace {
@@ -520,7 +520,24 @@ impl Walker {
         if roots.is_empty() {
             roots.push(".".into());
         }
-        let found = Arg { values: roots, dynamic: true, glob: false, tree: true };
+        // -name/-iname tests narrow which files {} can be (when they are not negated or or-ed away).
+        let mut names = Vec::new();
+        let mut narrowing = true;
+        for (k, a) in cmd.argv.iter().enumerate().skip(i) {
+            match a.text() {
+                "-name" | "-iname" => {
+                    if let Some(p) = cmd.argv.get(k + 1) {
+                        names.push(p.text().to_string());
+                    }
+                }
+                "-o" | "-or" | "!" | "-not" => narrowing = false,
+                _ => {}
+            }
+        }
+        if !narrowing {
+            names.clear();
+        }
+        let found = Arg { values: roots, dynamic: true, tree: true, name_filter: names, ..Default::default() };
         let mut execs = Vec::new();
         while i < cmd.argv.len() {
             let t = cmd.argv[i].text();

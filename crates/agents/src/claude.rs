@@ -1,0 +1,196 @@
+//! Claude Code's hook protocol.
+//!
+//! Input: one JSON object on stdin with `hook_event_name`, `session_id`,
+//! `cwd`, `tool_name`, `tool_input`, and `agent_type` inside subagents.
+//! Output: for PreToolUse, `hookSpecificOutput.permissionDecision`
+//! (`allow`/`ask`/`deny`) with a reason, exit 0; for PermissionRequest,
+//! `hookSpecificOutput.decision.behavior` (`allow`/`deny`), or nothing for
+//! "ask the human". A blocking error is exit 2 with the reason on stderr.
+//! Claude Code treats any other exit code, a crash or a timeout as "go
+//! ahead", so this adapter never produces one.
+
+use serde_json::{Value, json};
+use ztguard_policy::{Action, Decision, Verdict};
+
+/// Every event name Claude Code documents. Events ztguard does not act on
+/// yet get an empty answer; a name not in this list is treated as an error.
+pub const KNOWN_EVENTS: &[&str] = &[
+    "SessionStart", "Setup", "UserPromptSubmit", "UserPromptExpansion", "PreToolUse", "PermissionRequest",
+    "PermissionDenied", "PostToolUse", "PostToolUseFailure", "PostToolBatch", "Notification", "MessageDisplay",
+    "SubagentStart", "SubagentStop", "TaskCreated", "TaskCompleted", "Stop", "StopFailure", "TeammateIdle",
+    "InstructionsLoaded", "ConfigChange", "CwdChanged", "DirectoryAdded", "FileChanged", "WorktreeCreate",
+    "WorktreeRemove", "PreCompact", "PostCompact", "Elicitation", "ElicitationResult", "SessionEnd",
+];
+
+/// Tools whose input ztguard understands.
+pub const KNOWN_TOOLS: &[&str] = &[
+    "Bash", "PowerShell", "Read", "NotebookRead", "Write", "Edit", "MultiEdit", "NotebookEdit", "Glob", "Grep",
+    "LS", "WebFetch", "WebSearch", "Agent", "Task", "TodoWrite", "TodoRead", "AskUserQuestion", "ExitPlanMode",
+    "BashOutput", "KillShell", "KillBash", "SlashCommand", "Skill", "ListMcpResourcesTool", "ReadMcpResourceTool",
+];
+
+/// The parts of a hook event ztguard uses.
+#[derive(Clone, Debug)]
+pub struct HookEvent {
+    pub event: String,
+    pub session_id: Option<String>,
+    pub cwd: Option<String>,
+    pub tool_name: Option<String>,
+    pub tool_input: Value,
+    pub agent_type: Option<String>,
+}
+
+/// Parse stdin. Errors are written for a human: they end up as the deny reason.
+pub fn parse_event(input: &str) -> Result<HookEvent, String> {
+    let v: Value = serde_json::from_str(input.trim_start_matches('\u{feff}'))
+        .map_err(|e| format!("hook input is not valid JSON ({e})"))?;
+    let obj = v.as_object().ok_or("hook input is not a JSON object")?;
+    let s = |k: &str| obj.get(k).and_then(Value::as_str).map(str::to_string);
+    let event = s("hook_event_name").ok_or("hook input has no `hook_event_name` string")?;
+    Ok(HookEvent {
+        event,
+        session_id: s("session_id"),
+        cwd: s("cwd"),
+        tool_name: s("tool_name"),
+        tool_input: obj.get("tool_input").cloned().unwrap_or(Value::Null),
+        agent_type: s("agent_type"),
+    })
+}
+
+/// Does this event get a tool decision?
+pub fn decides(event: &str) -> bool {
+    matches!(event, "PreToolUse" | "PermissionRequest")
+}
+
+fn field<'a>(input: &'a Value, tool: &str, key: &str) -> Result<&'a str, String> {
+    input
+        .get(key)
+        .and_then(Value::as_str)
+        .ok_or_else(|| format!("{tool} input has no `{key}` string"))
+}
+
+fn opt(input: &Value, key: &str) -> Option<String> {
+    input.get(key).and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_string)
+}
+
+/// Translate a tool call into an action. A known tool with malformed input is an error.
+pub fn to_action(tool: &str, input: &Value) -> Result<Action, String> {
+    if !input.is_object() {
+        return Err(format!("{tool} input is not a JSON object"));
+    }
+    Ok(match tool {
+        "Bash" | "PowerShell" => Action::Exec { command: field(input, tool, "command")?.to_string() },
+        "Read" => Action::Read { path: field(input, tool, "file_path")?.to_string() },
+        "NotebookRead" => Action::Read { path: field(input, tool, "notebook_path")?.to_string() },
+        "Write" => Action::Write {
+            path: field(input, tool, "file_path")?.to_string(),
+            content: opt(input, "content"),
+        },
+        "Edit" => Action::Write {
+            path: field(input, tool, "file_path")?.to_string(),
+            content: opt(input, "new_string"),
+        },
+        "MultiEdit" => {
+            let edits = input.get("edits").and_then(Value::as_array).ok_or("MultiEdit input has no `edits` array")?;
+            let content: Vec<&str> = edits.iter().filter_map(|e| e.get("new_string").and_then(Value::as_str)).collect();
+            Action::Write { path: field(input, tool, "file_path")?.to_string(), content: Some(content.join("\n")) }
+        }
+        "NotebookEdit" => Action::Write {
+            path: field(input, tool, "notebook_path")?.to_string(),
+            content: opt(input, "new_source"),
+        },
+        "Glob" => Action::List { path: opt(input, "path"), pattern: field(input, tool, "pattern")?.to_string() },
+        "LS" => Action::List { path: Some(field(input, tool, "path")?.to_string()), pattern: "*".into() },
+        "Grep" => {
+            field(input, tool, "pattern")?;
+            let mode = opt(input, "output_mode");
+            Action::Search {
+                path: opt(input, "path"),
+                glob: opt(input, "glob"),
+                content: matches!(mode.as_deref(), Some("content" | "count")),
+            }
+        }
+        "WebFetch" => Action::Fetch { url: field(input, tool, "url")?.to_string() },
+        "WebSearch" => Action::WebSearch { query: field(input, tool, "query")?.to_string() },
+        "Agent" | "Task" => Action::Agent { subagent_type: opt(input, "subagent_type") },
+        _ if tool.starts_with("mcp__") || KNOWN_TOOLS.contains(&tool) => Action::Other,
+        _ => Action::Unknown,
+    })
+}
+
+/// What the hook process prints and how it exits.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HookOutput {
+    pub stdout: Option<String>,
+    pub stderr: Option<String>,
+    /// 0 or 2, nothing else.
+    pub exit: u8,
+}
+
+/// Render a decision for Claude Code.
+pub fn render(event: &str, d: &Decision) -> HookOutput {
+    match event {
+        "PermissionRequest" => {
+            let decision = match d.verdict {
+                Verdict::Allow => json!({ "behavior": "allow" }),
+                Verdict::Deny => json!({ "behavior": "deny", "message": d.reason }),
+                // Let Claude Code ask the human, as it was about to.
+                Verdict::Ask => return HookOutput { stdout: None, stderr: None, exit: 0 },
+            };
+            let out = json!({ "hookSpecificOutput": { "hookEventName": "PermissionRequest", "decision": decision } });
+            HookOutput { stdout: Some(out.to_string()), stderr: None, exit: 0 }
+        }
+        _ => {
+            let out = json!({
+                "hookSpecificOutput": {
+                    "hookEventName": "PreToolUse",
+                    "permissionDecision": d.verdict.as_str(),
+                    "permissionDecisionReason": d.reason,
+                }
+            });
+            HookOutput { stdout: Some(out.to_string()), stderr: None, exit: 0 }
+        }
+    }
+}
+
+/// Fail closed: the answer when something went wrong before a decision.
+pub fn render_error(event: Option<&str>, message: &str) -> HookOutput {
+    let reason = format!("ztguard: denied because the guard could not decide safely: {message}");
+    if event == Some("PermissionRequest") {
+        // PermissionRequest ignores exit 2; only a JSON deny blocks it.
+        let out = json!({ "hookSpecificOutput": { "hookEventName": "PermissionRequest", "decision": { "behavior": "deny", "message": reason } } });
+        return HookOutput { stdout: Some(out.to_string()), stderr: Some(reason), exit: 0 };
+    }
+    HookOutput { stdout: None, stderr: Some(reason), exit: 2 }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_pre_tool_use() {
+        let e = parse_event(r#"{"session_id":"s","cwd":"/p","hook_event_name":"PreToolUse","tool_name":"Bash","tool_input":{"command":"ls"},"agent_type":"Explore"}"#);
+        let e = e.expect("valid event");
+        assert_eq!(e.event, "PreToolUse");
+        assert_eq!(e.agent_type.as_deref(), Some("Explore"));
+        assert_eq!(to_action("Bash", &e.tool_input), Ok(Action::Exec { command: "ls".into() }));
+    }
+
+    #[test]
+    fn malformed_input_is_an_error() {
+        assert!(parse_event("not json").is_err());
+        assert!(parse_event("[]").is_err());
+        assert!(parse_event("{}").is_err());
+        assert!(to_action("Bash", &json!({"cmd": "ls"})).is_err());
+        assert!(to_action("Read", &json!("x")).is_err());
+    }
+
+    #[test]
+    fn errors_fail_closed() {
+        let o = render_error(Some("PreToolUse"), "boom");
+        assert_eq!(o.exit, 2);
+        let o = render_error(Some("PermissionRequest"), "boom");
+        assert!(o.stdout.unwrap_or_default().contains("\"deny\""));
+    }
+}

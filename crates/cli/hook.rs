@@ -1,0 +1,112 @@
+//! `ztguard hook`: Claude Code's hook entry point.
+//!
+//! Whatever happens — bad JSON, an unknown event, a policy that does not
+//! load, a panic — the process ends with exit 0 and a decision, or exit 2
+//! and a reason. Claude Code treats every other exit code as "go ahead".
+
+use std::io::Read;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use ztguard_agents::claude::{self, HookOutput, KNOWN_EVENTS};
+use ztguard_policy::Request;
+
+use crate::context;
+
+/// Largest hook input read (a Write of a big file included).
+const MAX_INPUT: u64 = 64 * 1024 * 1024;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Apply this profile to every call (also: ZTGUARD_PROFILE).
+    #[arg(long)]
+    pub profile: Option<String>,
+    /// Turn every "ask" into "deny", for unattended runs (also: ZTGUARD_STRICT=1).
+    #[arg(long)]
+    pub strict: bool,
+}
+
+pub fn run(args: &Args) -> ExitCode {
+    let mut input = String::new();
+    let read = std::io::stdin().take(MAX_INPUT).read_to_string(&mut input);
+    // Silence the default panic message: the reason goes out as a deny instead.
+    std::panic::set_hook(Box::new(|_| {}));
+    let out = match read {
+        Err(e) => claude::render_error(None, &format!("cannot read the hook input: {e}")),
+        Ok(_) => match std::panic::catch_unwind(|| answer(&input, args)) {
+            Ok(out) => out,
+            Err(panic) => {
+                let what = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "unknown".into());
+                claude::render_error(None, &format!("internal error ({what}); please report it"))
+            }
+        },
+    };
+    emit(&out)
+}
+
+fn emit(out: &HookOutput) -> ExitCode {
+    use std::io::Write;
+    if let Some(s) = &out.stdout {
+        let mut so = std::io::stdout().lock();
+        let _ = writeln!(so, "{s}");
+        let _ = so.flush();
+    }
+    if let Some(e) = &out.stderr {
+        let _ = writeln!(std::io::stderr(), "{e}");
+    }
+    ExitCode::from(if out.exit == 0 { 0 } else { 2 })
+}
+
+/// Decide one hook event (pure apart from reading the policy and the file tree).
+pub fn answer(input: &str, args: &Args) -> HookOutput {
+    answer_with(input, args, &context::home(), None)
+}
+
+/// [`answer`] with another home directory and, optionally, another managed
+/// policy path (the demo runs in a throwaway home on the built-in default).
+pub fn answer_with(input: &str, args: &Args, home: &std::path::Path, managed: Option<&std::path::Path>) -> HookOutput {
+    let event = match claude::parse_event(input) {
+        Ok(e) => e,
+        Err(e) => return claude::render_error(None, &e),
+    };
+    if !claude::decides(&event.event) {
+        if KNOWN_EVENTS.contains(&event.event.as_str()) {
+            return HookOutput { stdout: None, stderr: None, exit: 0 };
+        }
+        return claude::render_error(None, &format!("unknown hook event `{}`", event.event));
+    }
+    let ev = event.event.as_str();
+    let Some(tool) = event.tool_name.clone() else {
+        return claude::render_error(Some(ev), "the event has no `tool_name`");
+    };
+    let action = match claude::to_action(&tool, &event.tool_input) {
+        Ok(a) => a,
+        Err(e) => return claude::render_error(Some(ev), &e),
+    };
+    let cwd = match &event.cwd {
+        Some(c) if c.starts_with('/') => PathBuf::from(c),
+        Some(c) => return claude::render_error(Some(ev), &format!("`cwd` is not an absolute path: {c}")),
+        None => match std::env::current_dir() {
+            Ok(c) => c,
+            Err(e) => return claude::render_error(Some(ev), &format!("no `cwd` and no current directory: {e}")),
+        },
+    };
+    let home = home.to_path_buf();
+    let project = context::project_root(&cwd);
+    let mut opts = context::load_options(&project, &home, args.profile.as_deref(), args.strict);
+    if let Some(m) = managed {
+        opts.managed = m.to_path_buf();
+        opts.user = home.join(".config/ztguard/policy.toml");
+    }
+    let policy = match ztguard_policy::Policy::load(&opts) {
+        Ok(p) => p,
+        Err(e) => return claude::render_error(Some(ev), &format!("the policy does not load: {e}")),
+    };
+    let req = Request { tool, action, cwd, project, home, agent_type: event.agent_type.clone() };
+    let decision = policy.evaluate(&req);
+    claude::render(ev, &decision)
+}

@@ -1,0 +1,98 @@
+//! `ztguard policy`: lint, show and print policies.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use ztguard_policy::lint::{Severity, lint};
+
+use crate::context;
+
+#[derive(clap::Subcommand)]
+pub enum Command {
+    /// Validate a policy file: errors with file:line:column, warnings about grants that are too broad.
+    ///
+    /// Exit status: 0 no errors (warnings allowed), 1 errors, 2 the file cannot be read.
+    Lint {
+        /// The file (default: .ztguard.toml of this project).
+        file: Option<PathBuf>,
+        /// Print findings as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show which layers apply here, in order, and the profiles they define.
+    Show {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print the built-in default policy (what `ztguard init` starts from).
+    Default,
+    /// Print the built-in protections (always applied, cannot be turned off).
+    Protections,
+}
+
+pub fn run(cmd: &Command) -> anyhow::Result<ExitCode> {
+    match cmd {
+        Command::Lint { file, json } => {
+            let cwd = std::env::current_dir().context("no current directory")?;
+            let path = file.clone().unwrap_or_else(|| context::project_root(&cwd).join(".ztguard.toml"));
+            let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+            let findings = lint(&path, &text);
+            if *json {
+                println!("{}", serde_json::to_string_pretty(&findings)?);
+            } else {
+                for f in &findings {
+                    let sev = match f.severity {
+                        Severity::Error => "error",
+                        Severity::Warning => "warning",
+                    };
+                    println!("{}:{}:{}: {sev}: {}", path.display(), f.line, f.column, f.message);
+                }
+                if findings.is_empty() {
+                    println!("{}: ok", path.display());
+                }
+            }
+            let errors = findings.iter().any(|f| f.severity == Severity::Error);
+            Ok(ExitCode::from(u8::from(errors)))
+        }
+        Command::Show { json } => {
+            let cwd = std::env::current_dir().context("no current directory")?;
+            let project = context::project_root(&cwd);
+            let home = context::home();
+            let policy = context::load(&project, &home, None, false).context("the policy does not load")?;
+            let profiles: Vec<serde_json::Value> = policy
+                .profiles
+                .iter()
+                .map(|p| serde_json::json!({ "name": p.name, "agent_types": p.agent_types }))
+                .collect();
+            if *json {
+                let v = serde_json::json!({
+                    "project": project,
+                    "layers": policy.sources,
+                    "profiles": profiles,
+                    "strict": policy.strict,
+                });
+                println!("{}", serde_json::to_string_pretty(&v)?);
+            } else {
+                println!("project: {}", project.display());
+                println!("layers (strictest opinion wins):");
+                for (i, s) in policy.sources.iter().enumerate() {
+                    println!("  {}. {s}", i + 1);
+                }
+                println!("mode: {}", if policy.strict { "strict (asks become denies)" } else { "interactive" });
+                for p in &policy.profiles {
+                    println!("profile {}: selected by agent types {:?}, --profile or ZTGUARD_PROFILE", p.name, p.agent_types);
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Default => {
+            print!("{}", ztguard_policy::default_policy_toml());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Protections => {
+            print!("{}", ztguard_policy::protections_toml());
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}

@@ -1,0 +1,94 @@
+//! The policy file format, as written (see default.toml for the commented reference).
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+use crate::decision::Verdict;
+
+/// "interactive" asks the human; "strict" turns every ask into a deny.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    Interactive,
+    Strict,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFiles {
+    #[serde(default)]
+    pub read: Vec<String>,
+    #[serde(default)]
+    pub write: Vec<String>,
+    #[serde(default)]
+    pub deny: Vec<String>,
+    #[serde(default)]
+    pub protect: Vec<String>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRules {
+    #[serde(default)]
+    pub allow: Vec<String>,
+    #[serde(default)]
+    pub ask: Vec<String>,
+    #[serde(default)]
+    pub deny: Vec<String>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawNetwork {
+    pub default: Option<Verdict>,
+    #[serde(default)]
+    pub allow: Vec<String>,
+    #[serde(default)]
+    pub deny: Vec<String>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawEnv {
+    pub visible_prefix: Option<String>,
+    #[serde(default)]
+    pub secret: Vec<String>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawProfile {
+    #[serde(default)]
+    pub agent_types: Vec<String>,
+    pub default: Option<Verdict>,
+    #[serde(default)]
+    pub files: RawFiles,
+    #[serde(default)]
+    pub commands: RawRules,
+    #[serde(default)]
+    pub network: RawNetwork,
+    #[serde(default)]
+    pub tools: RawRules,
+}
+
+/// A policy file as parsed.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPolicy {
+    pub default: Option<Verdict>,
+    pub mode: Option<Mode>,
+    pub import_claude: Option<bool>,
+    #[serde(default)]
+    pub files: RawFiles,
+    #[serde(default)]
+    pub commands: RawRules,
+    #[serde(default)]
+    pub network: RawNetwork,
+    #[serde(default)]
+    pub tools: RawRules,
+    #[serde(default)]
+    pub env: RawEnv,
+    #[serde(default)]
+    pub profiles: BTreeMap<String, RawProfile>,
+}

@@ -1,0 +1,154 @@
+//! Decisions and the trace that explains them.
+
+use serde::{Deserialize, Serialize};
+
+/// allow < ask < deny: the strictest opinion wins.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    Allow,
+    Ask,
+    Deny,
+}
+
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Allow => "allow",
+            Verdict::Ask => "ask",
+            Verdict::Deny => "deny",
+        }
+    }
+    fn past(self) -> &'static str {
+        match self {
+            Verdict::Allow => "allowed",
+            Verdict::Ask => "needs approval",
+            Verdict::Deny => "denied",
+        }
+    }
+}
+
+impl std::fmt::Display for Verdict {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What kind of check a step is (selects the advice given to the agent).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Check {
+    Tool,
+    Command,
+    Wrapper,
+    Read,
+    ReadTree,
+    Write,
+    Delete,
+    Network,
+    EnvDump,
+    SecretVar,
+    Dynamic,
+    Risky,
+    UnknownOperand,
+    Parse,
+    Profile,
+}
+
+/// One opinion of one layer on one check.
+#[derive(Clone, Debug, Serialize)]
+pub struct Step {
+    pub check: Check,
+    /// What was checked, for people: "`cat .env` reads .env".
+    pub subject: String,
+    pub verdict: Verdict,
+    /// The rule that decided, with its layer: `built-in protections: files.deny ".env"`.
+    pub rule: String,
+}
+
+/// The answer for one tool call.
+#[derive(Clone, Debug, Serialize)]
+pub struct Decision {
+    pub verdict: Verdict,
+    /// One sentence for the agent: what was decided, by which rule, and what to do instead.
+    pub reason: String,
+    /// The rule that decided (the strictest step's).
+    pub rule: String,
+    /// Every opinion that was given, in order.
+    pub trace: Vec<Step>,
+}
+
+impl Decision {
+    /// Build a decision from its steps: the first strictest step decides.
+    pub fn from_steps(trace: Vec<Step>, strict: bool) -> Decision {
+        let top = trace.iter().map(|s| s.verdict).max();
+        let Some(top) = top else {
+            return Decision {
+                verdict: if strict { Verdict::Deny } else { Verdict::Ask },
+                reason: "ztguard: no rule covers this call".into(),
+                rule: "fallback".into(),
+                trace,
+            };
+        };
+        let deciding = trace.iter().find(|s| s.verdict == top).cloned();
+        let Some(step) = deciding else {
+            return Decision { verdict: Verdict::Deny, reason: "internal error".into(), rule: String::new(), trace };
+        };
+        let mut verdict = top;
+        let mut reason = if top == Verdict::Allow {
+            format!("ztguard: allowed ({})", summarize_allow(&trace))
+        } else {
+            format!("ztguard: {} {} by {}. {}", step.subject, step.verdict.past(), step.rule, advice(step.check, top))
+        };
+        if strict && verdict == Verdict::Ask {
+            verdict = Verdict::Deny;
+            reason.push_str(" (strict mode: what would be asked is denied)");
+        }
+        Decision { verdict, reason: reason.trim_end().to_string(), rule: step.rule, trace }
+    }
+}
+
+fn summarize_allow(trace: &[Step]) -> String {
+    let mut rules: Vec<&str> = Vec::new();
+    // The tool rule is the least informative; name it only when it is all there is.
+    let specific = trace.iter().any(|s| s.check != Check::Tool && s.check != Check::Profile);
+    for s in trace.iter().filter(|s| !specific || (s.check != Check::Tool && s.check != Check::Profile)) {
+        if !rules.contains(&s.rule.as_str()) {
+            rules.push(&s.rule);
+        }
+    }
+    if rules.len() > 3 {
+        format!("{}; and {} more rules", rules[..3].join("; "), rules.len() - 3)
+    } else {
+        rules.join("; ")
+    }
+}
+
+/// What the agent can do instead.
+fn advice(check: Check, v: Verdict) -> &'static str {
+    match (check, v) {
+        (Check::Read | Check::ReadTree, Verdict::Deny) => {
+            "Credentials are never readable by the agent: use the AI_ACCESSIBLE_* variables, or ask the user for what you need."
+        }
+        (Check::ReadTree, _) => "Search a narrower path, or exclude the file (grep --exclude, rg -g '!name').",
+        (Check::Write | Check::Delete, Verdict::Deny) => {
+            "Credentials, the guard's configuration, agent settings, git hooks, shell startup files and system paths can only be changed by a human."
+        }
+        (Check::Write | Check::Delete, _) => "Work inside the project, or ask the user to approve this change.",
+        (Check::Read, _) => "Read files inside the project, or ask the user to approve this.",
+        (Check::Command | Check::Wrapper, Verdict::Deny) => "This command is never run by the agent; ask the user to run it if it is needed.",
+        (Check::Command, _) => "If this command is safe for this project, a human can add it to [commands] allow in .ztguard.toml.",
+        (Check::Network, _) => "Only the domains in [network] allow of the policy are reachable.",
+        (Check::EnvDump, _) | (Check::SecretVar, _) => {
+            "The environment holds secrets: read only the AI_ACCESSIBLE_* variable you need."
+        }
+        (Check::Dynamic, _) | (Check::UnknownOperand, _) => {
+            "ztguard cannot see what this would run or touch: write the command out literally, without computed names or piped scripts."
+        }
+        (Check::Risky, _) => "Run the command without options that make it execute other programs.",
+        (Check::Parse, _) => "Fix the shell syntax, or split the command into simpler ones.",
+        (Check::Tool, _) => "Use a tool the policy allows.",
+        (Check::Profile, _) => "This profile does not allow it.",
+        _ => "",
+    }
+}

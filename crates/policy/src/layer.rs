@@ -1,0 +1,289 @@
+//! A compiled policy layer: patterns parsed once, opinions on checks.
+
+use std::path::Path;
+
+use ztguard_paths::{Anchors, PatternList, wildmatch};
+
+use crate::command::CommandPattern;
+use crate::config::{Mode, RawFiles, RawNetwork, RawPolicy, RawProfile, RawRules};
+use crate::decision::Verdict;
+
+/// Where a group of rules came from, when not the layer's own file (e.g. `.claude/settings.json`).
+#[derive(Clone, Debug)]
+pub(crate) struct Origin<T> {
+    pub origin: Option<String>,
+    pub items: T,
+}
+
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Rules<T> {
+    pub allow: Vec<Origin<T>>,
+    pub ask: Vec<Origin<T>>,
+    pub deny: Vec<Origin<T>>,
+}
+
+/// One layer of the policy.
+#[derive(Clone, Debug, Default)]
+pub struct Layer {
+    /// For traces: "built-in protections", "project policy .ztguard.toml", "profile secure-code-review".
+    pub name: String,
+    /// This layer's opinion on what its rules do not cover.
+    pub default: Option<Verdict>,
+    pub strict: bool,
+    pub import_claude: bool,
+    pub visible_prefix: Option<String>,
+    pub secret_vars: Vec<String>,
+    pub(crate) read: Vec<Origin<PatternList>>,
+    pub(crate) write: Vec<Origin<PatternList>>,
+    pub(crate) deny: Vec<Origin<PatternList>>,
+    pub(crate) protect: Vec<Origin<PatternList>>,
+    pub(crate) commands: Rules<Vec<CommandPattern>>,
+    pub(crate) tools: Rules<Vec<String>>,
+    pub(crate) net_default: Option<Verdict>,
+    pub(crate) net_allow: Vec<Origin<Vec<String>>>,
+    pub(crate) net_deny: Vec<Origin<Vec<String>>>,
+}
+
+/// File access kinds the layer has an opinion on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Access {
+    Read,
+    Write,
+}
+
+fn label(origin: &Option<String>) -> String {
+    origin.as_ref().map(|o| format!(" (from {o})")).unwrap_or_default()
+}
+
+impl Layer {
+    pub(crate) fn from_raw(name: &str, raw: &RawPolicy) -> Result<Layer, String> {
+        let mut l = Layer {
+            name: name.to_string(),
+            default: raw.default,
+            strict: raw.mode == Some(Mode::Strict),
+            import_claude: raw.import_claude.unwrap_or(true),
+            visible_prefix: raw.env.visible_prefix.clone(),
+            secret_vars: raw.env.secret.iter().map(|s| s.to_ascii_uppercase()).collect(),
+            ..Default::default()
+        };
+        l.add_files(&raw.files, None)?;
+        l.add_commands(&raw.commands, None)?;
+        l.add_tools(&raw.tools, None);
+        l.add_network(&raw.network, None);
+        Ok(l)
+    }
+
+    pub(crate) fn from_profile(name: &str, raw: &RawProfile) -> Result<Layer, String> {
+        let mut l = Layer { name: format!("profile {name}"), default: raw.default, ..Default::default() };
+        l.add_files(&raw.files, None)?;
+        l.add_commands(&raw.commands, None)?;
+        l.add_tools(&raw.tools, None);
+        l.add_network(&raw.network, None);
+        Ok(l)
+    }
+
+    pub(crate) fn add_files(&mut self, f: &RawFiles, origin: Option<&str>) -> Result<(), String> {
+        let o = origin.map(str::to_string);
+        for (list, items, key) in [
+            (&mut self.read, &f.read, "files.read"),
+            (&mut self.write, &f.write, "files.write"),
+            (&mut self.deny, &f.deny, "files.deny"),
+            (&mut self.protect, &f.protect, "files.protect"),
+        ] {
+            if !items.is_empty() {
+                let parsed = PatternList::parse(items).map_err(|e| format!("{key}: {e}"))?;
+                list.push(Origin { origin: o.clone(), items: parsed });
+            }
+        }
+        Ok(())
+    }
+
+    pub(crate) fn add_commands(&mut self, r: &RawRules, origin: Option<&str>) -> Result<(), String> {
+        let o = origin.map(str::to_string);
+        for (list, items, key) in [
+            (&mut self.commands.allow, &r.allow, "commands.allow"),
+            (&mut self.commands.ask, &r.ask, "commands.ask"),
+            (&mut self.commands.deny, &r.deny, "commands.deny"),
+        ] {
+            if !items.is_empty() {
+                let parsed = items
+                    .iter()
+                    .map(|s| CommandPattern::parse(s))
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(|e| format!("{key}: {e}"))?;
+                list.push(Origin { origin: o.clone(), items: parsed });
+            }
+        }
+        Ok(())
+    }
+
+    pub(crate) fn add_tools(&mut self, r: &RawRules, origin: Option<&str>) {
+        let o = origin.map(str::to_string);
+        for (list, items) in [(&mut self.tools.allow, &r.allow), (&mut self.tools.ask, &r.ask), (&mut self.tools.deny, &r.deny)] {
+            if !items.is_empty() {
+                list.push(Origin { origin: o.clone(), items: items.clone() });
+            }
+        }
+    }
+
+    pub(crate) fn add_network(&mut self, n: &RawNetwork, origin: Option<&str>) {
+        let o = origin.map(str::to_string);
+        if origin.is_none() {
+            self.net_default = n.default.or(self.net_default);
+        }
+        if !n.allow.is_empty() {
+            self.net_allow.push(Origin { origin: o.clone(), items: n.allow.clone() });
+        }
+        if !n.deny.is_empty() {
+            self.net_deny.push(Origin { origin: o, items: n.deny.clone() });
+        }
+    }
+
+    /// This layer's rule for a command, if any. Wrappers answer to deny rules only:
+    /// what they run is checked on its own.
+    pub(crate) fn command(&self, argv: &[&str], wrapper: bool) -> Option<(Verdict, String)> {
+        let find = |sets: &Vec<Origin<Vec<CommandPattern>>>| -> Option<(usize, String)> {
+            let mut best: Option<(usize, String)> = None;
+            for set in sets {
+                for p in &set.items {
+                    if p.matches(argv) && best.as_ref().is_none_or(|(s, _)| p.specificity() > *s) {
+                        best = Some((p.specificity(), format!("\"{}\"{}", p.source, label(&set.origin))));
+                    }
+                }
+            }
+            best
+        };
+        if let Some((_, r)) = find(&self.commands.deny) {
+            return Some((Verdict::Deny, format!("{}: commands.deny {r}", self.name)));
+        }
+        if wrapper {
+            return None;
+        }
+        match (find(&self.commands.ask), find(&self.commands.allow)) {
+            (Some((sa, ra)), Some((sl, rl))) => Some(if sl > sa {
+                (Verdict::Allow, format!("{}: commands.allow {rl}", self.name))
+            } else {
+                (Verdict::Ask, format!("{}: commands.ask {ra}", self.name))
+            }),
+            (Some((_, r)), None) => Some((Verdict::Ask, format!("{}: commands.ask {r}", self.name))),
+            (None, Some((_, r))) => Some((Verdict::Allow, format!("{}: commands.allow {r}", self.name))),
+            (None, None) => None,
+        }
+    }
+
+    /// This layer's rule for a tool name (`Agent(Explore)` forms are tried too).
+    pub(crate) fn tool(&self, names: &[String]) -> Option<(Verdict, String)> {
+        let find = |sets: &Vec<Origin<Vec<String>>>| -> Option<(usize, String)> {
+            let mut best: Option<(usize, String)> = None;
+            for set in sets {
+                for p in &set.items {
+                    if names.iter().any(|n| tool_matches(p, n)) {
+                        let spec = p.chars().filter(|c| *c != '*').count();
+                        if best.as_ref().is_none_or(|(s, _)| spec > *s) {
+                            best = Some((spec, format!("\"{p}\"{}", label(&set.origin))));
+                        }
+                    }
+                }
+            }
+            best
+        };
+        if let Some((_, r)) = find(&self.tools.deny) {
+            return Some((Verdict::Deny, format!("{}: tools.deny {r}", self.name)));
+        }
+        match (find(&self.tools.ask), find(&self.tools.allow)) {
+            (Some((sa, ra)), Some((sl, rl))) => Some(if sl > sa {
+                (Verdict::Allow, format!("{}: tools.allow {rl}", self.name))
+            } else {
+                (Verdict::Ask, format!("{}: tools.ask {ra}", self.name))
+            }),
+            (Some((_, r)), None) => Some((Verdict::Ask, format!("{}: tools.ask {r}", self.name))),
+            (None, Some((_, r))) => Some((Verdict::Allow, format!("{}: tools.allow {r}", self.name))),
+            (None, None) => None,
+        }
+    }
+
+    /// The deny or protect pattern that forbids `access` to a path (either spelling).
+    pub(crate) fn forbids(&self, access: Access, lex: &Path, real: &Path, anchors: &Anchors) -> Option<String> {
+        let lists: Vec<(&Vec<Origin<PatternList>>, &str)> = match access {
+            Access::Read => vec![(&self.deny, "files.deny")],
+            Access::Write => vec![(&self.deny, "files.deny"), (&self.protect, "files.protect")],
+        };
+        for (sets, key) in lists {
+            for set in sets {
+                if let Some(p) = set.items.matched(lex, anchors).or_else(|| set.items.matched(real, anchors)) {
+                    return Some(format!("{}: {key} \"{}\"{}", self.name, p.source, label(&set.origin)));
+                }
+            }
+        }
+        None
+    }
+
+    /// This layer's rule for reading or writing a path.
+    pub(crate) fn file(&self, access: Access, lex: &Path, real: &Path, anchors: &Anchors) -> Option<(Verdict, String)> {
+        if let Some(rule) = self.forbids(access, lex, real, anchors) {
+            return Some((Verdict::Deny, rule));
+        }
+        let (sets, key) = match access {
+            Access::Read => (&self.read, "files.read"),
+            Access::Write => (&self.write, "files.write"),
+        };
+        let lex_hit = sets.iter().find_map(|s| s.items.matched(lex, anchors).map(|p| (p.source.clone(), label(&s.origin))));
+        let real_ok = lex == real || sets.iter().any(|s| s.items.matched(real, anchors).is_some());
+        match lex_hit {
+            Some((p, o)) if real_ok => Some((Verdict::Allow, format!("{}: {key} \"{p}\"{o}", self.name))),
+            _ => None,
+        }
+    }
+
+    /// This layer's rule for a network destination.
+    pub(crate) fn network(&self, host: Option<&str>) -> Option<(Verdict, String)> {
+        let has_rules = self.net_default.is_some() || !self.net_allow.is_empty() || !self.net_deny.is_empty();
+        let Some(host) = host else {
+            let open = self.net_allow.iter().any(|s| s.items.iter().any(|p| p == "*"));
+            return has_rules.then(|| {
+                if open {
+                    (Verdict::Allow, format!("{}: network.allow \"*\"", self.name))
+                } else {
+                    (Verdict::Ask, format!("{}: network (destination not known before it runs)", self.name))
+                }
+            });
+        };
+        for s in &self.net_deny {
+            if let Some(p) = s.items.iter().find(|p| host_matches(p, host)) {
+                return Some((Verdict::Deny, format!("{}: network.deny \"{p}\"{}", self.name, label(&s.origin))));
+            }
+        }
+        for s in &self.net_allow {
+            if let Some(p) = s.items.iter().find(|p| host_matches(p, host)) {
+                return Some((Verdict::Allow, format!("{}: network.allow \"{p}\"{}", self.name, label(&s.origin))));
+            }
+        }
+        self.net_default.map(|d| (d, format!("{}: network.default = \"{d}\" (domain not listed)", self.name)))
+    }
+}
+
+/// `docs.rs` matches that host; `*.github.com` any subdomain (not the apex); `*` anything.
+pub(crate) fn host_matches(pattern: &str, host: &str) -> bool {
+    let (p, h) = (pattern.to_ascii_lowercase(), host.to_ascii_lowercase());
+    if p == "*" || p == h {
+        return true;
+    }
+    if let Some(suffix) = p.strip_prefix("*.") {
+        return h.len() > suffix.len() + 1 && h.ends_with(suffix) && h.as_bytes()[h.len() - suffix.len() - 1] == b'.';
+    }
+    p.contains('*') && wildmatch(&p, &h)
+}
+
+/// Tool names: wildcards, and `mcp__server` covering every tool of that server.
+pub(crate) fn tool_matches(pattern: &str, name: &str) -> bool {
+    if wildmatch(pattern, name) {
+        return true;
+    }
+    if let Some(server) = pattern.strip_prefix("mcp__")
+        && !server.contains("__")
+        && !server.is_empty()
+    {
+        return name.strip_prefix(pattern).is_some_and(|rest| rest.starts_with("__"));
+    }
+    false
+}

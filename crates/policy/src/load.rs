@@ -1,0 +1,273 @@
+//! Finding, parsing and stacking the policy files.
+
+use std::path::{Path, PathBuf};
+
+use crate::claude::{ClaudeRule, parse_claude_rule, permission_lists};
+use crate::config::{RawFiles, RawNetwork, RawPolicy, RawRules};
+use crate::layer::Layer;
+
+const PROTECTIONS: &str = include_str!("../policies/protections.toml");
+const DEFAULT: &str = include_str!("../policies/default.toml");
+
+/// The built-in protections, as TOML.
+pub fn protections_toml() -> &'static str {
+    PROTECTIONS
+}
+
+/// The built-in default policy, as TOML (what `ztguard init` starts from).
+pub fn default_policy_toml() -> &'static str {
+    DEFAULT
+}
+
+/// Where to look for the layers.
+#[derive(Clone, Debug)]
+pub struct LoadOptions {
+    pub project: PathBuf,
+    pub home: PathBuf,
+    /// The managed policy (normally `/etc/ztguard/policy.toml`).
+    pub managed: PathBuf,
+    /// The user policy (normally `~/.config/ztguard/policy.toml`).
+    pub user: PathBuf,
+    /// A profile forced for every call (`--profile`, `ZTGUARD_PROFILE`).
+    pub profile: Option<String>,
+    /// Turn every ask into a deny.
+    pub strict: bool,
+}
+
+impl LoadOptions {
+    /// The standard locations for a project and home directory.
+    pub fn new(project: impl Into<PathBuf>, home: impl Into<PathBuf>) -> LoadOptions {
+        let home = home.into();
+        LoadOptions {
+            project: project.into(),
+            user: home.join(".config/ztguard/policy.toml"),
+            home,
+            managed: PathBuf::from("/etc/ztguard/policy.toml"),
+            profile: None,
+            strict: false,
+        }
+    }
+}
+
+/// Why a policy did not load. The hook turns any of these into a deny.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PolicyError {
+    Read { path: PathBuf, message: String },
+    Parse { path: PathBuf, line: usize, column: usize, message: String },
+    Invalid { path: PathBuf, message: String },
+    UnknownProfile { name: String, known: Vec<String> },
+}
+
+impl std::fmt::Display for PolicyError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PolicyError::Read { path, message } => write!(f, "cannot read {}: {message}", path.display()),
+            PolicyError::Parse { path, line, column, message } => {
+                write!(f, "{}:{line}:{column}: {message}", path.display())
+            }
+            PolicyError::Invalid { path, message } => write!(f, "{}: {message}", path.display()),
+            PolicyError::UnknownProfile { name, known } => {
+                write!(f, "unknown profile `{name}` (known: {})", if known.is_empty() { "none".into() } else { known.join(", ") })
+            }
+        }
+    }
+}
+
+impl std::error::Error for PolicyError {}
+
+/// A named profile: the layers that define it, and the subagent types that select it.
+#[derive(Clone, Debug)]
+pub struct Profile {
+    pub name: String,
+    pub agent_types: Vec<String>,
+    pub layers: Vec<Layer>,
+}
+
+/// The whole stack of layers.
+#[derive(Clone, Debug)]
+pub struct Policy {
+    pub layers: Vec<Layer>,
+    pub profiles: Vec<Profile>,
+    pub forced_profile: Option<String>,
+    pub strict: bool,
+    /// The files that were read, in layer order, for `policy show` and traces.
+    pub sources: Vec<String>,
+}
+
+/// 1-based line and column of a byte offset.
+pub(crate) fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map(|l| l.chars().count()).unwrap_or(0) + 1;
+    (line, col)
+}
+
+/// Parse policy text; errors carry line and column.
+pub(crate) fn parse_text(path: &Path, text: &str) -> Result<RawPolicy, PolicyError> {
+    toml::from_str::<RawPolicy>(text).map_err(|e| {
+        let (line, column) = e.span().map(|s| line_col(text, s.start)).unwrap_or((1, 1));
+        PolicyError::Parse { path: path.to_path_buf(), line, column, message: e.message().trim().to_string() }
+    })
+}
+
+/// Parse and compile one layer from text.
+pub(crate) fn layer_from_text(path: &Path, name: &str, text: &str) -> Result<(Layer, RawPolicy), PolicyError> {
+    let raw = parse_text(path, text)?;
+    let layer = Layer::from_raw(name, &raw).map_err(|message| locate(path, text, message))?;
+    Ok((layer, raw))
+}
+
+/// Point a validation message at the first line that mentions the offending value.
+fn locate(path: &Path, text: &str, message: String) -> PolicyError {
+    let needle = message.split('`').nth(1).map(str::to_string);
+    if let Some(n) = needle
+        && let Some(pos) = text.find(&format!("\"{n}\""))
+    {
+        let (line, column) = line_col(text, pos);
+        return PolicyError::Parse { path: path.to_path_buf(), line, column: column + 1, message };
+    }
+    PolicyError::Invalid { path: path.to_path_buf(), message }
+}
+
+fn read_optional(path: &Path) -> Result<Option<String>, PolicyError> {
+    match std::fs::read_to_string(path) {
+        Ok(t) => Ok(Some(t)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(PolicyError::Read { path: path.to_path_buf(), message: e.to_string() }),
+    }
+}
+
+impl Policy {
+    /// Load every layer. Any error in any existing file is an error: the
+    /// caller must fail closed rather than run with part of the policy.
+    pub fn load(opts: &LoadOptions) -> Result<Policy, PolicyError> {
+        let mut layers = Vec::new();
+        let mut raws: Vec<(String, RawPolicy)> = Vec::new();
+        let mut sources = vec!["built-in protections".to_string()];
+        let (protect, _) = layer_from_text(Path::new("<built-in protections>"), "built-in protections", PROTECTIONS)?;
+        layers.push(protect);
+
+        for (path, name) in [(&opts.managed, "managed policy"), (&opts.user, "user policy")] {
+            if let Some(text) = read_optional(path)? {
+                let label = format!("{name} {}", path.display());
+                let (layer, raw) = layer_from_text(path, &label, &text)?;
+                sources.push(label.clone());
+                raws.push((label, raw));
+                layers.push(layer);
+            }
+        }
+        let project_file = opts.project.join(".ztguard.toml");
+        let (mut project, raw) = match read_optional(&project_file)? {
+            Some(text) => {
+                sources.push("project policy .ztguard.toml".into());
+                layer_from_text(&project_file, "project policy .ztguard.toml", &text)?
+            }
+            None => {
+                sources.push("built-in default policy (no .ztguard.toml)".into());
+                layer_from_text(Path::new("<built-in default>"), "built-in default policy", DEFAULT)?
+            }
+        };
+        raws.push((project.name.clone(), raw));
+        if project.import_claude {
+            for (path, user_scope) in [
+                (opts.project.join(".claude/settings.json"), false),
+                (opts.project.join(".claude/settings.local.json"), false),
+                (opts.home.join(".claude/settings.json"), true),
+            ] {
+                if import_claude(&mut project, &path, user_scope, &opts.home)? {
+                    sources.push(format!("Claude Code permissions {}", crate_display(&path, &opts.project, &opts.home)));
+                }
+            }
+        }
+        layers.push(project);
+
+        let mut profiles: Vec<Profile> = Vec::new();
+        for (label, raw) in &raws {
+            for (name, p) in &raw.profiles {
+                let layer = Layer::from_profile(name, p).map_err(|message| PolicyError::Invalid {
+                    path: PathBuf::from(label),
+                    message: format!("profile {name}: {message}"),
+                })?;
+                match profiles.iter_mut().find(|x| &x.name == name) {
+                    Some(existing) => {
+                        existing.agent_types.extend(p.agent_types.iter().cloned());
+                        existing.layers.push(layer);
+                    }
+                    None => profiles.push(Profile { name: name.clone(), agent_types: p.agent_types.clone(), layers: vec![layer] }),
+                }
+            }
+        }
+        if let Some(name) = &opts.profile
+            && !profiles.iter().any(|p| &p.name == name)
+        {
+            return Err(PolicyError::UnknownProfile { name: name.clone(), known: profiles.iter().map(|p| p.name.clone()).collect() });
+        }
+        let strict = opts.strict || layers.iter().any(|l| l.strict);
+        Ok(Policy { layers, profiles, forced_profile: opts.profile.clone(), strict, sources })
+    }
+
+    /// The layers that apply to a call from `agent_type`.
+    pub fn active_layers(&self, agent_type: Option<&str>) -> (Vec<&Layer>, Option<&str>) {
+        let mut out: Vec<&Layer> = self.layers.iter().collect();
+        let profile = match &self.forced_profile {
+            Some(name) => self.profiles.iter().find(|p| &p.name == name),
+            None => agent_type.and_then(|t| self.profiles.iter().find(|p| p.agent_types.iter().any(|a| a == t))),
+        };
+        if let Some(p) = profile {
+            out.extend(p.layers.iter());
+        }
+        (out, profile.map(|p| p.name.as_str()))
+    }
+}
+
+fn crate_display(p: &Path, project: &Path, home: &Path) -> String {
+    ztguard_paths::display(p, project, home)
+}
+
+/// Merge a Claude Code settings file's permission rules into `layer`.
+fn import_claude(layer: &mut Layer, path: &Path, user_scope: bool, home: &Path) -> Result<bool, PolicyError> {
+    let Some(text) = read_optional(path)? else { return Ok(false) };
+    let json: serde_json::Value = serde_json::from_str(&text).map_err(|e| PolicyError::Parse {
+        path: path.to_path_buf(),
+        line: e.line(),
+        column: e.column(),
+        message: format!("invalid JSON: {e}"),
+    })?;
+    let origin = if user_scope {
+        format!("~/{}", path.strip_prefix(home).unwrap_or(path).display())
+    } else {
+        format!(".claude/{}", path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default())
+    };
+    let (allow, ask, deny) = permission_lists(&json);
+    let mut files = RawFiles::default();
+    let mut commands = RawRules::default();
+    let mut tools = RawRules::default();
+    let mut net = RawNetwork::default();
+    for (rules, kind) in [(&allow, 0), (&ask, 1), (&deny, 2)] {
+        for r in rules {
+            match (parse_claude_rule(r, user_scope), kind) {
+                (ClaudeRule::Tool(t), 0) => tools.allow.push(t),
+                (ClaudeRule::Tool(t), 1) => tools.ask.push(t),
+                (ClaudeRule::Tool(t), _) => tools.deny.push(t),
+                (ClaudeRule::Command(c), 0) => commands.allow.push(c),
+                (ClaudeRule::Command(c), 1) => commands.ask.push(c),
+                (ClaudeRule::Command(c), _) => commands.deny.push(c),
+                (ClaudeRule::Read(p), 0) => files.read.push(p),
+                (ClaudeRule::Read(p), 2) => files.deny.push(p),
+                (ClaudeRule::Edit(p), 0) => files.write.push(p),
+                (ClaudeRule::Edit(p), 2) => files.protect.push(p),
+                (ClaudeRule::Domain(d), 0) => net.allow.push(d),
+                (ClaudeRule::Domain(d), 2) => net.deny.push(d),
+                // Read/Edit/WebFetch "ask" and parameter rules have no ztguard equivalent;
+                // Claude Code still applies them itself.
+                _ => {}
+            }
+        }
+    }
+    let o = Some(origin.as_str());
+    layer.add_files(&files, o).map_err(|m| PolicyError::Invalid { path: path.to_path_buf(), message: m })?;
+    layer.add_commands(&commands, o).map_err(|m| PolicyError::Invalid { path: path.to_path_buf(), message: m })?;
+    layer.add_tools(&tools, o);
+    layer.add_network(&net, o);
+    Ok(!(allow.is_empty() && ask.is_empty() && deny.is_empty()))
+}
