@@ -64,34 +64,80 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     };
     let home = context::home();
     let project = context::project_root(&cwd);
-    let policy = context::load(&project, &home, args.profile.as_deref(), args.strict).context("the policy does not load")?;
+    let policy = context::load(&project, &home, args.profile.as_deref(), args.strict)
+        .context("the policy does not load")?;
     let s = args.subject.clone();
     let (tool, action) = match args.kind {
         Kind::Bash => ("Bash".to_string(), Action::Exec { command: s }),
         Kind::Read => ("Read".to_string(), Action::Read { path: s }),
-        Kind::Write => ("Write".to_string(), Action::Write { path: s, content: None }),
+        Kind::Write => (
+            "Write".to_string(),
+            Action::Write {
+                path: s,
+                content: None,
+            },
+        ),
         Kind::Fetch => ("WebFetch".to_string(), Action::Fetch { url: s }),
-        Kind::Grep => ("Grep".to_string(), Action::Search { path: Some(s), glob: None, content: true }),
+        Kind::Grep => (
+            "Grep".to_string(),
+            Action::Search {
+                path: Some(s),
+                glob: None,
+                content: true,
+            },
+        ),
         Kind::Tool => {
-            let known = s.starts_with("mcp__") || ztguard_agents::claude::KNOWN_TOOLS.contains(&s.as_str());
-            (s, if known { Action::Other } else { Action::Unknown })
+            let known =
+                s.starts_with("mcp__") || ztguard_agents::claude::KNOWN_TOOLS.contains(&s.as_str());
+            (
+                s,
+                if known {
+                    Action::Other
+                } else {
+                    Action::Unknown
+                },
+            )
         }
     };
-    let req = Request { tool, action, cwd, project, home, agent_type: args.agent_type.clone() };
+    let req = Request {
+        tool,
+        action,
+        cwd,
+        project,
+        home,
+        agent_type: args.agent_type.clone(),
+    };
     let d = policy.evaluate(&req);
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&d).context("cannot serialize the decision")?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&d).context("cannot serialize the decision")?
+        );
     } else {
         print!("{}", render(&d, &policy.sources));
     }
-    Ok(ExitCode::from(if d.verdict == Verdict::Allow { 0 } else { 1 }))
+    Ok(ExitCode::from(if d.verdict == Verdict::Allow {
+        0
+    } else {
+        1
+    }))
 }
 
 /// The human form: decision, reason, then every opinion in the trace.
 pub fn render(d: &Decision, sources: &[String]) -> String {
-    let mut out = format!("{}\n{}\n\ntrace (layers: {}):\n", d.verdict.as_str().to_uppercase(), d.reason, sources.join(" → "));
+    let mut out = format!(
+        "{}\n{}\n\ntrace (layers: {}):\n",
+        d.verdict.as_str().to_uppercase(),
+        d.reason,
+        sources.join(" → ")
+    );
     for s in &d.trace {
-        out.push_str(&format!("  {:<5}  {}\n         {}\n", s.verdict.as_str(), s.subject, s.rule));
+        out.push_str(&format!(
+            "  {:<5}  {}\n         {}\n",
+            s.verdict.as_str(),
+            s.subject,
+            s.rule
+        ));
     }
     out
 }

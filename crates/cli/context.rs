@@ -9,7 +9,10 @@ pub fn home() -> PathBuf {
     if let Some(h) = std::env::var_os("HOME").filter(|h| !h.is_empty()) {
         return PathBuf::from(h);
     }
-    std::env::var("USER").ok().and_then(|u| ztguard_paths::user_home(&u)).unwrap_or_else(|| PathBuf::from("/"))
+    std::env::var("USER")
+        .ok()
+        .and_then(|u| ztguard_paths::user_home(&u))
+        .unwrap_or_else(|| PathBuf::from("/"))
 }
 
 /// The project root for a call made in `cwd`: `$CLAUDE_PROJECT_DIR` when
@@ -34,7 +37,12 @@ pub fn project_root(cwd: &Path) -> PathBuf {
 
 /// Load options for a project, honouring `ZTGUARD_MANAGED_POLICY` (another
 /// managed policy path, for packaging and tests) and `ZTGUARD_PROFILE`.
-pub fn load_options(project: &Path, home: &Path, profile: Option<&str>, strict: bool) -> LoadOptions {
+pub fn load_options(
+    project: &Path,
+    home: &Path,
+    profile: Option<&str>,
+    strict: bool,
+) -> LoadOptions {
     let mut o = LoadOptions::new(project, home);
     if let Some(m) = std::env::var_os("ZTGUARD_MANAGED_POLICY").filter(|m| !m.is_empty()) {
         o.managed = PathBuf::from(m);
@@ -42,14 +50,21 @@ pub fn load_options(project: &Path, home: &Path, profile: Option<&str>, strict: 
     if let Some(x) = std::env::var_os("XDG_CONFIG_HOME").filter(|x| !x.is_empty()) {
         o.user = PathBuf::from(x).join("ztguard/policy.toml");
     }
-    o.profile = profile
-        .map(str::to_string)
-        .or_else(|| std::env::var("ZTGUARD_PROFILE").ok().filter(|p| !p.is_empty()));
+    o.profile = profile.map(str::to_string).or_else(|| {
+        std::env::var("ZTGUARD_PROFILE")
+            .ok()
+            .filter(|p| !p.is_empty())
+    });
     o.strict = strict || std::env::var("ZTGUARD_STRICT").is_ok_and(|v| v == "1" || v == "true");
     o
 }
 
-pub fn load(project: &Path, home: &Path, profile: Option<&str>, strict: bool) -> Result<Policy, PolicyError> {
+pub fn load(
+    project: &Path,
+    home: &Path,
+    profile: Option<&str>,
+    strict: bool,
+) -> Result<Policy, PolicyError> {
     Policy::load(&load_options(project, home, profile, strict))
 }
 
@@ -58,5 +73,7 @@ pub fn absolute(p: &Path) -> PathBuf {
     if p.is_absolute() {
         return p.to_path_buf();
     }
-    std::env::current_dir().map(|c| c.join(p)).unwrap_or_else(|_| p.to_path_buf())
+    std::env::current_dir()
+        .map(|c| c.join(p))
+        .unwrap_or_else(|_| p.to_path_buf())
 }

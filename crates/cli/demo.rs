@@ -37,12 +37,18 @@ struct Row {
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let root = std::env::temp_dir().join(format!("ztguard-demo-{}", std::process::id()));
     let (project, home) = build(&root).context("cannot build the demo project")?;
-    let hook_args = hook::Args { profile: None, strict: false };
+    let hook_args = hook::Args {
+        profile: None,
+        strict: false,
+    };
     let no_managed = root.join("no-managed-policy.toml");
     let mut rows = Vec::new();
     for (i, line) in SESSION.lines().filter(|l| !l.trim().is_empty()).enumerate() {
-        let line = line.replace("{P}", &project.to_string_lossy()).replace("{H}", &home.to_string_lossy());
-        let entry: Value = serde_json::from_str(&line).context("the bundled session is not valid JSON")?;
+        let line = line
+            .replace("{P}", &project.to_string_lossy())
+            .replace("{H}", &home.to_string_lossy());
+        let entry: Value =
+            serde_json::from_str(&line).context("the bundled session is not valid JSON")?;
         let tool = entry["tool"].as_str().unwrap_or_default().to_string();
         let event = json!({
             "session_id": "demo-session",
@@ -59,7 +65,13 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             (Some(s), 0) => {
                 let v: Value = serde_json::from_str(s).unwrap_or_default();
                 let o = &v["hookSpecificOutput"];
-                (o["permissionDecision"].as_str().unwrap_or("?").to_string(), o["permissionDecisionReason"].as_str().unwrap_or("").to_string())
+                (
+                    o["permissionDecision"].as_str().unwrap_or("?").to_string(),
+                    o["permissionDecisionReason"]
+                        .as_str()
+                        .unwrap_or("")
+                        .to_string(),
+                )
             }
             _ => ("deny".to_string(), out.stderr.clone().unwrap_or_default()),
         };
@@ -80,13 +92,23 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     }
     if args.json {
         for r in &rows {
-            println!("{}", json!({"n": r.n, "tool": r.tool, "call": r.call, "attack": r.attack, "note": r.note, "decision": r.decision, "reason": r.reason}));
+            println!(
+                "{}",
+                json!({"n": r.n, "tool": r.tool, "call": r.call, "attack": r.attack, "note": r.note, "decision": r.decision, "reason": r.reason})
+            );
         }
     } else {
         print_table(&rows);
     }
-    let missed: Vec<&Row> = rows.iter().filter(|r| r.attack && r.decision == "allow").collect();
-    Ok(if missed.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    let missed: Vec<&Row> = rows
+        .iter()
+        .filter(|r| r.attack && r.decision == "allow")
+        .collect();
+    Ok(if missed.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 fn summarize(tool: &str, input: &Value, project: &Path) -> String {
@@ -94,9 +116,16 @@ fn summarize(tool: &str, input: &Value, project: &Path) -> String {
     let s = match tool {
         "Bash" => input["command"].as_str().unwrap_or("").to_string(),
         "WebFetch" => input["url"].as_str().unwrap_or("").to_string(),
-        "Grep" => format!("{:?} in {}", input["pattern"].as_str().unwrap_or(""), input["path"].as_str().unwrap_or(".")),
+        "Grep" => format!(
+            "{:?} in {}",
+            input["pattern"].as_str().unwrap_or(""),
+            input["path"].as_str().unwrap_or(".")
+        ),
         "Glob" => input["pattern"].as_str().unwrap_or("").to_string(),
-        _ => input["file_path"].as_str().map(str::to_string).unwrap_or_else(|| input.to_string()),
+        _ => input["file_path"]
+            .as_str()
+            .map(str::to_string)
+            .unwrap_or_else(|| input.to_string()),
     };
     s.replace(&p, "").replace('\n', "⏎")
 }
@@ -114,7 +143,10 @@ fn clip(s: &str, max: usize) -> String {
 /// The reason without the "ztguard: " prefix and the advice sentence.
 fn short_reason(r: &str) -> String {
     let r = r.strip_prefix("ztguard: ").unwrap_or(r);
-    let r = r.strip_prefix("allowed (").map(|x| x.trim_end_matches(')')).unwrap_or(r);
+    let r = r
+        .strip_prefix("allowed (")
+        .map(|x| x.trim_end_matches(')'))
+        .unwrap_or(r);
     match r.find(". ") {
         Some(i) => r[..i].to_string(),
         None => r.to_string(),
@@ -135,15 +167,28 @@ fn print_table(rows: &[Row]) {
         };
         format!("\x1b[{code}m{label}\x1b[0m")
     };
-    println!("ztguard demo: a fake project with planted credentials; {} tool calls replayed through `ztguard hook` on the built-in default policy.\n", rows.len());
+    println!(
+        "ztguard demo: a fake project with planted credentials; {} tool calls replayed through `ztguard hook` on the built-in default policy.\n",
+        rows.len()
+    );
     println!("{:>3}  {:<10} {:<46} {:<5}  why", "#", "tool", "call", "");
     for r in rows {
         let mark = if r.attack { "⚠" } else { " " };
-        println!("{:>3}{mark} {:<10} {} {}  {}", r.n, clip(&r.tool, 10), clip(&r.call, 46), paint(&r.decision), clip(&short_reason(&r.reason), 110));
+        println!(
+            "{:>3}{mark} {:<10} {} {}  {}",
+            r.n,
+            clip(&r.tool, 10),
+            clip(&r.call, 46),
+            paint(&r.decision),
+            clip(&short_reason(&r.reason), 110)
+        );
     }
     let count = |d: &str| rows.iter().filter(|r| r.decision == d).count();
     let attacks = rows.iter().filter(|r| r.attack).count();
-    let stopped = rows.iter().filter(|r| r.attack && r.decision != "allow").count();
+    let stopped = rows
+        .iter()
+        .filter(|r| r.attack && r.decision != "allow")
+        .count();
     let ordinary = |d: &str| rows.iter().filter(|r| !r.attack && r.decision == d).count();
     println!(
         "\n{} calls: {} allowed, {} asked, {} denied.\nAttacks (⚠) stopped: {stopped} of {attacks}. Ordinary work: {} allowed, {} asked, {} denied.",
@@ -155,7 +200,9 @@ fn print_table(rows: &[Row]) {
         ordinary("ask"),
         ordinary("deny"),
     );
-    println!("Try your own: ztguard check bash '<command>'   Put it in front of Claude Code: ztguard init");
+    println!(
+        "Try your own: ztguard check bash '<command>'   Put it in front of Claude Code: ztguard init"
+    );
 }
 
 /// The throwaway project and home, with fake credentials planted in both.
@@ -164,16 +211,44 @@ fn build(root: &Path) -> std::io::Result<(PathBuf, PathBuf)> {
     let project = root.join("project");
     let home = root.join("home");
     let files: &[(&Path, &str, &str)] = &[
-        (&project, "Cargo.toml", "[package]\nname = \"demo\"\nversion = \"0.1.0\"\nedition = \"2021\"\n"),
-        (&project, "src/main.rs", "fn parse(a: u32, b: u32) -> u32 { a + b }\nfn main() { println!(\"{}\", parse(1, 2)); }\n"),
-        (&project, "src/config.rs", "// reads the password from the environment\npub fn password() -> Option<String> { std::env::var(\"AI_ACCESSIBLE_DB_PASSWORD\").ok() }\n"),
-        (&project, ".env", "DATABASE_URL=postgres://app:FAKE-demo-password@db.internal/app\nSTRIPE_SECRET_KEY=sk_test_FAKE0000000000000000000000\n"),
-        (&project, ".env.example", "DATABASE_URL=postgres://user:password@localhost/app\n"),
+        (
+            &project,
+            "Cargo.toml",
+            "[package]\nname = \"demo\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+        ),
+        (
+            &project,
+            "src/main.rs",
+            "fn parse(a: u32, b: u32) -> u32 { a + b }\nfn main() { println!(\"{}\", parse(1, 2)); }\n",
+        ),
+        (
+            &project,
+            "src/config.rs",
+            "// reads the password from the environment\npub fn password() -> Option<String> { std::env::var(\"AI_ACCESSIBLE_DB_PASSWORD\").ok() }\n",
+        ),
+        (
+            &project,
+            ".env",
+            "DATABASE_URL=postgres://app:FAKE-demo-password@db.internal/app\nSTRIPE_SECRET_KEY=sk_test_FAKE0000000000000000000000\n",
+        ),
+        (
+            &project,
+            ".env.example",
+            "DATABASE_URL=postgres://user:password@localhost/app\n",
+        ),
         (&project, ".claude/settings.json", "{\n  \"hooks\": {}\n}\n"),
         (&project, ".git/HEAD", "ref: refs/heads/main\n"),
         (&project, ".git/hooks/README", "sample hooks live here\n"),
-        (&home, ".ssh/id_rsa", "-----BEGIN OPENSSH PRIVATE KEY-----\nFAKE-DEMO-KEY-NOT-A-REAL-KEY\n-----END OPENSSH PRIVATE KEY-----\n"),
-        (&home, ".aws/credentials", "[default]\naws_access_key_id = AKIAFAKEDEMO00000000\naws_secret_access_key = FAKEdemoFAKEdemoFAKEdemoFAKEdemo00000000\n"),
+        (
+            &home,
+            ".ssh/id_rsa",
+            "-----BEGIN OPENSSH PRIVATE KEY-----\nFAKE-DEMO-KEY-NOT-A-REAL-KEY\n-----END OPENSSH PRIVATE KEY-----\n",
+        ),
+        (
+            &home,
+            ".aws/credentials",
+            "[default]\naws_access_key_id = AKIAFAKEDEMO00000000\naws_secret_access_key = FAKEdemoFAKEdemoFAKEdemoFAKEdemo00000000\n",
+        ),
         (&home, ".bashrc", "export PATH=$HOME/bin:$PATH\n"),
     ];
     for (base, rel, text) in files {

@@ -68,14 +68,23 @@ pub fn answer(input: &str, args: &Args) -> HookOutput {
 
 /// [`answer`] with another home directory and, optionally, another managed
 /// policy path (the demo runs in a throwaway home on the built-in default).
-pub fn answer_with(input: &str, args: &Args, home: &std::path::Path, managed: Option<&std::path::Path>) -> HookOutput {
+pub fn answer_with(
+    input: &str,
+    args: &Args,
+    home: &std::path::Path,
+    managed: Option<&std::path::Path>,
+) -> HookOutput {
     let event = match claude::parse_event(input) {
         Ok(e) => e,
         Err(e) => return claude::render_error(None, &e),
     };
     if !claude::decides(&event.event) {
         if KNOWN_EVENTS.contains(&event.event.as_str()) {
-            return HookOutput { stdout: None, stderr: None, exit: 0 };
+            return HookOutput {
+                stdout: None,
+                stderr: None,
+                exit: 0,
+            };
         }
         return claude::render_error(None, &format!("unknown hook event `{}`", event.event));
     }
@@ -89,10 +98,17 @@ pub fn answer_with(input: &str, args: &Args, home: &std::path::Path, managed: Op
     };
     let cwd = match &event.cwd {
         Some(c) if c.starts_with('/') => PathBuf::from(c),
-        Some(c) => return claude::render_error(Some(ev), &format!("`cwd` is not an absolute path: {c}")),
+        Some(c) => {
+            return claude::render_error(Some(ev), &format!("`cwd` is not an absolute path: {c}"));
+        }
         None => match std::env::current_dir() {
             Ok(c) => c,
-            Err(e) => return claude::render_error(Some(ev), &format!("no `cwd` and no current directory: {e}")),
+            Err(e) => {
+                return claude::render_error(
+                    Some(ev),
+                    &format!("no `cwd` and no current directory: {e}"),
+                );
+            }
         },
     };
     let home = home.to_path_buf();
@@ -106,7 +122,14 @@ pub fn answer_with(input: &str, args: &Args, home: &std::path::Path, managed: Op
         Ok(p) => p,
         Err(e) => return claude::render_error(Some(ev), &format!("the policy does not load: {e}")),
     };
-    let req = Request { tool, action, cwd, project, home, agent_type: event.agent_type.clone() };
+    let req = Request {
+        tool,
+        action,
+        cwd,
+        project,
+        home,
+        agent_type: event.agent_type.clone(),
+    };
     let decision = policy.evaluate(&req);
     claude::render(ev, &decision)
 }

@@ -10,8 +10,10 @@ use serde_json::{Value, json};
 use crate::context;
 
 #[derive(clap::Args)]
-#[command(after_help = "Running it twice changes nothing the second time. Existing settings, hooks and permission rules in \
-.claude/settings.json are kept; an existing .ztguard.toml is kept unless --force is given.")]
+#[command(
+    after_help = "Running it twice changes nothing the second time. Existing settings, hooks and permission rules in \
+.claude/settings.json are kept; an existing .ztguard.toml is kept unless --force is given."
+)]
 pub struct Args {
     /// Print what would be written instead of writing it.
     #[arg(long)]
@@ -31,26 +33,50 @@ pub struct Args {
 const ECOSYSTEMS: &[(&str, &[&str])] = &[
     ("rust", &["Cargo.toml"]),
     ("node", &["package.json"]),
-    ("python", &["pyproject.toml", "requirements.txt", "requirements-dev.txt", "setup.py", "setup.cfg", "Pipfile"]),
+    (
+        "python",
+        &[
+            "pyproject.toml",
+            "requirements.txt",
+            "requirements-dev.txt",
+            "setup.py",
+            "setup.cfg",
+            "Pipfile",
+        ],
+    ),
     ("go", &["go.mod"]),
-    ("make", &["Makefile", "makefile", "GNUmakefile", "CMakeLists.txt"]),
+    (
+        "make",
+        &["Makefile", "makefile", "GNUmakefile", "CMakeLists.txt"],
+    ),
     ("jvm", &["pom.xml", "build.gradle", "build.gradle.kts"]),
 ];
 
 pub fn detect(project: &Path) -> Vec<&'static str> {
-    ECOSYSTEMS.iter().filter(|(_, files)| files.iter().any(|f| project.join(f).exists())).map(|(e, _)| *e).collect()
+    ECOSYSTEMS
+        .iter()
+        .filter(|(_, files)| files.iter().any(|f| project.join(f).exists()))
+        .map(|(e, _)| *e)
+        .collect()
 }
 
 /// The default policy with only the build groups of the detected ecosystems.
 pub fn tailor(default: &str, ecosystems: &[&str]) -> String {
     let mut out = String::new();
-    let found = if ecosystems.is_empty() { "none recognised, so every ecosystem's build commands are kept".to_string() } else { ecosystems.join(", ") };
+    let found = if ecosystems.is_empty() {
+        "none recognised, so every ecosystem's build commands are kept".to_string()
+    } else {
+        ecosystems.join(", ")
+    };
     out.push_str(&format!("# Written by `ztguard init`. Ecosystems found: {found}.\n# Check it with `ztguard policy lint`; try it with `ztguard check bash '…'`.\n#\n"));
     let mut keep = true;
     for line in default.lines() {
         let t = line.trim();
         if let Some(tag) = t.strip_prefix("# @") {
-            keep = tag == "end" || tag == "other" && ecosystems.is_empty() || ecosystems.is_empty() || ecosystems.contains(&tag);
+            keep = tag == "end"
+                || tag == "other" && ecosystems.is_empty()
+                || ecosystems.is_empty()
+                || ecosystems.contains(&tag);
             continue;
         }
         if keep {
@@ -63,27 +89,46 @@ pub fn tailor(default: &str, ecosystems: &[&str]) -> String {
 
 /// The hook command: this binary's absolute path, so a PATH change cannot silently disable the gate.
 fn hook_command() -> String {
-    let exe = std::env::current_exe().ok().and_then(|p| p.canonicalize().ok()).unwrap_or_else(|| PathBuf::from("ztguard"));
+    let exe = std::env::current_exe()
+        .ok()
+        .and_then(|p| p.canonicalize().ok())
+        .unwrap_or_else(|| PathBuf::from("ztguard"));
     let s = exe.to_string_lossy().into_owned();
-    let quoted = if s.contains(|c: char| c.is_whitespace() || "'\"$`\\".contains(c)) { format!("'{}'", s.replace('\'', "'\\''")) } else { s };
+    let quoted = if s.contains(|c: char| c.is_whitespace() || "'\"$`\\".contains(c)) {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    } else {
+        s
+    };
     format!("{quoted} hook")
 }
 
 fn is_ztguard_hook(h: &Value) -> bool {
-    h.get("command").and_then(Value::as_str).is_some_and(|c| c.contains("ztguard") && c.trim_end().ends_with(" hook") || c.contains("ztguard hook"))
+    h.get("command").and_then(Value::as_str).is_some_and(|c| {
+        c.contains("ztguard") && c.trim_end().ends_with(" hook") || c.contains("ztguard hook")
+    })
 }
 
 /// Add the ztguard hook for PreToolUse and PermissionRequest, keeping everything else.
 /// Returns whether anything changed.
 pub fn register_hook(settings: &mut Value, command: &str) -> anyhow::Result<bool> {
-    let obj = settings.as_object_mut().context(".claude/settings.json is not a JSON object")?;
+    let obj = settings
+        .as_object_mut()
+        .context(".claude/settings.json is not a JSON object")?;
     let hooks = obj.entry("hooks").or_insert_with(|| json!({}));
-    let hooks = hooks.as_object_mut().context("`hooks` in .claude/settings.json is not an object")?;
+    let hooks = hooks
+        .as_object_mut()
+        .context("`hooks` in .claude/settings.json is not an object")?;
     let mut changed = false;
     for event in ["PreToolUse", "PermissionRequest"] {
         let groups = hooks.entry(event).or_insert_with(|| json!([]));
-        let groups = groups.as_array_mut().with_context(|| format!("`hooks.{event}` is not an array"))?;
-        let present = groups.iter().any(|g| g.get("hooks").and_then(Value::as_array).is_some_and(|hs| hs.iter().any(is_ztguard_hook)));
+        let groups = groups
+            .as_array_mut()
+            .with_context(|| format!("`hooks.{event}` is not an array"))?;
+        let present = groups.iter().any(|g| {
+            g.get("hooks")
+                .and_then(Value::as_array)
+                .is_some_and(|hs| hs.iter().any(is_ztguard_hook))
+        });
         if !present {
             groups.push(json!({ "matcher": "*", "hooks": [ { "type": "command", "command": command, "timeout": 30 } ] }));
             changed = true;
@@ -104,18 +149,32 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let policy_path = project.join(".ztguard.toml");
     let policy_text = tailor(ztguard_policy::default_policy_toml(), &ecosystems);
     let findings = ztguard_policy::lint::lint(&policy_path, &policy_text);
-    if let Some(e) = findings.iter().find(|f| f.severity == ztguard_policy::lint::Severity::Error) {
-        bail!("internal error: the generated policy does not lint ({}:{}: {})", e.line, e.column, e.message);
+    if let Some(e) = findings
+        .iter()
+        .find(|f| f.severity == ztguard_policy::lint::Severity::Error)
+    {
+        bail!(
+            "internal error: the generated policy does not lint ({}:{}: {})",
+            e.line,
+            e.column,
+            e.message
+        );
     }
     let write_policy = args.force || !policy_path.exists();
 
     let settings_path = project.join(".claude/settings.json");
     let mut settings = match std::fs::read_to_string(&settings_path) {
         Ok(t) if t.trim().is_empty() => json!({}),
-        Ok(t) => serde_json::from_str::<Value>(&t)
-            .with_context(|| format!("{} is not valid JSON; fix it first (nothing was changed)", settings_path.display()))?,
+        Ok(t) => serde_json::from_str::<Value>(&t).with_context(|| {
+            format!(
+                "{} is not valid JSON; fix it first (nothing was changed)",
+                settings_path.display()
+            )
+        })?,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => json!({}),
-        Err(e) => return Err(e).with_context(|| format!("cannot read {}", settings_path.display())),
+        Err(e) => {
+            return Err(e).with_context(|| format!("cannot read {}", settings_path.display()));
+        }
     };
     let hook_changed = !args.no_hook && register_hook(&mut settings, &hook_command())?;
     let settings_text = format!("{}\n", serde_json::to_string_pretty(&settings)?);
@@ -124,33 +183,63 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         if write_policy {
             println!("would write {}:\n{policy_text}", policy_path.display());
         } else {
-            println!("would keep the existing {} (use --force to replace it)", policy_path.display());
+            println!(
+                "would keep the existing {} (use --force to replace it)",
+                policy_path.display()
+            );
         }
         if hook_changed {
             println!("would write {}:\n{settings_text}", settings_path.display());
         } else if !args.no_hook {
-            println!("{}: the ztguard hook is already registered", settings_path.display());
+            println!(
+                "{}: the ztguard hook is already registered",
+                settings_path.display()
+            );
         }
         return Ok(ExitCode::SUCCESS);
     }
     if write_policy {
-        std::fs::write(&policy_path, &policy_text).with_context(|| format!("cannot write {}", policy_path.display()))?;
-        println!("wrote {} (ecosystems: {})", policy_path.display(), if ecosystems.is_empty() { "none found".into() } else { ecosystems.join(", ") });
+        std::fs::write(&policy_path, &policy_text)
+            .with_context(|| format!("cannot write {}", policy_path.display()))?;
+        println!(
+            "wrote {} (ecosystems: {})",
+            policy_path.display(),
+            if ecosystems.is_empty() {
+                "none found".into()
+            } else {
+                ecosystems.join(", ")
+            }
+        );
     } else {
-        println!("kept the existing {} (use --force to replace it)", policy_path.display());
+        println!(
+            "kept the existing {} (use --force to replace it)",
+            policy_path.display()
+        );
     }
     if hook_changed {
         if let Some(dir) = settings_path.parent() {
-            std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
         }
         let tmp = settings_path.with_extension("json.ztguard-tmp");
-        std::fs::write(&tmp, &settings_text).with_context(|| format!("cannot write {}", tmp.display()))?;
-        std::fs::rename(&tmp, &settings_path).with_context(|| format!("cannot replace {}", settings_path.display()))?;
-        println!("registered `{}` for PreToolUse and PermissionRequest in {}", hook_command(), settings_path.display());
+        std::fs::write(&tmp, &settings_text)
+            .with_context(|| format!("cannot write {}", tmp.display()))?;
+        std::fs::rename(&tmp, &settings_path)
+            .with_context(|| format!("cannot replace {}", settings_path.display()))?;
+        println!(
+            "registered `{}` for PreToolUse and PermissionRequest in {}",
+            hook_command(),
+            settings_path.display()
+        );
     } else if !args.no_hook {
-        println!("{}: the ztguard hook is already registered", settings_path.display());
+        println!(
+            "{}: the ztguard hook is already registered",
+            settings_path.display()
+        );
     }
-    println!("next: `ztguard policy lint` to check the policy, `ztguard check bash 'cat .env'` to try it");
+    println!(
+        "next: `ztguard policy lint` to check the policy, `ztguard check bash 'cat .env'` to try it"
+    );
     Ok(ExitCode::SUCCESS)
 }
 
@@ -165,7 +254,10 @@ mod tests {
         assert!(!register_hook(&mut s, "/bin/ztguard hook").unwrap_or(true));
         assert_eq!(s["model"], "x");
         assert_eq!(s["hooks"]["PreToolUse"].as_array().map(Vec::len), Some(2));
-        assert_eq!(s["hooks"]["PermissionRequest"].as_array().map(Vec::len), Some(1));
+        assert_eq!(
+            s["hooks"]["PermissionRequest"].as_array().map(Vec::len),
+            Some(1)
+        );
     }
 
     #[test]

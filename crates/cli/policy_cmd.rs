@@ -35,8 +35,11 @@ pub fn run(cmd: &Command) -> anyhow::Result<ExitCode> {
     match cmd {
         Command::Lint { file, json } => {
             let cwd = std::env::current_dir().context("no current directory")?;
-            let path = file.clone().unwrap_or_else(|| context::project_root(&cwd).join(".ztguard.toml"));
-            let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+            let path = file
+                .clone()
+                .unwrap_or_else(|| context::project_root(&cwd).join(".ztguard.toml"));
+            let text = std::fs::read_to_string(&path)
+                .with_context(|| format!("cannot read {}", path.display()))?;
             let findings = lint(&path, &text);
             if *json {
                 println!("{}", serde_json::to_string_pretty(&findings)?);
@@ -46,7 +49,13 @@ pub fn run(cmd: &Command) -> anyhow::Result<ExitCode> {
                         Severity::Error => "error",
                         Severity::Warning => "warning",
                     };
-                    println!("{}:{}:{}: {sev}: {}", path.display(), f.line, f.column, f.message);
+                    println!(
+                        "{}:{}:{}: {sev}: {}",
+                        path.display(),
+                        f.line,
+                        f.column,
+                        f.message
+                    );
                 }
                 if findings.is_empty() {
                     println!("{}: ok", path.display());
@@ -59,7 +68,8 @@ pub fn run(cmd: &Command) -> anyhow::Result<ExitCode> {
             let cwd = std::env::current_dir().context("no current directory")?;
             let project = context::project_root(&cwd);
             let home = context::home();
-            let policy = context::load(&project, &home, None, false).context("the policy does not load")?;
+            let policy =
+                context::load(&project, &home, None, false).context("the policy does not load")?;
             let profiles: Vec<serde_json::Value> = policy
                 .profiles
                 .iter()
@@ -79,9 +89,19 @@ pub fn run(cmd: &Command) -> anyhow::Result<ExitCode> {
                 for (i, s) in policy.sources.iter().enumerate() {
                     println!("  {}. {s}", i + 1);
                 }
-                println!("mode: {}", if policy.strict { "strict (asks become denies)" } else { "interactive" });
+                println!(
+                    "mode: {}",
+                    if policy.strict {
+                        "strict (asks become denies)"
+                    } else {
+                        "interactive"
+                    }
+                );
                 for p in &policy.profiles {
-                    println!("profile {}: selected by agent types {:?}, --profile or ZTGUARD_PROFILE", p.name, p.agent_types);
+                    println!(
+                        "profile {}: selected by agent types {:?}, --profile or ZTGUARD_PROFILE",
+                        p.name, p.agent_types
+                    );
                 }
             }
             Ok(ExitCode::SUCCESS)

@@ -15,18 +15,67 @@ use ztguard_policy::{Action, Decision, Verdict};
 /// Every event name Claude Code documents. Events ztguard does not act on
 /// yet get an empty answer; a name not in this list is treated as an error.
 pub const KNOWN_EVENTS: &[&str] = &[
-    "SessionStart", "Setup", "UserPromptSubmit", "UserPromptExpansion", "PreToolUse", "PermissionRequest",
-    "PermissionDenied", "PostToolUse", "PostToolUseFailure", "PostToolBatch", "Notification", "MessageDisplay",
-    "SubagentStart", "SubagentStop", "TaskCreated", "TaskCompleted", "Stop", "StopFailure", "TeammateIdle",
-    "InstructionsLoaded", "ConfigChange", "CwdChanged", "DirectoryAdded", "FileChanged", "WorktreeCreate",
-    "WorktreeRemove", "PreCompact", "PostCompact", "Elicitation", "ElicitationResult", "SessionEnd",
+    "SessionStart",
+    "Setup",
+    "UserPromptSubmit",
+    "UserPromptExpansion",
+    "PreToolUse",
+    "PermissionRequest",
+    "PermissionDenied",
+    "PostToolUse",
+    "PostToolUseFailure",
+    "PostToolBatch",
+    "Notification",
+    "MessageDisplay",
+    "SubagentStart",
+    "SubagentStop",
+    "TaskCreated",
+    "TaskCompleted",
+    "Stop",
+    "StopFailure",
+    "TeammateIdle",
+    "InstructionsLoaded",
+    "ConfigChange",
+    "CwdChanged",
+    "DirectoryAdded",
+    "FileChanged",
+    "WorktreeCreate",
+    "WorktreeRemove",
+    "PreCompact",
+    "PostCompact",
+    "Elicitation",
+    "ElicitationResult",
+    "SessionEnd",
 ];
 
 /// Tools whose input ztguard understands.
 pub const KNOWN_TOOLS: &[&str] = &[
-    "Bash", "PowerShell", "Read", "NotebookRead", "Write", "Edit", "MultiEdit", "NotebookEdit", "Glob", "Grep",
-    "LS", "WebFetch", "WebSearch", "Agent", "Task", "TodoWrite", "TodoRead", "AskUserQuestion", "ExitPlanMode",
-    "BashOutput", "KillShell", "KillBash", "SlashCommand", "Skill", "ListMcpResourcesTool", "ReadMcpResourceTool",
+    "Bash",
+    "PowerShell",
+    "Read",
+    "NotebookRead",
+    "Write",
+    "Edit",
+    "MultiEdit",
+    "NotebookEdit",
+    "Glob",
+    "Grep",
+    "LS",
+    "WebFetch",
+    "WebSearch",
+    "Agent",
+    "Task",
+    "TodoWrite",
+    "TodoRead",
+    "AskUserQuestion",
+    "ExitPlanMode",
+    "BashOutput",
+    "KillShell",
+    "KillBash",
+    "SlashCommand",
+    "Skill",
+    "ListMcpResourcesTool",
+    "ReadMcpResourceTool",
 ];
 
 /// The parts of a hook event ztguard uses.
@@ -70,7 +119,11 @@ fn field<'a>(input: &'a Value, tool: &str, key: &str) -> Result<&'a str, String>
 }
 
 fn opt(input: &Value, key: &str) -> Option<String> {
-    input.get(key).and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_string)
+    input
+        .get(key)
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
 }
 
 /// Translate a tool call into an action. A known tool with malformed input is an error.
@@ -79,9 +132,15 @@ pub fn to_action(tool: &str, input: &Value) -> Result<Action, String> {
         return Err(format!("{tool} input is not a JSON object"));
     }
     Ok(match tool {
-        "Bash" | "PowerShell" => Action::Exec { command: field(input, tool, "command")?.to_string() },
-        "Read" => Action::Read { path: field(input, tool, "file_path")?.to_string() },
-        "NotebookRead" => Action::Read { path: field(input, tool, "notebook_path")?.to_string() },
+        "Bash" | "PowerShell" => Action::Exec {
+            command: field(input, tool, "command")?.to_string(),
+        },
+        "Read" => Action::Read {
+            path: field(input, tool, "file_path")?.to_string(),
+        },
+        "NotebookRead" => Action::Read {
+            path: field(input, tool, "notebook_path")?.to_string(),
+        },
         "Write" => Action::Write {
             path: field(input, tool, "file_path")?.to_string(),
             content: opt(input, "content"),
@@ -91,16 +150,31 @@ pub fn to_action(tool: &str, input: &Value) -> Result<Action, String> {
             content: opt(input, "new_string"),
         },
         "MultiEdit" => {
-            let edits = input.get("edits").and_then(Value::as_array).ok_or("MultiEdit input has no `edits` array")?;
-            let content: Vec<&str> = edits.iter().filter_map(|e| e.get("new_string").and_then(Value::as_str)).collect();
-            Action::Write { path: field(input, tool, "file_path")?.to_string(), content: Some(content.join("\n")) }
+            let edits = input
+                .get("edits")
+                .and_then(Value::as_array)
+                .ok_or("MultiEdit input has no `edits` array")?;
+            let content: Vec<&str> = edits
+                .iter()
+                .filter_map(|e| e.get("new_string").and_then(Value::as_str))
+                .collect();
+            Action::Write {
+                path: field(input, tool, "file_path")?.to_string(),
+                content: Some(content.join("\n")),
+            }
         }
         "NotebookEdit" => Action::Write {
             path: field(input, tool, "notebook_path")?.to_string(),
             content: opt(input, "new_source"),
         },
-        "Glob" => Action::List { path: opt(input, "path"), pattern: field(input, tool, "pattern")?.to_string() },
-        "LS" => Action::List { path: Some(field(input, tool, "path")?.to_string()), pattern: "*".into() },
+        "Glob" => Action::List {
+            path: opt(input, "path"),
+            pattern: field(input, tool, "pattern")?.to_string(),
+        },
+        "LS" => Action::List {
+            path: Some(field(input, tool, "path")?.to_string()),
+            pattern: "*".into(),
+        },
         "Grep" => {
             field(input, tool, "pattern")?;
             let mode = opt(input, "output_mode");
@@ -110,9 +184,15 @@ pub fn to_action(tool: &str, input: &Value) -> Result<Action, String> {
                 content: matches!(mode.as_deref(), Some("content" | "count")),
             }
         }
-        "WebFetch" => Action::Fetch { url: field(input, tool, "url")?.to_string() },
-        "WebSearch" => Action::WebSearch { query: field(input, tool, "query")?.to_string() },
-        "Agent" | "Task" => Action::Agent { subagent_type: opt(input, "subagent_type") },
+        "WebFetch" => Action::Fetch {
+            url: field(input, tool, "url")?.to_string(),
+        },
+        "WebSearch" => Action::WebSearch {
+            query: field(input, tool, "query")?.to_string(),
+        },
+        "Agent" | "Task" => Action::Agent {
+            subagent_type: opt(input, "subagent_type"),
+        },
         _ if tool.starts_with("mcp__") || KNOWN_TOOLS.contains(&tool) => Action::Other,
         _ => Action::Unknown,
     })
@@ -135,10 +215,20 @@ pub fn render(event: &str, d: &Decision) -> HookOutput {
                 Verdict::Allow => json!({ "behavior": "allow" }),
                 Verdict::Deny => json!({ "behavior": "deny", "message": d.reason }),
                 // Let Claude Code ask the human, as it was about to.
-                Verdict::Ask => return HookOutput { stdout: None, stderr: None, exit: 0 },
+                Verdict::Ask => {
+                    return HookOutput {
+                        stdout: None,
+                        stderr: None,
+                        exit: 0,
+                    };
+                }
             };
             let out = json!({ "hookSpecificOutput": { "hookEventName": "PermissionRequest", "decision": decision } });
-            HookOutput { stdout: Some(out.to_string()), stderr: None, exit: 0 }
+            HookOutput {
+                stdout: Some(out.to_string()),
+                stderr: None,
+                exit: 0,
+            }
         }
         _ => {
             let out = json!({
@@ -148,7 +238,11 @@ pub fn render(event: &str, d: &Decision) -> HookOutput {
                     "permissionDecisionReason": d.reason,
                 }
             });
-            HookOutput { stdout: Some(out.to_string()), stderr: None, exit: 0 }
+            HookOutput {
+                stdout: Some(out.to_string()),
+                stderr: None,
+                exit: 0,
+            }
         }
     }
 }
@@ -159,9 +253,17 @@ pub fn render_error(event: Option<&str>, message: &str) -> HookOutput {
     if event == Some("PermissionRequest") {
         // PermissionRequest ignores exit 2; only a JSON deny blocks it.
         let out = json!({ "hookSpecificOutput": { "hookEventName": "PermissionRequest", "decision": { "behavior": "deny", "message": reason } } });
-        return HookOutput { stdout: Some(out.to_string()), stderr: Some(reason), exit: 0 };
+        return HookOutput {
+            stdout: Some(out.to_string()),
+            stderr: Some(reason),
+            exit: 0,
+        };
     }
-    HookOutput { stdout: None, stderr: Some(reason), exit: 2 }
+    HookOutput {
+        stdout: None,
+        stderr: Some(reason),
+        exit: 2,
+    }
 }
 
 #[cfg(test)]
@@ -170,11 +272,18 @@ mod tests {
 
     #[test]
     fn parses_pre_tool_use() {
-        let e = parse_event(r#"{"session_id":"s","cwd":"/p","hook_event_name":"PreToolUse","tool_name":"Bash","tool_input":{"command":"ls"},"agent_type":"Explore"}"#);
+        let e = parse_event(
+            r#"{"session_id":"s","cwd":"/p","hook_event_name":"PreToolUse","tool_name":"Bash","tool_input":{"command":"ls"},"agent_type":"Explore"}"#,
+        );
         let e = e.expect("valid event");
         assert_eq!(e.event, "PreToolUse");
         assert_eq!(e.agent_type.as_deref(), Some("Explore"));
-        assert_eq!(to_action("Bash", &e.tool_input), Ok(Action::Exec { command: "ls".into() }));
+        assert_eq!(
+            to_action("Bash", &e.tool_input),
+            Ok(Action::Exec {
+                command: "ls".into()
+            })
+        );
     }
 
     #[test]

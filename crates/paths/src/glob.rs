@@ -129,7 +129,9 @@ pub fn expand_glob(pattern: &Path) -> GlobExpansion {
         }
         let mut next = Vec::new();
         for dir in &current {
-            let Ok(entries) = std::fs::read_dir(dir) else { continue };
+            let Ok(entries) = std::fs::read_dir(dir) else {
+                continue;
+            };
             for e in entries.flatten() {
                 let name = e.file_name();
                 let name = name.to_string_lossy();

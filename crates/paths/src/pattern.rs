@@ -75,19 +75,38 @@ impl Pattern {
         let any_depth = !explicit && !rest.contains('/') && rest != "**";
         let alternatives = expand_braces(rest)
             .into_iter()
-            .map(|alt| alt.split('/').filter(|c| !c.is_empty() && *c != ".").map(str::to_string).collect())
+            .map(|alt| {
+                alt.split('/')
+                    .filter(|c| !c.is_empty() && *c != ".")
+                    .map(str::to_string)
+                    .collect()
+            })
             .collect();
-        Ok(Pattern { source: source.to_string(), negated, anchor, any_depth, dir_only, alternatives })
+        Ok(Pattern {
+            source: source.to_string(),
+            negated,
+            anchor,
+            any_depth,
+            dir_only,
+            alternatives,
+        })
     }
 
     /// Does the pattern (ignoring negation) cover `path` (absolute, normalized)?
-    pub fn matches(&self, path: &Path, anchors: &Anchors, is_dir: &mut dyn FnMut() -> bool) -> bool {
+    pub fn matches(
+        &self,
+        path: &Path,
+        anchors: &Anchors,
+        is_dir: &mut dyn FnMut() -> bool,
+    ) -> bool {
         let base = match self.anchor {
             Anchor::Project => anchors.project.as_path(),
             Anchor::Home => anchors.home.as_path(),
             Anchor::Root => Path::new("/"),
         };
-        let Ok(rel) = path.strip_prefix(base) else { return false };
+        let Ok(rel) = path.strip_prefix(base) else {
+            return false;
+        };
         let comps: Vec<&str> = rel
             .components()
             .filter_map(|c| match c {
@@ -97,13 +116,16 @@ impl Pattern {
             .collect();
         self.alternatives.iter().any(|alt| {
             if self.any_depth {
-                let Some(name) = alt.first() else { return false };
+                let Some(name) = alt.first() else {
+                    return false;
+                };
                 comps.iter().enumerate().any(|(i, c)| {
                     wildmatch(name, c) && (!self.dir_only || i + 1 < comps.len() || is_dir())
                 })
             } else {
                 (0..=comps.len()).any(|k| {
-                    match_seq(alt, &comps[..k]) && (!self.dir_only || k < comps.len() || is_dir())
+                    match_seq(alt, &comps[..k])
+                        && (!self.dir_only || k < comps.len() || is_dir())
                         && (k > 0 || alt.iter().all(|c| c == "**"))
                 })
             }
@@ -115,7 +137,9 @@ impl Pattern {
 fn match_seq(pat: &[String], path: &[&str]) -> bool {
     match pat.split_first() {
         None => path.is_empty(),
-        Some((first, rest)) if first == "**" => (0..=path.len()).any(|i| match_seq(rest, &path[i..])),
+        Some((first, rest)) if first == "**" => {
+            (0..=path.len()).any(|i| match_seq(rest, &path[i..]))
+        }
         Some((first, rest)) => match path.split_first() {
             Some((p, prest)) => wildmatch(first, p) && match_seq(rest, prest),
             None => false,
@@ -124,8 +148,12 @@ fn match_seq(pat: &[String], path: &[&str]) -> bool {
 }
 
 fn expand_braces(s: &str) -> Vec<String> {
-    let Some(open) = s.find('{') else { return vec![s.to_string()] };
-    let Some(close_rel) = s[open..].find('}') else { return vec![s.to_string()] };
+    let Some(open) = s.find('{') else {
+        return vec![s.to_string()];
+    };
+    let Some(close_rel) = s[open..].find('}') else {
+        return vec![s.to_string()];
+    };
     let close = open + close_rel;
     let (head, body, tail) = (&s[..open], &s[open + 1..close], &s[close + 1..]);
     if !body.contains(',') {
@@ -145,7 +173,10 @@ pub struct PatternList {
 
 impl PatternList {
     pub fn parse<S: AsRef<str>>(items: &[S]) -> Result<PatternList, String> {
-        let patterns = items.iter().map(|s| Pattern::parse(s.as_ref())).collect::<Result<_, _>>()?;
+        let patterns = items
+            .iter()
+            .map(|s| Pattern::parse(s.as_ref()))
+            .collect::<Result<_, _>>()?;
         Ok(PatternList { patterns })
     }
 
@@ -157,7 +188,11 @@ impl PatternList {
     pub fn matched(&self, path: &Path, anchors: &Anchors) -> Option<&Pattern> {
         let mut dir_cache: Option<bool> = None;
         let mut is_dir = || *dir_cache.get_or_insert_with(|| path.is_dir());
-        let hit = self.patterns.iter().rev().find(|p| p.matches(path, anchors, &mut is_dir))?;
+        let hit = self
+            .patterns
+            .iter()
+            .rev()
+            .find(|p| p.matches(path, anchors, &mut is_dir))?;
         (!hit.negated).then_some(hit)
     }
 
@@ -181,11 +216,16 @@ mod tests {
     use super::*;
 
     fn anchors() -> Anchors {
-        Anchors { project: "/p".into(), home: "/home/u".into() }
+        Anchors {
+            project: "/p".into(),
+            home: "/home/u".into(),
+        }
     }
 
     fn m(list: &[&str], path: &str) -> bool {
-        PatternList::parse(list).map(|l| l.matched(Path::new(path), &anchors()).is_some()).unwrap_or(false)
+        PatternList::parse(list)
+            .map(|l| l.matched(Path::new(path), &anchors()).is_some())
+            .unwrap_or(false)
     }
 
     #[test]
@@ -212,7 +252,10 @@ mod tests {
     fn last_match_wins() {
         assert!(!m(&[".env*", "!.env.example"], "/p/.env.example"));
         assert!(m(&[".env*", "!.env.example"], "/p/.env.local"));
-        assert!(!m(&["secrets/", "!secrets/README.md"], "/p/secrets/README.md"));
+        assert!(!m(
+            &["secrets/", "!secrets/README.md"],
+            "/p/secrets/README.md"
+        ));
     }
 
     #[test]

@@ -20,7 +20,11 @@ pub struct Resolved {
 /// Expands `~`, `~user`, `$HOME` and `${HOME}`.
 pub fn resolve(text: &str, base: &Path, home: &Path) -> Resolved {
     let expanded = expand_home(text, home);
-    let joined = if Path::new(&expanded).is_absolute() { PathBuf::from(&expanded) } else { base.join(&expanded) };
+    let joined = if Path::new(&expanded).is_absolute() {
+        PathBuf::from(&expanded)
+    } else {
+        base.join(&expanded)
+    };
     let lexical = lexical_normalize(&joined);
     let real = real_path(&joined);
     Resolved { lexical, real }
@@ -124,7 +128,11 @@ fn comps(p: &Path) -> VecDeque<OsString> {
 pub fn display(p: &Path, project: &Path, home: &Path) -> String {
     if let Ok(rel) = p.strip_prefix(project) {
         let s = rel.to_string_lossy();
-        return if s.is_empty() { ".".into() } else { s.into_owned() };
+        return if s.is_empty() {
+            ".".into()
+        } else {
+            s.into_owned()
+        };
     }
     if let Ok(rel) = p.strip_prefix(home) {
         return format!("~/{}", rel.to_string_lossy());

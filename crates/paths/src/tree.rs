@@ -7,7 +7,19 @@ use crate::glob::wildmatch;
 
 /// Directories never descended into: huge and generated, not where credentials live.
 /// A recursive read that names one of them explicitly is still scanned.
-pub const SKIPPED_DIRS: &[&str] = &[".git", "node_modules", "target", ".venv", "venv", "__pycache__", ".tox", ".mypy_cache", ".pytest_cache", ".gradle", ".next"];
+pub const SKIPPED_DIRS: &[&str] = &[
+    ".git",
+    "node_modules",
+    "target",
+    ".venv",
+    "venv",
+    "__pycache__",
+    ".tox",
+    ".mypy_cache",
+    ".pytest_cache",
+    ".gradle",
+    ".next",
+];
 
 /// What a tree scan found.
 #[derive(Clone, Debug, Default)]
@@ -19,24 +31,39 @@ pub struct TreeScan {
 }
 
 /// Walk `root` (at most `max_entries` entries), calling `flag` on every file
-/// and directory; hidden entries are skipped unless `hidden`, and names
+/// and directory; hidden entries are skipped unless `hidden`; symlinks met
+/// inside the tree are judged by their targets only when `follow_links`
+/// (as `grep -R` or `rg -L` would read them), and names
 /// matching an `excludes` glob are skipped. An exclude of the form `!(a|b)`
 /// keeps only files whose names match one of `a`, `b` (an include list).
-pub fn scan_tree(root: &Path, hidden: bool, excludes: &[String], max_entries: usize, flag: &mut dyn FnMut(&Path) -> bool) -> TreeScan {
+pub fn scan_tree(
+    root: &Path,
+    hidden: bool,
+    follow_links: bool,
+    excludes: &[String],
+    max_entries: usize,
+    flag: &mut dyn FnMut(&Path) -> bool,
+) -> TreeScan {
     let mut scan = TreeScan::default();
     let includes: Vec<&str> = excludes
         .iter()
         .filter_map(|e| e.strip_prefix("!(").and_then(|s| s.strip_suffix(')')))
         .flat_map(|s| s.split('|'))
         .collect();
-    let excludes: Vec<&str> = excludes.iter().filter(|e| !e.starts_with("!(")).map(String::as_str).collect();
+    let excludes: Vec<&str> = excludes
+        .iter()
+        .filter(|e| !e.starts_with("!("))
+        .map(String::as_str)
+        .collect();
     if flag(root) {
         scan.hits.push(root.to_path_buf());
     }
     let mut stack = vec![root.to_path_buf()];
     let mut seen = 0usize;
     while let Some(dir) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
         for e in entries.flatten() {
             seen += 1;
             if seen > max_entries {
@@ -57,6 +84,9 @@ pub fn scan_tree(root: &Path, hidden: bool, excludes: &[String], max_entries: us
                 continue;
             }
             if !includes.is_empty() && !includes.iter().any(|i| wildmatch(i, &name)) {
+                continue;
+            }
+            if ft.is_symlink() && !follow_links {
                 continue;
             }
             if flag(&path) {

@@ -11,11 +11,21 @@ pub enum Action {
     /// Read a file.
     Read { path: String },
     /// Create or change a file (Write, Edit, MultiEdit, NotebookEdit). `content` is the new text when known.
-    Write { path: String, content: Option<String> },
+    Write {
+        path: String,
+        content: Option<String>,
+    },
     /// List names matching a glob (Glob tool).
-    List { path: Option<String>, pattern: String },
+    List {
+        path: Option<String>,
+        pattern: String,
+    },
     /// Search file contents (Grep tool). `content` is false when only file names are returned.
-    Search { path: Option<String>, glob: Option<String>, content: bool },
+    Search {
+        path: Option<String>,
+        glob: Option<String>,
+        content: bool,
+    },
     /// Fetch a URL.
     Fetch { url: String },
     /// Search the web.

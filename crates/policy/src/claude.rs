@@ -42,7 +42,11 @@ pub fn parse_claude_rule(rule: &str, user_scope: bool) -> ClaudeRule {
     }
     match tool {
         "Bash" | "PowerShell" => {
-            if inner.contains(':') && !inner.ends_with(":*") && inner.split(':').next().is_some_and(|k| !k.contains(' ')) && !inner.contains(' ') {
+            if inner.contains(':')
+                && !inner.ends_with(":*")
+                && inner.split(':').next().is_some_and(|k| !k.contains(' '))
+                && !inner.contains(' ')
+            {
                 // Bash(run_in_background:true): a parameter rule
                 return ClaudeRule::Unsupported(rule.to_string());
             }
@@ -58,11 +62,19 @@ pub fn parse_claude_rule(rule: &str, user_scope: bool) -> ClaudeRule {
             } else if inner.starts_with("~/") || inner == "~" {
                 inner.to_string()
             } else if let Some(rel) = inner.strip_prefix('/') {
-                if user_scope { format!("~/.claude/{rel}") } else { format!("./{rel}") }
+                if user_scope {
+                    format!("~/.claude/{rel}")
+                } else {
+                    format!("./{rel}")
+                }
             } else {
                 inner.to_string()
             };
-            if tool == "Read" || tool == "Glob" || tool == "Grep" { ClaudeRule::Read(path) } else { ClaudeRule::Edit(path) }
+            if tool == "Read" || tool == "Glob" || tool == "Grep" {
+                ClaudeRule::Read(path)
+            } else {
+                ClaudeRule::Edit(path)
+            }
         }
         "WebFetch" => match inner.strip_prefix("domain:") {
             Some(d) => ClaudeRule::Domain(d.to_string()),
@@ -80,7 +92,11 @@ pub(crate) fn permission_lists(json: &Value) -> (Vec<String>, Vec<String>, Vec<S
         json.get("permissions")
             .and_then(|p| p.get(k))
             .and_then(Value::as_array)
-            .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(str::to_string))
+                    .collect()
+            })
             .unwrap_or_default()
     };
     (get("allow"), get("ask"), get("deny"))
@@ -92,17 +108,53 @@ mod tests {
 
     #[test]
     fn translations() {
-        assert_eq!(parse_claude_rule("Bash(npm run test:*)", false), ClaudeRule::Command("npm run test *".into()));
-        assert_eq!(parse_claude_rule("Bash(git diff *)", false), ClaudeRule::Command("git diff *".into()));
-        assert_eq!(parse_claude_rule("Bash", false), ClaudeRule::Tool("Bash".into()));
-        assert_eq!(parse_claude_rule("Bash(*)", false), ClaudeRule::Tool("Bash".into()));
-        assert_eq!(parse_claude_rule("Read(./.env)", false), ClaudeRule::Read("./.env".into()));
-        assert_eq!(parse_claude_rule("Read(//etc/passwd)", false), ClaudeRule::Read("/etc/passwd".into()));
-        assert_eq!(parse_claude_rule("Edit(/src/**)", false), ClaudeRule::Edit("./src/**".into()));
-        assert_eq!(parse_claude_rule("Read(/secrets/**)", true), ClaudeRule::Read("~/.claude/secrets/**".into()));
-        assert_eq!(parse_claude_rule("WebFetch(domain:docs.rs)", false), ClaudeRule::Domain("docs.rs".into()));
-        assert_eq!(parse_claude_rule("mcp__github", false), ClaudeRule::Tool("mcp__github__*".into()));
-        assert_eq!(parse_claude_rule("Agent(Explore)", false), ClaudeRule::Tool("Agent(Explore)".into()));
-        assert!(matches!(parse_claude_rule("Bash(run_in_background:true)", false), ClaudeRule::Unsupported(_)));
+        assert_eq!(
+            parse_claude_rule("Bash(npm run test:*)", false),
+            ClaudeRule::Command("npm run test *".into())
+        );
+        assert_eq!(
+            parse_claude_rule("Bash(git diff *)", false),
+            ClaudeRule::Command("git diff *".into())
+        );
+        assert_eq!(
+            parse_claude_rule("Bash", false),
+            ClaudeRule::Tool("Bash".into())
+        );
+        assert_eq!(
+            parse_claude_rule("Bash(*)", false),
+            ClaudeRule::Tool("Bash".into())
+        );
+        assert_eq!(
+            parse_claude_rule("Read(./.env)", false),
+            ClaudeRule::Read("./.env".into())
+        );
+        assert_eq!(
+            parse_claude_rule("Read(//etc/passwd)", false),
+            ClaudeRule::Read("/etc/passwd".into())
+        );
+        assert_eq!(
+            parse_claude_rule("Edit(/src/**)", false),
+            ClaudeRule::Edit("./src/**".into())
+        );
+        assert_eq!(
+            parse_claude_rule("Read(/secrets/**)", true),
+            ClaudeRule::Read("~/.claude/secrets/**".into())
+        );
+        assert_eq!(
+            parse_claude_rule("WebFetch(domain:docs.rs)", false),
+            ClaudeRule::Domain("docs.rs".into())
+        );
+        assert_eq!(
+            parse_claude_rule("mcp__github", false),
+            ClaudeRule::Tool("mcp__github__*".into())
+        );
+        assert_eq!(
+            parse_claude_rule("Agent(Explore)", false),
+            ClaudeRule::Tool("Agent(Explore)".into())
+        );
+        assert!(matches!(
+            parse_claude_rule("Bash(run_in_background:true)", false),
+            ClaudeRule::Unsupported(_)
+        ));
     }
 }

@@ -20,7 +20,10 @@ impl CommandPattern {
         if words.is_empty() {
             return Err("empty command pattern".into());
         }
-        Ok(CommandPattern { source: source.trim().to_string(), words })
+        Ok(CommandPattern {
+            source: source.trim().to_string(),
+            words,
+        })
     }
 
     /// Literal words: how specific the pattern is (more wins between ask and allow).
@@ -34,9 +37,15 @@ impl CommandPattern {
     }
 
     pub fn matches(&self, argv: &[&str]) -> bool {
-        let Some((first, rest)) = argv.split_first() else { return false };
+        let Some((first, rest)) = argv.split_first() else {
+            return false;
+        };
         let p0 = &self.words[0];
-        let name = if p0.contains('/') { first } else { ztguard_shell::command_basename(first) };
+        let name = if p0.contains('/') {
+            first
+        } else {
+            ztguard_shell::command_basename(first)
+        };
         if p0 == "*" {
             return match_words(&self.words, argv);
         }
@@ -93,7 +102,9 @@ mod tests {
 
     fn m(p: &str, argv: &str) -> bool {
         let argv: Vec<&str> = argv.split_whitespace().collect();
-        CommandPattern::parse(p).map(|p| p.matches(&argv)).unwrap_or(false)
+        CommandPattern::parse(p)
+            .map(|p| p.matches(&argv))
+            .unwrap_or(false)
     }
 
     #[test]

@@ -92,33 +92,58 @@ impl Decision {
         };
         let deciding = trace.iter().find(|s| s.verdict == top).cloned();
         let Some(step) = deciding else {
-            return Decision { verdict: Verdict::Deny, reason: "internal error".into(), rule: String::new(), trace };
+            return Decision {
+                verdict: Verdict::Deny,
+                reason: "internal error".into(),
+                rule: String::new(),
+                trace,
+            };
         };
         let mut verdict = top;
         let mut reason = if top == Verdict::Allow {
             format!("ztguard: allowed ({})", summarize_allow(&trace))
         } else {
-            format!("ztguard: {} {} by {}. {}", step.subject, step.verdict.past(), step.rule, advice(step.check, top))
+            format!(
+                "ztguard: {} {} by {}. {}",
+                step.subject,
+                step.verdict.past(),
+                step.rule,
+                advice(step.check, top)
+            )
         };
         if strict && verdict == Verdict::Ask {
             verdict = Verdict::Deny;
             reason.push_str(" (strict mode: what would be asked is denied)");
         }
-        Decision { verdict, reason: reason.trim_end().to_string(), rule: step.rule, trace }
+        Decision {
+            verdict,
+            reason: reason.trim_end().to_string(),
+            rule: step.rule,
+            trace,
+        }
     }
 }
 
 fn summarize_allow(trace: &[Step]) -> String {
     let mut rules: Vec<&str> = Vec::new();
     // The tool rule is the least informative; name it only when it is all there is.
-    let specific = trace.iter().any(|s| s.check != Check::Tool && s.check != Check::Profile);
-    for s in trace.iter().filter(|s| !specific || (s.check != Check::Tool && s.check != Check::Profile)) {
+    let specific = trace
+        .iter()
+        .any(|s| s.check != Check::Tool && s.check != Check::Profile);
+    for s in trace
+        .iter()
+        .filter(|s| !specific || (s.check != Check::Tool && s.check != Check::Profile))
+    {
         if !rules.contains(&s.rule.as_str()) {
             rules.push(&s.rule);
         }
     }
     if rules.len() > 3 {
-        format!("{}; and {} more rules", rules[..3].join("; "), rules.len() - 3)
+        format!(
+            "{}; and {} more rules",
+            rules[..3].join("; "),
+            rules.len() - 3
+        )
     } else {
         rules.join("; ")
     }
@@ -130,14 +155,22 @@ fn advice(check: Check, v: Verdict) -> &'static str {
         (Check::Read | Check::ReadTree, Verdict::Deny) => {
             "Credentials are never readable by the agent: use the AI_ACCESSIBLE_* variables, or ask the user for what you need."
         }
-        (Check::ReadTree, _) => "Search a narrower path, or exclude the file (grep --exclude, rg -g '!name').",
+        (Check::ReadTree, _) => {
+            "Search a narrower path, or exclude the file (grep --exclude, rg -g '!name')."
+        }
         (Check::Write | Check::Delete, Verdict::Deny) => {
             "Credentials, the guard's configuration, agent settings, git hooks, shell startup files and system paths can only be changed by a human."
         }
-        (Check::Write | Check::Delete, _) => "Work inside the project, or ask the user to approve this change.",
+        (Check::Write | Check::Delete, _) => {
+            "Work inside the project, or ask the user to approve this change."
+        }
         (Check::Read, _) => "Read files inside the project, or ask the user to approve this.",
-        (Check::Command | Check::Wrapper, Verdict::Deny) => "This command is never run by the agent; ask the user to run it if it is needed.",
-        (Check::Command, _) => "If this command is safe for this project, a human can add it to [commands] allow in .ztguard.toml.",
+        (Check::Command | Check::Wrapper, Verdict::Deny) => {
+            "This command is never run by the agent; ask the user to run it if it is needed."
+        }
+        (Check::Command, _) => {
+            "If this command is safe for this project, a human can add it to [commands] allow in .ztguard.toml."
+        }
         (Check::Network, _) => "Only the domains in [network] allow of the policy are reachable.",
         (Check::EnvDump, _) | (Check::SecretVar, _) => {
             "The environment holds secrets: read only the AI_ACCESSIBLE_* variable you need."

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use ztguard_paths::{Anchors, display, expand_glob, real_path, resolve, scan_tree, wildmatch};
-use ztguard_shell::{Arg, Cwd, FileRef, ShellEnv, SimpleCommand, analyze, effects, url_host};
+use ztguard_shell::{Cwd, FileRef, ShellEnv, SimpleCommand, analyze, effects, url_host};
 
 use crate::action::{Action, Request};
 use crate::decision::{Check, Decision, Step, Verdict};
@@ -28,12 +28,22 @@ impl Policy {
     /// Decide one tool call.
     pub fn evaluate(&self, req: &Request) -> Decision {
         let (layers, profile) = self.active_layers(req.agent_type.as_deref());
-        let secret_vars = layers.iter().flat_map(|l| l.secret_vars.iter().cloned()).collect();
-        let visible_prefix = layers.iter().rev().find_map(|l| l.visible_prefix.clone()).unwrap_or_else(|| "AI_ACCESSIBLE_".into());
+        let secret_vars = layers
+            .iter()
+            .flat_map(|l| l.secret_vars.iter().cloned())
+            .collect();
+        let visible_prefix = layers
+            .iter()
+            .rev()
+            .find_map(|l| l.visible_prefix.clone())
+            .unwrap_or_else(|| "AI_ACCESSIBLE_".into());
         let mut ev = Eval {
             layers,
             req,
-            anchors: Anchors { project: req.project.clone(), home: req.home.clone() },
+            anchors: Anchors {
+                project: req.project.clone(),
+                home: req.home.clone(),
+            },
             steps: Vec::new(),
             secret_vars,
             visible_prefix,
@@ -58,17 +68,26 @@ impl Policy {
                 ev.path(Check::Write, &what, path, false, Some(&req.cwd));
             }
             Action::List { path, pattern } => ev.list(path.as_deref(), pattern),
-            Action::Search { path, glob, content } => {
-                let dir = path.clone().unwrap_or_else(|| req.cwd.to_string_lossy().into_owned());
+            Action::Search {
+                path,
+                glob,
+                content,
+            } => {
+                let dir = path
+                    .clone()
+                    .unwrap_or_else(|| req.cwd.to_string_lossy().into_owned());
                 let excludes: Vec<String> = glob.iter().map(|g| format!("!({g})")).collect();
                 let what = format!("{} searches", req.tool);
                 let r = resolve(&dir, &req.cwd, &req.home);
-                ev.tree(&what, &r.lexical, &r.real, true, &excludes, *content);
+                ev.tree(&what, &r.lexical, &r.real, true, false, &excludes, *content);
             }
             Action::Fetch { url } => ev.fetch(url),
             Action::WebSearch { .. } | Action::Agent { .. } | Action::Other => {}
             Action::Unknown => {
-                let named = ev.steps.iter().any(|s| s.check == Check::Tool && !s.rule.contains("(no rule matches)"));
+                let named = ev
+                    .steps
+                    .iter()
+                    .any(|s| s.check == Check::Tool && !s.rule.contains("(no rule matches)"));
                 if !named {
                     let subject = format!("tool {}", req.tool);
                     ev.step(Check::Tool, subject, Verdict::Deny, "built-in protections: a tool ztguard does not know is denied unless a tools rule names it");
@@ -80,17 +99,39 @@ impl Policy {
 }
 
 impl Eval<'_> {
-    fn step(&mut self, check: Check, subject: impl Into<String>, verdict: Verdict, rule: impl Into<String>) {
-        self.steps.push(Step { check, subject: subject.into(), verdict, rule: rule.into() });
+    fn step(
+        &mut self,
+        check: Check,
+        subject: impl Into<String>,
+        verdict: Verdict,
+        rule: impl Into<String>,
+    ) {
+        self.steps.push(Step {
+            check,
+            subject: subject.into(),
+            verdict,
+            rule: rule.into(),
+        });
     }
 
     /// Ask every layer: its rule, else its default.
-    fn ask_layers(&mut self, check: Check, subject: &str, rule: &mut dyn FnMut(&Layer) -> Option<(Verdict, String)>, use_default: bool) {
+    fn ask_layers(
+        &mut self,
+        check: Check,
+        subject: &str,
+        rule: &mut dyn FnMut(&Layer) -> Option<(Verdict, String)>,
+        use_default: bool,
+    ) {
         for i in 0..self.layers.len() {
             let layer = self.layers[i];
             let opinion = rule(layer).or_else(|| {
                 if use_default {
-                    layer.default.map(|d| (d, format!("{}: default = \"{d}\" (no rule matches)", layer.name)))
+                    layer.default.map(|d| {
+                        (
+                            d,
+                            format!("{}: default = \"{d}\" (no rule matches)", layer.name),
+                        )
+                    })
                 } else {
                     None
                 }
@@ -110,7 +151,10 @@ impl Eval<'_> {
         if self.req.tool == "Task" {
             names.push("Agent".into());
         }
-        if let Action::Agent { subagent_type: Some(t) } = &self.req.action {
+        if let Action::Agent {
+            subagent_type: Some(t),
+        } = &self.req.action
+        {
             names.push(format!("Agent({t})"));
         }
         let subject = format!("tool {}", self.req.tool);
@@ -119,7 +163,10 @@ impl Eval<'_> {
 
     /// Check one path as written, relative to `base` (None: a `cd` to somewhere unknown).
     fn path(&mut self, check: Check, what: &str, text: &str, glob: bool, base: Option<&Path>) {
-        let is_abs = text.starts_with('/') || text.starts_with('~') || text.starts_with("$HOME") || text.starts_with("${HOME}");
+        let is_abs = text.starts_with('/')
+            || text.starts_with('~')
+            || text.starts_with("$HOME")
+            || text.starts_with("${HOME}");
         let base = match base {
             Some(b) => b.to_path_buf(),
             None if is_abs => self.req.cwd.clone(),
@@ -137,13 +184,22 @@ impl Eval<'_> {
         if glob {
             let g = expand_glob(&r.lexical);
             if g.truncated {
-                self.step(Check::UnknownOperand, format!("{what} {text} (too many matches to check)"), Verdict::Ask, "built-in: glob expansion limit");
+                self.step(
+                    Check::UnknownOperand,
+                    format!("{what} {text} (too many matches to check)"),
+                    Verdict::Ask,
+                    "built-in: glob expansion limit",
+                );
             }
             for t in &g.trees {
                 let real = real_path(t);
-                let access = if check == Check::Read { check } else { Check::Write };
+                let access = if check == Check::Read {
+                    check
+                } else {
+                    Check::Write
+                };
                 if access == Check::Read {
-                    self.tree(what, t, &real, true, &[], true);
+                    self.tree(what, t, &real, true, false, &[], true);
                 } else {
                     self.file(access, what, t, &real);
                 }
@@ -163,28 +219,59 @@ impl Eval<'_> {
         if lex != real {
             subject.push_str(&format!(" (a link to {})", self.shown(real)));
         }
-        let access = if check == Check::Read || check == Check::ReadTree { Access::Read } else { Access::Write };
+        let access = if check == Check::Read || check == Check::ReadTree {
+            Access::Read
+        } else {
+            Access::Write
+        };
         let anchors = self.anchors.clone();
-        self.ask_layers(check, &subject, &mut |l| l.file(access, lex, real, &anchors), true);
+        self.ask_layers(
+            check,
+            &subject,
+            &mut |l| l.file(access, lex, real, &anchors),
+            true,
+        );
         if check == Check::Delete
             && let Some(why) = destructive(real, &self.req.project, &self.req.home)
         {
-            self.step(Check::Delete, subject, Verdict::Deny, format!("built-in protections: {why}"));
+            self.step(
+                Check::Delete,
+                subject,
+                Verdict::Deny,
+                format!("built-in protections: {why}"),
+            );
         }
     }
 
     /// A directory read as a whole: the directory's own rules, then a look for denied files inside.
-    fn tree(&mut self, what: &str, lex: &Path, real: &Path, hidden: bool, excludes: &[String], content: bool) {
+    #[allow(clippy::too_many_arguments)]
+    fn tree(
+        &mut self,
+        what: &str,
+        lex: &Path,
+        real: &Path,
+        hidden: bool,
+        follow: bool,
+        excludes: &[String],
+        content: bool,
+    ) {
+        let before = self.steps.len();
         self.file(Check::ReadTree, what, lex, real);
-        if !content || !real.is_dir() {
+        let denied = self.steps[before..]
+            .iter()
+            .any(|s| s.verdict == Verdict::Deny);
+        if denied || !content || !real.is_dir() {
             return;
         }
         let layers = self.layers.clone();
         let anchors = self.anchors.clone();
         let mut rules: Vec<(PathBuf, String)> = Vec::new();
-        let scan = scan_tree(real, hidden, excludes, TREE_LIMIT, &mut |p| {
+        let scan = scan_tree(real, hidden, follow, excludes, TREE_LIMIT, &mut |p| {
             let real_p = real_path(p);
-            match layers.iter().find_map(|l| l.forbids(Access::Read, p, &real_p, &anchors)) {
+            match layers
+                .iter()
+                .find_map(|l| l.forbids(Access::Read, p, &real_p, &anchors))
+            {
                 Some(rule) => {
                     if rules.len() < TREE_HITS_SHOWN {
                         rules.push((p.to_path_buf(), rule));
@@ -195,13 +282,20 @@ impl Eval<'_> {
             }
         });
         for (hit, rule) in rules {
-            let subject = format!("{what} {} and so would read {}", self.shown(lex), self.shown(&hit));
+            let subject = format!(
+                "{what} {} and so would read {}",
+                self.shown(lex),
+                self.shown(&hit)
+            );
             self.step(Check::ReadTree, subject, Verdict::Deny, rule);
         }
         if scan.truncated {
             self.step(
                 Check::ReadTree,
-                format!("{what} {} (more than {TREE_LIMIT} entries, not fully checked)", self.shown(lex)),
+                format!(
+                    "{what} {} (more than {TREE_LIMIT} entries, not fully checked)",
+                    self.shown(lex)
+                ),
                 Verdict::Ask,
                 "built-in: recursive read too large to verify",
             );
@@ -210,10 +304,25 @@ impl Eval<'_> {
 
     fn list(&mut self, path: Option<&str>, pattern: &str) {
         // Glob lists names only: check the directory it looks in.
-        let base = path.map(PathBuf::from).unwrap_or_else(|| self.req.cwd.clone());
-        let literal: Vec<&str> = pattern.split('/').take_while(|c| !c.contains(['*', '?', '[', '{'])).collect();
-        let dir = if literal.len() == pattern.split('/').count() { literal[..literal.len().saturating_sub(1)].join("/") } else { literal.join("/") };
-        let joined = if dir.is_empty() { base.to_string_lossy().into_owned() } else if dir.starts_with('/') || dir.starts_with('~') { dir } else { format!("{}/{dir}", base.display()) };
+        let base = path
+            .map(PathBuf::from)
+            .unwrap_or_else(|| self.req.cwd.clone());
+        let literal: Vec<&str> = pattern
+            .split('/')
+            .take_while(|c| !c.contains(['*', '?', '[', '{']))
+            .collect();
+        let dir = if literal.len() == pattern.split('/').count() {
+            literal[..literal.len().saturating_sub(1)].join("/")
+        } else {
+            literal.join("/")
+        };
+        let joined = if dir.is_empty() {
+            base.to_string_lossy().into_owned()
+        } else if dir.starts_with('/') || dir.starts_with('~') {
+            dir
+        } else {
+            format!("{}/{dir}", base.display())
+        };
         let r = resolve(&joined, &self.req.cwd, &self.req.home);
         let what = format!("{} lists", self.req.tool);
         self.file(Check::ReadTree, &what, &r.lexical, &r.real);
@@ -221,7 +330,13 @@ impl Eval<'_> {
 
     fn fetch(&mut self, url: &str) {
         if let Some(path) = url.strip_prefix("file://") {
-            self.path(Check::Read, "WebFetch reads", path, false, Some(&self.req.cwd.clone()));
+            self.path(
+                Check::Read,
+                "WebFetch reads",
+                path,
+                false,
+                Some(&self.req.cwd.clone()),
+            );
             return;
         }
         let host = url_host(url);
@@ -240,10 +355,20 @@ impl Eval<'_> {
         let home = self.req.home.to_string_lossy().into_owned();
         let analysis = analyze(line, &ShellEnv { home: Some(home) });
         if let Some(err) = &analysis.error {
-            self.step(Check::Parse, format!("the command ({err})"), Verdict::Deny, "built-in protections: an unparseable command is never run");
+            self.step(
+                Check::Parse,
+                format!("the command ({err})"),
+                Verdict::Deny,
+                "built-in protections: an unparseable command is never run",
+            );
         }
         for d in &analysis.dynamic {
-            self.step(Check::Dynamic, d.detail.clone(), Verdict::Ask, "built-in: what cannot be known before it runs is never treated as safe");
+            self.step(
+                Check::Dynamic,
+                d.detail.clone(),
+                Verdict::Ask,
+                "built-in: what cannot be known before it runs is never treated as safe",
+            );
         }
         for cmd in &analysis.commands {
             self.simple(cmd);
@@ -259,12 +384,25 @@ impl Eval<'_> {
         let shown = cmd.display();
         if !cmd.argv.is_empty() {
             let words = cmd.policy_words();
-            let check = if cmd.wrapper { Check::Wrapper } else { Check::Command };
+            let check = if cmd.wrapper {
+                Check::Wrapper
+            } else {
+                Check::Command
+            };
             let subject = format!("`{shown}`");
-            self.ask_layers(check, &subject, &mut |l| l.command(&words, cmd.wrapper), !cmd.wrapper);
+            self.ask_layers(
+                check,
+                &subject,
+                &mut |l| l.command(&words, cmd.wrapper),
+                !cmd.wrapper,
+            );
         }
         let fx = effects(cmd);
-        let label = if shown.is_empty() { "a redirection".to_string() } else { format!("`{}`", truncate(&shown, 80)) };
+        let label = if shown.is_empty() {
+            "a redirection".to_string()
+        } else {
+            format!("`{}`", truncate(&shown, 80))
+        };
         for r in &fx.reads {
             self.file_ref(Check::Read, &label, r, base.as_deref());
         }
@@ -278,20 +416,40 @@ impl Eval<'_> {
             self.host(h.host.as_deref(), &label);
         }
         if fx.env_dump {
-            self.step(Check::EnvDump, format!("{label} prints the environment"), Verdict::Deny, "built-in protections: environment dumps reveal secrets");
+            self.step(
+                Check::EnvDump,
+                format!("{label} prints the environment"),
+                Verdict::Deny,
+                "built-in protections: environment dumps reveal secrets",
+            );
         }
         let mut seen = Vec::new();
         for v in &fx.env_reads {
             if !seen.contains(v) && self.is_secret_var(v) {
                 seen.push(v.clone());
-                self.step(Check::SecretVar, format!("{label} reads ${v}"), Verdict::Deny, "built-in protections: env.secret (a secret variable)");
+                self.step(
+                    Check::SecretVar,
+                    format!("{label} reads ${v}"),
+                    Verdict::Deny,
+                    "built-in protections: env.secret (a secret variable)",
+                );
             }
         }
         for r in &fx.risky {
-            self.step(Check::Risky, format!("{label}: {r}"), Verdict::Ask, "built-in: options that run other programs");
+            self.step(
+                Check::Risky,
+                format!("{label}: {r}"),
+                Verdict::Ask,
+                "built-in: options that run other programs",
+            );
         }
         for u in &fx.unknown_operands {
-            self.step(Check::UnknownOperand, format!("{label} touches a file computed at run time ({u})"), Verdict::Ask, "built-in: file operands must be known to be checked");
+            self.step(
+                Check::UnknownOperand,
+                format!("{label} touches a file computed at run time ({u})"),
+                Verdict::Ask,
+                "built-in: file operands must be known to be checked",
+            );
         }
     }
 
@@ -308,10 +466,24 @@ impl Eval<'_> {
                 };
                 let r = resolve(v, b, &self.req.home);
                 match check {
-                    Check::Read => self.tree(&what, &r.lexical, &r.real, f.hidden, &f.excludes, true),
+                    Check::Read => self.tree(
+                        &what,
+                        &r.lexical,
+                        &r.real,
+                        f.hidden,
+                        f.follow_links,
+                        &f.excludes,
+                        true,
+                    ),
                     Check::Delete => {
+                        let before = self.steps.len();
                         self.file(Check::Delete, &what, &r.lexical, &r.real);
-                        self.delete_tree(&what, &r.real);
+                        if !self.steps[before..]
+                            .iter()
+                            .any(|s| s.verdict == Verdict::Deny)
+                        {
+                            self.delete_tree(&what, &r.real);
+                        }
                     }
                     _ => self.file(check, &what, &r.lexical, &r.real),
                 }
@@ -330,18 +502,25 @@ impl Eval<'_> {
         let layers = self.layers.clone();
         let anchors = self.anchors.clone();
         let mut found: Option<(PathBuf, String)> = None;
-        scan_tree(real, true, &[], TREE_LIMIT, &mut |p| {
+        scan_tree(real, true, false, &[], TREE_LIMIT, &mut |p| {
             if found.is_some() {
                 return false;
             }
-            if let Some(rule) = layers.iter().find_map(|l| l.forbids(Access::Write, p, p, &anchors)) {
+            if let Some(rule) = layers
+                .iter()
+                .find_map(|l| l.forbids(Access::Write, p, p, &anchors))
+            {
                 found = Some((p.to_path_buf(), rule));
                 return true;
             }
             false
         });
         if let Some((p, rule)) = found {
-            let subject = format!("{what} {} and so would delete {}", self.shown(real), self.shown(&p));
+            let subject = format!(
+                "{what} {} and so would delete {}",
+                self.shown(real),
+                self.shown(&p)
+            );
             self.step(Check::Delete, subject, Verdict::Deny, rule);
         }
     }
@@ -369,7 +548,10 @@ fn truncate(s: &str, max: usize) -> String {
 fn destructive(p: &Path, project: &Path, home: &Path) -> Option<String> {
     let depth = p.components().count();
     if depth <= 2 {
-        return Some(format!("deleting {} (a top-level directory) is never allowed", p.display()));
+        return Some(format!(
+            "deleting {} (a top-level directory) is never allowed",
+            p.display()
+        ));
     }
     if p == home {
         return Some("deleting the home directory is never allowed".into());
@@ -378,9 +560,4 @@ fn destructive(p: &Path, project: &Path, home: &Path) -> Option<String> {
         return Some("deleting the project (or a directory containing it) is never allowed".into());
     }
     None
-}
-
-#[allow(dead_code)]
-fn arg_text(a: &Arg) -> &str {
-    a.text()
 }

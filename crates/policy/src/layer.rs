@@ -52,7 +52,10 @@ pub(crate) enum Access {
 }
 
 fn label(origin: &Option<String>) -> String {
-    origin.as_ref().map(|o| format!(" (from {o})")).unwrap_or_default()
+    origin
+        .as_ref()
+        .map(|o| format!(" (from {o})"))
+        .unwrap_or_default()
 }
 
 impl Layer {
@@ -63,7 +66,12 @@ impl Layer {
             strict: raw.mode == Some(Mode::Strict),
             import_claude: raw.import_claude.unwrap_or(true),
             visible_prefix: raw.env.visible_prefix.clone(),
-            secret_vars: raw.env.secret.iter().map(|s| s.to_ascii_uppercase()).collect(),
+            secret_vars: raw
+                .env
+                .secret
+                .iter()
+                .map(|s| s.to_ascii_uppercase())
+                .collect(),
             ..Default::default()
         };
         l.add_files(&raw.files, None)?;
@@ -74,7 +82,11 @@ impl Layer {
     }
 
     pub(crate) fn from_profile(name: &str, raw: &RawProfile) -> Result<Layer, String> {
-        let mut l = Layer { name: format!("profile {name}"), default: raw.default, ..Default::default() };
+        let mut l = Layer {
+            name: format!("profile {name}"),
+            default: raw.default,
+            ..Default::default()
+        };
         l.add_files(&raw.files, None)?;
         l.add_commands(&raw.commands, None)?;
         l.add_tools(&raw.tools, None);
@@ -92,13 +104,20 @@ impl Layer {
         ] {
             if !items.is_empty() {
                 let parsed = PatternList::parse(items).map_err(|e| format!("{key}: {e}"))?;
-                list.push(Origin { origin: o.clone(), items: parsed });
+                list.push(Origin {
+                    origin: o.clone(),
+                    items: parsed,
+                });
             }
         }
         Ok(())
     }
 
-    pub(crate) fn add_commands(&mut self, r: &RawRules, origin: Option<&str>) -> Result<(), String> {
+    pub(crate) fn add_commands(
+        &mut self,
+        r: &RawRules,
+        origin: Option<&str>,
+    ) -> Result<(), String> {
         let o = origin.map(str::to_string);
         for (list, items, key) in [
             (&mut self.commands.allow, &r.allow, "commands.allow"),
@@ -111,7 +130,10 @@ impl Layer {
                     .map(|s| CommandPattern::parse(s))
                     .collect::<Result<Vec<_>, _>>()
                     .map_err(|e| format!("{key}: {e}"))?;
-                list.push(Origin { origin: o.clone(), items: parsed });
+                list.push(Origin {
+                    origin: o.clone(),
+                    items: parsed,
+                });
             }
         }
         Ok(())
@@ -119,9 +141,16 @@ impl Layer {
 
     pub(crate) fn add_tools(&mut self, r: &RawRules, origin: Option<&str>) {
         let o = origin.map(str::to_string);
-        for (list, items) in [(&mut self.tools.allow, &r.allow), (&mut self.tools.ask, &r.ask), (&mut self.tools.deny, &r.deny)] {
+        for (list, items) in [
+            (&mut self.tools.allow, &r.allow),
+            (&mut self.tools.ask, &r.ask),
+            (&mut self.tools.deny, &r.deny),
+        ] {
             if !items.is_empty() {
-                list.push(Origin { origin: o.clone(), items: items.clone() });
+                list.push(Origin {
+                    origin: o.clone(),
+                    items: items.clone(),
+                });
             }
         }
     }
@@ -132,10 +161,16 @@ impl Layer {
             self.net_default = n.default.or(self.net_default);
         }
         if !n.allow.is_empty() {
-            self.net_allow.push(Origin { origin: o.clone(), items: n.allow.clone() });
+            self.net_allow.push(Origin {
+                origin: o.clone(),
+                items: n.allow.clone(),
+            });
         }
         if !n.deny.is_empty() {
-            self.net_deny.push(Origin { origin: o, items: n.deny.clone() });
+            self.net_deny.push(Origin {
+                origin: o,
+                items: n.deny.clone(),
+            });
         }
     }
 
@@ -147,7 +182,10 @@ impl Layer {
             for set in sets {
                 for p in &set.items {
                     if p.matches(argv) && best.as_ref().is_none_or(|(s, _)| p.specificity() > *s) {
-                        best = Some((p.specificity(), format!("\"{}\"{}", p.source, label(&set.origin))));
+                        best = Some((
+                            p.specificity(),
+                            format!("\"{}\"{}", p.source, label(&set.origin)),
+                        ));
                     }
                 }
             }
@@ -161,12 +199,19 @@ impl Layer {
         }
         match (find(&self.commands.ask), find(&self.commands.allow)) {
             (Some((sa, ra)), Some((sl, rl))) => Some(if sl > sa {
-                (Verdict::Allow, format!("{}: commands.allow {rl}", self.name))
+                (
+                    Verdict::Allow,
+                    format!("{}: commands.allow {rl}", self.name),
+                )
             } else {
                 (Verdict::Ask, format!("{}: commands.ask {ra}", self.name))
             }),
-            (Some((_, r)), None) => Some((Verdict::Ask, format!("{}: commands.ask {r}", self.name))),
-            (None, Some((_, r))) => Some((Verdict::Allow, format!("{}: commands.allow {r}", self.name))),
+            (Some((_, r)), None) => {
+                Some((Verdict::Ask, format!("{}: commands.ask {r}", self.name)))
+            }
+            (None, Some((_, r))) => {
+                Some((Verdict::Allow, format!("{}: commands.allow {r}", self.name)))
+            }
             (None, None) => None,
         }
     }
@@ -197,21 +242,38 @@ impl Layer {
                 (Verdict::Ask, format!("{}: tools.ask {ra}", self.name))
             }),
             (Some((_, r)), None) => Some((Verdict::Ask, format!("{}: tools.ask {r}", self.name))),
-            (None, Some((_, r))) => Some((Verdict::Allow, format!("{}: tools.allow {r}", self.name))),
+            (None, Some((_, r))) => {
+                Some((Verdict::Allow, format!("{}: tools.allow {r}", self.name)))
+            }
             (None, None) => None,
         }
     }
 
     /// The deny or protect pattern that forbids `access` to a path (either spelling).
-    pub(crate) fn forbids(&self, access: Access, lex: &Path, real: &Path, anchors: &Anchors) -> Option<String> {
+    pub(crate) fn forbids(
+        &self,
+        access: Access,
+        lex: &Path,
+        real: &Path,
+        anchors: &Anchors,
+    ) -> Option<String> {
         let lists: Vec<(&Vec<Origin<PatternList>>, &str)> = match access {
             Access::Read => vec![(&self.deny, "files.deny")],
             Access::Write => vec![(&self.deny, "files.deny"), (&self.protect, "files.protect")],
         };
         for (sets, key) in lists {
             for set in sets {
-                if let Some(p) = set.items.matched(lex, anchors).or_else(|| set.items.matched(real, anchors)) {
-                    return Some(format!("{}: {key} \"{}\"{}", self.name, p.source, label(&set.origin)));
+                if let Some(p) = set
+                    .items
+                    .matched(lex, anchors)
+                    .or_else(|| set.items.matched(real, anchors))
+                {
+                    return Some(format!(
+                        "{}: {key} \"{}\"{}",
+                        self.name,
+                        p.source,
+                        label(&set.origin)
+                    ));
                 }
             }
         }
@@ -219,7 +281,13 @@ impl Layer {
     }
 
     /// This layer's rule for reading or writing a path.
-    pub(crate) fn file(&self, access: Access, lex: &Path, real: &Path, anchors: &Anchors) -> Option<(Verdict, String)> {
+    pub(crate) fn file(
+        &self,
+        access: Access,
+        lex: &Path,
+        real: &Path,
+        anchors: &Anchors,
+    ) -> Option<(Verdict, String)> {
         if let Some(rule) = self.forbids(access, lex, real, anchors) {
             return Some((Verdict::Deny, rule));
         }
@@ -227,38 +295,74 @@ impl Layer {
             Access::Read => (&self.read, "files.read"),
             Access::Write => (&self.write, "files.write"),
         };
-        let lex_hit = sets.iter().find_map(|s| s.items.matched(lex, anchors).map(|p| (p.source.clone(), label(&s.origin))));
-        let real_ok = lex == real || sets.iter().any(|s| s.items.matched(real, anchors).is_some());
+        let lex_hit = sets.iter().find_map(|s| {
+            s.items
+                .matched(lex, anchors)
+                .map(|p| (p.source.clone(), label(&s.origin)))
+        });
+        let real_ok = lex == real
+            || sets
+                .iter()
+                .any(|s| s.items.matched(real, anchors).is_some());
         match lex_hit {
-            Some((p, o)) if real_ok => Some((Verdict::Allow, format!("{}: {key} \"{p}\"{o}", self.name))),
+            Some((p, o)) if real_ok => {
+                Some((Verdict::Allow, format!("{}: {key} \"{p}\"{o}", self.name)))
+            }
             _ => None,
         }
     }
 
     /// This layer's rule for a network destination.
     pub(crate) fn network(&self, host: Option<&str>) -> Option<(Verdict, String)> {
-        let has_rules = self.net_default.is_some() || !self.net_allow.is_empty() || !self.net_deny.is_empty();
+        let has_rules =
+            self.net_default.is_some() || !self.net_allow.is_empty() || !self.net_deny.is_empty();
         let Some(host) = host else {
-            let open = self.net_allow.iter().any(|s| s.items.iter().any(|p| p == "*"));
+            let open = self
+                .net_allow
+                .iter()
+                .any(|s| s.items.iter().any(|p| p == "*"));
             return has_rules.then(|| {
                 if open {
-                    (Verdict::Allow, format!("{}: network.allow \"*\"", self.name))
+                    (
+                        Verdict::Allow,
+                        format!("{}: network.allow \"*\"", self.name),
+                    )
                 } else {
-                    (Verdict::Ask, format!("{}: network (destination not known before it runs)", self.name))
+                    (
+                        Verdict::Ask,
+                        format!(
+                            "{}: network (destination not known before it runs)",
+                            self.name
+                        ),
+                    )
                 }
             });
         };
         for s in &self.net_deny {
             if let Some(p) = s.items.iter().find(|p| host_matches(p, host)) {
-                return Some((Verdict::Deny, format!("{}: network.deny \"{p}\"{}", self.name, label(&s.origin))));
+                return Some((
+                    Verdict::Deny,
+                    format!("{}: network.deny \"{p}\"{}", self.name, label(&s.origin)),
+                ));
             }
         }
         for s in &self.net_allow {
             if let Some(p) = s.items.iter().find(|p| host_matches(p, host)) {
-                return Some((Verdict::Allow, format!("{}: network.allow \"{p}\"{}", self.name, label(&s.origin))));
+                return Some((
+                    Verdict::Allow,
+                    format!("{}: network.allow \"{p}\"{}", self.name, label(&s.origin)),
+                ));
             }
         }
-        self.net_default.map(|d| (d, format!("{}: network.default = \"{d}\" (domain not listed)", self.name)))
+        self.net_default.map(|d| {
+            (
+                d,
+                format!(
+                    "{}: network.default = \"{d}\" (domain not listed)",
+                    self.name
+                ),
+            )
+        })
     }
 }
 
@@ -269,7 +373,9 @@ pub(crate) fn host_matches(pattern: &str, host: &str) -> bool {
         return true;
     }
     if let Some(suffix) = p.strip_prefix("*.") {
-        return h.len() > suffix.len() + 1 && h.ends_with(suffix) && h.as_bytes()[h.len() - suffix.len() - 1] == b'.';
+        return h.len() > suffix.len() + 1
+            && h.ends_with(suffix)
+            && h.as_bytes()[h.len() - suffix.len() - 1] == b'.';
     }
     p.contains('*') && wildmatch(&p, &h)
 }
@@ -283,7 +389,9 @@ pub(crate) fn tool_matches(pattern: &str, name: &str) -> bool {
         && !server.contains("__")
         && !server.is_empty()
     {
-        return name.strip_prefix(pattern).is_some_and(|rest| rest.starts_with("__"));
+        return name
+            .strip_prefix(pattern)
+            .is_some_and(|rest| rest.starts_with("__"));
     }
     false
 }

@@ -28,20 +28,50 @@ pub struct Finding {
 pub fn lint(path: &Path, text: &str) -> Vec<Finding> {
     let raw = match layer_from_text(path, "policy", text) {
         Ok((_, raw)) => raw,
-        Err(PolicyError::Parse { line, column, message, .. }) => {
-            return vec![Finding { severity: Severity::Error, line, column, message }];
+        Err(PolicyError::Parse {
+            line,
+            column,
+            message,
+            ..
+        }) => {
+            return vec![Finding {
+                severity: Severity::Error,
+                line,
+                column,
+                message,
+            }];
         }
-        Err(e) => return vec![Finding { severity: Severity::Error, line: 1, column: 1, message: e.to_string() }],
+        Err(e) => {
+            return vec![Finding {
+                severity: Severity::Error,
+                line: 1,
+                column: 1,
+                message: e.to_string(),
+            }];
+        }
     };
     let mut out = Vec::new();
     let mut warn = |needle: &str, message: String| {
-        let (line, column) = text.find(needle).map(|p| line_col(text, p)).unwrap_or((1, 1));
-        out.push(Finding { severity: Severity::Warning, line, column, message });
+        let (line, column) = text
+            .find(needle)
+            .map(|p| line_col(text, p))
+            .unwrap_or((1, 1));
+        out.push(Finding {
+            severity: Severity::Warning,
+            line,
+            column,
+            message,
+        });
     };
     broad_grants(&raw, &mut warn);
     for (name, p) in &raw.profiles {
         if p.default.is_none() {
-            warn(&format!("[profiles.{name}"), format!("profile `{name}` has no `default`: it narrows nothing it does not name (set default = \"deny\")"));
+            warn(
+                &format!("[profiles.{name}"),
+                format!(
+                    "profile `{name}` has no `default`: it narrows nothing it does not name (set default = \"deny\")"
+                ),
+            );
         }
     }
     out.sort_by_key(|f| (f.line, f.column));
@@ -50,34 +80,70 @@ pub fn lint(path: &Path, text: &str) -> Vec<Finding> {
 
 fn broad_grants(raw: &RawPolicy, warn: &mut dyn FnMut(&str, String)) {
     if raw.default == Some(Verdict::Allow) {
-        warn("default", "default = \"allow\" allows every command, file and tool that no rule names".into());
+        warn(
+            "default",
+            "default = \"allow\" allows every command, file and tool that no rule names".into(),
+        );
     }
-    const SHELLS: &[&str] = &["bash", "sh", "zsh", "python", "python3", "node", "perl", "ruby", "eval", "exec", "sudo"];
+    const SHELLS: &[&str] = &[
+        "bash", "sh", "zsh", "python", "python3", "node", "perl", "ruby", "eval", "exec", "sudo",
+    ];
     for c in &raw.commands.allow {
-        let Ok(p) = CommandPattern::parse(c) else { continue };
+        let Ok(p) = CommandPattern::parse(c) else {
+            continue;
+        };
         let first = c.split_whitespace().next().unwrap_or("");
         if p.is_catch_all() {
-            warn(&format!("\"{c}\""), format!("commands.allow \"{c}\" allows every command (like Bash(*))"));
+            warn(
+                &format!("\"{c}\""),
+                format!("commands.allow \"{c}\" allows every command (like Bash(*))"),
+            );
         } else if SHELLS.contains(&first) && c.trim_end().ends_with('*') && p.specificity() == 1 {
-            warn(&format!("\"{c}\""), format!("commands.allow \"{c}\" allows arbitrary code through `{first}`"));
+            warn(
+                &format!("\"{c}\""),
+                format!("commands.allow \"{c}\" allows arbitrary code through `{first}`"),
+            );
         }
     }
     for t in &raw.tools.allow {
         if t == "*" || t == "mcp__*" {
-            warn(&format!("\"{t}\""), format!("tools.allow \"{t}\" allows every tool it matches, including ones added later"));
+            warn(
+                &format!("\"{t}\""),
+                format!(
+                    "tools.allow \"{t}\" allows every tool it matches, including ones added later"
+                ),
+            );
         }
     }
     for w in &raw.files.write {
         if matches!(w.as_str(), "~" | "~/**" | "~/" | "/" | "/**" | "/*") {
-            warn(&format!("\"{w}\""), format!("files.write \"{w}\" makes {} writable", if w.starts_with('~') { "the whole home directory" } else { "the whole file system" }));
+            warn(
+                &format!("\"{w}\""),
+                format!(
+                    "files.write \"{w}\" makes {} writable",
+                    if w.starts_with('~') {
+                        "the whole home directory"
+                    } else {
+                        "the whole file system"
+                    }
+                ),
+            );
         }
     }
     for r in &raw.files.read {
         if matches!(r.as_str(), "~" | "~/**" | "/" | "/**") {
-            warn(&format!("\"{r}\""), format!("files.read \"{r}\" is broad; credentials stay denied by the built-in protections, but other private files do not"));
+            warn(
+                &format!("\"{r}\""),
+                format!(
+                    "files.read \"{r}\" is broad; credentials stay denied by the built-in protections, but other private files do not"
+                ),
+            );
         }
     }
     if raw.network.allow.iter().any(|d| d == "*") || raw.network.default == Some(Verdict::Allow) {
-        warn("[network]", "network allows every domain: exfiltration by URL is not restricted".into());
+        warn(
+            "[network]",
+            "network allows every domain: exfiltration by URL is not restricted".into(),
+        );
     }
 }

@@ -52,22 +52,51 @@ impl LoadOptions {
 /// Why a policy did not load. The hook turns any of these into a deny.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum PolicyError {
-    Read { path: PathBuf, message: String },
-    Parse { path: PathBuf, line: usize, column: usize, message: String },
-    Invalid { path: PathBuf, message: String },
-    UnknownProfile { name: String, known: Vec<String> },
+    Read {
+        path: PathBuf,
+        message: String,
+    },
+    Parse {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    Invalid {
+        path: PathBuf,
+        message: String,
+    },
+    UnknownProfile {
+        name: String,
+        known: Vec<String>,
+    },
 }
 
 impl std::fmt::Display for PolicyError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            PolicyError::Read { path, message } => write!(f, "cannot read {}: {message}", path.display()),
-            PolicyError::Parse { path, line, column, message } => {
+            PolicyError::Read { path, message } => {
+                write!(f, "cannot read {}: {message}", path.display())
+            }
+            PolicyError::Parse {
+                path,
+                line,
+                column,
+                message,
+            } => {
                 write!(f, "{}:{line}:{column}: {message}", path.display())
             }
             PolicyError::Invalid { path, message } => write!(f, "{}: {message}", path.display()),
             PolicyError::UnknownProfile { name, known } => {
-                write!(f, "unknown profile `{name}` (known: {})", if known.is_empty() { "none".into() } else { known.join(", ") })
+                write!(
+                    f,
+                    "unknown profile `{name}` (known: {})",
+                    if known.is_empty() {
+                        "none".into()
+                    } else {
+                        known.join(", ")
+                    }
+                )
             }
         }
     }
@@ -98,7 +127,12 @@ pub struct Policy {
 pub(crate) fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let before = &text[..offset.min(text.len())];
     let line = before.matches('\n').count() + 1;
-    let col = before.rsplit('\n').next().map(|l| l.chars().count()).unwrap_or(0) + 1;
+    let col = before
+        .rsplit('\n')
+        .next()
+        .map(|l| l.chars().count())
+        .unwrap_or(0)
+        + 1;
     (line, col)
 }
 
@@ -106,12 +140,21 @@ pub(crate) fn line_col(text: &str, offset: usize) -> (usize, usize) {
 pub(crate) fn parse_text(path: &Path, text: &str) -> Result<RawPolicy, PolicyError> {
     toml::from_str::<RawPolicy>(text).map_err(|e| {
         let (line, column) = e.span().map(|s| line_col(text, s.start)).unwrap_or((1, 1));
-        PolicyError::Parse { path: path.to_path_buf(), line, column, message: e.message().trim().to_string() }
+        PolicyError::Parse {
+            path: path.to_path_buf(),
+            line,
+            column,
+            message: e.message().trim().to_string(),
+        }
     })
 }
 
 /// Parse and compile one layer from text.
-pub(crate) fn layer_from_text(path: &Path, name: &str, text: &str) -> Result<(Layer, RawPolicy), PolicyError> {
+pub(crate) fn layer_from_text(
+    path: &Path,
+    name: &str,
+    text: &str,
+) -> Result<(Layer, RawPolicy), PolicyError> {
     let raw = parse_text(path, text)?;
     let layer = Layer::from_raw(name, &raw).map_err(|message| locate(path, text, message))?;
     Ok((layer, raw))
@@ -124,16 +167,27 @@ fn locate(path: &Path, text: &str, message: String) -> PolicyError {
         && let Some(pos) = text.find(&format!("\"{n}\""))
     {
         let (line, column) = line_col(text, pos);
-        return PolicyError::Parse { path: path.to_path_buf(), line, column: column + 1, message };
+        return PolicyError::Parse {
+            path: path.to_path_buf(),
+            line,
+            column: column + 1,
+            message,
+        };
     }
-    PolicyError::Invalid { path: path.to_path_buf(), message }
+    PolicyError::Invalid {
+        path: path.to_path_buf(),
+        message,
+    }
 }
 
 fn read_optional(path: &Path) -> Result<Option<String>, PolicyError> {
     match std::fs::read_to_string(path) {
         Ok(t) => Ok(Some(t)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(PolicyError::Read { path: path.to_path_buf(), message: e.to_string() }),
+        Err(e) => Err(PolicyError::Read {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        }),
     }
 }
 
@@ -144,10 +198,17 @@ impl Policy {
         let mut layers = Vec::new();
         let mut raws: Vec<(String, RawPolicy)> = Vec::new();
         let mut sources = vec!["built-in protections".to_string()];
-        let (protect, _) = layer_from_text(Path::new("<built-in protections>"), "built-in protections", PROTECTIONS)?;
+        let (protect, _) = layer_from_text(
+            Path::new("<built-in protections>"),
+            "built-in protections",
+            PROTECTIONS,
+        )?;
         layers.push(protect);
 
-        for (path, name) in [(&opts.managed, "managed policy"), (&opts.user, "user policy")] {
+        for (path, name) in [
+            (&opts.managed, "managed policy"),
+            (&opts.user, "user policy"),
+        ] {
             if let Some(text) = read_optional(path)? {
                 let label = format!("{name} {}", path.display());
                 let (layer, raw) = layer_from_text(path, &label, &text)?;
@@ -164,7 +225,11 @@ impl Policy {
             }
             None => {
                 sources.push("built-in default policy (no .ztguard.toml)".into());
-                layer_from_text(Path::new("<built-in default>"), "built-in default policy", DEFAULT)?
+                layer_from_text(
+                    Path::new("<built-in default>"),
+                    "built-in default policy",
+                    DEFAULT,
+                )?
             }
         };
         raws.push((project.name.clone(), raw));
@@ -175,7 +240,10 @@ impl Policy {
                 (opts.home.join(".claude/settings.json"), true),
             ] {
                 if import_claude(&mut project, &path, user_scope, &opts.home)? {
-                    sources.push(format!("Claude Code permissions {}", crate_display(&path, &opts.project, &opts.home)));
+                    sources.push(format!(
+                        "Claude Code permissions {}",
+                        crate_display(&path, &opts.project, &opts.home)
+                    ));
                 }
             }
         }
@@ -184,26 +252,40 @@ impl Policy {
         let mut profiles: Vec<Profile> = Vec::new();
         for (label, raw) in &raws {
             for (name, p) in &raw.profiles {
-                let layer = Layer::from_profile(name, p).map_err(|message| PolicyError::Invalid {
-                    path: PathBuf::from(label),
-                    message: format!("profile {name}: {message}"),
-                })?;
+                let layer =
+                    Layer::from_profile(name, p).map_err(|message| PolicyError::Invalid {
+                        path: PathBuf::from(label),
+                        message: format!("profile {name}: {message}"),
+                    })?;
                 match profiles.iter_mut().find(|x| &x.name == name) {
                     Some(existing) => {
                         existing.agent_types.extend(p.agent_types.iter().cloned());
                         existing.layers.push(layer);
                     }
-                    None => profiles.push(Profile { name: name.clone(), agent_types: p.agent_types.clone(), layers: vec![layer] }),
+                    None => profiles.push(Profile {
+                        name: name.clone(),
+                        agent_types: p.agent_types.clone(),
+                        layers: vec![layer],
+                    }),
                 }
             }
         }
         if let Some(name) = &opts.profile
             && !profiles.iter().any(|p| &p.name == name)
         {
-            return Err(PolicyError::UnknownProfile { name: name.clone(), known: profiles.iter().map(|p| p.name.clone()).collect() });
+            return Err(PolicyError::UnknownProfile {
+                name: name.clone(),
+                known: profiles.iter().map(|p| p.name.clone()).collect(),
+            });
         }
         let strict = opts.strict || layers.iter().any(|l| l.strict);
-        Ok(Policy { layers, profiles, forced_profile: opts.profile.clone(), strict, sources })
+        Ok(Policy {
+            layers,
+            profiles,
+            forced_profile: opts.profile.clone(),
+            strict,
+            sources,
+        })
     }
 
     /// The layers that apply to a call from `agent_type`.
@@ -211,7 +293,11 @@ impl Policy {
         let mut out: Vec<&Layer> = self.layers.iter().collect();
         let profile = match &self.forced_profile {
             Some(name) => self.profiles.iter().find(|p| &p.name == name),
-            None => agent_type.and_then(|t| self.profiles.iter().find(|p| p.agent_types.iter().any(|a| a == t))),
+            None => agent_type.and_then(|t| {
+                self.profiles
+                    .iter()
+                    .find(|p| p.agent_types.iter().any(|a| a == t))
+            }),
         };
         if let Some(p) = profile {
             out.extend(p.layers.iter());
@@ -225,8 +311,15 @@ fn crate_display(p: &Path, project: &Path, home: &Path) -> String {
 }
 
 /// Merge a Claude Code settings file's permission rules into `layer`.
-fn import_claude(layer: &mut Layer, path: &Path, user_scope: bool, home: &Path) -> Result<bool, PolicyError> {
-    let Some(text) = read_optional(path)? else { return Ok(false) };
+fn import_claude(
+    layer: &mut Layer,
+    path: &Path,
+    user_scope: bool,
+    home: &Path,
+) -> Result<bool, PolicyError> {
+    let Some(text) = read_optional(path)? else {
+        return Ok(false);
+    };
     let json: serde_json::Value = serde_json::from_str(&text).map_err(|e| PolicyError::Parse {
         path: path.to_path_buf(),
         line: e.line(),
@@ -236,7 +329,12 @@ fn import_claude(layer: &mut Layer, path: &Path, user_scope: bool, home: &Path) 
     let origin = if user_scope {
         format!("~/{}", path.strip_prefix(home).unwrap_or(path).display())
     } else {
-        format!(".claude/{}", path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default())
+        format!(
+            ".claude/{}",
+            path.file_name()
+                .map(|f| f.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        )
     };
     let (allow, ask, deny) = permission_lists(&json);
     let mut files = RawFiles::default();
@@ -265,8 +363,18 @@ fn import_claude(layer: &mut Layer, path: &Path, user_scope: bool, home: &Path) 
         }
     }
     let o = Some(origin.as_str());
-    layer.add_files(&files, o).map_err(|m| PolicyError::Invalid { path: path.to_path_buf(), message: m })?;
-    layer.add_commands(&commands, o).map_err(|m| PolicyError::Invalid { path: path.to_path_buf(), message: m })?;
+    layer
+        .add_files(&files, o)
+        .map_err(|m| PolicyError::Invalid {
+            path: path.to_path_buf(),
+            message: m,
+        })?;
+    layer
+        .add_commands(&commands, o)
+        .map_err(|m| PolicyError::Invalid {
+            path: path.to_path_buf(),
+            message: m,
+        })?;
     layer.add_tools(&tools, o);
     layer.add_network(&net, o);
     Ok(!(allow.is_empty() && ask.is_empty() && deny.is_empty()))

@@ -18,6 +18,8 @@ pub struct FileRef {
     pub hidden: bool,
     /// Basename globs a recursive read skips (`grep --exclude=.env*`, `rg -g '!.env'`).
     pub excludes: Vec<String>,
+    /// A recursive read follows symlinks it meets inside the tree (`grep -R`, `rg -L`, `cp -L`, `tar -h`).
+    pub follow_links: bool,
     /// What the command is doing, for reasons: "reads", "writes", "uploads", …
     pub how: &'static str,
 }
@@ -55,8 +57,21 @@ struct Ctx<'a> {
 
 impl Ctx<'_> {
     fn file(&self, a: &Arg, how: &'static str) -> FileRef {
-        let excludes = if a.name_filter.is_empty() { Vec::new() } else { vec![format!("!({})", a.name_filter.join("|"))] };
-        FileRef { path: a.clone(), cwd: self.cmd.cwd.clone(), recursive: a.tree, hidden: true, excludes, how }
+        let excludes = if a.name_filter.is_empty() {
+            Vec::new()
+        } else {
+            vec![format!("!({})", a.name_filter.join("|"))]
+        };
+        // find -exec {} and xargs input: links are not followed unless -L, which is rarer than the risk; be safe.
+        FileRef {
+            path: a.clone(),
+            cwd: self.cmd.cwd.clone(),
+            recursive: a.tree,
+            hidden: true,
+            excludes,
+            follow_links: a.tree,
+            how,
+        }
     }
     fn check_dynamic(&mut self, a: &Arg) -> bool {
         if a.dynamic && !a.tree {
@@ -77,6 +92,32 @@ impl Ctx<'_> {
         self.check_dynamic(a);
         let mut f = self.file(a, "reads");
         f.recursive |= recursive;
+        // cp -L / -H, tar -h / --dereference, rsync -L / --copy-links, zip without -y follow links
+        let name = self.cmd.name();
+        f.follow_links |= self.cmd.argv.iter().skip(1).any(|x| {
+            let t = x.text();
+            match name {
+                "cp" => {
+                    matches!(t, "-L" | "-H" | "--dereference")
+                        || (t.starts_with('-') && !t.starts_with("--") && t.contains('L'))
+                }
+                "tar" | "bsdtar" | "gtar" => {
+                    matches!(t, "-h" | "--dereference")
+                        || (!t.starts_with('-')
+                            && t == x.text()
+                            && t.contains('h')
+                            && t.chars().all(|c| c.is_ascii_alphabetic()))
+                }
+                "rsync" => matches!(t, "-L" | "--copy-links" | "-k" | "--copy-dirlinks"),
+                "zip" => true,
+                _ => false,
+            }
+        }) || (name == "zip"
+            && !self
+                .cmd
+                .argv
+                .iter()
+                .any(|x| x.text() == "-y" || x.text() == "--symlinks"));
         self.fx.reads.push(f);
     }
     fn write(&mut self, a: &Arg) {
@@ -96,11 +137,17 @@ impl Ctx<'_> {
     fn exec(&mut self, a: &Arg) {
         self.check_dynamic(a);
         let f = self.file(a, "executes");
-        self.fx.reads.push(FileRef { how: "reads", ..f.clone() });
+        self.fx.reads.push(FileRef {
+            how: "reads",
+            ..f.clone()
+        });
         self.fx.executes.push(f);
     }
     fn net(&mut self, host: Option<String>, what: impl Into<String>) {
-        self.fx.network.push(Host { host, what: what.into() });
+        self.fx.network.push(Host {
+            host,
+            what: what.into(),
+        });
     }
 }
 
@@ -113,7 +160,10 @@ struct Split<'a> {
 /// Split `args` into options and operands. `with_value` are options whose
 /// value is the next word (short ones also accept `-xVALUE`).
 fn split<'a>(args: &'a [Arg], with_value: &[&str]) -> Split<'a> {
-    let mut s = Split { operands: Vec::new(), options: Vec::new() };
+    let mut s = Split {
+        operands: Vec::new(),
+        options: Vec::new(),
+    };
     let mut i = 0;
     let mut only_operands = false;
     while i < args.len() {
@@ -151,40 +201,201 @@ impl Split<'_> {
         })
     }
     fn values(&self, names: &[&str]) -> Vec<&Arg> {
-        self.options.iter().filter(|(o, _)| names.contains(o)).filter_map(|(_, v)| *v).collect()
+        self.options
+            .iter()
+            .filter(|(o, _)| names.contains(o))
+            .filter_map(|(_, v)| *v)
+            .collect()
     }
     /// `--name=value` forms.
     fn eq_values(&self, prefix: &str) -> Vec<String> {
-        self.options.iter().filter_map(|(o, _)| o.strip_prefix(prefix).map(str::to_string)).collect()
+        self.options
+            .iter()
+            .filter_map(|(o, _)| o.strip_prefix(prefix).map(str::to_string))
+            .collect()
     }
 }
 
 const READERS: &[&str] = &[
-    "cat", "tac", "head", "tail", "less", "more", "most", "nl", "od", "xxd", "hexdump", "hd", "strings", "base64",
-    "base32", "basenc", "sort", "uniq", "rev", "cut", "paste", "fold", "fmt", "pr", "column", "expand", "unexpand",
-    "diff", "diff3", "cmp", "comm", "md5sum", "sha1sum", "sha224sum", "sha256sum", "sha384sum", "sha512sum",
-    "b2sum", "cksum", "sum", "wc", "file", "iconv", "bat", "batcat", "view", "zcat", "zless", "zmore", "bzcat",
-    "xzcat", "zstdcat", "lzcat", "join", "shuf", "look", "split", "csplit", "tr", "dos2unix", "unix2dos", "lp",
-    "lpr", "xclip", "xsel", "pbcopy", "wl-copy", "gpg", "age", "mail", "sendmail", "mutt", "jless", "glow",
-    "mdcat", "pygmentize", "highlight", "ccat", "colordiff", "icdiff", "delta", "vimdiff", "sdiff", "numfmt",
-    "ssh-add", "tsort",
+    "cat",
+    "tac",
+    "head",
+    "tail",
+    "less",
+    "more",
+    "most",
+    "nl",
+    "od",
+    "xxd",
+    "hexdump",
+    "hd",
+    "strings",
+    "base64",
+    "base32",
+    "basenc",
+    "sort",
+    "uniq",
+    "rev",
+    "cut",
+    "paste",
+    "fold",
+    "fmt",
+    "pr",
+    "column",
+    "expand",
+    "unexpand",
+    "diff",
+    "diff3",
+    "cmp",
+    "comm",
+    "md5sum",
+    "sha1sum",
+    "sha224sum",
+    "sha256sum",
+    "sha384sum",
+    "sha512sum",
+    "b2sum",
+    "cksum",
+    "sum",
+    "wc",
+    "file",
+    "iconv",
+    "bat",
+    "batcat",
+    "view",
+    "zcat",
+    "zless",
+    "zmore",
+    "bzcat",
+    "xzcat",
+    "zstdcat",
+    "lzcat",
+    "join",
+    "shuf",
+    "look",
+    "split",
+    "csplit",
+    "tr",
+    "dos2unix",
+    "unix2dos",
+    "lp",
+    "lpr",
+    "xclip",
+    "xsel",
+    "pbcopy",
+    "wl-copy",
+    "gpg",
+    "age",
+    "mail",
+    "sendmail",
+    "mutt",
+    "jless",
+    "glow",
+    "mdcat",
+    "pygmentize",
+    "highlight",
+    "ccat",
+    "colordiff",
+    "icdiff",
+    "delta",
+    "vimdiff",
+    "sdiff",
+    "numfmt",
+    "ssh-add",
+    "tsort",
 ];
-const EDITORS: &[&str] = &["vi", "vim", "nvim", "nano", "emacs", "ed", "ex", "code", "subl", "micro", "kak", "hx", "joe", "pico"];
-const WRITERS: &[&str] = &["touch", "mkdir", "truncate", "mkfifo", "mknod", "chmod", "chown", "chgrp", "chattr", "setfacl", "install"];
-const DELETERS: &[&str] = &["rm", "rmdir", "unlink", "shred", "srm", "trash", "trash-put", "wipe"];
+const EDITORS: &[&str] = &[
+    "vi", "vim", "nvim", "nano", "emacs", "ed", "ex", "code", "subl", "micro", "kak", "hx", "joe",
+    "pico",
+];
+const WRITERS: &[&str] = &[
+    "touch", "mkdir", "truncate", "mkfifo", "mknod", "chmod", "chown", "chgrp", "chattr",
+    "setfacl", "install",
+];
+const DELETERS: &[&str] = &[
+    "rm",
+    "rmdir",
+    "unlink",
+    "shred",
+    "srm",
+    "trash",
+    "trash-put",
+    "wipe",
+];
 const NET_CLIENTS: &[&str] = &[
-    "nc", "ncat", "netcat", "socat", "telnet", "ssh", "sftp", "ftp", "lftp", "mosh", "rsh", "rlogin", "tftp",
-    "nmap", "ping", "dig", "nslookup", "host", "whois", "traceroute", "mtr", "openvpn", "wg", "tailscale",
+    "nc",
+    "ncat",
+    "netcat",
+    "socat",
+    "telnet",
+    "ssh",
+    "sftp",
+    "ftp",
+    "lftp",
+    "mosh",
+    "rsh",
+    "rlogin",
+    "tftp",
+    "nmap",
+    "ping",
+    "dig",
+    "nslookup",
+    "host",
+    "whois",
+    "traceroute",
+    "mtr",
+    "openvpn",
+    "wg",
+    "tailscale",
 ];
 const PKG_TOOLS: &[&str] = &[
-    "npm", "pnpm", "yarn", "bun", "npx", "pnpx", "bunx", "pip", "pip3", "uv", "uvx", "pipx", "poetry", "pdm",
-    "conda", "cargo", "go", "gem", "bundle", "composer", "brew", "apt", "apt-get", "dnf", "yum", "apk", "pacman",
-    "docker", "podman", "helm", "kubectl", "terraform", "gh", "glab", "hub", "aws", "gcloud", "az", "deno",
+    "npm",
+    "pnpm",
+    "yarn",
+    "bun",
+    "npx",
+    "pnpx",
+    "bunx",
+    "pip",
+    "pip3",
+    "uv",
+    "uvx",
+    "pipx",
+    "poetry",
+    "pdm",
+    "conda",
+    "cargo",
+    "go",
+    "gem",
+    "bundle",
+    "composer",
+    "brew",
+    "apt",
+    "apt-get",
+    "dnf",
+    "yum",
+    "apk",
+    "pacman",
+    "docker",
+    "podman",
+    "helm",
+    "kubectl",
+    "terraform",
+    "gh",
+    "glab",
+    "hub",
+    "aws",
+    "gcloud",
+    "az",
+    "deno",
 ];
 
 /// What `cmd` touches. Wrapper entries report only their own redirections.
 pub fn effects(cmd: &SimpleCommand) -> Effects {
-    let mut c = Ctx { cmd, fx: Effects::default() };
+    let mut c = Ctx {
+        cmd,
+        fx: Effects::default(),
+    };
     c.fx.env_reads = cmd.vars.clone();
     for r in &cmd.redirects {
         redirect(&mut c, &r.target, r.mode);
@@ -207,13 +418,18 @@ pub fn effects(cmd: &SimpleCommand) -> Effects {
 
 fn redirect(c: &mut Ctx<'_>, target: &Arg, mode: RedirectMode) {
     let t = target.text();
-    if let Some(rest) = t.strip_prefix("/dev/tcp/").or_else(|| t.strip_prefix("/dev/udp/")) {
+    if let Some(rest) = t
+        .strip_prefix("/dev/tcp/")
+        .or_else(|| t.strip_prefix("/dev/udp/"))
+    {
         let host = rest.split('/').next().unwrap_or("").to_string();
         c.net(Some(host), format!("redirection to {t}"));
         return;
     }
-    if matches!(t, "/dev/null" | "/dev/stdout" | "/dev/stderr" | "/dev/stdin" | "/dev/tty" | "/dev/zero")
-        || t.starts_with("/dev/fd/")
+    if matches!(
+        t,
+        "/dev/null" | "/dev/stdout" | "/dev/stderr" | "/dev/stdin" | "/dev/tty" | "/dev/zero"
+    ) || t.starts_with("/dev/fd/")
     {
         return;
     }
@@ -230,7 +446,7 @@ fn redirect(c: &mut Ctx<'_>, target: &Arg, mode: RedirectMode) {
 fn command(c: &mut Ctx<'_>, name: &str, args: &[Arg]) {
     match name {
         _ if READERS.contains(&name) => {
-            let s = split(args, &["-n", "-c", "-k", "-t", "-T", "-d", "-f", "-b", "-s", "-w", "-S", "-o", "--output", "-e", "-u", "-r"]);
+            let s = split(args, reader_options(name));
             let skip_first = matches!(name, "tr" | "look");
             for a in s.operands.iter().skip(usize::from(skip_first)) {
                 c.read(a);
@@ -254,8 +470,26 @@ fn command(c: &mut Ctx<'_>, name: &str, args: &[Arg]) {
             }
         }
         _ if WRITERS.contains(&name) => {
-            let s = split(args, &["-m", "--mode", "-s", "--size", "-r", "--reference", "-o", "-g", "-t", "-d", "-x"]);
-            let skip = usize::from(matches!(name, "chmod" | "chown" | "chgrp" | "chattr" | "setfacl") && s.values(&["--reference"]).is_empty());
+            let s = split(
+                args,
+                &[
+                    "-m",
+                    "--mode",
+                    "-s",
+                    "--size",
+                    "-r",
+                    "--reference",
+                    "-o",
+                    "-g",
+                    "-t",
+                    "-d",
+                    "-x",
+                ],
+            );
+            let skip = usize::from(
+                matches!(name, "chmod" | "chown" | "chgrp" | "chattr" | "setfacl")
+                    && s.values(&["--reference"]).is_empty(),
+            );
             let recursive = s.has(&["-R", "--recursive"]);
             if name == "install" {
                 return copy_like(c, args, false);
@@ -280,11 +514,10 @@ fn command(c: &mut Ctx<'_>, name: &str, args: &[Arg]) {
             let s = split(args, &["-t", "--target-directory", "-S", "--suffix"]);
             if let Some((last, rest)) = s.operands.split_last() {
                 c.write(last);
-                if !s.has(&["-s", "--symbolic"]) {
-                    // a hard link is a copy of the target's content
-                    for a in rest {
-                        c.read(a);
-                    }
+                // A hard link is a copy of the target; a symlink makes it readable under
+                // another name later in the line. Either way, linking counts as reading.
+                for a in rest {
+                    c.read(a);
                 }
             }
         }
@@ -303,13 +536,19 @@ fn command(c: &mut Ctx<'_>, name: &str, args: &[Arg]) {
             }
         }
         "sed" | "gsed" => {
-            let s = split(args, &["-e", "--expression", "-f", "--file", "-l", "--line-length"]);
+            let s = split(
+                args,
+                &["-e", "--expression", "-f", "--file", "-l", "--line-length"],
+            );
             let explicit = !s.values(&["-e", "--expression", "-f", "--file"]).is_empty()
                 || !s.eq_values("--expression=").is_empty();
             for a in s.values(&["-f", "--file"]) {
                 c.read(a);
             }
-            let in_place = s.has(&["-i"]) || s.options.iter().any(|(o, _)| o.starts_with("-i") || o.starts_with("--in-place"));
+            let in_place = s.has(&["-i"])
+                || s.options
+                    .iter()
+                    .any(|(o, _)| o.starts_with("-i") || o.starts_with("--in-place"));
             for a in s.operands.iter().skip(usize::from(!explicit)) {
                 c.read(a);
                 if in_place {
@@ -318,7 +557,10 @@ fn command(c: &mut Ctx<'_>, name: &str, args: &[Arg]) {
             }
         }
         "awk" | "gawk" | "mawk" | "nawk" => {
-            let s = split(args, &["-F", "-v", "-f", "--file", "--field-separator", "--assign"]);
+            let s = split(
+                args,
+                &["-F", "-v", "-f", "--file", "--field-separator", "--assign"],
+            );
             let files = s.values(&["-f", "--file"]);
             for a in &files {
                 c.read(a);
@@ -329,9 +571,23 @@ fn command(c: &mut Ctx<'_>, name: &str, args: &[Arg]) {
                 }
             }
         }
-        "grep" | "egrep" | "fgrep" | "rg" | "ag" | "ack" | "ugrep" | "zgrep" | "pcregrep" => grep(c, name, args),
+        "grep" | "egrep" | "fgrep" | "rg" | "ag" | "ack" | "ugrep" | "zgrep" | "pcregrep" => {
+            grep(c, name, args)
+        }
         "jq" | "yq" | "gojq" | "jaq" | "mlr" | "xmllint" | "xq" => {
-            let s = split(args, &["--arg", "--argjson", "--slurpfile", "--rawfile", "-f", "--from-file", "--indent", "-L"]);
+            let s = split(
+                args,
+                &[
+                    "--arg",
+                    "--argjson",
+                    "--slurpfile",
+                    "--rawfile",
+                    "-f",
+                    "--from-file",
+                    "--indent",
+                    "-L",
+                ],
+            );
             let from_file = !s.values(&["-f", "--from-file"]).is_empty();
             for a in s.values(&["-f", "--from-file"]) {
                 c.read(a);
@@ -350,7 +606,10 @@ fn command(c: &mut Ctx<'_>, name: &str, args: &[Arg]) {
             }
         }
         "find" => {
-            let roots: Vec<&Arg> = args.iter().take_while(|a| !a.text().starts_with('-') && a.text() != "(" && a.text() != "!").collect();
+            let roots: Vec<&Arg> = args
+                .iter()
+                .take_while(|a| !a.text().starts_with('-') && a.text() != "(" && a.text() != "!")
+                .collect();
             let dot = Arg::lit(".");
             let roots = if roots.is_empty() { vec![&dot] } else { roots };
             for (i, a) in args.iter().enumerate() {
@@ -385,12 +644,17 @@ fn command(c: &mut Ctx<'_>, name: &str, args: &[Arg]) {
             if let Some(archive) = s.operands.first() {
                 c.read(archive);
             }
-            let dest = s.values(&["-d"]).first().map(|a| (*a).clone()).unwrap_or_else(|| Arg::lit("."));
+            let dest = s
+                .values(&["-d"])
+                .first()
+                .map(|a| (*a).clone())
+                .unwrap_or_else(|| Arg::lit("."));
             if !s.has(&["-l", "-p", "-t", "-v", "-z"]) {
                 c.write(&dest);
             }
         }
-        "gzip" | "gunzip" | "bzip2" | "bunzip2" | "xz" | "unxz" | "zstd" | "unzstd" | "lz4" | "brotli" => {
+        "gzip" | "gunzip" | "bzip2" | "bunzip2" | "xz" | "unxz" | "zstd" | "unzstd" | "lz4"
+        | "brotli" => {
             let s = split(args, &["-S", "--suffix", "-o"]);
             let to_stdout = s.has(&["-c", "--stdout", "-l", "-t", "--list", "--test"]);
             for a in s.operands {
@@ -403,9 +667,24 @@ fn command(c: &mut Ctx<'_>, name: &str, args: &[Arg]) {
         "curl" => curl(c, args),
         "wget" => wget(c, args),
         "http" | "https" | "xh" | "xhs" | "httpie" | "curlie" => {
-            let s = split(args, &["-a", "--auth", "-o", "--output", "--session", "--verify", "--cert", "--cert-key"]);
+            let s = split(
+                args,
+                &[
+                    "-a",
+                    "--auth",
+                    "-o",
+                    "--output",
+                    "--session",
+                    "--verify",
+                    "--cert",
+                    "--cert-key",
+                ],
+            );
             let mut ops = s.operands.iter();
-            if matches!(ops.clone().next().map(|a| a.text()), Some("GET" | "POST" | "PUT" | "DELETE" | "PATCH" | "HEAD" | "OPTIONS")) {
+            if matches!(
+                ops.clone().next().map(|a| a.text()),
+                Some("GET" | "POST" | "PUT" | "DELETE" | "PATCH" | "HEAD" | "OPTIONS")
+            ) {
                 ops.next();
             }
             if let Some(url) = ops.next() {
@@ -425,11 +704,30 @@ fn command(c: &mut Ctx<'_>, name: &str, args: &[Arg]) {
             for a in split(args, &[]).operands {
                 let t = a.text();
                 let upper = t.to_ascii_uppercase();
-                if let Some(rest) = ["TCP:", "TCP4:", "TCP6:", "UDP:", "OPENSSL:", "SSL:", "TCP-CONNECT:", "PROXY:"].iter().find_map(|p| upper.strip_prefix(p).map(|_| &t[p.len()..])) {
-                    c.net(Some(rest.split([':', ',']).next().unwrap_or("").to_string()), format!("socat {t}"));
+                if let Some(rest) = [
+                    "TCP:",
+                    "TCP4:",
+                    "TCP6:",
+                    "UDP:",
+                    "OPENSSL:",
+                    "SSL:",
+                    "TCP-CONNECT:",
+                    "PROXY:",
+                ]
+                .iter()
+                .find_map(|p| upper.strip_prefix(p).map(|_| &t[p.len()..]))
+                {
+                    c.net(
+                        Some(rest.split([':', ',']).next().unwrap_or("").to_string()),
+                        format!("socat {t}"),
+                    );
                 } else if upper.starts_with("EXEC:") || upper.starts_with("SYSTEM:") {
-                    c.fx.risky.push(format!("socat {t} runs a program connected to a socket"));
-                } else if let Some(f) = upper.strip_prefix("OPEN:").or_else(|| upper.strip_prefix("FILE:")) {
+                    c.fx.risky
+                        .push(format!("socat {t} runs a program connected to a socket"));
+                } else if let Some(f) = upper
+                    .strip_prefix("OPEN:")
+                    .or_else(|| upper.strip_prefix("FILE:"))
+                {
                     let _ = f;
                     c.read(&with_value(a, &t[5..]));
                 }
@@ -439,7 +737,13 @@ fn command(c: &mut Ctx<'_>, name: &str, args: &[Arg]) {
             }
         }
         _ if NET_CLIENTS.contains(&name) => {
-            let s = split(args, &["-p", "-l", "-i", "-F", "-o", "-e", "-c", "-s", "-w", "-q", "-J", "-L", "-R", "-D", "-b", "-m", "-O", "-S", "-W", "-P", "-t", "-x"]);
+            let s = split(
+                args,
+                &[
+                    "-p", "-l", "-i", "-F", "-o", "-e", "-c", "-s", "-w", "-q", "-J", "-L", "-R",
+                    "-D", "-b", "-m", "-O", "-S", "-W", "-P", "-t", "-x",
+                ],
+            );
             for k in s.values(&["-i", "-F"]) {
                 c.read(k);
             }
@@ -449,7 +753,8 @@ fn command(c: &mut Ctx<'_>, name: &str, args: &[Arg]) {
                 t.split(':').next().unwrap_or(t).to_string()
             });
             if s.has(&["-e", "-c"]) && matches!(name, "nc" | "ncat" | "netcat") {
-                c.fx.risky.push(format!("{name} -e/-c connects a program to the network"));
+                c.fx.risky
+                    .push(format!("{name} -e/-c connects a program to the network"));
             }
             c.net(host, name.to_string());
         }
@@ -482,6 +787,16 @@ fn command(c: &mut Ctx<'_>, name: &str, args: &[Arg]) {
             // `env` that runs nothing prints the environment
             c.fx.env_dump = true;
         }
+        "ps" => {
+            // BSD-style `ps e`/`ps auxe`/`ps eww` prints every process's environment
+            if args.iter().any(|a| {
+                !a.text().starts_with('-')
+                    && a.text().chars().all(|ch| ch.is_ascii_alphabetic())
+                    && a.text().contains('e')
+            }) {
+                c.fx.env_dump = true;
+            }
+        }
         "export" | "declare" | "typeset" | "set" | "compgen" | "readonly" => {
             let s = split(args, &[]);
             let prints = match name {
@@ -494,7 +809,13 @@ fn command(c: &mut Ctx<'_>, name: &str, args: &[Arg]) {
             }
         }
         "openssl" => {
-            let s = split(args, &["-in", "-out", "-inkey", "-key", "-cert", "-CAfile", "-connect", "-pass", "-passin", "-signkey", "-keyout"]);
+            let s = split(
+                args,
+                &[
+                    "-in", "-out", "-inkey", "-key", "-cert", "-CAfile", "-connect", "-pass",
+                    "-passin", "-signkey", "-keyout",
+                ],
+            );
             for a in s.values(&["-in", "-inkey", "-key", "-cert", "-CAfile", "-signkey"]) {
                 c.read(a);
             }
@@ -502,11 +823,20 @@ fn command(c: &mut Ctx<'_>, name: &str, args: &[Arg]) {
                 c.write(a);
             }
             for a in s.values(&["-connect"]) {
-                c.net(Some(a.text().split(':').next().unwrap_or("").to_string()), "openssl s_client");
+                c.net(
+                    Some(a.text().split(':').next().unwrap_or("").to_string()),
+                    "openssl s_client",
+                );
             }
         }
         "ssh-keygen" => {
-            let s = split(args, &["-f", "-t", "-b", "-C", "-N", "-P", "-m", "-E", "-I", "-n", "-O", "-s", "-V", "-z", "-Y"]);
+            let s = split(
+                args,
+                &[
+                    "-f", "-t", "-b", "-C", "-N", "-P", "-m", "-E", "-I", "-n", "-O", "-s", "-V",
+                    "-z", "-Y",
+                ],
+            );
             for a in s.values(&["-f"]) {
                 c.read(a);
                 if !s.has(&["-y", "-l", "-L"]) {
@@ -527,16 +857,51 @@ fn command(c: &mut Ctx<'_>, name: &str, args: &[Arg]) {
         }
         _ => {
             if let Some((interp, flags)) = interpreter(name) {
-                let s = split(args, &["-W", "-X", "-r", "--require", "-I", "-M", "-m", "--import"]);
-                let inline = s.options.iter().any(|(o, _)| flags.contains(o));
-                if !inline && c.cmd.inline_code.is_none() && s.values(&["-m"]).is_empty() {
-                    if let Some(f) = s.operands.first() {
-                        c.exec(f);
-                        let _ = interp;
+                let mut with_value: Vec<&str> =
+                    vec!["-W", "-X", "-r", "--require", "-I", "-M", "-m", "--import"];
+                with_value.extend(flags.iter().copied());
+                let code_flag = |o: &str| {
+                    flags.contains(&o)
+                        || (matches!(interp, "perl" | "ruby")
+                            && o.starts_with('-')
+                            && !o.starts_with("--")
+                            && (o.ends_with('e') || o.ends_with('E')))
+                };
+                let mut i = 0;
+                let mut inline_at = None;
+                while i < args.len() {
+                    if code_flag(args[i].text()) {
+                        inline_at = Some(i + 2);
+                        break;
                     }
+                    i += 1;
                 }
+                match inline_at {
+                    // perl -ne '…' FILE, python -c '…' ARG: what follows the code is read by it.
+                    Some(after) => {
+                        for a in args.iter().skip(after) {
+                            if !a.text().starts_with('-') {
+                                c.read(a);
+                            }
+                        }
+                    }
+                    None if c.cmd.inline_code.is_none() => {
+                        let s = split(args, &with_value);
+                        if s.values(&["-m"]).is_empty()
+                            && let Some(f) = s.operands.first()
+                        {
+                            c.exec(f);
+                        }
+                    }
+                    None => {}
+                }
+                let s = split(args, &with_value);
                 // perl -i / -pi edits files in place
-                if interp == "perl" && s.options.iter().any(|(o, _)| o.starts_with("-i") || (o.starts_with("-p") && o.contains('i'))) {
+                if interp == "perl"
+                    && s.options.iter().any(|(o, _)| {
+                        o.starts_with("-i") || (o.starts_with("-p") && o.contains('i'))
+                    })
+                {
                     for a in s.operands.iter() {
                         c.write(a);
                     }
@@ -552,15 +917,153 @@ fn command(c: &mut Ctx<'_>, name: &str, args: &[Arg]) {
     }
 }
 
+/// Options of the reading commands whose value is the next word. Only
+/// options known to take one are listed: an option value mistaken for a
+/// file is harmless, a file mistaken for an option value would be missed.
+fn reader_options(name: &str) -> &'static [&'static str] {
+    match name {
+        "head" | "tail" => &[
+            "-n",
+            "-c",
+            "--lines",
+            "--bytes",
+            "-s",
+            "--sleep-interval",
+            "--pid",
+        ],
+        "sort" => &[
+            "-k",
+            "-t",
+            "-T",
+            "-o",
+            "-S",
+            "--key",
+            "--field-separator",
+            "--output",
+            "--buffer-size",
+            "--temporary-directory",
+        ],
+        "cut" => &[
+            "-d",
+            "-f",
+            "-c",
+            "-b",
+            "--delimiter",
+            "--fields",
+            "--characters",
+            "--bytes",
+        ],
+        "uniq" => &[
+            "-f",
+            "-s",
+            "-w",
+            "--skip-fields",
+            "--skip-chars",
+            "--check-chars",
+        ],
+        "od" => &[
+            "-A",
+            "-j",
+            "-N",
+            "-t",
+            "-w",
+            "--address-radix",
+            "--skip-bytes",
+            "--read-bytes",
+            "--format",
+            "--width",
+        ],
+        "xxd" => &["-c", "-g", "-l", "-s", "-o", "-cols", "-len", "-seek"],
+        "hexdump" | "hd" => &["-e", "-f", "-n", "-s"],
+        "base64" | "base32" | "basenc" | "fold" | "fmt" => &["-w", "--wrap", "--width"],
+        "nl" => &["-b", "-d", "-f", "-h", "-i", "-l", "-n", "-s", "-v", "-w"],
+        "pr" | "column" => &["-w", "-s", "-c", "-t", "-o"],
+        "split" | "csplit" => &["-l", "-b", "-C", "-n", "-a", "-f", "--prefix"],
+        "join" => &["-t", "-1", "-2", "-j", "-o", "-e"],
+        "shuf" => &["-n", "-o", "--head-count", "--output"],
+        "strings" => &["-n", "-t", "-e", "--bytes", "--radix", "--encoding"],
+        "diff" | "sdiff" | "diff3" | "colordiff" => &[
+            "-U",
+            "-C",
+            "--unified",
+            "--context",
+            "-W",
+            "--width",
+            "-I",
+            "--ignore-matching-lines",
+            "-x",
+            "--exclude",
+            "-L",
+            "--label",
+        ],
+        "iconv" => &["-f", "-t", "-o", "--from-code", "--to-code", "--output"],
+        "gpg" => &[
+            "-o",
+            "--output",
+            "-r",
+            "--recipient",
+            "-u",
+            "--local-user",
+            "--homedir",
+        ],
+        "less" | "more" | "most" => &[
+            "-p", "-x", "-y", "-b", "-h", "-j", "-k", "-o", "-O", "-t", "-T", "-z",
+        ],
+        "bat" | "batcat" => &[
+            "-l",
+            "--language",
+            "-r",
+            "--line-range",
+            "-H",
+            "--highlight-line",
+            "--style",
+            "--theme",
+            "-m",
+            "--map-syntax",
+        ],
+        "mail" | "mutt" => &["-s", "-c", "-b", "-r", "-a"],
+        _ => &[],
+    }
+}
+
 fn with_value(a: &Arg, v: &str) -> Arg {
-    Arg { values: vec![v.to_string()], ..a.clone() }
+    Arg {
+        values: vec![v.to_string()],
+        ..a.clone()
+    }
 }
 
 /// `cp`/`mv`/`rsync`/`scp`: the last operand (or `-t DIR`) is written, the others read.
 fn copy_like(c: &mut Ctx<'_>, args: &[Arg], moves: bool) {
-    let s = split(args, &["-t", "--target-directory", "-S", "--suffix", "-e", "--rsh", "-i", "-F", "-P", "-o", "-m", "--mode", "-g", "--group", "--owner", "--exclude", "--include", "--filter", "-f"]);
+    let s = split(
+        args,
+        &[
+            "-t",
+            "--target-directory",
+            "-S",
+            "--suffix",
+            "-e",
+            "--rsh",
+            "-i",
+            "-F",
+            "-P",
+            "-o",
+            "-m",
+            "--mode",
+            "-g",
+            "--group",
+            "--owner",
+            "--exclude",
+            "--include",
+            "--filter",
+            "-f",
+        ],
+    );
     let recursive = s.has(&["-r", "-R", "-a", "--recursive", "--archive"]);
-    let target = s.values(&["-t", "--target-directory"]).first().map(|a| (*a).clone());
+    let target = s
+        .values(&["-t", "--target-directory"])
+        .first()
+        .map(|a| (*a).clone());
     let (dest, sources): (Option<Arg>, Vec<&Arg>) = match target {
         Some(t) => (Some(t), s.operands.clone()),
         None => match s.operands.split_last() {
@@ -623,29 +1126,88 @@ pub fn url_host(url: &str) -> Option<String> {
 
 fn grep(c: &mut Ctx<'_>, name: &str, args: &[Arg]) {
     let with_value = [
-        "-e", "-f", "-m", "-A", "-B", "-C", "-d", "-D", "--regexp", "--file", "--max-count", "--context", "--after-context",
-        "--before-context", "-g", "--glob", "-t", "--type", "-T", "--type-not", "--iglob", "-j", "--threads", "-M",
-        "--max-columns", "-E", "--encoding", "--sort", "--sortr", "--color", "-r" /* rg --replace */, "--replace",
-        "--ignore-file", "--pre", "--max-depth", "--maxdepth", "-G", "--file-search-regex",
+        "-e",
+        "-f",
+        "-m",
+        "-A",
+        "-B",
+        "-C",
+        "-d",
+        "-D",
+        "--regexp",
+        "--file",
+        "--max-count",
+        "--context",
+        "--after-context",
+        "--before-context",
+        "-g",
+        "--glob",
+        "-t",
+        "--type",
+        "-T",
+        "--type-not",
+        "--iglob",
+        "-j",
+        "--threads",
+        "-M",
+        "--max-columns",
+        "-E",
+        "--encoding",
+        "--sort",
+        "--sortr",
+        "--color",
+        "-r", /* rg --replace */
+        "--replace",
+        "--ignore-file",
+        "--pre",
+        "--max-depth",
+        "--maxdepth",
+        "-G",
+        "--file-search-regex",
     ];
     let is_rg = matches!(name, "rg" | "ag" | "ack" | "ugrep");
-    let wv: Vec<&str> = with_value.iter().copied().filter(|o| !(*o == "-r" && !is_rg)).collect();
+    let wv: Vec<&str> = with_value
+        .iter()
+        .copied()
+        .filter(|o| !(*o == "-r" && !is_rg))
+        .collect();
     let s = split(args, &wv);
     let explicit = !s.values(&["-e", "-f", "--regexp", "--file"]).is_empty()
-        || s.options.iter().any(|(o, _)| o.starts_with("--regexp=") || o.starts_with("--file="));
+        || s.options
+            .iter()
+            .any(|(o, _)| o.starts_with("--regexp=") || o.starts_with("--file="));
     for a in s.values(&["-f", "--file", "--ignore-file"]) {
         c.read(a);
     }
     if let Some(pre) = s.values(&["--pre"]).first() {
-        c.fx.risky.push(format!("rg --pre runs `{}` on every file", pre.text()));
+        c.fx.risky
+            .push(format!("rg --pre runs `{}` on every file", pre.text()));
     }
     let recursive = is_rg
         || s.has(&["-r", "-R"])
-        || s.options.iter().any(|(o, _)| matches!(*o, "--recursive" | "--dereference-recursive" | "-drecurse" | "--directories=recurse"));
+        || s.options.iter().any(|(o, _)| {
+            matches!(
+                *o,
+                "--recursive" | "--dereference-recursive" | "-drecurse" | "--directories=recurse"
+            )
+        });
     let hidden = !is_rg || s.has(&["--hidden", "-uu", "-uuu", "-.", "--no-ignore-dot"]);
+    let follow_links = if is_rg {
+        s.has(&["-L", "--follow"])
+    } else {
+        s.has(&["-R"])
+            || s.options
+                .iter()
+                .any(|(o, _)| *o == "--dereference-recursive")
+    };
     let mut excludes: Vec<String> = s.eq_values("--exclude=");
     excludes.extend(s.eq_values("--exclude-dir="));
-    for g in s.values(&["-g", "--glob", "--iglob"]).iter().map(|a| a.text().to_string()).chain(s.eq_values("--glob=")) {
+    for g in s
+        .values(&["-g", "--glob", "--iglob"])
+        .iter()
+        .map(|a| a.text().to_string())
+        .chain(s.eq_values("--glob="))
+    {
         if let Some(x) = g.strip_prefix('!') {
             excludes.push(x.to_string());
         }
@@ -654,12 +1216,22 @@ fn grep(c: &mut Ctx<'_>, name: &str, args: &[Arg]) {
     let includes: Vec<String> = s
         .eq_values("--include=")
         .into_iter()
-        .chain(s.values(&["-g", "--glob", "--iglob"]).iter().map(|a| a.text().to_string()).filter(|g| !g.starts_with('!')))
+        .chain(
+            s.values(&["-g", "--glob", "--iglob"])
+                .iter()
+                .map(|a| a.text().to_string())
+                .filter(|g| !g.starts_with('!')),
+        )
         .collect();
     if !includes.is_empty() {
         excludes.push(format!("!({})", includes.join("|")));
     }
-    let mut files: Vec<&Arg> = s.operands.iter().skip(usize::from(!explicit)).copied().collect();
+    let mut files: Vec<&Arg> = s
+        .operands
+        .iter()
+        .skip(usize::from(!explicit))
+        .copied()
+        .collect();
     let dot = Arg::lit(".");
     if files.is_empty() && recursive {
         files.push(&dot);
@@ -669,6 +1241,7 @@ fn grep(c: &mut Ctx<'_>, name: &str, args: &[Arg]) {
         let mut f = c.file(a, "reads");
         f.recursive |= recursive;
         f.hidden = hidden;
+        f.follow_links = follow_links;
         f.excludes = excludes.clone();
         c.fx.reads.push(f);
     }
@@ -677,12 +1250,33 @@ fn grep(c: &mut Ctx<'_>, name: &str, args: &[Arg]) {
 fn tar(c: &mut Ctx<'_>, args: &[Arg]) {
     let first = args.first().map(|a| a.text()).unwrap_or("");
     let bundle = if first.starts_with('-') { "" } else { first };
-    let s = split(args, &["-f", "--file", "-C", "--directory", "-T", "--files-from", "-X", "--exclude-from", "--exclude", "-b", "-H", "--format"]);
+    let s = split(
+        args,
+        &[
+            "-f",
+            "--file",
+            "-C",
+            "--directory",
+            "-T",
+            "--files-from",
+            "-X",
+            "--exclude-from",
+            "--exclude",
+            "-b",
+            "-H",
+            "--format",
+        ],
+    );
     let has = |ch: char, long: &str| bundle.contains(ch) || s.has(&[&format!("-{ch}"), long]);
     let create = has('c', "--create") || has('r', "--append") || has('u', "--update");
     let extract = has('x', "--extract") || s.has(&["--get"]);
     // with a bundled first word (`tar czf out.tgz src`), f's value is the first operand
-    let mut ops: Vec<&Arg> = s.operands.iter().copied().filter(|a| a.text() != bundle || bundle.is_empty()).collect();
+    let mut ops: Vec<&Arg> = s
+        .operands
+        .iter()
+        .copied()
+        .filter(|a| a.text() != bundle || bundle.is_empty())
+        .collect();
     let mut archive: Vec<&Arg> = s.values(&["-f", "--file"]);
     if archive.is_empty() && bundle.contains('f') && !ops.is_empty() {
         archive.push(ops.remove(0));
@@ -694,15 +1288,35 @@ fn tar(c: &mut Ctx<'_>, args: &[Arg]) {
         for a in &archive {
             c.write(a);
         }
+        // `tar -C DIR czf out .ssh` archives DIR/.ssh
+        let dir = s
+            .values(&["-C", "--directory"])
+            .first()
+            .map(|d| d.text().to_string());
         for a in ops {
-            c.read_tree(a, true);
+            match &dir {
+                Some(d) if !a.text().starts_with('/') => {
+                    let mut joined = a.clone();
+                    joined.values = a
+                        .values
+                        .iter()
+                        .map(|v| format!("{}/{v}", d.trim_end_matches('/')))
+                        .collect();
+                    c.read_tree(&joined, true);
+                }
+                _ => c.read_tree(a, true),
+            }
         }
     } else {
         for a in &archive {
             c.read(a);
         }
         if extract {
-            let dest = s.values(&["-C", "--directory"]).first().map(|a| (*a).clone()).unwrap_or_else(|| Arg::lit("."));
+            let dest = s
+                .values(&["-C", "--directory"])
+                .first()
+                .map(|a| (*a).clone())
+                .unwrap_or_else(|| Arg::lit("."));
             c.write(&dest);
         }
     }
@@ -710,11 +1324,58 @@ fn tar(c: &mut Ctx<'_>, args: &[Arg]) {
 
 fn curl(c: &mut Ctx<'_>, args: &[Arg]) {
     let opts_with_value = [
-        "-d", "--data", "--data-binary", "--data-raw", "--data-ascii", "--data-urlencode", "-F", "--form", "-T",
-        "--upload-file", "-o", "--output", "-K", "--config", "-H", "--header", "-u", "--user", "-X", "--request",
-        "-A", "--user-agent", "-e", "--referer", "-b", "--cookie", "-c", "--cookie-jar", "--cacert", "--cert",
-        "--key", "-E", "-x", "--proxy", "-m", "--max-time", "--connect-timeout", "-w", "--write-out", "-r", "--range",
-        "--url", "--json", "-D", "--dump-header", "--resolve", "--connect-to", "-Y", "-y", "--retry", "-C", "--netrc-file",
+        "-d",
+        "--data",
+        "--data-binary",
+        "--data-raw",
+        "--data-ascii",
+        "--data-urlencode",
+        "-F",
+        "--form",
+        "-T",
+        "--upload-file",
+        "-o",
+        "--output",
+        "-K",
+        "--config",
+        "-H",
+        "--header",
+        "-u",
+        "--user",
+        "-X",
+        "--request",
+        "-A",
+        "--user-agent",
+        "-e",
+        "--referer",
+        "-b",
+        "--cookie",
+        "-c",
+        "--cookie-jar",
+        "--cacert",
+        "--cert",
+        "--key",
+        "-E",
+        "-x",
+        "--proxy",
+        "-m",
+        "--max-time",
+        "--connect-timeout",
+        "-w",
+        "--write-out",
+        "-r",
+        "--range",
+        "--url",
+        "--json",
+        "-D",
+        "--dump-header",
+        "--resolve",
+        "--connect-to",
+        "-Y",
+        "-y",
+        "--retry",
+        "-C",
+        "--netrc-file",
     ];
     let s = split(args, &opts_with_value);
     for url in s.operands.iter().copied().chain(s.values(&["--url"])) {
@@ -745,7 +1406,8 @@ fn curl(c: &mut Ctx<'_>, args: &[Arg]) {
                     c.read(&with_value(v, f.split(';').next().unwrap_or(f)));
                 }
             }
-            "-T" | "--upload-file" | "-K" | "--config" | "--cacert" | "--cert" | "--key" | "-E" | "--netrc-file" => c.read(v),
+            "-T" | "--upload-file" | "-K" | "--config" | "--cacert" | "--cert" | "--key" | "-E"
+            | "--netrc-file" => c.read(v),
             "-o" | "--output" | "-c" | "--cookie-jar" | "-D" | "--dump-header" => c.write(v),
             "-b" | "--cookie" if !t.contains('=') => c.read(v),
             _ => {}
@@ -757,17 +1419,59 @@ fn curl(c: &mut Ctx<'_>, args: &[Arg]) {
 }
 
 fn wget(c: &mut Ctx<'_>, args: &[Arg]) {
-    let s = split(args, &["-O", "--output-document", "-P", "--directory-prefix", "-i", "--input-file", "-o", "--output-file", "-a", "--header", "-U", "--user", "--password", "-e", "--post-data", "--post-file", "--body-file", "--load-cookies", "--save-cookies"]);
+    let s = split(
+        args,
+        &[
+            "-O",
+            "--output-document",
+            "-P",
+            "--directory-prefix",
+            "-i",
+            "--input-file",
+            "-o",
+            "--output-file",
+            "-a",
+            "--header",
+            "-U",
+            "--user",
+            "--password",
+            "-e",
+            "--post-data",
+            "--post-file",
+            "--body-file",
+            "--load-cookies",
+            "--save-cookies",
+        ],
+    );
     for url in &s.operands {
         c.net(url_host(url.text()), format!("wget {}", url.text()));
     }
-    for a in s.values(&["-i", "--input-file", "--post-file", "--body-file", "--load-cookies"]) {
+    for a in s.values(&[
+        "-i",
+        "--input-file",
+        "--post-file",
+        "--body-file",
+        "--load-cookies",
+    ]) {
         c.read(a);
     }
-    for f in s.eq_values("--post-file=").into_iter().chain(s.eq_values("--body-file=")) {
+    for f in s
+        .eq_values("--post-file=")
+        .into_iter()
+        .chain(s.eq_values("--body-file="))
+    {
         c.read(&Arg::lit(f));
     }
-    for a in s.values(&["-O", "--output-document", "-o", "--output-file", "-a", "--save-cookies", "-P", "--directory-prefix"]) {
+    for a in s.values(&[
+        "-O",
+        "--output-document",
+        "-o",
+        "--output-file",
+        "-a",
+        "--save-cookies",
+        "-P",
+        "--directory-prefix",
+    ]) {
         c.write(a);
     }
     if s.values(&["-O", "--output-document"]).is_empty() && !s.operands.is_empty() {
@@ -809,26 +1513,72 @@ fn git(c: &mut Ctx<'_>, args: &[Arg]) {
             }
             "--git-dir" | "--work-tree" | "--namespace" | "--super-prefix" => i += 2,
             _ if t.starts_with("--exec-path") || t.starts_with("--config-env") => {
-                c.fx.risky.push(format!("git {t} changes which programs git runs"));
+                c.fx.risky
+                    .push(format!("git {t} changes which programs git runs"));
                 i += 1;
             }
             _ => i += 1,
         }
     }
-    let mut local = SimpleCommand { cwd: cwd_override.unwrap_or_else(|| c.cmd.cwd.clone()), ..Default::default() };
+    let mut local = SimpleCommand {
+        cwd: cwd_override.unwrap_or_else(|| c.cmd.cwd.clone()),
+        ..Default::default()
+    };
     local.argv = Vec::new();
     let cwd = local.cwd.clone();
-    let file = |a: &Arg, how: &'static str| FileRef { path: a.clone(), cwd: cwd.clone(), recursive: false, hidden: true, excludes: Vec::new(), how };
+    let file = |a: &Arg, how: &'static str| FileRef {
+        path: a.clone(),
+        cwd: cwd.clone(),
+        recursive: false,
+        hidden: true,
+        excludes: Vec::new(),
+        follow_links: false,
+        how,
+    };
     let Some(sub) = args.get(i) else { return };
     let rest = &args[i + 1..];
-    let s = split(rest, &["-m", "--message", "-F", "--file", "-C", "-c", "-t", "--template", "-o", "--output-directory", "-b", "-B", "--author", "--date", "-u", "--format", "-n", "-S", "-G", "--grep"]);
+    let s = split(
+        rest,
+        &[
+            "-m",
+            "--message",
+            "-F",
+            "--file",
+            "-C",
+            "-c",
+            "-t",
+            "--template",
+            "-o",
+            "--output-directory",
+            "-b",
+            "-B",
+            "--author",
+            "--date",
+            "-u",
+            "--format",
+            "-n",
+            "-S",
+            "-G",
+            "--grep",
+        ],
+    );
     match sub.text() {
-        "clone" | "fetch" | "pull" | "push" | "ls-remote" | "submodule" | "remote" | "archive" | "request-pull" | "send-email" => {
-            let mut hosts: Vec<Option<String>> = s.operands.iter().filter_map(|a| {
-                let t = a.text();
-                (t.contains("://") || (t.contains('@') && t.contains(':'))).then(|| remote(t))
-            }).collect();
-            if hosts.is_empty() && matches!(sub.text(), "clone" | "fetch" | "pull" | "push" | "ls-remote" | "send-email") {
+        "clone" | "fetch" | "pull" | "push" | "ls-remote" | "submodule" | "remote" | "archive"
+        | "request-pull" | "send-email" => {
+            let mut hosts: Vec<Option<String>> = s
+                .operands
+                .iter()
+                .filter_map(|a| {
+                    let t = a.text();
+                    (t.contains("://") || (t.contains('@') && t.contains(':'))).then(|| remote(t))
+                })
+                .collect();
+            if hosts.is_empty()
+                && matches!(
+                    sub.text(),
+                    "clone" | "fetch" | "pull" | "push" | "ls-remote" | "send-email"
+                )
+            {
                 hosts.push(None);
             }
             for h in hosts {
@@ -841,8 +1591,20 @@ fn git(c: &mut Ctx<'_>, args: &[Arg]) {
             }
         }
         "config" => {
-            let reading = s.has(&["--get", "--get-all", "--get-regexp", "--list", "-l", "--show-origin", "--show-scope", "--get-urlmatch", "--name-only"])
-                || s.operands.first().is_some_and(|a| matches!(a.text(), "get" | "list"))
+            let reading = s.has(&[
+                "--get",
+                "--get-all",
+                "--get-regexp",
+                "--list",
+                "-l",
+                "--show-origin",
+                "--show-scope",
+                "--get-urlmatch",
+                "--name-only",
+            ]) || s
+                .operands
+                .first()
+                .is_some_and(|a| matches!(a.text(), "get" | "list"))
                 || s.operands.len() == 1;
             if !reading {
                 let target = if s.has(&["--global"]) {
@@ -864,7 +1626,11 @@ fn git(c: &mut Ctx<'_>, args: &[Arg]) {
         if let Some(f) = o.strip_prefix("--output=") {
             c.fx.writes.push(file(&Arg::lit(f), "writes"));
         }
-        if let Some(f) = o.strip_prefix("--upload-pack=").or_else(|| o.strip_prefix("--receive-pack=")).or_else(|| o.strip_prefix("--exec=")) {
+        if let Some(f) = o
+            .strip_prefix("--upload-pack=")
+            .or_else(|| o.strip_prefix("--receive-pack="))
+            .or_else(|| o.strip_prefix("--exec="))
+        {
             c.fx.risky.push(format!("git {o} runs `{f}`"));
         }
     }
@@ -877,21 +1643,29 @@ fn git(c: &mut Ctx<'_>, args: &[Arg]) {
         }
     }
     if matches!(sub.text(), "diff" | "log" | "show") && s.has(&["--ext-diff"]) {
-        c.fx.risky.push("git --ext-diff runs the configured external diff program".into());
+        c.fx.risky
+            .push("git --ext-diff runs the configured external diff program".into());
     }
     // REV:PATH reads a file from history (git show HEAD:.env, git cat-file -p :secrets.json)
-    if matches!(sub.text(), "show" | "cat-file" | "archive" | "grep" | "log" | "diff" | "checkout" | "restore") {
+    if matches!(
+        sub.text(),
+        "show" | "cat-file" | "archive" | "grep" | "log" | "diff" | "checkout" | "restore"
+    ) {
         for a in &s.operands {
             if let Some((rev, path)) = a.text().split_once(':')
                 && !path.is_empty()
                 && !rev.contains('/')
                 && !a.text().contains("://")
             {
-                c.fx.reads.push(file(&with_value(a, path), "reads from history"));
+                c.fx.reads
+                    .push(file(&with_value(a, path), "reads from history"));
             }
         }
     }
-    if matches!(sub.text(), "add" | "rm" | "mv" | "checkout" | "restore" | "stash" | "apply" | "am") {
+    if matches!(
+        sub.text(),
+        "add" | "rm" | "mv" | "checkout" | "restore" | "stash" | "apply" | "am"
+    ) {
         // these change tracked files, which are already checked as the working tree
     }
 }
@@ -899,11 +1673,15 @@ fn git(c: &mut Ctx<'_>, args: &[Arg]) {
 /// Inline interpreter code: look for the files, variables and sockets it names.
 fn inline_code(c: &mut Ctx<'_>, code: Option<&str>) {
     let Some(code) = code else {
-        c.fx.unknown_operands.push("interpreter code built at run time".into());
+        c.fx.unknown_operands
+            .push("interpreter code built at run time".into());
         return;
     };
     for lit in string_literals(code) {
-        let looks_like_path = lit.starts_with('/') || lit.starts_with("~/") || lit.starts_with("./") || lit.starts_with("../")
+        let looks_like_path = lit.starts_with('/')
+            || lit.starts_with("~/")
+            || lit.starts_with("./")
+            || lit.starts_with("../")
             || (lit.starts_with('.') && lit.len() > 1 && !lit.contains(' '))
             || (lit.contains('/') && !lit.contains(' ') && !lit.contains("://"));
         if lit.contains("://") {
@@ -914,23 +1692,77 @@ fn inline_code(c: &mut Ctx<'_>, code: Option<&str>) {
             c.fx.reads.push(c.file(&a, "reads"));
         }
     }
-    const ENV: &[&str] = &["os.environ", "os.getenv", "getenv(", "process.env", "ENV[", "$ENV{", "%ENV", "System.getenv", "Deno.env", "Bun.env", "environ"];
+    const ENV: &[&str] = &[
+        "os.environ",
+        "os.getenv",
+        "getenv(",
+        "process.env",
+        "ENV[",
+        "$ENV{",
+        "%ENV",
+        "System.getenv",
+        "Deno.env",
+        "Bun.env",
+        "environ",
+    ];
     if ENV.iter().any(|k| code.contains(k)) {
         c.fx.env_dump = true;
     }
     const NET: &[&str] = &[
-        "socket", "urllib", "requests.", "http.client", "httpx", "aiohttp", "fetch(", "XMLHttpRequest", "net.connect",
-        "net.Socket", "require('http", "require(\"http", "require('net", "require(\"net", "Net::HTTP", "open-uri",
-        "LWP::", "IO::Socket", "TCPSocket", "curl_exec", "fsockopen", "websocket", "smtplib", "ftplib", "paramiko",
+        "socket",
+        "urllib",
+        "requests.",
+        "http.client",
+        "httpx",
+        "aiohttp",
+        "fetch(",
+        "XMLHttpRequest",
+        "net.connect",
+        "net.Socket",
+        "require('http",
+        "require(\"http",
+        "require('net",
+        "require(\"net",
+        "Net::HTTP",
+        "open-uri",
+        "LWP::",
+        "IO::Socket",
+        "TCPSocket",
+        "curl_exec",
+        "fsockopen",
+        "websocket",
+        "smtplib",
+        "ftplib",
+        "paramiko",
     ];
     if let Some(k) = NET.iter().find(|k| code.contains(*k)) {
         if !c.fx.network.iter().any(|h| h.host.is_some()) {
-            c.net(None, format!("inline code uses {}", k.trim_end_matches(['(', '.'])));
+            c.net(
+                None,
+                format!("inline code uses {}", k.trim_end_matches(['(', '.'])),
+            );
         }
     }
-    const EXEC: &[&str] = &["os.system", "subprocess", "child_process", "execSync", "spawnSync", "popen", "exec(", "system(", "`", "Runtime.getRuntime", "pty.spawn", "os.exec", "eval("];
+    const EXEC: &[&str] = &[
+        "os.system",
+        "subprocess",
+        "child_process",
+        "execSync",
+        "spawnSync",
+        "popen",
+        "exec(",
+        "system(",
+        "`",
+        "Runtime.getRuntime",
+        "pty.spawn",
+        "os.exec",
+        "eval(",
+    ];
     if let Some(k) = EXEC.iter().find(|k| code.contains(*k)) {
-        c.fx.risky.push(format!("inline code runs other programs ({})", k.trim_end_matches('(')));
+        c.fx.risky.push(format!(
+            "inline code runs other programs ({})",
+            k.trim_end_matches('(')
+        ));
     }
 }
 

@@ -35,8 +35,8 @@ mod wrappers;
 
 pub use effects::{Effects, FileRef, Host, effects, url_host};
 pub use model::{
-    Analysis, Arg, Cwd, Dynamic, DynamicKind, InlineCode, Redirect, RedirectMode,
-    SimpleCommand, Stdin,
+    Analysis, Arg, Cwd, Dynamic, DynamicKind, InlineCode, Redirect, RedirectMode, SimpleCommand,
+    Stdin,
 };
 
 /// What the analyzer may assume about the environment the line runs in.

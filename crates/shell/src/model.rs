@@ -24,7 +24,10 @@ pub struct Arg {
 impl Arg {
     /// A fully known literal word.
     pub fn lit(s: impl Into<String>) -> Self {
-        Arg { values: vec![s.into()], ..Default::default() }
+        Arg {
+            values: vec![s.into()],
+            ..Default::default()
+        }
     }
     /// The first (display) value.
     pub fn text(&self) -> &str {
@@ -110,7 +113,10 @@ pub struct SimpleCommand {
 impl SimpleCommand {
     /// The command's basename, or "" for a bare assignment.
     pub fn name(&self) -> &str {
-        self.argv.first().map(|a| crate::command_basename(a.text())).unwrap_or("")
+        self.argv
+            .first()
+            .map(|a| crate::command_basename(a.text()))
+            .unwrap_or("")
     }
     /// The argv as display text (first value of each word; dynamic parts show as `…`).
     pub fn display(&self) -> String {
@@ -120,7 +126,11 @@ impl SimpleCommand {
                 out.push(' ');
             }
             let as_written = a.dynamic || a.raw.starts_with('~') || a.raw.contains("HOME");
-            let t = if as_written && !a.raw.is_empty() { a.raw.as_str() } else { a.text() };
+            let t = if as_written && !a.raw.is_empty() {
+                a.raw.as_str()
+            } else {
+                a.text()
+            };
             if t.is_empty() || t.contains(|c: char| c.is_whitespace()) && !a.dynamic {
                 out.push('\'');
                 out.push_str(t);
@@ -149,7 +159,12 @@ impl SimpleCommand {
         let mut i = 1;
         while i < words.len() {
             match words[i] {
-                "--no-pager" | "-P" | "--paginate" | "-p" | "--no-optional-locks" | "--literal-pathspecs"
+                "--no-pager"
+                | "-P"
+                | "--paginate"
+                | "-p"
+                | "--no-optional-locks"
+                | "--literal-pathspecs"
                 | "--no-replace-objects" => i += 1,
                 "-C" => i += 2,
                 _ => break,

@@ -4,12 +4,14 @@ use std::collections::HashSet;
 use std::io::BufReader;
 
 use brush_parser::ast::{
-    self, AndOr, Command, CommandPrefixOrSuffixItem, CompoundCommand, CompoundList, IoFileRedirectKind,
-    IoFileRedirectTarget, IoRedirect, Pipeline,
+    self, AndOr, Command, CommandPrefixOrSuffixItem, CompoundCommand, CompoundList,
+    IoFileRedirectKind, IoFileRedirectTarget, IoRedirect, Pipeline,
 };
 use brush_parser::{Parser, ParserOptions};
 
-use crate::model::{Analysis, Arg, Cwd, Dynamic, DynamicKind, Redirect, RedirectMode, SimpleCommand, Stdin};
+use crate::model::{
+    Analysis, Arg, Cwd, Dynamic, DynamicKind, Redirect, RedirectMode, SimpleCommand, Stdin,
+};
 use crate::word::Expander;
 use crate::{MAX_DEPTH, ShellEnv};
 
@@ -27,11 +29,23 @@ pub(crate) struct Walker {
     pub functions: HashSet<String>,
     /// Literal words of the previous pipeline element (what `xargs` may receive).
     pub piped_words: Vec<String>,
+    /// Functions whose bodies are being walked (a call to one of them recurses).
+    pub defining: Vec<String>,
 }
 
 pub(crate) fn analyze(line: &str, env: &ShellEnv) -> Analysis {
-    let mut w = Walker { out: Analysis::default(), functions: HashSet::new(), piped_words: Vec::new() };
-    let mut scope = Scope { exp: Expander::new(env.home.clone()), cwd: Cwd::Start, via: Vec::new(), depth: 0 };
+    let mut w = Walker {
+        out: Analysis::default(),
+        functions: HashSet::new(),
+        piped_words: Vec::new(),
+        defining: Vec::new(),
+    };
+    let mut scope = Scope {
+        exp: Expander::new(env.home.clone()),
+        cwd: Cwd::Start,
+        via: Vec::new(),
+        depth: 0,
+    };
     w.script(line, &mut scope);
     w.out
 }
@@ -39,7 +53,12 @@ pub(crate) fn analyze(line: &str, env: &ShellEnv) -> Analysis {
 impl Walker {
     pub(crate) fn dynamic(&mut self, kind: DynamicKind, detail: impl Into<String>) {
         let detail = detail.into();
-        if !self.out.dynamic.iter().any(|d| d.kind == kind && d.detail == detail) {
+        if !self
+            .out
+            .dynamic
+            .iter()
+            .any(|d| d.kind == kind && d.detail == detail)
+        {
             self.out.dynamic.push(Dynamic { kind, detail });
         }
     }
@@ -60,7 +79,11 @@ impl Walker {
             }
             Err(e) => {
                 if self.out.error.is_none() {
-                    let what = if sc.depth == 0 { "command line".to_string() } else { format!("nested script {src:?}") };
+                    let what = if sc.depth == 0 {
+                        "command line".to_string()
+                    } else {
+                        format!("nested script {src:?}")
+                    };
                     self.out.error = Some(format!("cannot parse {what}: {e}"));
                 }
             }
@@ -98,13 +121,21 @@ impl Walker {
         for cmd in &p.seq {
             let mut child = sc.clone();
             let stdin = match &producer {
-                Some(p) => Stdin::Pipe { producer: p.clone() },
+                Some(p) => Stdin::Pipe {
+                    producer: p.clone(),
+                },
                 None => Stdin::Inherit,
             };
             let start = self.out.commands.len();
             self.command(cmd, &mut child, stdin);
             let emitted = &self.out.commands[start..];
-            producer = Some(emitted.iter().map(SimpleCommand::display).collect::<Vec<_>>().join("; "));
+            producer = Some(
+                emitted
+                    .iter()
+                    .map(SimpleCommand::display)
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            );
             self.piped_words = emitted
                 .iter()
                 .flat_map(|c| c.argv.iter().skip(1))
@@ -136,9 +167,11 @@ impl Walker {
             Command::Function(f) => {
                 let name = f.fname.value.clone();
                 self.functions.insert(name.clone());
+                self.defining.push(name.clone());
                 let mut child = sc.clone();
                 child.via.push(format!("function {name}"));
                 self.compound(&f.body.0, &mut child, Stdin::Inherit);
+                self.defining.pop();
             }
             Command::ExtendedTest(t, _) => {
                 let mut words = Vec::new();
@@ -233,7 +266,13 @@ impl Walker {
         }
     }
 
-    fn redirect(&mut self, r: &IoRedirect, sc: &mut Scope, out: &mut Vec<Redirect>, stdin: &mut Stdin) {
+    fn redirect(
+        &mut self,
+        r: &IoRedirect,
+        sc: &mut Scope,
+        out: &mut Vec<Redirect>,
+        stdin: &mut Stdin,
+    ) {
         match r {
             IoRedirect::File(fd, kind, target) => {
                 let fd = fd.map(|f| f as u32);
@@ -284,8 +323,16 @@ impl Walker {
             }
             IoRedirect::OutputAndError(w, append) => {
                 let target = sc.exp.expand_one(&w.value);
-                let mode = if *append { RedirectMode::Append } else { RedirectMode::Write };
-                out.push(Redirect { fd: None, mode, target });
+                let mode = if *append {
+                    RedirectMode::Append
+                } else {
+                    RedirectMode::Write
+                };
+                out.push(Redirect {
+                    fd: None,
+                    mode,
+                    target,
+                });
             }
         }
     }
@@ -298,13 +345,29 @@ impl Walker {
 
         let items = s.prefix.iter().flat_map(|p| p.0.iter());
         for item in items {
-            self.item(item, sc, &mut assignments, &mut redirects, &mut argv, &mut stdin, true);
+            self.item(
+                item,
+                sc,
+                &mut assignments,
+                &mut redirects,
+                &mut argv,
+                &mut stdin,
+                true,
+            );
         }
         if let Some(w) = &s.word_or_name {
             argv.extend(sc.exp.expand(&w.value));
         }
         for item in s.suffix.iter().flat_map(|p| p.0.iter()) {
-            self.item(item, sc, &mut assignments, &mut redirects, &mut argv, &mut stdin, false);
+            self.item(
+                item,
+                sc,
+                &mut assignments,
+                &mut redirects,
+                &mut argv,
+                &mut stdin,
+                false,
+            );
         }
         let vars = std::mem::take(&mut sc.exp.used);
         self.substitutions(sc);
@@ -315,7 +378,15 @@ impl Walker {
                 set_var(sc, name, value);
             }
             if !redirects.is_empty() || !vars.is_empty() {
-                self.push(SimpleCommand { assignments, redirects, cwd: sc.cwd.clone(), via: sc.via.clone(), vars, stdin, ..Default::default() });
+                self.push(SimpleCommand {
+                    assignments,
+                    redirects,
+                    cwd: sc.cwd.clone(),
+                    via: sc.via.clone(),
+                    vars,
+                    stdin,
+                    ..Default::default()
+                });
             }
             return;
         }
@@ -383,7 +454,11 @@ impl Walker {
                 let mut child = sc.clone();
                 child.via.push("<(…)".into());
                 self.list(&sub.list, &mut child);
-                argv.push(Arg { values: vec!["/dev/fd/63".into()], dynamic: true, ..Default::default() });
+                argv.push(Arg {
+                    values: vec!["/dev/fd/63".into()],
+                    dynamic: true,
+                    ..Default::default()
+                });
             }
         }
     }
@@ -398,13 +473,17 @@ impl Walker {
         let args = &cmd.argv[1..];
         match cmd.name() {
             "cd" | "pushd" => {
-                let target = args.iter().find(|a| !a.text().starts_with('-') || a.text() == "-");
+                let target = args
+                    .iter()
+                    .find(|a| !a.text().starts_with('-') || a.text() == "-");
                 sc.cwd = match target {
                     None => match &sc.exp.home {
                         Some(h) => Cwd::Dir(h.clone()),
                         None => Cwd::Unknown,
                     },
-                    Some(a) if a.is_literal() && a.text() != "-" && !a.glob => join_cwd(&sc.cwd, a.text()),
+                    Some(a) if a.is_literal() && a.text() != "-" && !a.glob => {
+                        join_cwd(&sc.cwd, a.text())
+                    }
                     Some(_) => Cwd::Unknown,
                 };
             }

@@ -42,7 +42,10 @@ struct Field {
 
 impl Field {
     fn new() -> Self {
-        Field { values: vec![String::new()], ..Default::default() }
+        Field {
+            values: vec![String::new()],
+            ..Default::default()
+        }
     }
     fn push(&mut self, s: &str) {
         self.started = true;
@@ -65,13 +68,21 @@ impl Field {
         self.values = out;
     }
     fn into_arg(self) -> Arg {
-        Arg { values: self.values, dynamic: self.dynamic, glob: self.glob, ..Default::default() }
+        Arg {
+            values: self.values,
+            dynamic: self.dynamic,
+            glob: self.glob,
+            ..Default::default()
+        }
     }
 }
 
 impl Expander {
     pub fn new(home: Option<String>) -> Self {
-        Expander { home, ..Default::default() }
+        Expander {
+            home,
+            ..Default::default()
+        }
     }
 
     /// Expand a raw word into the argv words it becomes (zero or more).
@@ -91,7 +102,12 @@ impl Expander {
                 }
                 Err(e) => {
                     self.error = Some(format!("cannot parse word {braced:?}: {e}"));
-                    out.push(Arg { values: vec![braced], dynamic: true, raw: raw.to_string(), ..Default::default() });
+                    out.push(Arg {
+                        values: vec![braced],
+                        dynamic: true,
+                        raw: raw.to_string(),
+                        ..Default::default()
+                    });
                 }
             }
         }
@@ -130,7 +146,11 @@ impl Expander {
                 f.started = true;
                 f.into_arg()
             }
-            Err(_) => Arg { values: vec![body.to_string()], dynamic: true, ..Default::default() },
+            Err(_) => Arg {
+                values: vec![body.to_string()],
+                dynamic: true,
+                ..Default::default()
+            },
         }
     }
 
@@ -182,7 +202,8 @@ impl Expander {
                 }
             },
             WordPiece::ParameterExpansion(expr) => self.parameter(expr, quoted, fields),
-            WordPiece::CommandSubstitution(body) | WordPiece::BackquotedCommandSubstitution(body) => {
+            WordPiece::CommandSubstitution(body)
+            | WordPiece::BackquotedCommandSubstitution(body) => {
                 self.substitutions.push(body.clone());
                 fields[cur].started = true;
                 fields[cur].dynamic = true;
@@ -197,7 +218,10 @@ impl Expander {
     fn parameter(&mut self, expr: &ParameterExpr, quoted: bool, fields: &mut Vec<Field>) {
         let cur = fields.len() - 1;
         let (param, indirect) = match expr {
-            ParameterExpr::Parameter { parameter, indirect } => (parameter, *indirect),
+            ParameterExpr::Parameter {
+                parameter,
+                indirect,
+            } => (parameter, *indirect),
             other => {
                 // ${v:-x}, ${v#pat}, ${!prefix*}, … : the value is computed at run time.
                 if let Some(name) = expr_name(other) {
@@ -210,9 +234,8 @@ impl Expander {
         };
         let name = match param {
             Parameter::Named(n) => n.clone(),
-            Parameter::NamedWithIndex { name, .. } | Parameter::NamedWithAllIndices { name, .. } => {
-                name.clone()
-            }
+            Parameter::NamedWithIndex { name, .. }
+            | Parameter::NamedWithAllIndices { name, .. } => name.clone(),
             _ => {
                 fields[cur].started = true;
                 fields[cur].dynamic = true;
@@ -325,7 +348,11 @@ fn expand_part(part: &BraceExpressionOrText) -> Vec<String> {
             let mut out = Vec::new();
             for m in members {
                 match m {
-                    BraceExpressionMember::NumberSequence { start, end, increment } => {
+                    BraceExpressionMember::NumberSequence {
+                        start,
+                        end,
+                        increment,
+                    } => {
                         let step = increment.unsigned_abs().max(1) as i64;
                         let (mut i, up) = (*start, start <= end);
                         while out.len() < MAX_FIELDS && ((up && i <= *end) || (!up && i >= *end)) {
@@ -335,9 +362,17 @@ fn expand_part(part: &BraceExpressionOrText) -> Vec<String> {
                     }
                     BraceExpressionMember::CharSequence { start, end, .. } => {
                         let (a, b) = (*start as u32, *end as u32);
-                        let range: Vec<u32> =
-                            if a <= b { (a..=b).collect() } else { (b..=a).rev().collect() };
-                        out.extend(range.into_iter().filter_map(char::from_u32).map(String::from));
+                        let range: Vec<u32> = if a <= b {
+                            (a..=b).collect()
+                        } else {
+                            (b..=a).rev().collect()
+                        };
+                        out.extend(
+                            range
+                                .into_iter()
+                                .filter_map(char::from_u32)
+                                .map(String::from),
+                        );
                     }
                     BraceExpressionMember::Child(children) => {
                         let mut acc = vec![String::new()];
@@ -428,7 +463,10 @@ mod tests {
 
     fn words(raw: &str) -> Vec<String> {
         let mut e = Expander::new(Some("/home/u".into()));
-        e.expand(raw).into_iter().map(|a| a.text().to_string()).collect()
+        e.expand(raw)
+            .into_iter()
+            .map(|a| a.text().to_string())
+            .collect()
     }
 
     #[test]

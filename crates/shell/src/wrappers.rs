@@ -4,11 +4,21 @@
 //! command it runs is analyzed like any other; the wrapper itself is listed
 //! too (marked [`SimpleCommand::wrapper`]) so a policy can deny `sudo`.
 
+use crate::command_basename;
 use crate::model::{Arg, Cwd, DynamicKind, InlineCode, SimpleCommand, Stdin};
 use crate::walk::{Scope, Walker};
-use crate::command_basename;
 
-const SHELLS: &[&str] = &["sh", "bash", "dash", "zsh", "ksh", "mksh", "ash", "fish", "busybox-sh"];
+const SHELLS: &[&str] = &[
+    "sh",
+    "bash",
+    "dash",
+    "zsh",
+    "ksh",
+    "mksh",
+    "ash",
+    "fish",
+    "busybox-sh",
+];
 
 /// Interpreters and the flags that take inline code.
 const INTERPRETERS: &[(&str, &[&str])] = &[
@@ -36,9 +46,9 @@ const INTERPRETERS: &[(&str, &[&str])] = &[
 pub(crate) fn interpreter(name: &str) -> Option<(&'static str, &'static [&'static str])> {
     INTERPRETERS.iter().copied().find(|(n, _)| {
         name == *n
-            || name
-                .strip_prefix(n)
-                .is_some_and(|rest| !rest.is_empty() && rest.chars().all(|c| c.is_ascii_digit() || c == '.'))
+            || name.strip_prefix(n).is_some_and(|rest| {
+                !rest.is_empty() && rest.chars().all(|c| c.is_ascii_digit() || c == '.')
+            })
     })
 }
 
@@ -71,22 +81,40 @@ impl Walker {
             return;
         }
         if cmd.argv[0].dynamic {
-            self.dynamic(DynamicKind::CommandName, format!("the command name in `{}` is computed at run time", cmd.display()));
+            self.dynamic(
+                DynamicKind::CommandName,
+                format!(
+                    "the command name in `{}` is computed at run time",
+                    cmd.display()
+                ),
+            );
             self.push(cmd);
             return;
         }
         let name = command_basename(cmd.argv[0].text()).to_string();
+        if self.defining.contains(&name) {
+            self.dynamic(
+                DynamicKind::Unsupported,
+                format!("function `{name}` calls itself (a fork bomb shape)"),
+            );
+            return;
+        }
         if self.functions.contains(&name) {
             // A function defined earlier in the line: its body was analyzed where it was defined.
             return;
         }
         let n = cmd.argv.len();
         let inner_at = match name.as_str() {
-            "nohup" | "builtin" | "unbuffer" | "catchsegv" | "nocache" | "busybox" | "proxychains" | "proxychains4"
-            | "torsocks" | "tsocks" => Some(1),
+            "nohup" | "builtin" | "unbuffer" | "catchsegv" | "nocache" | "busybox"
+            | "proxychains" | "proxychains4" | "torsocks" | "tsocks" => Some(1),
             "exec" => Some(skip_options(&cmd.argv, 1, &["-a"])),
             "command" => {
-                if cmd.argv.iter().skip(1).any(|a| matches!(a.text(), "-v" | "-V")) {
+                if cmd
+                    .argv
+                    .iter()
+                    .skip(1)
+                    .any(|a| matches!(a.text(), "-v" | "-V"))
+                {
                     None // `command -v x` only looks a name up
                 } else {
                     Some(skip_options(&cmd.argv, 1, &[]))
@@ -104,35 +132,95 @@ impl Walker {
             }
             "setsid" | "caffeinate" => Some(skip_options(&cmd.argv, 1, &["-w", "-t"])),
             "ionice" => {
-                if cmd.argv.iter().any(|a| matches!(a.text(), "-p" | "-P" | "-u")) {
+                if cmd
+                    .argv
+                    .iter()
+                    .any(|a| matches!(a.text(), "-p" | "-P" | "-u"))
+                {
                     None
                 } else {
-                    Some(skip_options(&cmd.argv, 1, &["-c", "-n", "--class", "--classdata"]))
+                    Some(skip_options(
+                        &cmd.argv,
+                        1,
+                        &["-c", "-n", "--class", "--classdata"],
+                    ))
                 }
             }
             "chrt" => Some(skip_options(&cmd.argv, 1, &[]) + 1),
             "taskset" => {
-                if cmd.argv.iter().any(|a| a.text().starts_with("-p") || a.text() == "--pid") {
+                if cmd
+                    .argv
+                    .iter()
+                    .any(|a| a.text().starts_with("-p") || a.text() == "--pid")
+                {
                     None
                 } else {
                     Some(skip_options(&cmd.argv, 1, &[]) + 1)
                 }
             }
             "chroot" => Some(skip_options(&cmd.argv, 1, &["--userspec", "--groups"]) + 1),
-            "nsenter" | "unshare" => Some(skip_options(&cmd.argv, 1, &["-t", "--target", "-S", "-G", "--setuid", "--setgid", "-w", "-r"])),
-            "firejail" | "systemd-run" | "strace" | "ltrace" | "valgrind" | "proot" => Some(skip_options(
+            "nsenter" | "unshare" => Some(skip_options(
                 &cmd.argv,
                 1,
-                &["-o", "-e", "-p", "-s", "-u", "-E", "--unit", "-p", "--property", "--uid", "--gid", "-b", "-r", "-w"],
+                &[
+                    "-t", "--target", "-S", "-G", "--setuid", "--setgid", "-w", "-r",
+                ],
             )),
-            "runuser" => Some(skip_options(&cmd.argv, 1, &["-u", "-g", "-G", "--user", "--group"])),
+            "firejail" | "systemd-run" | "strace" | "ltrace" | "valgrind" | "proot" => {
+                Some(skip_options(
+                    &cmd.argv,
+                    1,
+                    &[
+                        "-o",
+                        "-e",
+                        "-p",
+                        "-s",
+                        "-u",
+                        "-E",
+                        "--unit",
+                        "-p",
+                        "--property",
+                        "--uid",
+                        "--gid",
+                        "-b",
+                        "-r",
+                        "-w",
+                    ],
+                ))
+            }
+            "runuser" => Some(skip_options(
+                &cmd.argv,
+                1,
+                &["-u", "-g", "-G", "--user", "--group"],
+            )),
             "doas" => Some(skip_options(&cmd.argv, 1, &["-u", "-C"])),
             "pkexec" | "run0" => Some(skip_options(&cmd.argv, 1, &["--user", "-u"])),
             "sudo" => {
                 let i = skip_options(
                     &cmd.argv,
                     1,
-                    &["-u", "-g", "-C", "-D", "-h", "-p", "-r", "-t", "-U", "-T", "--user", "--group", "--chdir", "--prompt", "--host", "--role", "--type", "--other-user", "--command-timeout", "--close-from"],
+                    &[
+                        "-u",
+                        "-g",
+                        "-C",
+                        "-D",
+                        "-h",
+                        "-p",
+                        "-r",
+                        "-t",
+                        "-U",
+                        "-T",
+                        "--user",
+                        "--group",
+                        "--chdir",
+                        "--prompt",
+                        "--host",
+                        "--role",
+                        "--type",
+                        "--other-user",
+                        "--command-timeout",
+                        "--close-from",
+                    ],
                 );
                 if let Some(d) = sudo_chdir(&cmd.argv) {
                     sc.cwd = match &sc.cwd {
@@ -159,7 +247,11 @@ impl Walker {
                 return;
             }
             "watch" => {
-                let i = skip_options(&cmd.argv, 1, &["-n", "--interval", "-d", "--differences", "-g"]);
+                let i = skip_options(
+                    &cmd.argv,
+                    1,
+                    &["-n", "--interval", "-d", "--differences", "-g"],
+                );
                 let exec_form = cmd.argv.iter().any(|a| matches!(a.text(), "-x" | "--exec"));
                 if exec_form {
                     Some(i)
@@ -172,7 +264,11 @@ impl Walker {
                 }
             }
             "flock" => {
-                if let Some(ci) = cmd.argv.iter().position(|a| matches!(a.text(), "-c" | "--command")) {
+                if let Some(ci) = cmd
+                    .argv
+                    .iter()
+                    .position(|a| matches!(a.text(), "-c" | "--command"))
+                {
                     let code = cmd.argv.get(ci + 1).cloned();
                     cmd.wrapper = true;
                     self.push(cmd);
@@ -181,7 +277,13 @@ impl Walker {
                     }
                     return;
                 }
-                Some(skip_options(&cmd.argv, 1, &["-w", "--timeout", "-E", "--conflict-exit-code"]) + 1)
+                Some(
+                    skip_options(
+                        &cmd.argv,
+                        1,
+                        &["-w", "--timeout", "-E", "--conflict-exit-code"],
+                    ) + 1,
+                )
             }
             "eval" => {
                 let code = join_args(&cmd.argv[1..]);
@@ -193,7 +295,10 @@ impl Walker {
             "xargs" => return self.xargs(cmd, sc),
             "find" => return self.find(cmd, sc),
             "parallel" => {
-                self.dynamic(DynamicKind::Eval, format!("`{}` builds commands from its input", cmd.display()));
+                self.dynamic(
+                    DynamicKind::Eval,
+                    format!("`{}` builds commands from its input", cmd.display()),
+                );
                 None
             }
             "awk" | "gawk" | "mawk" | "nawk" | "busybox-awk" => {
@@ -202,7 +307,10 @@ impl Walker {
             }
             "sed" | "gsed" => {
                 if sed_executes(&cmd) {
-                    self.dynamic(DynamicKind::Eval, format!("`{}` runs commands through sed's e flag", cmd.display()));
+                    self.dynamic(
+                        DynamicKind::Eval,
+                        format!("`{}` runs commands through sed's e flag", cmd.display()),
+                    );
                 }
                 None
             }
@@ -243,7 +351,10 @@ impl Walker {
     /// Analyze code given as an argument (`bash -c CODE`, `eval`, `su -c`).
     fn nested_code(&mut self, code: &Arg, sc: &mut Scope, via: &str) {
         if code.dynamic {
-            self.dynamic(DynamicKind::Eval, format!("`{via}` runs code built at run time"));
+            self.dynamic(
+                DynamicKind::Eval,
+                format!("`{via}` runs code built at run time"),
+            );
         }
         for v in &code.values {
             self.nested(v, sc, via);
@@ -309,29 +420,53 @@ impl Walker {
                     self.push(cmd);
                     self.nested(&body, sc, &format!("{name} <<heredoc"));
                 } else {
-                    cmd.inline_code = Some(InlineCode { interpreter: name.to_string(), code: Some(body) });
+                    cmd.inline_code = Some(InlineCode {
+                        interpreter: name.to_string(),
+                        code: Some(body),
+                    });
                     self.push(cmd);
                 }
             }
             Stdin::Literal(None) => {
-                self.dynamic(DynamicKind::Eval, format!("`{name}` runs a heredoc that expands at run time"));
-                cmd.inline_code = (!shell).then(|| InlineCode { interpreter: name.to_string(), code: None });
+                self.dynamic(
+                    DynamicKind::Eval,
+                    format!("`{name}` runs a heredoc that expands at run time"),
+                );
+                cmd.inline_code = (!shell).then(|| InlineCode {
+                    interpreter: name.to_string(),
+                    code: None,
+                });
                 self.push(cmd);
             }
             Stdin::Pipe { producer } => {
-                self.dynamic(DynamicKind::PipedIntoShell, format!("`{producer}` is piped into `{name}`, which runs it"));
-                cmd.inline_code = (!shell).then(|| InlineCode { interpreter: name.to_string(), code: None });
+                self.dynamic(
+                    DynamicKind::PipedIntoShell,
+                    format!("`{producer}` is piped into `{name}`, which runs it"),
+                );
+                cmd.inline_code = (!shell).then(|| InlineCode {
+                    interpreter: name.to_string(),
+                    code: None,
+                });
                 self.push(cmd);
             }
             Stdin::File => {
-                self.dynamic(DynamicKind::Source, format!("`{name}` runs a script redirected from a file"));
+                self.dynamic(
+                    DynamicKind::Source,
+                    format!("`{name}` runs a script redirected from a file"),
+                );
                 self.push(cmd);
             }
             Stdin::Inherit => self.push(cmd),
         }
     }
 
-    fn interpreter(&mut self, mut cmd: SimpleCommand, sc: &mut Scope, interp: &str, flags: &[&str]) {
+    fn interpreter(
+        &mut self,
+        mut cmd: SimpleCommand,
+        sc: &mut Scope,
+        interp: &str,
+        flags: &[&str],
+    ) {
         let mut i = 1;
         while i < cmd.argv.len() {
             let t = cmd.argv[i].text().to_string();
@@ -344,7 +479,10 @@ impl Walker {
                 if let Some(c) = &code
                     && c.dynamic
                 {
-                    self.dynamic(DynamicKind::Eval, format!("`{interp}` runs code built at run time"));
+                    self.dynamic(
+                        DynamicKind::Eval,
+                        format!("`{interp}` runs code built at run time"),
+                    );
                 }
                 cmd.inline_code = Some(InlineCode {
                     interpreter: interp.to_string(),
@@ -361,7 +499,14 @@ impl Walker {
                 self.push(cmd);
                 return;
             }
-            i += if matches!(t.as_str(), "-W" | "-X" | "-r" | "--require" | "-I" | "-M" | "--import") { 2 } else { 1 };
+            i += if matches!(
+                t.as_str(),
+                "-W" | "-X" | "-r" | "--require" | "-I" | "-M" | "--import"
+            ) {
+                2
+            } else {
+                1
+            };
         }
         let _ = sc;
         self.stdin_program(cmd, sc, interp, false);
@@ -398,7 +543,10 @@ impl Walker {
                 i += 2;
                 break;
             }
-            if let Some(s) = t.strip_prefix("--split-string=").or_else(|| t.strip_prefix("-S").filter(|s| !s.is_empty())) {
+            if let Some(s) = t
+                .strip_prefix("--split-string=")
+                .or_else(|| t.strip_prefix("-S").filter(|s| !s.is_empty()))
+            {
                 let mut arg = a.clone();
                 arg.values = vec![s.to_string()];
                 split = Some(arg);
@@ -438,7 +586,15 @@ impl Walker {
             let code = format!("{} {}", s.text(), join_args(&rest).text());
             let mut child = sc.clone();
             child.cwd = via_cwd;
-            self.nested_code(&Arg { values: vec![code], dynamic: s.dynamic, ..Default::default() }, &mut child, "env -S");
+            self.nested_code(
+                &Arg {
+                    values: vec![code],
+                    dynamic: s.dynamic,
+                    ..Default::default()
+                },
+                &mut child,
+                "env -S",
+            );
             return;
         }
         if rest.is_empty() {
@@ -455,7 +611,25 @@ impl Walker {
     }
 
     fn xargs(&mut self, mut cmd: SimpleCommand, sc: &mut Scope) {
-        let with_value = ["-a", "-d", "-E", "-e", "-I", "-L", "-l", "-n", "-P", "-s", "--arg-file", "--delimiter", "--max-args", "--max-procs", "--replace", "--max-lines", "--max-chars"];
+        let with_value = [
+            "-a",
+            "-d",
+            "-E",
+            "-e",
+            "-I",
+            "-L",
+            "-l",
+            "-n",
+            "-P",
+            "-s",
+            "--arg-file",
+            "--delimiter",
+            "--max-args",
+            "--max-procs",
+            "--replace",
+            "--max-lines",
+            "--max-chars",
+        ];
         let mut replace: Option<String> = None;
         let mut i = 1;
         while i < cmd.argv.len() {
@@ -471,7 +645,10 @@ impl Walker {
                 replace = cmd.argv.get(i + 1).map(|a| a.text().to_string());
             } else if t == "-i" {
                 replace = Some("{}".into());
-            } else if let Some(r) = t.strip_prefix("-I").or_else(|| t.strip_prefix("--replace=")) {
+            } else if let Some(r) = t
+                .strip_prefix("-I")
+                .or_else(|| t.strip_prefix("--replace="))
+            {
                 replace = Some(r.to_string());
             }
             i += if with_value.contains(&t) { 2 } else { 1 };
@@ -481,9 +658,18 @@ impl Walker {
         if values.is_empty() {
             values.push(".".into());
         }
-        let input = Arg { values, dynamic: true, tree: true, ..Default::default() };
+        let input = Arg {
+            values,
+            dynamic: true,
+            tree: true,
+            ..Default::default()
+        };
         let mut inner = cmd.clone();
-        inner.argv = if i < cmd.argv.len() { cmd.argv[i..].to_vec() } else { vec![Arg::lit("echo")] };
+        inner.argv = if i < cmd.argv.len() {
+            cmd.argv[i..].to_vec()
+        } else {
+            vec![Arg::lit("echo")]
+        };
         match &replace {
             Some(r) => {
                 for a in inner.argv.iter_mut().skip(1) {
@@ -537,7 +723,13 @@ impl Walker {
         if !narrowing {
             names.clear();
         }
-        let found = Arg { values: roots, dynamic: true, tree: true, name_filter: names, ..Default::default() };
+        let found = Arg {
+            values: roots,
+            dynamic: true,
+            tree: true,
+            name_filter: names,
+            ..Default::default()
+        };
         let mut execs = Vec::new();
         while i < cmd.argv.len() {
             let t = cmd.argv[i].text();
@@ -549,7 +741,13 @@ impl Walker {
                 }
                 let argv: Vec<Arg> = cmd.argv[start..end.min(cmd.argv.len())]
                     .iter()
-                    .map(|a| if a.text().contains("{}") { found.clone() } else { a.clone() })
+                    .map(|a| {
+                        if a.text().contains("{}") {
+                            found.clone()
+                        } else {
+                            a.clone()
+                        }
+                    })
                     .collect();
                 if !argv.is_empty() {
                     execs.push((t.to_string(), argv));
@@ -575,7 +773,11 @@ impl Walker {
 
     fn awk(&mut self, cmd: &SimpleCommand, sc: &mut Scope) {
         let with_value = ["-F", "-v", "-f", "--field-separator", "--assign", "--file"];
-        if cmd.argv.iter().any(|a| a.text() == "-f" || a.text() == "--file") {
+        if cmd
+            .argv
+            .iter()
+            .any(|a| a.text() == "-f" || a.text() == "--file")
+        {
             return; // program in a file: the effects pass reads it
         }
         let i = skip_options(&cmd.argv, 1, &with_value);
@@ -588,7 +790,10 @@ impl Walker {
             if literal {
                 self.nested(&code, sc, "awk system()");
             } else {
-                self.dynamic(DynamicKind::Eval, format!("awk runs a command built at run time: {code}"));
+                self.dynamic(
+                    DynamicKind::Eval,
+                    format!("awk runs a command built at run time: {code}"),
+                );
             }
         }
     }
@@ -602,7 +807,9 @@ fn join_args(args: &[Arg]) -> Arg {
 }
 
 fn sudo_chdir(argv: &[Arg]) -> Option<String> {
-    let i = argv.iter().position(|a| matches!(a.text(), "-D" | "--chdir"))?;
+    let i = argv
+        .iter()
+        .position(|a| matches!(a.text(), "-D" | "--chdir"))?;
     argv.get(i + 1).map(|a| a.text().to_string())
 }
 
@@ -631,7 +838,9 @@ fn sed_executes(cmd: &SimpleCommand) -> bool {
     }
     scripts.iter().any(|s| {
         s.split([';', '\n']).any(|c| {
-            let c = c.trim_start_matches(|ch: char| ch.is_ascii_digit() || ch == ',' || ch == '$' || ch.is_whitespace());
+            let c = c.trim_start_matches(|ch: char| {
+                ch.is_ascii_digit() || ch == ',' || ch == '$' || ch.is_whitespace()
+            });
             if c.starts_with('e') && (c.len() == 1 || c[1..].starts_with(' ')) {
                 return true;
             }
@@ -684,7 +893,17 @@ fn awk_commands(prog: &str) -> Vec<(String, bool)> {
                     out.push((before.to_string(), false));
                 }
             } else {
-                out.push((before.chars().rev().take(40).collect::<String>().chars().rev().collect(), false));
+                out.push((
+                    before
+                        .chars()
+                        .rev()
+                        .take(40)
+                        .collect::<String>()
+                        .chars()
+                        .rev()
+                        .collect(),
+                    false,
+                ));
             }
         } else if let Some((s, _)) = read_awk_string(after) {
             out.push((s, true));

