@@ -1,0 +1,171 @@
+//! Layering, profiles, strict mode, the Claude Code import and policy errors.
+
+mod fixture;
+
+use fixture::Fixture;
+use ztguard_policy::{Action, LoadOptions, Policy, PolicyError, Verdict};
+
+fn write(path: &std::path::Path, text: &str) {
+    std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+    std::fs::write(path, text).expect("write");
+}
+
+#[test]
+fn a_project_policy_replaces_the_default_but_not_the_protections() {
+    let fx = Fixture::with(|p, _| {
+        write(&p.join(".ztguard.toml"), "default = \"ask\"\n[commands]\nallow = [\"cat *\", \"terraform plan *\"]\n[files]\nread = [\"**\"]\n[tools]\nallow = [\"Bash\", \"Read\"]\n");
+    });
+    assert_eq!(fx.decide("bash", "terraform plan", None).verdict, Verdict::Allow);
+    // git status is in the built-in default, not in this project's policy
+    assert_eq!(fx.decide("bash", "git status", None).verdict, Verdict::Ask);
+    // the protections still deny credentials even though `cat *` and `**` allow
+    let d = fx.decide("bash", "cat .env", None);
+    assert_eq!(d.verdict, Verdict::Deny);
+    assert!(d.rule.contains("built-in protections"), "{}", d.rule);
+}
+
+#[test]
+fn a_later_layer_only_narrows() {
+    // The user layer allows curl everywhere and sets no default; the managed layer denies it.
+    let fx = Fixture::with(|p, h| {
+        write(&h.join(".config/ztguard/policy.toml"), "[commands]\nallow = [\"curl *\"]\n");
+        write(&p.join("../no-managed.toml"), "[commands]\ndeny = [\"curl *\"]\n");
+    });
+    let d = fx.decide("bash", "curl https://docs.rs", None);
+    assert_eq!(d.verdict, Verdict::Deny, "{}", d.reason);
+    assert!(d.rule.contains("managed policy"), "{}", d.rule);
+}
+
+#[test]
+fn a_managed_default_deny_is_an_allowlist_the_project_cannot_widen() {
+    let fx = Fixture::with(|p, _| {
+        write(&p.join("../no-managed.toml"), "default = \"deny\"\n[commands]\nallow = [\"git *\", \"cargo *\"]\n[tools]\nallow = [\"Bash\", \"Read\"]\n[files]\nread = [\"**\"]\n");
+        write(&p.join(".ztguard.toml"), "default = \"ask\"\n[commands]\nallow = [\"make *\", \"git status *\"]\n[tools]\nallow = [\"Bash\"]\n");
+    });
+    assert_eq!(fx.decide("bash", "make", None).verdict, Verdict::Deny);
+    assert_eq!(fx.decide("bash", "git status", None).verdict, Verdict::Allow);
+}
+
+#[test]
+fn within_a_layer_the_more_specific_rule_wins_and_deny_always_wins() {
+    let fx = Fixture::new();
+    // "git config --get *" (allow) is more specific than "git config *" (ask)
+    assert_eq!(fx.decide("bash", "git config --get user.name", None).verdict, Verdict::Allow);
+    assert_eq!(fx.decide("bash", "git config user.name x", None).verdict, Verdict::Deny);
+    // "python -m pytest *" (allow) beats "python *" (ask)
+    assert_eq!(fx.decide("bash", "python -m pytest", None).verdict, Verdict::Allow);
+    assert_eq!(fx.decide("bash", "python script.py", None).verdict, Verdict::Ask);
+}
+
+#[test]
+fn profiles_are_selected_by_agent_type_and_narrow() {
+    let fx = Fixture::new();
+    let r = Some("secure-code-review");
+    assert_eq!(fx.decide("read", "{P}/src/main.rs", r).verdict, Verdict::Allow);
+    assert_eq!(fx.decide("grep", "{P}/src", r).verdict, Verdict::Allow);
+    assert_eq!(fx.decide("read", "{P}/README.md", r).verdict, Verdict::Deny);
+    assert_eq!(fx.decide("bash", "ls", r).verdict, Verdict::Deny);
+    assert_eq!(fx.decide("write", "{P}/src/x.rs", r).verdict, Verdict::Deny);
+    // an unrelated subagent type gets the ordinary policy
+    assert_eq!(fx.decide("read", "{P}/README.md", Some("Explore")).verdict, Verdict::Allow);
+}
+
+#[test]
+fn a_forced_profile_applies_to_every_call_and_an_unknown_one_is_an_error() {
+    let mut fx = Fixture::new();
+    fx.reload(Some("secure-code-review")).expect("known profile");
+    assert_eq!(fx.decide("bash", "ls", None).verdict, Verdict::Deny);
+    match fx.reload(Some("no-such-profile")) {
+        Err(PolicyError::UnknownProfile { name, known }) => {
+            assert_eq!(name, "no-such-profile");
+            assert!(known.contains(&"secure-code-review".to_string()));
+        }
+        other => panic!("expected an unknown-profile error, got {other:?}"),
+    }
+}
+
+#[test]
+fn strict_mode_turns_asks_into_denies() {
+    let fx = Fixture::with(|p, _| {
+        let text = ztguard_policy::default_policy_toml().replace("mode = \"interactive\"", "mode = \"strict\"");
+        write(&p.join(".ztguard.toml"), &text);
+    });
+    let d = fx.decide("bash", "terraform apply", None);
+    assert_eq!(d.verdict, Verdict::Deny);
+    assert!(d.reason.contains("strict mode"), "{}", d.reason);
+    assert_eq!(fx.decide("bash", "cargo test", None).verdict, Verdict::Allow);
+}
+
+#[test]
+fn claude_code_permissions_are_imported() {
+    let fx = Fixture::with(|p, h| {
+        write(
+            &p.join(".claude/settings.json"),
+            r#"{"permissions": {"allow": ["Bash(terraform plan:*)", "WebFetch(domain:example.org)", "mcp__github"],
+                "deny": ["Read(./docs/private/**)", "Bash(make deploy)"], "ask": ["Bash(cargo publish:*)"]}}"#,
+        );
+        write(&h.join(".claude/settings.json"), r#"{"permissions": {"deny": ["Bash(npm publish:*)"]}}"#);
+        write(&p.join("docs/private/plan.md"), "secret plans\n");
+    });
+    let d = fx.decide("bash", "terraform plan -out x", None);
+    assert_eq!(d.verdict, Verdict::Allow, "{}", d.reason);
+    assert!(d.reason.contains(".claude/settings.json"), "{}", d.reason);
+    assert_eq!(fx.decide("fetch", "https://example.org/x", None).verdict, Verdict::Allow);
+    assert_eq!(fx.decide("mcp", "mcp__github__list_issues", None).verdict, Verdict::Allow);
+    assert_eq!(fx.decide("read", "{P}/docs/private/plan.md", None).verdict, Verdict::Deny);
+    assert_eq!(fx.decide("bash", "cat docs/private/plan.md", None).verdict, Verdict::Deny);
+    assert_eq!(fx.decide("bash", "make deploy", None).verdict, Verdict::Deny);
+    assert_eq!(fx.decide("bash", "npm publish --tag x", None).verdict, Verdict::Deny);
+    // the import never weakens the protections
+    let fx = Fixture::with(|p, _| write(&p.join(".claude/settings.json"), r#"{"permissions": {"allow": ["Read(./.env)", "Bash(cat:*)"]}}"#));
+    assert_eq!(fx.decide("bash", "cat .env", None).verdict, Verdict::Deny);
+}
+
+#[test]
+fn policy_errors_carry_line_and_column() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let p = dir.path().join("p");
+    std::fs::create_dir_all(&p).expect("mkdir");
+    for (text, line, col_min) in [
+        ("default = \"ask\"\n[commands]\nallow = [\"ls *\"\n", 3, 1),
+        ("default = \"sometimes\"\n", 1, 1),
+        ("[files]\nread = [\"src/**\"]\nwrite = [\"../outside\"]\n", 3, 1),
+        ("[comands]\nallow = []\n", 1, 1),
+    ] {
+        std::fs::write(p.join(".ztguard.toml"), text).expect("write");
+        let mut o = LoadOptions::new(&p, dir.path());
+        o.managed = dir.path().join("none.toml");
+        match Policy::load(&o) {
+            Err(PolicyError::Parse { line: l, column, message, .. }) => {
+                assert_eq!(l, line, "{text:?}: {message}");
+                assert!(column >= col_min);
+                assert!(!message.is_empty());
+            }
+            other => panic!("{text:?}: expected a parse error, got {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn a_bad_claude_settings_file_is_an_error_not_ignored() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let p = dir.path().join("p");
+    write(&p.join(".claude/settings.json"), "{ not json");
+    let mut o = LoadOptions::new(&p, dir.path());
+    o.managed = dir.path().join("none.toml");
+    assert!(matches!(Policy::load(&o), Err(PolicyError::Parse { .. })));
+}
+
+#[test]
+fn decisions_explain_themselves() {
+    let fx = Fixture::new();
+    let d = fx.decide("bash", "git status && cat .env", None);
+    assert_eq!(d.verdict, Verdict::Deny);
+    assert!(d.reason.contains("files.deny"), "{}", d.reason);
+    assert!(d.reason.contains("AI_ACCESSIBLE_"), "the reason names the allowed way: {}", d.reason);
+    assert!(d.trace.iter().any(|s| s.verdict == Verdict::Allow && s.rule.contains("git status")));
+    let d = fx.decide("bash", "terraform apply", None);
+    assert!(d.reason.contains("[commands] allow"), "{}", d.reason);
+    let d = fx.decide_tool("Bash", Action::Exec { command: "cat .env".into() }, None);
+    assert!(!d.reason.contains("FAKE"), "never echo file contents");
+}

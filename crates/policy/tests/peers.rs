@@ -1,0 +1,129 @@
+//! Agreement with other guards' labelled test commands.
+//!
+//! `../shared/data/peer_command_cases.tsv` (beside the repository, never
+//! copied into it) holds commands from the test suites of other agent guards,
+//! labelled `block` or `allow`. Only rows without a `#qualifier` are used:
+//! those are labelled under the peer's default configuration. A peer's
+//! `block` is met when ztguard denies or asks; its `allow` when ztguard
+//! allows. The peers guard against less (mostly destructive commands, not
+//! secret reads or network) and ztguard asks for anything unknown, so
+//! `allow` rows are expected to disagree more; the thresholds below are
+//! regression floors set just under the measured agreement, and the test
+//! prints the full breakdown (`cargo test --test peers -- --nocapture`).
+
+mod fixture;
+
+use std::collections::BTreeMap;
+
+use fixture::Fixture;
+use ztguard_policy::Verdict;
+
+fn corpus() -> Option<String> {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/peer_command_cases.tsv");
+    match std::fs::read_to_string(path) {
+        Ok(t) => Some(t),
+        Err(e) => {
+            assert!(std::env::var("CI").is_err(), "CI must have the peer corpus at {path}: {e}");
+            eprintln!("peer corpus not found at {path} ({e}); skipping");
+            None
+        }
+    }
+}
+
+/// The file's single left-to-right C-style unescape (`\\`, `\n`, `\r`, `\t`).
+fn unescape(s: &str) -> String {
+    let mut out = String::new();
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n') => out.push('\n'),
+            Some('r') => out.push('\r'),
+            Some('t') => out.push('\t'),
+            Some('\\') => out.push('\\'),
+            Some(o) => {
+                out.push('\\');
+                out.push(o);
+            }
+            None => out.push('\\'),
+        }
+    }
+    out
+}
+
+#[derive(Default)]
+struct Tally {
+    block: usize,
+    block_met: usize,
+    allow: usize,
+    allow_met: usize,
+}
+
+#[test]
+fn agreement_with_peer_guards() {
+    let Some(text) = corpus() else { return };
+    let fx = Fixture::new();
+    let mut by_source: BTreeMap<String, Tally> = BTreeMap::new();
+    let mut total = Tally::default();
+    let mut missed_blocks = Vec::new();
+    for line in text.lines().skip(1) {
+        let mut cols = line.splitn(3, '\t');
+        let (Some(source), Some(expected), Some(command)) = (cols.next(), cols.next(), cols.next()) else { continue };
+        if source.contains('#') {
+            continue;
+        }
+        let repo = source.split(':').next().unwrap_or(source).to_string();
+        let command = unescape(command);
+        let d = fx.decide("bash", &command, None);
+        let t = by_source.entry(repo).or_default();
+        match expected {
+            "block" => {
+                t.block += 1;
+                total.block += 1;
+                if d.verdict != Verdict::Allow {
+                    t.block_met += 1;
+                    total.block_met += 1;
+                } else {
+                    missed_blocks.push(command);
+                }
+            }
+            "allow" => {
+                t.allow += 1;
+                total.allow += 1;
+                if d.verdict == Verdict::Allow {
+                    t.allow_met += 1;
+                    total.allow_met += 1;
+                }
+            }
+            _ => {}
+        }
+    }
+    let pct = |a: usize, b: usize| if b == 0 { 100.0 } else { 100.0 * a as f64 / b as f64 };
+    println!("peer corpus, rows without a qualifier:");
+    for (src, t) in &by_source {
+        println!(
+            "  {src}: block {}/{} ({:.1}%), allow {}/{} ({:.1}%)",
+            t.block_met, t.block, pct(t.block_met, t.block), t.allow_met, t.allow, pct(t.allow_met, t.allow)
+        );
+    }
+    let block_rate = pct(total.block_met, total.block);
+    let allow_rate = pct(total.allow_met, total.allow);
+    println!(
+        "  all: block {}/{} ({block_rate:.1}%), allow {}/{} ({allow_rate:.1}%), overall {:.1}%",
+        total.block_met,
+        total.block,
+        total.allow_met,
+        total.allow,
+        pct(total.block_met + total.allow_met, total.block + total.allow)
+    );
+    println!("block rows ztguard allows:");
+    for c in &missed_blocks {
+        println!("    {c:?}");
+    }
+    assert!(total.block + total.allow >= 900, "the corpus shrank: {} rows", total.block + total.allow);
+    assert!(block_rate >= 99.0, "block agreement fell to {block_rate:.1}%");
+    assert!(allow_rate >= 25.0, "allow agreement fell to {allow_rate:.1}%");
+}
