@@ -30,7 +30,11 @@ impl Env {
             std::fs::write(&p, text).expect("write");
         }
         std::fs::create_dir_all(project.join(".git")).expect("git dir");
-        Env { _dir: dir, project, home }
+        Env {
+            _dir: dir,
+            project,
+            home,
+        }
     }
 
     fn cmd(&self, args: &[&str]) -> Command {
@@ -54,7 +58,12 @@ impl Env {
             .stderr(Stdio::piped())
             .spawn()
             .expect("spawn ztguard");
-        child.stdin.take().expect("stdin").write_all(stdin.as_bytes()).expect("write stdin");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(stdin.as_bytes())
+            .expect("write stdin");
         child.wait_with_output().expect("wait")
     }
 
@@ -75,11 +84,22 @@ impl Env {
     /// Run a PreToolUse event; returns (decision, reason).
     fn pre(&self, tool: &str, input: Value) -> (String, String) {
         let out = self.run(&["hook"], &self.event("PreToolUse", tool, input));
-        assert_eq!(out.status.code(), Some(0), "stderr: {}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "stderr: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let v: Value = serde_json::from_slice(&out.stdout).expect("stdout is one JSON object");
         let o = &v["hookSpecificOutput"];
         assert_eq!(o["hookEventName"], "PreToolUse");
-        (o["permissionDecision"].as_str().unwrap_or("").to_string(), o["permissionDecisionReason"].as_str().unwrap_or("").to_string())
+        (
+            o["permissionDecision"].as_str().unwrap_or("").to_string(),
+            o["permissionDecisionReason"]
+                .as_str()
+                .unwrap_or("")
+                .to_string(),
+        )
     }
 }
 
@@ -94,12 +114,18 @@ fn stderr(o: &Output) -> String {
 #[test]
 fn pre_tool_use_decisions() {
     let e = Env::new();
-    let (d, r) = e.pre("Bash", json!({"command": "git status", "description": "status"}));
+    let (d, r) = e.pre(
+        "Bash",
+        json!({"command": "git status", "description": "status"}),
+    );
     assert_eq!(d, "allow", "{r}");
     let (d, r) = e.pre("Bash", json!({"command": "cat .env"}));
     assert_eq!(d, "deny");
     assert!(r.contains(".env") && r.contains("files.deny"), "{r}");
-    assert!(!r.contains("FAKE-integration"), "the reason never contains the secret");
+    assert!(
+        !r.contains("FAKE-integration"),
+        "the reason never contains the secret"
+    );
     let (d, _) = e.pre("Bash", json!({"command": "terraform apply"}));
     assert_eq!(d, "ask");
     let (d, _) = e.pre("Read", json!({"file_path": e.project.join(".env")}));
@@ -108,25 +134,46 @@ fn pre_tool_use_decisions() {
     assert_eq!(d, "deny");
     let (d, _) = e.pre("Read", json!({"file_path": e.project.join(".env.example")}));
     assert_eq!(d, "allow");
-    let (d, _) = e.pre("Write", json!({"file_path": e.project.join(".claude/settings.json"), "content": "{}"}));
+    let (d, _) = e.pre(
+        "Write",
+        json!({"file_path": e.project.join(".claude/settings.json"), "content": "{}"}),
+    );
     assert_eq!(d, "deny");
-    let (d, _) = e.pre("Edit", json!({"file_path": e.project.join("src/main.rs"), "old_string": "a", "new_string": "b"}));
+    let (d, _) = e.pre(
+        "Edit",
+        json!({"file_path": e.project.join("src/main.rs"), "old_string": "a", "new_string": "b"}),
+    );
     assert_eq!(d, "allow");
     let (d, _) = e.pre("MultiEdit", json!({"file_path": e.project.join(".git/hooks/pre-commit"), "edits": [{"old_string": "", "new_string": "x"}]}));
     assert_eq!(d, "deny");
-    let (d, _) = e.pre("NotebookEdit", json!({"notebook_path": e.project.join("nb.ipynb"), "new_source": "x"}));
+    let (d, _) = e.pre(
+        "NotebookEdit",
+        json!({"notebook_path": e.project.join("nb.ipynb"), "new_source": "x"}),
+    );
     assert_eq!(d, "allow");
     let (d, _) = e.pre("Glob", json!({"pattern": "**/*.rs"}));
     assert_eq!(d, "allow");
-    let (d, _) = e.pre("Grep", json!({"pattern": "KEY", "path": e.project, "output_mode": "content"}));
+    let (d, _) = e.pre(
+        "Grep",
+        json!({"pattern": "KEY", "path": e.project, "output_mode": "content"}),
+    );
     assert_eq!(d, "deny");
-    let (d, _) = e.pre("WebFetch", json!({"url": "https://docs.rs/x", "prompt": "p"}));
+    let (d, _) = e.pre(
+        "WebFetch",
+        json!({"url": "https://docs.rs/x", "prompt": "p"}),
+    );
     assert_eq!(d, "allow");
-    let (d, _) = e.pre("WebFetch", json!({"url": "https://evil.example/x", "prompt": "p"}));
+    let (d, _) = e.pre(
+        "WebFetch",
+        json!({"url": "https://evil.example/x", "prompt": "p"}),
+    );
     assert_eq!(d, "deny");
     let (d, _) = e.pre("WebSearch", json!({"query": "rust serde"}));
     assert_eq!(d, "allow");
-    let (d, _) = e.pre("Task", json!({"prompt": "p", "description": "d", "subagent_type": "Explore"}));
+    let (d, _) = e.pre(
+        "Task",
+        json!({"prompt": "p", "description": "d", "subagent_type": "Explore"}),
+    );
     assert_eq!(d, "allow");
     let (d, _) = e.pre("mcp__github__create_issue", json!({"title": "t"}));
     assert_eq!(d, "ask");
@@ -137,16 +184,36 @@ fn pre_tool_use_decisions() {
 #[test]
 fn permission_request_answers() {
     let e = Env::new();
-    let out = e.run(&["hook"], &e.event("PermissionRequest", "Bash", json!({"command": "cat .env"})));
+    let out = e.run(
+        &["hook"],
+        &e.event("PermissionRequest", "Bash", json!({"command": "cat .env"})),
+    );
     assert_eq!(out.status.code(), Some(0));
     let v: Value = serde_json::from_slice(&out.stdout).expect("json");
-    assert_eq!(v["hookSpecificOutput"]["hookEventName"], "PermissionRequest");
+    assert_eq!(
+        v["hookSpecificOutput"]["hookEventName"],
+        "PermissionRequest"
+    );
     assert_eq!(v["hookSpecificOutput"]["decision"]["behavior"], "deny");
-    let out = e.run(&["hook"], &e.event("PermissionRequest", "Bash", json!({"command": "cargo test"})));
+    let out = e.run(
+        &["hook"],
+        &e.event(
+            "PermissionRequest",
+            "Bash",
+            json!({"command": "cargo test"}),
+        ),
+    );
     let v: Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(v["hookSpecificOutput"]["decision"]["behavior"], "allow");
     // ask: say nothing, so Claude Code asks the human as it was about to
-    let out = e.run(&["hook"], &e.event("PermissionRequest", "Bash", json!({"command": "terraform apply"})));
+    let out = e.run(
+        &["hook"],
+        &e.event(
+            "PermissionRequest",
+            "Bash",
+            json!({"command": "terraform apply"}),
+        ),
+    );
     assert_eq!(out.status.code(), Some(0));
     assert!(out.stdout.is_empty());
 }
@@ -160,10 +227,22 @@ fn bad_input_fails_closed_with_exit_2() {
         ("[1,2]", "not a JSON object"),
         ("{}", "hook_event_name"),
         (r#"{"hook_event_name":"NoSuchEvent"}"#, "unknown hook event"),
-        (r#"{"hook_event_name":"PreToolUse","cwd":"/tmp"}"#, "tool_name"),
-        (r#"{"hook_event_name":"PreToolUse","tool_name":"Bash","tool_input":{"cmd":"ls"},"cwd":"/tmp"}"#, "`command`"),
-        (r#"{"hook_event_name":"PreToolUse","tool_name":"Read","tool_input":"x","cwd":"/tmp"}"#, "not a JSON object"),
-        (r#"{"hook_event_name":"PreToolUse","tool_name":"Bash","tool_input":{"command":"ls"},"cwd":"relative"}"#, "absolute"),
+        (
+            r#"{"hook_event_name":"PreToolUse","cwd":"/tmp"}"#,
+            "tool_name",
+        ),
+        (
+            r#"{"hook_event_name":"PreToolUse","tool_name":"Bash","tool_input":{"cmd":"ls"},"cwd":"/tmp"}"#,
+            "`command`",
+        ),
+        (
+            r#"{"hook_event_name":"PreToolUse","tool_name":"Read","tool_input":"x","cwd":"/tmp"}"#,
+            "not a JSON object",
+        ),
+        (
+            r#"{"hook_event_name":"PreToolUse","tool_name":"Bash","tool_input":{"command":"ls"},"cwd":"relative"}"#,
+            "absolute",
+        ),
     ] {
         let out = e.run(&["hook"], input);
         assert_eq!(out.status.code(), Some(2), "{input:?}");
@@ -179,8 +258,17 @@ fn bad_input_fails_closed_with_exit_2() {
 #[test]
 fn events_without_a_decision_are_answered_with_nothing() {
     let e = Env::new();
-    for ev in ["SessionStart", "PostToolUse", "UserPromptSubmit", "Stop", "SessionEnd"] {
-        let out = e.run(&["hook"], &json!({"hook_event_name": ev, "session_id": "s", "cwd": e.project}).to_string());
+    for ev in [
+        "SessionStart",
+        "PostToolUse",
+        "UserPromptSubmit",
+        "Stop",
+        "SessionEnd",
+    ] {
+        let out = e.run(
+            &["hook"],
+            &json!({"hook_event_name": ev, "session_id": "s", "cwd": e.project}).to_string(),
+        );
         assert_eq!(out.status.code(), Some(0), "{ev}");
         assert!(out.stdout.is_empty(), "{ev}");
     }
@@ -189,12 +277,22 @@ fn events_without_a_decision_are_answered_with_nothing() {
 #[test]
 fn a_broken_policy_denies_everything_with_its_location() {
     let e = Env::new();
-    std::fs::write(e.project.join(".ztguard.toml"), "default = \"ask\"\n[commands]\nallow = [\"ls *\",\n").expect("write");
-    let out = e.run(&["hook"], &e.event("PreToolUse", "Bash", json!({"command": "ls"})));
+    std::fs::write(
+        e.project.join(".ztguard.toml"),
+        "default = \"ask\"\n[commands]\nallow = [\"ls *\",\n",
+    )
+    .expect("write");
+    let out = e.run(
+        &["hook"],
+        &e.event("PreToolUse", "Bash", json!({"command": "ls"})),
+    );
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains(".ztguard.toml:"), "{}", stderr(&out));
     // PermissionRequest ignores exit 2, so the deny goes out as JSON
-    let out = e.run(&["hook"], &e.event("PermissionRequest", "Bash", json!({"command": "ls"})));
+    let out = e.run(
+        &["hook"],
+        &e.event("PermissionRequest", "Bash", json!({"command": "ls"})),
+    );
     assert_eq!(out.status.code(), Some(0));
     assert!(stdout(&out).contains("\"deny\""));
 }
@@ -202,7 +300,9 @@ fn a_broken_policy_denies_everything_with_its_location() {
 #[test]
 fn profiles_from_agent_type_flag_and_environment() {
     let e = Env::new();
-    let mut ev: Value = serde_json::from_str(&e.event("PreToolUse", "Bash", json!({"command": "ls"}))).expect("json");
+    let mut ev: Value =
+        serde_json::from_str(&e.event("PreToolUse", "Bash", json!({"command": "ls"})))
+            .expect("json");
     ev["agent_type"] = json!("secure-code-review");
     let out = e.run(&["hook"], &ev.to_string());
     assert!(stdout(&out).contains("\"deny\""), "{}", stdout(&out));
@@ -210,15 +310,25 @@ fn profiles_from_agent_type_flag_and_environment() {
     let out = e.run(&["hook", "--profile", "secure-code-review"], &plain);
     assert!(stdout(&out).contains("\"deny\""));
     let mut c = e.cmd(&["hook"]);
-    c.env("ZTGUARD_PROFILE", "secure-code-review").stdin(Stdio::piped()).stdout(Stdio::piped());
+    c.env("ZTGUARD_PROFILE", "secure-code-review")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped());
     let mut child = c.spawn().expect("spawn");
-    child.stdin.take().expect("stdin").write_all(plain.as_bytes()).expect("write");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(plain.as_bytes())
+        .expect("write");
     let out = child.wait_with_output().expect("wait");
     assert!(stdout(&out).contains("\"deny\""));
     let out = e.run(&["hook", "--profile", "nope"], &plain);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("unknown profile"));
-    let out = e.run(&["hook", "--strict"], &e.event("PreToolUse", "Bash", json!({"command": "terraform apply"})));
+    let out = e.run(
+        &["hook", "--strict"],
+        &e.event("PreToolUse", "Bash", json!({"command": "terraform apply"})),
+    );
     assert!(stdout(&out).contains("\"deny\""));
 }
 
@@ -229,7 +339,10 @@ fn check_prints_the_decision_and_its_trace() {
     assert_eq!(out.status.code(), Some(1));
     let text = stdout(&out);
     assert!(text.starts_with("DENY"), "{text}");
-    assert!(text.contains("commands.allow \"git status *\"") && text.contains("files.deny"), "{text}");
+    assert!(
+        text.contains("commands.allow \"git status *\"") && text.contains("files.deny"),
+        "{text}"
+    );
     let out = e.run(&["check", "--json", "read", "src/main.rs"], "");
     assert_eq!(out.status.code(), Some(0));
     let v: Value = serde_json::from_slice(&out.stdout).expect("json");
@@ -241,7 +354,16 @@ fn check_prints_the_decision_and_its_trace() {
     assert!(stdout(&out).starts_with("DENY"));
     let out = e.run(&["check", "tool", "mcp__x__y"], "");
     assert!(stdout(&out).starts_with("ASK"));
-    let out = e.run(&["check", "--agent-type", "secure-code-review", "read", "Cargo.toml"], "");
+    let out = e.run(
+        &[
+            "check",
+            "--agent-type",
+            "secure-code-review",
+            "read",
+            "Cargo.toml",
+        ],
+        "",
+    );
     assert!(stdout(&out).starts_with("DENY"));
 }
 
@@ -249,19 +371,36 @@ fn check_prints_the_decision_and_its_trace() {
 fn policy_lint_locates_errors_and_warns_about_broad_grants() {
     let e = Env::new();
     let bad = e.project.join("bad.toml");
-    std::fs::write(&bad, "default = \"ask\"\n[commands]\nallow = [\"ls *\"]\ndeny = 3\n").expect("write");
+    std::fs::write(
+        &bad,
+        "default = \"ask\"\n[commands]\nallow = [\"ls *\"]\ndeny = 3\n",
+    )
+    .expect("write");
     let out = e.run(&["policy", "lint", bad.to_str().expect("utf8")], "");
     assert_eq!(out.status.code(), Some(1));
     assert!(stdout(&out).contains("bad.toml:4:"), "{}", stdout(&out));
     let broad = e.project.join("broad.toml");
-    std::fs::write(&broad, "default = \"ask\"\n[commands]\nallow = [\"*\", \"bash *\"]\n[files]\nwrite = [\"~/**\"]\n").expect("write");
+    std::fs::write(
+        &broad,
+        "default = \"ask\"\n[commands]\nallow = [\"*\", \"bash *\"]\n[files]\nwrite = [\"~/**\"]\n",
+    )
+    .expect("write");
     let out = e.run(&["policy", "lint", broad.to_str().expect("utf8")], "");
     assert_eq!(out.status.code(), Some(0));
     let text = stdout(&out);
-    assert!(text.contains("broad.toml:3:") && text.contains("allows every command"), "{text}");
+    assert!(
+        text.contains("broad.toml:3:") && text.contains("allows every command"),
+        "{text}"
+    );
     assert!(text.contains("arbitrary code"), "{text}");
-    assert!(text.contains("broad.toml:5:") && text.contains("home directory"), "{text}");
-    let out = e.run(&["policy", "lint", "--json", broad.to_str().expect("utf8")], "");
+    assert!(
+        text.contains("broad.toml:5:") && text.contains("home directory"),
+        "{text}"
+    );
+    let out = e.run(
+        &["policy", "lint", "--json", broad.to_str().expect("utf8")],
+        "",
+    );
     let v: Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(v.as_array().map(Vec::len), Some(3));
     let out = e.run(&["policy", "lint", "/nonexistent/x.toml"], "");
@@ -278,27 +417,41 @@ fn init_writes_a_policy_and_merges_the_hook_idempotently() {
         "permissions": {"allow": ["Bash(make:*)"]},
         "hooks": {"PreToolUse": [{"matcher": "Bash", "hooks": [{"type": "command", "command": "./my-hook.sh"}]}]}
     });
-    std::fs::write(&settings, serde_json::to_string_pretty(&before).expect("json")).expect("write");
+    std::fs::write(
+        &settings,
+        serde_json::to_string_pretty(&before).expect("json"),
+    )
+    .expect("write");
 
     let out = e.run(&["init", "--dry-run"], "");
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(stdout(&out).contains("would write"));
-    assert!(!e.project.join(".ztguard.toml").exists(), "--dry-run writes nothing");
+    assert!(
+        !e.project.join(".ztguard.toml").exists(),
+        "--dry-run writes nothing"
+    );
 
     let out = e.run(&["init"], "");
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let policy = std::fs::read_to_string(e.project.join(".ztguard.toml")).expect("policy written");
     assert!(policy.contains("Ecosystems found: rust"));
     assert!(policy.contains("\"cargo test *\"") && !policy.contains("\"npm test *\""));
-    let after: Value = serde_json::from_str(&std::fs::read_to_string(&settings).expect("read")).expect("json");
+    let after: Value =
+        serde_json::from_str(&std::fs::read_to_string(&settings).expect("read")).expect("json");
     assert_eq!(after["model"], "opus");
     assert_eq!(after["permissions"], before["permissions"]);
     let pre = after["hooks"]["PreToolUse"].as_array().expect("array");
     assert_eq!(pre.len(), 2);
     assert_eq!(pre[0], before["hooks"]["PreToolUse"][0]);
-    let command = pre[1]["hooks"][0]["command"].as_str().expect("command").to_string();
+    let command = pre[1]["hooks"][0]["command"]
+        .as_str()
+        .expect("command")
+        .to_string();
     assert!(command.ends_with(" hook"));
-    assert_eq!(after["hooks"]["PermissionRequest"].as_array().map(Vec::len), Some(1));
+    assert_eq!(
+        after["hooks"]["PermissionRequest"].as_array().map(Vec::len),
+        Some(1)
+    );
     let keys: Vec<&String> = after.as_object().expect("object").keys().collect();
     assert_eq!(keys, ["model", "permissions", "hooks"], "key order is kept");
 
@@ -320,7 +473,12 @@ fn init_writes_a_policy_and_merges_the_hook_idempotently() {
         .stdout(Stdio::piped())
         .spawn()
         .expect("spawn registered hook");
-    child.stdin.take().expect("stdin").write_all(event.as_bytes()).expect("write");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(event.as_bytes())
+        .expect("write");
     let out = child.wait_with_output().expect("wait");
     assert!(stdout(&out).contains("\"deny\""), "{}", stdout(&out));
 
@@ -338,7 +496,10 @@ fn init_refuses_to_touch_invalid_settings() {
     let out = e.run(&["init"], "");
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("not valid JSON"));
-    assert_eq!(std::fs::read_to_string(&settings).expect("read"), "{ broken");
+    assert_eq!(
+        std::fs::read_to_string(&settings).expect("read"),
+        "{ broken"
+    );
 }
 
 #[test]
@@ -349,10 +510,23 @@ fn demo_replays_a_session_and_stops_every_attack() {
     let text = stdout(&out);
     assert!(text.contains("Attacks (⚠) stopped: 23 of 23"), "{text}");
     let out = e.run(&["demo", "--json"], "");
-    let rows: Vec<Value> = stdout(&out).lines().map(|l| serde_json::from_str(l).expect("json line")).collect();
+    let rows: Vec<Value> = stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json line"))
+        .collect();
     assert!(rows.len() >= 30);
-    assert!(rows.iter().filter(|r| r["attack"] == true).all(|r| r["decision"] != "allow"));
-    assert!(rows.iter().filter(|r| r["attack"] == false).filter(|r| r["decision"] == "allow").count() >= 14);
+    assert!(
+        rows.iter()
+            .filter(|r| r["attack"] == true)
+            .all(|r| r["decision"] != "allow")
+    );
+    assert!(
+        rows.iter()
+            .filter(|r| r["attack"] == false)
+            .filter(|r| r["decision"] == "allow")
+            .count()
+            >= 14
+    );
 }
 
 #[test]

@@ -28,15 +28,21 @@ fn wm(p: &[u8], t: &[u8]) -> bool {
                     ti += 1;
                     continue;
                 }
-                b'[' => {
-                    if let Some((matched, len)) = class(&p[pi..], t[ti])
-                        && matched
-                    {
+                b'[' => match class(&p[pi..], t[ti]) {
+                    Some((true, len)) => {
                         pi += len;
                         ti += 1;
                         continue;
                     }
-                }
+                    Some((false, _)) => {}
+                    // an unterminated `[` is an ordinary character
+                    None if t[ti] == b'[' => {
+                        pi += 1;
+                        ti += 1;
+                        continue;
+                    }
+                    None => {}
+                },
                 b'\\' if pi + 1 < p.len() => {
                     if p[pi + 1] == t[ti] {
                         pi += 2;
@@ -177,6 +183,8 @@ mod tests {
         assert!(wildmatch("a?c", "abc"));
         assert!(wildmatch("*", ""));
         assert!(wildmatch("\\*", "*"));
+        assert!(wildmatch("[", "["));
+        assert!(!wildmatch("[", "x"));
     }
 
     #[test]

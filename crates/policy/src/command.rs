@@ -26,9 +26,12 @@ impl CommandPattern {
         })
     }
 
-    /// Literal words: how specific the pattern is (more wins between ask and allow).
+    /// Words without wildcards: how specific the pattern is (more wins between ask and allow).
     pub fn specificity(&self) -> usize {
-        self.words.iter().filter(|w| *w != "*").count()
+        self.words
+            .iter()
+            .filter(|w| !w.contains(['*', '?', '[']))
+            .count()
     }
 
     /// Is this the catch-all `*`?

@@ -13,9 +13,15 @@ fn write(path: &std::path::Path, text: &str) {
 #[test]
 fn a_project_policy_replaces_the_default_but_not_the_protections() {
     let fx = Fixture::with(|p, _| {
-        write(&p.join(".ztguard.toml"), "default = \"ask\"\n[commands]\nallow = [\"cat *\", \"terraform plan *\"]\n[files]\nread = [\"**\"]\n[tools]\nallow = [\"Bash\", \"Read\"]\n");
+        write(
+            &p.join(".ztguard.toml"),
+            "default = \"ask\"\n[commands]\nallow = [\"cat *\", \"terraform plan *\"]\n[files]\nread = [\"**\"]\n[tools]\nallow = [\"Bash\", \"Read\"]\n",
+        );
     });
-    assert_eq!(fx.decide("bash", "terraform plan", None).verdict, Verdict::Allow);
+    assert_eq!(
+        fx.decide("bash", "terraform plan", None).verdict,
+        Verdict::Allow
+    );
     // git status is in the built-in default, not in this project's policy
     assert_eq!(fx.decide("bash", "git status", None).verdict, Verdict::Ask);
     // the protections still deny credentials even though `cat *` and `**` allow
@@ -28,8 +34,14 @@ fn a_project_policy_replaces_the_default_but_not_the_protections() {
 fn a_later_layer_only_narrows() {
     // The user layer allows curl everywhere and sets no default; the managed layer denies it.
     let fx = Fixture::with(|p, h| {
-        write(&h.join(".config/ztguard/policy.toml"), "[commands]\nallow = [\"curl *\"]\n");
-        write(&p.join("../no-managed.toml"), "[commands]\ndeny = [\"curl *\"]\n");
+        write(
+            &h.join(".config/ztguard/policy.toml"),
+            "[commands]\nallow = [\"curl *\"]\n",
+        );
+        write(
+            &p.join("../no-managed.toml"),
+            "[commands]\ndeny = [\"curl *\"]\n",
+        );
     });
     let d = fx.decide("bash", "curl https://docs.rs", None);
     assert_eq!(d.verdict, Verdict::Deny, "{}", d.reason);
@@ -39,41 +51,70 @@ fn a_later_layer_only_narrows() {
 #[test]
 fn a_managed_default_deny_is_an_allowlist_the_project_cannot_widen() {
     let fx = Fixture::with(|p, _| {
-        write(&p.join("../no-managed.toml"), "default = \"deny\"\n[commands]\nallow = [\"git *\", \"cargo *\"]\n[tools]\nallow = [\"Bash\", \"Read\"]\n[files]\nread = [\"**\"]\n");
-        write(&p.join(".ztguard.toml"), "default = \"ask\"\n[commands]\nallow = [\"make *\", \"git status *\"]\n[tools]\nallow = [\"Bash\"]\n");
+        write(
+            &p.join("../no-managed.toml"),
+            "default = \"deny\"\n[commands]\nallow = [\"git *\", \"cargo *\"]\n[tools]\nallow = [\"Bash\", \"Read\"]\n[files]\nread = [\"**\"]\n",
+        );
+        write(
+            &p.join(".ztguard.toml"),
+            "default = \"ask\"\n[commands]\nallow = [\"make *\", \"git status *\"]\n[tools]\nallow = [\"Bash\"]\n",
+        );
     });
     assert_eq!(fx.decide("bash", "make", None).verdict, Verdict::Deny);
-    assert_eq!(fx.decide("bash", "git status", None).verdict, Verdict::Allow);
+    assert_eq!(
+        fx.decide("bash", "git status", None).verdict,
+        Verdict::Allow
+    );
 }
 
 #[test]
 fn within_a_layer_the_more_specific_rule_wins_and_deny_always_wins() {
     let fx = Fixture::new();
     // "git config --get *" (allow) is more specific than "git config *" (ask)
-    assert_eq!(fx.decide("bash", "git config --get user.name", None).verdict, Verdict::Allow);
-    assert_eq!(fx.decide("bash", "git config user.name x", None).verdict, Verdict::Deny);
+    assert_eq!(
+        fx.decide("bash", "git config --get user.name", None)
+            .verdict,
+        Verdict::Allow
+    );
+    assert_eq!(
+        fx.decide("bash", "git config user.name x", None).verdict,
+        Verdict::Deny
+    );
     // "python -m pytest *" (allow) beats "python *" (ask)
-    assert_eq!(fx.decide("bash", "python -m pytest", None).verdict, Verdict::Allow);
-    assert_eq!(fx.decide("bash", "python script.py", None).verdict, Verdict::Ask);
+    assert_eq!(
+        fx.decide("bash", "python -m pytest", None).verdict,
+        Verdict::Allow
+    );
+    assert_eq!(
+        fx.decide("bash", "python script.py", None).verdict,
+        Verdict::Ask
+    );
 }
 
 #[test]
 fn profiles_are_selected_by_agent_type_and_narrow() {
     let fx = Fixture::new();
     let r = Some("secure-code-review");
-    assert_eq!(fx.decide("read", "{P}/src/main.rs", r).verdict, Verdict::Allow);
+    assert_eq!(
+        fx.decide("read", "{P}/src/main.rs", r).verdict,
+        Verdict::Allow
+    );
     assert_eq!(fx.decide("grep", "{P}/src", r).verdict, Verdict::Allow);
     assert_eq!(fx.decide("read", "{P}/README.md", r).verdict, Verdict::Deny);
     assert_eq!(fx.decide("bash", "ls", r).verdict, Verdict::Deny);
     assert_eq!(fx.decide("write", "{P}/src/x.rs", r).verdict, Verdict::Deny);
     // an unrelated subagent type gets the ordinary policy
-    assert_eq!(fx.decide("read", "{P}/README.md", Some("Explore")).verdict, Verdict::Allow);
+    assert_eq!(
+        fx.decide("read", "{P}/README.md", Some("Explore")).verdict,
+        Verdict::Allow
+    );
 }
 
 #[test]
 fn a_forced_profile_applies_to_every_call_and_an_unknown_one_is_an_error() {
     let mut fx = Fixture::new();
-    fx.reload(Some("secure-code-review")).expect("known profile");
+    fx.reload(Some("secure-code-review"))
+        .expect("known profile");
     assert_eq!(fx.decide("bash", "ls", None).verdict, Verdict::Deny);
     match fx.reload(Some("no-such-profile")) {
         Err(PolicyError::UnknownProfile { name, known }) => {
@@ -87,13 +128,17 @@ fn a_forced_profile_applies_to_every_call_and_an_unknown_one_is_an_error() {
 #[test]
 fn strict_mode_turns_asks_into_denies() {
     let fx = Fixture::with(|p, _| {
-        let text = ztguard_policy::default_policy_toml().replace("mode = \"interactive\"", "mode = \"strict\"");
+        let text = ztguard_policy::default_policy_toml()
+            .replace("mode = \"interactive\"", "mode = \"strict\"");
         write(&p.join(".ztguard.toml"), &text);
     });
     let d = fx.decide("bash", "terraform apply", None);
     assert_eq!(d.verdict, Verdict::Deny);
     assert!(d.reason.contains("strict mode"), "{}", d.reason);
-    assert_eq!(fx.decide("bash", "cargo test", None).verdict, Verdict::Allow);
+    assert_eq!(
+        fx.decide("bash", "cargo test", None).verdict,
+        Verdict::Allow
+    );
 }
 
 #[test]
@@ -104,20 +149,46 @@ fn claude_code_permissions_are_imported() {
             r#"{"permissions": {"allow": ["Bash(terraform plan:*)", "WebFetch(domain:example.org)", "mcp__github"],
                 "deny": ["Read(./docs/private/**)", "Bash(make deploy)"], "ask": ["Bash(cargo publish:*)"]}}"#,
         );
-        write(&h.join(".claude/settings.json"), r#"{"permissions": {"deny": ["Bash(npm publish:*)"]}}"#);
+        write(
+            &h.join(".claude/settings.json"),
+            r#"{"permissions": {"deny": ["Bash(npm publish:*)"]}}"#,
+        );
         write(&p.join("docs/private/plan.md"), "secret plans\n");
     });
     let d = fx.decide("bash", "terraform plan -out x", None);
     assert_eq!(d.verdict, Verdict::Allow, "{}", d.reason);
     assert!(d.reason.contains(".claude/settings.json"), "{}", d.reason);
-    assert_eq!(fx.decide("fetch", "https://example.org/x", None).verdict, Verdict::Allow);
-    assert_eq!(fx.decide("mcp", "mcp__github__list_issues", None).verdict, Verdict::Allow);
-    assert_eq!(fx.decide("read", "{P}/docs/private/plan.md", None).verdict, Verdict::Deny);
-    assert_eq!(fx.decide("bash", "cat docs/private/plan.md", None).verdict, Verdict::Deny);
-    assert_eq!(fx.decide("bash", "make deploy", None).verdict, Verdict::Deny);
-    assert_eq!(fx.decide("bash", "npm publish --tag x", None).verdict, Verdict::Deny);
+    assert_eq!(
+        fx.decide("fetch", "https://example.org/x", None).verdict,
+        Verdict::Allow
+    );
+    assert_eq!(
+        fx.decide("mcp", "mcp__github__list_issues", None).verdict,
+        Verdict::Allow
+    );
+    assert_eq!(
+        fx.decide("read", "{P}/docs/private/plan.md", None).verdict,
+        Verdict::Deny
+    );
+    assert_eq!(
+        fx.decide("bash", "cat docs/private/plan.md", None).verdict,
+        Verdict::Deny
+    );
+    assert_eq!(
+        fx.decide("bash", "make deploy", None).verdict,
+        Verdict::Deny
+    );
+    assert_eq!(
+        fx.decide("bash", "npm publish --tag x", None).verdict,
+        Verdict::Deny
+    );
     // the import never weakens the protections
-    let fx = Fixture::with(|p, _| write(&p.join(".claude/settings.json"), r#"{"permissions": {"allow": ["Read(./.env)", "Bash(cat:*)"]}}"#));
+    let fx = Fixture::with(|p, _| {
+        write(
+            &p.join(".claude/settings.json"),
+            r#"{"permissions": {"allow": ["Read(./.env)", "Bash(cat:*)"]}}"#,
+        )
+    });
     assert_eq!(fx.decide("bash", "cat .env", None).verdict, Verdict::Deny);
 }
 
@@ -129,14 +200,23 @@ fn policy_errors_carry_line_and_column() {
     for (text, line, col_min) in [
         ("default = \"ask\"\n[commands]\nallow = [\"ls *\"\n", 3, 1),
         ("default = \"sometimes\"\n", 1, 1),
-        ("[files]\nread = [\"src/**\"]\nwrite = [\"../outside\"]\n", 3, 1),
+        (
+            "[files]\nread = [\"src/**\"]\nwrite = [\"../outside\"]\n",
+            3,
+            1,
+        ),
         ("[comands]\nallow = []\n", 1, 1),
     ] {
         std::fs::write(p.join(".ztguard.toml"), text).expect("write");
         let mut o = LoadOptions::new(&p, dir.path());
         o.managed = dir.path().join("none.toml");
         match Policy::load(&o) {
-            Err(PolicyError::Parse { line: l, column, message, .. }) => {
+            Err(PolicyError::Parse {
+                line: l,
+                column,
+                message,
+                ..
+            }) => {
                 assert_eq!(l, line, "{text:?}: {message}");
                 assert!(column >= col_min);
                 assert!(!message.is_empty());
@@ -162,10 +242,24 @@ fn decisions_explain_themselves() {
     let d = fx.decide("bash", "git status && cat .env", None);
     assert_eq!(d.verdict, Verdict::Deny);
     assert!(d.reason.contains("files.deny"), "{}", d.reason);
-    assert!(d.reason.contains("AI_ACCESSIBLE_"), "the reason names the allowed way: {}", d.reason);
-    assert!(d.trace.iter().any(|s| s.verdict == Verdict::Allow && s.rule.contains("git status")));
+    assert!(
+        d.reason.contains("AI_ACCESSIBLE_"),
+        "the reason names the allowed way: {}",
+        d.reason
+    );
+    assert!(
+        d.trace
+            .iter()
+            .any(|s| s.verdict == Verdict::Allow && s.rule.contains("git status"))
+    );
     let d = fx.decide("bash", "terraform apply", None);
     assert!(d.reason.contains("[commands] allow"), "{}", d.reason);
-    let d = fx.decide_tool("Bash", Action::Exec { command: "cat .env".into() }, None);
+    let d = fx.decide_tool(
+        "Bash",
+        Action::Exec {
+            command: "cat .env".into(),
+        },
+        None,
+    );
     assert!(!d.reason.contains("FAKE"), "never echo file contents");
 }

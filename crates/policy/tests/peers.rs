@@ -19,11 +19,17 @@ use fixture::Fixture;
 use ztguard_policy::Verdict;
 
 fn corpus() -> Option<String> {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/peer_command_cases.tsv");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/data/peer_command_cases.tsv"
+    );
     match std::fs::read_to_string(path) {
         Ok(t) => Some(t),
         Err(e) => {
-            assert!(std::env::var("CI").is_err(), "CI must have the peer corpus at {path}: {e}");
+            assert!(
+                std::env::var("CI").is_err(),
+                "CI must have the peer corpus at {path}: {e}"
+            );
             eprintln!("peer corpus not found at {path} ({e}); skipping");
             None
         }
@@ -69,9 +75,13 @@ fn agreement_with_peer_guards() {
     let mut by_source: BTreeMap<String, Tally> = BTreeMap::new();
     let mut total = Tally::default();
     let mut missed_blocks = Vec::new();
+    let mut strict_allows = Vec::new();
     for line in text.lines().skip(1) {
         let mut cols = line.splitn(3, '\t');
-        let (Some(source), Some(expected), Some(command)) = (cols.next(), cols.next(), cols.next()) else { continue };
+        let (Some(source), Some(expected), Some(command)) = (cols.next(), cols.next(), cols.next())
+        else {
+            continue;
+        };
         if source.contains('#') {
             continue;
         }
@@ -96,17 +106,30 @@ fn agreement_with_peer_guards() {
                 if d.verdict == Verdict::Allow {
                     t.allow_met += 1;
                     total.allow_met += 1;
+                } else {
+                    strict_allows.push(format!("{} {:?}: {}", d.verdict, command, d.rule));
                 }
             }
             _ => {}
         }
     }
-    let pct = |a: usize, b: usize| if b == 0 { 100.0 } else { 100.0 * a as f64 / b as f64 };
+    let pct = |a: usize, b: usize| {
+        if b == 0 {
+            100.0
+        } else {
+            100.0 * a as f64 / b as f64
+        }
+    };
     println!("peer corpus, rows without a qualifier:");
     for (src, t) in &by_source {
         println!(
             "  {src}: block {}/{} ({:.1}%), allow {}/{} ({:.1}%)",
-            t.block_met, t.block, pct(t.block_met, t.block), t.allow_met, t.allow, pct(t.allow_met, t.allow)
+            t.block_met,
+            t.block,
+            pct(t.block_met, t.block),
+            t.allow_met,
+            t.allow,
+            pct(t.allow_met, t.allow)
         );
     }
     let block_rate = pct(total.block_met, total.block);
@@ -123,7 +146,23 @@ fn agreement_with_peer_guards() {
     for c in &missed_blocks {
         println!("    {c:?}");
     }
-    assert!(total.block + total.allow >= 900, "the corpus shrank: {} rows", total.block + total.allow);
-    assert!(block_rate >= 99.0, "block agreement fell to {block_rate:.1}%");
-    assert!(allow_rate >= 25.0, "allow agreement fell to {allow_rate:.1}%");
+    if std::env::var_os("ZTGUARD_PEERS_VERBOSE").is_some() {
+        println!("allow rows ztguard asks or denies:");
+        for c in &strict_allows {
+            println!("    {c}");
+        }
+    }
+    assert!(
+        total.block + total.allow >= 900,
+        "the corpus shrank: {} rows",
+        total.block + total.allow
+    );
+    assert!(
+        block_rate >= 99.5,
+        "block agreement fell to {block_rate:.1}%"
+    );
+    assert!(
+        allow_rate >= 60.0,
+        "allow agreement fell to {allow_rate:.1}%"
+    );
 }

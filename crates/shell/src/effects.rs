@@ -84,6 +84,10 @@ impl Ctx<'_> {
         if a.text() == "-" && !a.dynamic {
             return;
         }
+        // <(…) pipes: their producers are analyzed as commands of their own
+        if a.text().starts_with("/dev/fd/") || a.text() == "/dev/stdin" {
+            return;
+        }
         self.check_dynamic(a);
         let f = self.file(a, "reads");
         self.fx.reads.push(f);
@@ -549,6 +553,20 @@ fn command(c: &mut Ctx<'_>, name: &str, args: &[Arg]) {
                 || s.options
                     .iter()
                     .any(|(o, _)| o.starts_with("-i") || o.starts_with("--in-place"));
+            let scripts: Vec<String> = s
+                .values(&["-e", "--expression"])
+                .iter()
+                .map(|a| a.text().to_string())
+                .chain(s.eq_values("--expression="))
+                .chain(if explicit {
+                    None
+                } else {
+                    s.operands.first().map(|a| a.text().to_string())
+                })
+                .collect();
+            for f in sed_written_files(&scripts) {
+                c.write(&Arg::lit(f));
+            }
             for a in s.operands.iter().skip(usize::from(!explicit)) {
                 c.read(a);
                 if in_place {
@@ -1024,6 +1042,32 @@ fn reader_options(name: &str) -> &'static [&'static str] {
         "mail" | "mutt" => &["-s", "-c", "-b", "-r", "-a"],
         _ => &[],
     }
+}
+
+/// Files a sed script writes: the `w FILE` / `W FILE` commands and the `s///w FILE` flag.
+fn sed_written_files(scripts: &[String]) -> Vec<String> {
+    let mut out = Vec::new();
+    for script in scripts {
+        for cmd in script.split([';', '\n']) {
+            let c = cmd
+                .trim_start_matches(|ch: char| ch.is_ascii_digit() || ",$/^.*[]\\ ".contains(ch));
+            if let Some(f) = c.strip_prefix("w ").or_else(|| c.strip_prefix("W ")) {
+                out.push(f.trim().to_string());
+            } else if let Some(rest) = c.strip_prefix('s')
+                && let Some(delim) = rest.chars().next()
+                && !delim.is_alphanumeric()
+            {
+                let parts: Vec<&str> = rest[delim.len_utf8()..].splitn(3, delim).collect();
+                if let Some(flags) = parts.get(2)
+                    && let Some(pos) = flags.find('w')
+                {
+                    out.push(flags[pos + 1..].trim().to_string());
+                }
+            }
+        }
+    }
+    out.retain(|f| !f.is_empty() && f != "/dev/stdout" && f != "/dev/stderr");
+    out
 }
 
 fn with_value(a: &Arg, v: &str) -> Arg {

@@ -167,6 +167,7 @@ impl SimpleCommand {
                 | "--literal-pathspecs"
                 | "--no-replace-objects" => i += 1,
                 "-C" => i += 2,
+                w if w.starts_with("-C") => i += 1,
                 _ => break,
             }
         }

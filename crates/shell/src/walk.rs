@@ -209,8 +209,20 @@ impl Walker {
                 }
                 self.list(&f.body.list, sc);
             }
-            CompoundCommand::ArithmeticForClause(f) => self.list(&f.body.list, sc),
-            CompoundCommand::Arithmetic(_) => {}
+            CompoundCommand::ArithmeticForClause(f) => {
+                for e in [&f.initializer, &f.condition, &f.updater]
+                    .into_iter()
+                    .flatten()
+                {
+                    sc.exp.arithmetic(&e.value);
+                }
+                self.substitutions(sc);
+                self.list(&f.body.list, sc);
+            }
+            CompoundCommand::Arithmetic(a) => {
+                sc.exp.arithmetic(&a.expr.value);
+                self.substitutions(sc);
+            }
             CompoundCommand::CaseClause(c) => {
                 sc.exp.expand(&c.value.value);
                 self.substitutions(sc);

@@ -208,10 +208,26 @@ impl Expander {
                 fields[cur].started = true;
                 fields[cur].dynamic = true;
             }
-            WordPiece::ArithmeticExpression(_) => {
+            WordPiece::ArithmeticExpression(expr) => {
+                // `$(( $(rm -rf /) + 1 ))`: substitutions inside arithmetic still run.
+                self.arithmetic(&expr.value);
                 fields[cur].push("0");
                 fields[cur].dynamic = true;
             }
+        }
+    }
+
+    /// Collect the command substitutions inside an arithmetic expression.
+    pub fn arithmetic(&mut self, text: &str) {
+        if !text.contains("$(") && !text.contains('`') {
+            return;
+        }
+        match word::parse(text, &ParserOptions::default()) {
+            Ok(pieces) => {
+                let mut scratch = vec![Field::new()];
+                self.pieces(&pieces, true, &mut scratch);
+            }
+            Err(e) => self.error = Some(format!("cannot parse arithmetic {text:?}: {e}")),
         }
     }
 

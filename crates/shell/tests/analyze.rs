@@ -179,3 +179,17 @@ fn inline_code_is_inspected() {
     let a = analyze("python -c 'import os; print(os.environ)'", &env());
     assert!(effects(&a.commands[0]).env_dump);
 }
+
+#[test]
+fn arithmetic_hides_no_commands() {
+    assert_eq!(names("echo $(( $(rm -rf /) + 1 ))"), ["rm", "echo"]);
+    assert_eq!(names("echo $((1+`git reset --hard`))"), ["git", "echo"]);
+    assert_eq!(names("(( x = $(id -u) ))"), ["id"]);
+}
+
+#[test]
+fn sed_scripts_that_write_files() {
+    assert_eq!(writes("sed -n 'w out.txt' in.txt"), ["out.txt"]);
+    assert_eq!(writes("sed 's/a/b/w changed.txt' f"), ["changed.txt"]);
+    assert_eq!(writes("sed -e '1d' f"), Vec::<String>::new());
+}
