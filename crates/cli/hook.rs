@@ -33,7 +33,7 @@ pub fn run(args: &Args) -> ExitCode {
     std::panic::set_hook(Box::new(|_| {}));
     let out = match read {
         Err(e) => claude::render_error(None, &format!("cannot read the hook input: {e}")),
-        Ok(_) => match std::panic::catch_unwind(|| answer(&input, args)) {
+        Ok(_) => match decide_on_big_stack(&input, args) {
             Ok(out) => out,
             Err(panic) => {
                 let what = panic
@@ -46,6 +46,26 @@ pub fn run(args: &Args) -> ExitCode {
         },
     };
     emit(&out)
+}
+
+/// Stack for the deciding thread: recursion in the parser must end in a
+/// decision, never in a stack overflow (which kills the process, and Claude
+/// Code reads a killed hook as "go ahead"). Only touched pages are committed.
+const DECISION_STACK: usize = 256 * 1024 * 1024;
+
+fn decide_on_big_stack(input: &str, args: &Args) -> std::thread::Result<HookOutput> {
+    let spawned = std::thread::scope(|s| {
+        std::thread::Builder::new()
+            .name("ztguard-decide".into())
+            .stack_size(DECISION_STACK)
+            .spawn_scoped(s, || answer(input, args))
+            .map(|h| h.join())
+    });
+    match spawned {
+        Ok(result) => result,
+        // No thread: decide here, still inside catch_unwind.
+        Err(_) => std::panic::catch_unwind(|| answer(input, args)),
+    }
 }
 
 fn emit(out: &HookOutput) -> ExitCode {

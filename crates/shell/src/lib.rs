@@ -50,9 +50,46 @@ pub struct ShellEnv {
 /// `eval`s are followed before the rest is reported as dynamic.
 pub const MAX_DEPTH: usize = 8;
 
-/// Analyze a command line. Never panics; a parse failure sets [`Analysis::error`].
+/// Longest command line analyzed; longer ones are refused (Claude Code itself
+/// prompts for anything over 10,000 characters).
+pub const MAX_LINE: usize = 256 * 1024;
+
+/// Deepest bracket nesting analyzed: the parser recurses on nesting, and a
+/// stack overflow would end the process without a decision.
+pub const MAX_NESTING: usize = 200;
+
+/// Analyze a command line. Never panics; a parse failure, a line too long or
+/// too deeply nested sets [`Analysis::error`].
 pub fn analyze(line: &str, env: &ShellEnv) -> Analysis {
-    walk::analyze(line, env)
+    if line.len() > MAX_LINE {
+        return Analysis { error: Some(format!("the command is {} bytes long, over the {MAX_LINE}-byte limit", line.len())), ..Default::default() };
+    }
+    let depth = nesting(line);
+    if depth > MAX_NESTING {
+        return Analysis { error: Some(format!("the command nests {depth} levels deep, over the limit of {MAX_NESTING}")), ..Default::default() };
+    }
+    match std::panic::catch_unwind(|| walk::analyze(line, env)) {
+        Ok(a) => a,
+        Err(_) => Analysis { error: Some("the shell parser failed on this command".into()), ..Default::default() },
+    }
+}
+
+/// Maximum depth of `(`, `{`, `[` and backquote nesting, counted without regard to quotes
+/// (an over-estimate is safe: it only refuses more).
+fn nesting(line: &str) -> usize {
+    let (mut depth, mut max, mut backticks) = (0usize, 0usize, 0usize);
+    for b in line.bytes() {
+        match b {
+            b'(' | b'{' | b'[' => {
+                depth += 1;
+                max = max.max(depth + backticks);
+            }
+            b')' | b'}' | b']' => depth = depth.saturating_sub(1),
+            b'`' => backticks += 1,
+            _ => {}
+        }
+    }
+    max
 }
 
 /// The basename of a command word: `/usr/bin/git` → `git`, `\rm` → `rm`.
