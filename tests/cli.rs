@@ -1,6 +1,8 @@
 //! The installed binary, driven the way Claude Code drives it: real hook
 //! JSON on stdin, a temporary HOME and project, exit codes and stdout checked.
 
+#![allow(clippy::expect_used, clippy::unwrap_used)] // a failed setup step should stop the test loudly
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};

@@ -1,6 +1,8 @@
 //! Whatever arrives on stdin, `ztguard hook` exits 0 or 2: Claude Code reads
 //! any other exit code (or a crash) as "go ahead".
 
+#![allow(clippy::expect_used, clippy::unwrap_used)] // a failed setup step should stop the test loudly
+
 use std::io::Write;
 use std::process::{Command, Stdio};
 
@@ -11,7 +13,10 @@ fn hook(input: &[u8]) -> Option<i32> {
     let mut child = Command::new(env!("CARGO_BIN_EXE_ztguard"))
         .arg("hook")
         .env("HOME", &home)
-        .env("ZTGUARD_MANAGED_POLICY", home.join("ztguard-fuzz-no-managed.toml"))
+        .env(
+            "ZTGUARD_MANAGED_POLICY",
+            home.join("ztguard-fuzz-no-managed.toml"),
+        )
         .env_remove("CLAUDE_PROJECT_DIR")
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
@@ -59,8 +64,15 @@ proptest! {
 fn deep_nesting_and_huge_input_still_decide() {
     for n in [150usize, 5_000, 50_000] {
         let cmd = format!("{}ls{}", "echo $(".repeat(n), ")".repeat(n));
-        assert_eq!(hook(&event("Bash", serde_json::json!({"command": cmd}))), Some(0), "nesting {n}");
+        assert_eq!(
+            hook(&event("Bash", serde_json::json!({"command": cmd}))),
+            Some(0),
+            "nesting {n}"
+        );
     }
     let big = "a".repeat(2 * 1024 * 1024);
-    assert_eq!(hook(&event("Bash", serde_json::json!({"command": big}))), Some(0));
+    assert_eq!(
+        hook(&event("Bash", serde_json::json!({"command": big}))),
+        Some(0)
+    );
 }

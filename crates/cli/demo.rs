@@ -40,6 +40,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let hook_args = hook::Args {
         profile: None,
         strict: false,
+        input: None,
     };
     let no_managed = root.join("no-managed-policy.toml");
     let mut rows = Vec::new();

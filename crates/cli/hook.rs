@@ -3,6 +3,10 @@
 //! Whatever happens — bad JSON, an unknown event, a policy that does not
 //! load, a panic — the process ends with exit 0 and a decision, or exit 2
 //! and a reason. Claude Code treats every other exit code as "go ahead".
+//! A stack overflow cannot be caught, so nothing here recurses on input
+//! without a bound: the shell analyzer refuses lines nested more than
+//! `ztguard_shell::MAX_NESTING` deep before parsing them, and serde_json
+//! stops at 128 levels.
 
 use std::io::Read;
 use std::path::PathBuf;
@@ -24,16 +28,24 @@ pub struct Args {
     /// Turn every "ask" into "deny", for unattended runs (also: ZTGUARD_STRICT=1).
     #[arg(long)]
     pub strict: bool,
+    /// Read the event from this file instead of stdin (for replaying a saved event, and benchmarks).
+    #[arg(long, value_name = "FILE")]
+    pub input: Option<std::path::PathBuf>,
 }
 
 pub fn run(args: &Args) -> ExitCode {
     let mut input = String::new();
-    let read = std::io::stdin().take(MAX_INPUT).read_to_string(&mut input);
+    let read = match &args.input {
+        Some(path) => {
+            std::fs::File::open(path).and_then(|f| f.take(MAX_INPUT).read_to_string(&mut input))
+        }
+        None => std::io::stdin().take(MAX_INPUT).read_to_string(&mut input),
+    };
     // Silence the default panic message: the reason goes out as a deny instead.
     std::panic::set_hook(Box::new(|_| {}));
     let out = match read {
         Err(e) => claude::render_error(None, &format!("cannot read the hook input: {e}")),
-        Ok(_) => match decide_on_big_stack(&input, args) {
+        Ok(_) => match std::panic::catch_unwind(|| answer(&input, args)) {
             Ok(out) => out,
             Err(panic) => {
                 let what = panic
@@ -46,26 +58,6 @@ pub fn run(args: &Args) -> ExitCode {
         },
     };
     emit(&out)
-}
-
-/// Stack for the deciding thread: recursion in the parser must end in a
-/// decision, never in a stack overflow (which kills the process, and Claude
-/// Code reads a killed hook as "go ahead"). Only touched pages are committed.
-const DECISION_STACK: usize = 256 * 1024 * 1024;
-
-fn decide_on_big_stack(input: &str, args: &Args) -> std::thread::Result<HookOutput> {
-    let spawned = std::thread::scope(|s| {
-        std::thread::Builder::new()
-            .name("ztguard-decide".into())
-            .stack_size(DECISION_STACK)
-            .spawn_scoped(s, || answer(input, args))
-            .map(|h| h.join())
-    });
-    match spawned {
-        Ok(result) => result,
-        // No thread: decide here, still inside catch_unwind.
-        Err(_) => std::panic::catch_unwind(|| answer(input, args)),
-    }
 }
 
 fn emit(out: &HookOutput) -> ExitCode {

@@ -5,6 +5,8 @@
 //! `{P}` is the fixture project, `{H}` its home (with fake credentials).
 //! A line without ` | ` continues the previous subject (heredocs).
 
+#![allow(clippy::expect_used, clippy::unwrap_used)] // a failed setup step should stop the test loudly
+
 mod fixture;
 
 use fixture::Fixture;

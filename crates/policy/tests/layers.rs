@@ -1,5 +1,7 @@
 //! Layering, profiles, strict mode, the Claude Code import and policy errors.
 
+#![allow(clippy::expect_used, clippy::unwrap_used)] // a failed setup step should stop the test loudly
+
 mod fixture;
 
 use fixture::Fixture;

@@ -11,6 +11,8 @@
 //! regression floors set just under the measured agreement, and the test
 //! prints the full breakdown (`cargo test --test peers -- --nocapture`).
 
+#![allow(clippy::expect_used, clippy::unwrap_used)] // a failed setup step should stop the test loudly
+
 mod fixture;
 
 use std::collections::BTreeMap;

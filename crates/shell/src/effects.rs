@@ -1213,7 +1213,7 @@ fn grep(c: &mut Ctx<'_>, name: &str, args: &[Arg]) {
     let wv: Vec<&str> = with_value
         .iter()
         .copied()
-        .filter(|o| !(*o == "-r" && !is_rg))
+        .filter(|o| *o != "-r" || is_rg)
         .collect();
     let s = split(args, &wv);
     let explicit = !s.values(&["-e", "-f", "--regexp", "--file"]).is_empty()
@@ -1779,13 +1779,13 @@ fn inline_code(c: &mut Ctx<'_>, code: Option<&str>) {
         "ftplib",
         "paramiko",
     ];
-    if let Some(k) = NET.iter().find(|k| code.contains(*k)) {
-        if !c.fx.network.iter().any(|h| h.host.is_some()) {
-            c.net(
-                None,
-                format!("inline code uses {}", k.trim_end_matches(['(', '.'])),
-            );
-        }
+    if let Some(k) = NET.iter().find(|k| code.contains(*k))
+        && !c.fx.network.iter().any(|h| h.host.is_some())
+    {
+        c.net(
+            None,
+            format!("inline code uses {}", k.trim_end_matches(['(', '.'])),
+        );
     }
     const EXEC: &[&str] = &[
         "os.system",

@@ -62,15 +62,29 @@ pub const MAX_NESTING: usize = 200;
 /// too deeply nested sets [`Analysis::error`].
 pub fn analyze(line: &str, env: &ShellEnv) -> Analysis {
     if line.len() > MAX_LINE {
-        return Analysis { error: Some(format!("the command is {} bytes long, over the {MAX_LINE}-byte limit", line.len())), ..Default::default() };
+        return Analysis {
+            error: Some(format!(
+                "the command is {} bytes long, over the {MAX_LINE}-byte limit",
+                line.len()
+            )),
+            ..Default::default()
+        };
     }
     let depth = nesting(line);
     if depth > MAX_NESTING {
-        return Analysis { error: Some(format!("the command nests {depth} levels deep, over the limit of {MAX_NESTING}")), ..Default::default() };
+        return Analysis {
+            error: Some(format!(
+                "the command nests {depth} levels deep, over the limit of {MAX_NESTING}"
+            )),
+            ..Default::default()
+        };
     }
     match std::panic::catch_unwind(|| walk::analyze(line, env)) {
         Ok(a) => a,
-        Err(_) => Analysis { error: Some("the shell parser failed on this command".into()), ..Default::default() },
+        Err(_) => Analysis {
+            error: Some("the shell parser failed on this command".into()),
+            ..Default::default()
+        },
     }
 }
 

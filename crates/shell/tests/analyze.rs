@@ -1,5 +1,7 @@
 //! The analyzer sees every command, file and destination of a line.
 
+#![allow(clippy::expect_used, clippy::unwrap_used)] // a failed setup step should stop the test loudly
+
 use ztguard_shell::{Cwd, DynamicKind, ShellEnv, analyze, effects};
 
 fn env() -> ShellEnv {
