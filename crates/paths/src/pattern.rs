@@ -104,16 +104,14 @@ impl Pattern {
             Anchor::Home => anchors.home.as_path(),
             Anchor::Root => Path::new("/"),
         };
-        let Ok(rel) = path.strip_prefix(base) else {
-            return false;
-        };
-        let comps: Vec<&str> = rel
-            .components()
-            .filter_map(|c| match c {
-                Component::Normal(s) => s.to_str(),
-                _ => None,
-            })
-            .collect();
+        match relative(path, base) {
+            Some(comps) => self.matches_components(&comps, is_dir),
+            None => false,
+        }
+    }
+
+    /// [`Pattern::matches`] on the path's components relative to this pattern's anchor.
+    fn matches_components(&self, comps: &[&str], is_dir: &mut dyn FnMut() -> bool) -> bool {
         self.alternatives.iter().any(|alt| {
             if self.any_depth {
                 let Some(name) = alt.first() else {
@@ -131,6 +129,19 @@ impl Pattern {
             }
         })
     }
+}
+
+/// The components of `path` below `base`, or None when it is not below it.
+fn relative<'a>(path: &'a Path, base: &Path) -> Option<Vec<&'a str>> {
+    let rel = path.strip_prefix(base).ok()?;
+    Some(
+        rel.components()
+            .filter_map(|c| match c {
+                Component::Normal(s) => s.to_str(),
+                _ => None,
+            })
+            .collect(),
+    )
 }
 
 /// Match a component sequence with `**` (zero or more components).
@@ -188,11 +199,20 @@ impl PatternList {
     pub fn matched(&self, path: &Path, anchors: &Anchors) -> Option<&Pattern> {
         let mut dir_cache: Option<bool> = None;
         let mut is_dir = || *dir_cache.get_or_insert_with(|| path.is_dir());
-        let hit = self
-            .patterns
-            .iter()
-            .rev()
-            .find(|p| p.matches(path, anchors, &mut is_dir))?;
+        // Split the path once per anchor, not once per pattern.
+        let project = relative(path, &anchors.project);
+        let home = relative(path, &anchors.home);
+        let root = relative(path, Path::new("/"));
+        let hit = self.patterns.iter().rev().find(|p| {
+            let comps = match p.anchor {
+                Anchor::Project => &project,
+                Anchor::Home => &home,
+                Anchor::Root => &root,
+            };
+            comps
+                .as_deref()
+                .is_some_and(|c| p.matches_components(c, &mut is_dir))
+        })?;
         (!hit.negated).then_some(hit)
     }
 
