@@ -74,10 +74,7 @@ impl Layer {
                 .collect(),
             ..Default::default()
         };
-        l.add_files(&raw.files, None)?;
-        l.add_commands(&raw.commands, None)?;
-        l.add_tools(&raw.tools, None);
-        l.add_network(&raw.network, None);
+        l.add_sections(&raw.files, &raw.commands, &raw.tools, &raw.network, None)?;
         Ok(l)
     }
 
@@ -87,14 +84,27 @@ impl Layer {
             default: raw.default,
             ..Default::default()
         };
-        l.add_files(&raw.files, None)?;
-        l.add_commands(&raw.commands, None)?;
-        l.add_tools(&raw.tools, None);
-        l.add_network(&raw.network, None);
+        l.add_sections(&raw.files, &raw.commands, &raw.tools, &raw.network, None)?;
         Ok(l)
     }
 
-    pub(crate) fn add_files(&mut self, f: &RawFiles, origin: Option<&str>) -> Result<(), String> {
+    /// Add the four rule sections of a file (or of an imported settings file).
+    pub(crate) fn add_sections(
+        &mut self,
+        files: &RawFiles,
+        commands: &RawRules,
+        tools: &RawRules,
+        network: &RawNetwork,
+        origin: Option<&str>,
+    ) -> Result<(), String> {
+        self.add_files(files, origin)?;
+        self.add_commands(commands, origin)?;
+        self.add_tools(tools, origin);
+        self.add_network(network, origin);
+        Ok(())
+    }
+
+    fn add_files(&mut self, f: &RawFiles, origin: Option<&str>) -> Result<(), String> {
         let o = origin.map(str::to_string);
         for (list, items, key) in [
             (&mut self.read, &f.read, "files.read"),
@@ -139,7 +149,7 @@ impl Layer {
         Ok(())
     }
 
-    pub(crate) fn add_tools(&mut self, r: &RawRules, origin: Option<&str>) {
+    fn add_tools(&mut self, r: &RawRules, origin: Option<&str>) {
         let o = origin.map(str::to_string);
         for (list, items) in [
             (&mut self.tools.allow, &r.allow),
@@ -155,7 +165,7 @@ impl Layer {
         }
     }
 
-    pub(crate) fn add_network(&mut self, n: &RawNetwork, origin: Option<&str>) {
+    fn add_network(&mut self, n: &RawNetwork, origin: Option<&str>) {
         let o = origin.map(str::to_string);
         if origin.is_none() {
             self.net_default = n.default.or(self.net_default);
@@ -177,76 +187,54 @@ impl Layer {
     /// This layer's rule for a command, if any. Wrappers answer to deny rules only:
     /// what they run is checked on its own.
     pub(crate) fn command(&self, argv: &[&str], wrapper: bool) -> Option<(Verdict, String)> {
-        let find = |sets: &Vec<Origin<Vec<CommandPattern>>>| -> Option<(usize, String)> {
-            let mut best: Option<(usize, String)> = None;
-            for set in sets {
-                for p in &set.items {
-                    if p.matches(argv) && best.as_ref().is_none_or(|(s, _)| p.specificity() > *s) {
-                        best = Some((
-                            p.specificity(),
-                            format!("\"{}\"{}", p.source, label(&set.origin)),
-                        ));
-                    }
-                }
-            }
-            best
+        let best = |sets: &Vec<Origin<Vec<CommandPattern>>>| {
+            most_specific(sets, |p| {
+                p.matches(argv).then(|| (p.specificity(), p.source.clone()))
+            })
         };
-        if let Some((_, r)) = find(&self.commands.deny) {
-            return Some((Verdict::Deny, format!("{}: commands.deny {r}", self.name)));
-        }
-        if wrapper {
-            return None;
-        }
-        match (find(&self.commands.ask), find(&self.commands.allow)) {
-            (Some((sa, ra)), Some((sl, rl))) => Some(if sl > sa {
-                (
-                    Verdict::Allow,
-                    format!("{}: commands.allow {rl}", self.name),
-                )
-            } else {
-                (Verdict::Ask, format!("{}: commands.ask {ra}", self.name))
-            }),
-            (Some((_, r)), None) => {
-                Some((Verdict::Ask, format!("{}: commands.ask {r}", self.name)))
-            }
-            (None, Some((_, r))) => {
-                Some((Verdict::Allow, format!("{}: commands.allow {r}", self.name)))
-            }
-            (None, None) => None,
-        }
+        let deny = best(&self.commands.deny);
+        let (ask, allow) = if wrapper {
+            (None, None)
+        } else {
+            (best(&self.commands.ask), best(&self.commands.allow))
+        };
+        self.resolve("commands", deny, ask, allow)
     }
 
     /// This layer's rule for a tool name (`Agent(Explore)` forms are tried too).
     pub(crate) fn tool(&self, names: &[String]) -> Option<(Verdict, String)> {
-        let find = |sets: &Vec<Origin<Vec<String>>>| -> Option<(usize, String)> {
-            let mut best: Option<(usize, String)> = None;
-            for set in sets {
-                for p in &set.items {
-                    if names.iter().any(|n| tool_matches(p, n)) {
-                        let spec = p.chars().filter(|c| *c != '*').count();
-                        if best.as_ref().is_none_or(|(s, _)| spec > *s) {
-                            best = Some((spec, format!("\"{p}\"{}", label(&set.origin))));
-                        }
-                    }
-                }
-            }
-            best
+        let best = |sets: &Vec<Origin<Vec<String>>>| {
+            most_specific(sets, |p| {
+                names
+                    .iter()
+                    .any(|n| tool_matches(p, n))
+                    .then(|| (p.chars().filter(|c| *c != '*').count(), p.clone()))
+            })
         };
-        if let Some((_, r)) = find(&self.tools.deny) {
-            return Some((Verdict::Deny, format!("{}: tools.deny {r}", self.name)));
-        }
-        match (find(&self.tools.ask), find(&self.tools.allow)) {
-            (Some((sa, ra)), Some((sl, rl))) => Some(if sl > sa {
-                (Verdict::Allow, format!("{}: tools.allow {rl}", self.name))
-            } else {
-                (Verdict::Ask, format!("{}: tools.ask {ra}", self.name))
-            }),
-            (Some((_, r)), None) => Some((Verdict::Ask, format!("{}: tools.ask {r}", self.name))),
-            (None, Some((_, r))) => {
-                Some((Verdict::Allow, format!("{}: tools.allow {r}", self.name)))
-            }
-            (None, None) => None,
-        }
+        self.resolve(
+            "tools",
+            best(&self.tools.deny),
+            best(&self.tools.ask),
+            best(&self.tools.allow),
+        )
+    }
+
+    /// Deny wins; between ask and allow the more specific rule wins, ask on a tie.
+    fn resolve(
+        &self,
+        section: &str,
+        deny: Option<(usize, String)>,
+        ask: Option<(usize, String)>,
+        allow: Option<(usize, String)>,
+    ) -> Option<(Verdict, String)> {
+        let (verdict, list, rule) = match (deny, ask, allow) {
+            (Some((_, r)), _, _) => (Verdict::Deny, "deny", r),
+            (None, Some((sa, _)), Some((sl, rl))) if sl > sa => (Verdict::Allow, "allow", rl),
+            (None, Some((_, r)), _) => (Verdict::Ask, "ask", r),
+            (None, None, Some((_, r))) => (Verdict::Allow, "allow", r),
+            (None, None, None) => return None,
+        };
+        Some((verdict, format!("{}: {section}.{list} {rule}", self.name)))
     }
 
     /// The deny or protect pattern that forbids `access` to a path (either spelling).
@@ -364,6 +352,24 @@ impl Layer {
             )
         })
     }
+}
+
+/// The most specific matching rule of a rule list: (specificity, `"pattern" (from origin)`).
+fn most_specific<T>(
+    sets: &[Origin<Vec<T>>],
+    mut score: impl FnMut(&T) -> Option<(usize, String)>,
+) -> Option<(usize, String)> {
+    let mut best: Option<(usize, String)> = None;
+    for set in sets {
+        for p in &set.items {
+            if let Some((spec, source)) = score(p)
+                && best.as_ref().is_none_or(|(s, _)| spec > *s)
+            {
+                best = Some((spec, format!("\"{source}\"{}", label(&set.origin))));
+            }
+        }
+    }
+    best
 }
 
 /// `docs.rs` matches that host; `*.github.com` any subdomain (not the apex); `*` anything.

@@ -362,20 +362,11 @@ fn import_claude(
             }
         }
     }
-    let o = Some(origin.as_str());
     layer
-        .add_files(&files, o)
+        .add_sections(&files, &commands, &tools, &net, Some(&origin))
         .map_err(|m| PolicyError::Invalid {
             path: path.to_path_buf(),
             message: m,
         })?;
-    layer
-        .add_commands(&commands, o)
-        .map_err(|m| PolicyError::Invalid {
-            path: path.to_path_buf(),
-            message: m,
-        })?;
-    layer.add_tools(&tools, o);
-    layer.add_network(&net, o);
     Ok(!(allow.is_empty() && ask.is_empty() && deny.is_empty()))
 }

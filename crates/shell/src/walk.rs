@@ -24,6 +24,15 @@ pub(crate) struct Scope {
     pub depth: usize,
 }
 
+/// The pieces of a simple command as they are collected.
+#[derive(Default)]
+struct Parts {
+    assignments: Vec<(String, Arg)>,
+    redirects: Vec<Redirect>,
+    argv: Vec<Arg>,
+    stdin: Stdin,
+}
+
 pub(crate) struct Walker {
     pub out: Analysis,
     pub functions: HashSet<String>,
@@ -349,40 +358,29 @@ impl Walker {
         }
     }
 
-    fn simple(&mut self, s: &ast::SimpleCommand, sc: &mut Scope, mut stdin: Stdin) {
-        let mut assignments: Vec<(String, Arg)> = Vec::new();
-        let mut redirects = Vec::new();
-        let mut argv: Vec<Arg> = Vec::new();
+    fn simple(&mut self, s: &ast::SimpleCommand, sc: &mut Scope, stdin: Stdin) {
+        let mut parts = Parts {
+            stdin,
+            ..Parts::default()
+        };
         sc.exp.used.clear();
-
-        let items = s.prefix.iter().flat_map(|p| p.0.iter());
-        for item in items {
-            self.item(
-                item,
-                sc,
-                &mut assignments,
-                &mut redirects,
-                &mut argv,
-                &mut stdin,
-                true,
-            );
+        for item in s.prefix.iter().flat_map(|p| p.0.iter()) {
+            self.item(item, sc, &mut parts, true);
         }
         if let Some(w) = &s.word_or_name {
-            argv.extend(sc.exp.expand(&w.value));
+            parts.argv.extend(sc.exp.expand(&w.value));
         }
         for item in s.suffix.iter().flat_map(|p| p.0.iter()) {
-            self.item(
-                item,
-                sc,
-                &mut assignments,
-                &mut redirects,
-                &mut argv,
-                &mut stdin,
-                false,
-            );
+            self.item(item, sc, &mut parts, false);
         }
         let vars = std::mem::take(&mut sc.exp.used);
         self.substitutions(sc);
+        let Parts {
+            assignments,
+            redirects,
+            argv,
+            stdin,
+        } = parts;
 
         if argv.is_empty() {
             // `V=x` sets a shell variable; `> file` alone truncates a file.
@@ -415,21 +413,20 @@ impl Walker {
         self.run(cmd, sc);
     }
 
-    #[allow(clippy::too_many_arguments)]
+    /// One prefix or suffix item of a simple command.
     fn item(
         &mut self,
         item: &CommandPrefixOrSuffixItem,
         sc: &mut Scope,
-        assignments: &mut Vec<(String, Arg)>,
-        redirects: &mut Vec<Redirect>,
-        argv: &mut Vec<Arg>,
-        stdin: &mut Stdin,
+        parts: &mut Parts,
         prefix: bool,
     ) {
         match item {
-            CommandPrefixOrSuffixItem::IoRedirect(r) => self.redirect(r, sc, redirects, stdin),
-            CommandPrefixOrSuffixItem::Word(w) => argv.extend(sc.exp.expand(&w.value)),
-            CommandPrefixOrSuffixItem::AssignmentWord(a, w) => {
+            CommandPrefixOrSuffixItem::IoRedirect(r) => {
+                self.redirect(r, sc, &mut parts.redirects, &mut parts.stdin)
+            }
+            CommandPrefixOrSuffixItem::Word(w) => parts.argv.extend(sc.exp.expand(&w.value)),
+            CommandPrefixOrSuffixItem::AssignmentWord(a, _) => {
                 let name = match &a.name {
                     ast::AssignmentName::VariableName(n) => n.clone(),
                     ast::AssignmentName::ArrayElementName(n, _) => n.clone(),
@@ -452,21 +449,20 @@ impl Walker {
                     }
                 };
                 if prefix {
-                    assignments.push((name, value));
+                    parts.assignments.push((name, value));
                 } else {
                     // `export X=1`, `declare X=1`: an argument that also assigns.
                     set_var(sc, &name, &value);
                     let mut word = value.clone();
                     word.values = word.values.iter().map(|v| format!("{name}={v}")).collect();
-                    let _ = w;
-                    argv.push(word);
+                    parts.argv.push(word);
                 }
             }
             CommandPrefixOrSuffixItem::ProcessSubstitution(_, sub) => {
                 let mut child = sc.clone();
                 child.via.push("<(…)".into());
                 self.list(&sub.list, &mut child);
-                argv.push(Arg {
+                parts.argv.push(Arg {
                     values: vec!["/dev/fd/63".into()],
                     dynamic: true,
                     ..Default::default()
