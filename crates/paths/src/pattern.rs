@@ -40,7 +40,30 @@ pub struct Pattern {
     /// No inner `/`: the name matches at any depth below the anchor.
     pub any_depth: bool,
     pub dir_only: bool,
-    alternatives: Vec<Vec<String>>,
+    /// The pattern body after its anchor, one entry per `{a,b}` alternative;
+    /// split into components when matched (no allocation), not when loaded.
+    alternatives: Vec<String>,
+}
+
+/// Most components a pattern is matched with without touching the heap.
+const STACK_COMPONENTS: usize = 32;
+
+/// Call `f` with the non-empty, non-`.` components of a pattern body.
+fn with_components<R>(body: &str, f: impl FnOnce(&[&str]) -> R) -> R {
+    let mut buf = [""; STACK_COMPONENTS];
+    let mut n = 0;
+    for c in body.split('/').filter(|c| !c.is_empty() && *c != ".") {
+        if n == STACK_COMPONENTS {
+            let all: Vec<&str> = body
+                .split('/')
+                .filter(|c| !c.is_empty() && *c != ".")
+                .collect();
+            return f(&all);
+        }
+        buf[n] = c;
+        n += 1;
+    }
+    f(&buf[..n])
 }
 
 impl Pattern {
@@ -73,15 +96,7 @@ impl Pattern {
             return Err(format!("`{source}`: `..` is not allowed in a pattern"));
         }
         let any_depth = !explicit && !rest.contains('/') && rest != "**";
-        let alternatives = expand_braces(rest)
-            .into_iter()
-            .map(|alt| {
-                alt.split('/')
-                    .filter(|c| !c.is_empty() && *c != ".")
-                    .map(str::to_string)
-                    .collect()
-            })
-            .collect();
+        let alternatives = expand_braces(rest);
         Ok(Pattern {
             source: source.to_string(),
             negated,
@@ -112,19 +127,19 @@ impl Pattern {
 
     /// [`Pattern::matches`] on the path's components relative to this pattern's anchor.
     fn matches_components(&self, comps: &[&str], is_dir: &mut dyn FnMut() -> bool) -> bool {
-        self.alternatives.iter().any(|alt| {
+        self.alternatives.iter().any(|body| {
             if self.any_depth {
-                let Some(name) = alt.first() else {
-                    return false;
-                };
+                let name = body.as_str();
                 comps.iter().enumerate().any(|(i, c)| {
                     wildmatch(name, c) && (!self.dir_only || i + 1 < comps.len() || is_dir())
                 })
             } else {
-                (0..=comps.len()).any(|k| {
-                    match_seq(alt, &comps[..k])
-                        && (!self.dir_only || k < comps.len() || is_dir())
-                        && (k > 0 || alt.iter().all(|c| c == "**"))
+                with_components(body, |alt| {
+                    (0..=comps.len()).any(|k| {
+                        match_seq(alt, &comps[..k])
+                            && (!self.dir_only || k < comps.len() || is_dir())
+                            && (k > 0 || alt.iter().all(|c| *c == "**"))
+                    })
                 })
             }
         })
@@ -145,10 +160,10 @@ fn relative<'a>(path: &'a Path, base: &Path) -> Option<Vec<&'a str>> {
 }
 
 /// Match a component sequence with `**` (zero or more components).
-fn match_seq(pat: &[String], path: &[&str]) -> bool {
+fn match_seq(pat: &[&str], path: &[&str]) -> bool {
     match pat.split_first() {
         None => path.is_empty(),
-        Some((first, rest)) if first == "**" => {
+        Some((first, rest)) if *first == "**" => {
             (0..=path.len()).any(|i| match_seq(rest, &path[i..]))
         }
         Some((first, rest)) => match path.split_first() {

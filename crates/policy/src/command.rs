@@ -8,61 +8,92 @@
 
 use ztguard_paths::wildmatch;
 
+/// Most words a pattern is matched with without touching the heap.
+const STACK_WORDS: usize = 24;
+
+/// A command pattern. Only its source is kept: a policy holds hundreds of
+/// patterns and is loaded on every hook call, while a command is matched
+/// against them once, and most are rejected on their first word.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CommandPattern {
     pub source: String,
-    words: Vec<String>,
+    /// The words of a pattern that uses quotes (rare), split once.
+    quoted: Option<Vec<String>>,
 }
 
 impl CommandPattern {
     pub fn parse(source: &str) -> Result<CommandPattern, String> {
-        let words: Vec<String> = split_words(source);
-        if words.is_empty() {
+        let source = source.trim();
+        if source.is_empty() {
+            return Err("empty command pattern".into());
+        }
+        let quoted = source.contains(['\'', '"']).then(|| split_words(source));
+        if quoted.as_ref().is_some_and(Vec::is_empty) {
             return Err("empty command pattern".into());
         }
         Ok(CommandPattern {
-            source: source.trim().to_string(),
-            words,
+            source: source.to_string(),
+            quoted,
         })
+    }
+
+    /// Call `f` with the pattern's words, without allocating in the common case.
+    fn with_words<R>(&self, f: impl FnOnce(&[&str]) -> R) -> R {
+        if let Some(q) = &self.quoted {
+            let words: Vec<&str> = q.iter().map(String::as_str).collect();
+            return f(&words);
+        }
+        let mut buf = [""; STACK_WORDS];
+        let mut n = 0;
+        for w in self.source.split_whitespace() {
+            if n == STACK_WORDS {
+                let words: Vec<&str> = self.source.split_whitespace().collect();
+                return f(&words);
+            }
+            buf[n] = w;
+            n += 1;
+        }
+        f(&buf[..n])
     }
 
     /// Words without wildcards: how specific the pattern is (more wins between ask and allow).
     pub fn specificity(&self) -> usize {
-        self.words
-            .iter()
-            .filter(|w| !w.contains(['*', '?', '[']))
-            .count()
+        self.with_words(|w| w.iter().filter(|w| !w.contains(['*', '?', '['])).count())
     }
 
     /// Is this the catch-all `*`?
     pub fn is_catch_all(&self) -> bool {
-        self.words.iter().all(|w| w == "*")
+        self.with_words(|w| w.iter().all(|w| *w == "*"))
     }
 
     pub fn matches(&self, argv: &[&str]) -> bool {
         let Some((first, rest)) = argv.split_first() else {
             return false;
         };
-        let p0 = &self.words[0];
+        // Reject on the first word before splitting the rest.
+        let p0 = match &self.quoted {
+            Some(q) => q[0].as_str(),
+            None => self.source.split_whitespace().next().unwrap_or(""),
+        };
         let name = if p0.contains('/') {
             first
         } else {
             ztguard_shell::command_basename(first)
         };
         if p0 == "*" {
-            return match_words(&self.words, argv);
+            return self.with_words(|w| match_words(w, argv));
         }
         if !wildmatch(p0, name) {
             return false;
         }
-        match_words(&self.words[1..], rest)
+        self.with_words(|w| match_words(&w[1..], rest))
     }
 }
 
-fn match_words(pat: &[String], argv: &[&str]) -> bool {
+fn match_words(pat: &[&str], argv: &[&str]) -> bool {
     match pat.split_first() {
         None => argv.is_empty(),
-        Some((w, rest)) if w == "*" => (0..=argv.len()).any(|i| match_words(rest, &argv[i..])),
+        Some((w, rest)) if *w == "*" => (0..=argv.len()).any(|i| match_words(rest, &argv[i..])),
         Some((w, rest)) => match argv.split_first() {
             Some((a, arest)) => wildmatch(w, a) && match_words(rest, arest),
             None => false,

@@ -8,6 +8,9 @@ use crate::layer::Layer;
 
 const PROTECTIONS: &str = include_str!("../policies/protections.toml");
 const DEFAULT: &str = include_str!("../policies/default.toml");
+// The same two files as JSON (see build.rs): what the hook actually parses.
+const PROTECTIONS_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/protections.json"));
+const DEFAULT_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/default.json"));
 
 /// The built-in protections, as TOML.
 pub fn protections_toml() -> &'static str {
@@ -149,6 +152,17 @@ pub(crate) fn parse_text(path: &Path, text: &str) -> Result<RawPolicy, PolicyErr
     })
 }
 
+/// Compile a built-in layer from its build-time JSON form.
+fn builtin_layer(name: &str, json: &str) -> Result<(Layer, RawPolicy), PolicyError> {
+    let invalid = |message: String| PolicyError::Invalid {
+        path: PathBuf::from(format!("<{name}>")),
+        message,
+    };
+    let raw: RawPolicy = serde_json::from_str(json).map_err(|e| invalid(e.to_string()))?;
+    let layer = Layer::from_raw(name, &raw).map_err(invalid)?;
+    Ok((layer, raw))
+}
+
 /// Parse and compile one layer from text.
 pub(crate) fn layer_from_text(
     path: &Path,
@@ -198,11 +212,7 @@ impl Policy {
         let mut layers = Vec::new();
         let mut raws: Vec<(String, RawPolicy)> = Vec::new();
         let mut sources = vec!["built-in protections".to_string()];
-        let (protect, _) = layer_from_text(
-            Path::new("<built-in protections>"),
-            "built-in protections",
-            PROTECTIONS,
-        )?;
+        let (protect, _) = builtin_layer("built-in protections", PROTECTIONS_JSON)?;
         layers.push(protect);
 
         for (path, name) in [
@@ -225,11 +235,7 @@ impl Policy {
             }
             None => {
                 sources.push("built-in default policy (no .ztguard.toml)".into());
-                layer_from_text(
-                    Path::new("<built-in default>"),
-                    "built-in default policy",
-                    DEFAULT,
-                )?
+                builtin_layer("built-in default policy", DEFAULT_JSON)?
             }
         };
         raws.push((project.name.clone(), raw));
@@ -369,4 +375,25 @@ fn import_claude(
             message: m,
         })?;
     Ok(!(allow.is_empty() && ask.is_empty() && deny.is_empty()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The JSON the hook loads says exactly what the TOML people read says.
+    #[test]
+    fn builtin_json_matches_the_toml() {
+        for (toml_text, json) in [(PROTECTIONS, PROTECTIONS_JSON), (DEFAULT, DEFAULT_JSON)] {
+            let a = format!(
+                "{:?}",
+                parse_text(Path::new("x"), toml_text).expect("toml parses")
+            );
+            let b = format!(
+                "{:?}",
+                serde_json::from_str::<RawPolicy>(json).expect("json parses")
+            );
+            assert_eq!(a, b);
+        }
+    }
 }
