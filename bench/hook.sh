@@ -60,5 +60,7 @@ for x in r:
 PY
 }
 run "built-in default policy"
+"$ZTGUARD" init --no-hook >/dev/null
+run "project policy written by ztguard init"
 policy_1000
 run "1000-rule project policy"

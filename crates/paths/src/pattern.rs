@@ -134,6 +134,17 @@ impl Pattern {
                     wildmatch(name, c) && (!self.dir_only || i + 1 < comps.len() || is_dir())
                 })
             } else {
+                // A literal first component rejects most paths without splitting the rest.
+                let first = body
+                    .split('/')
+                    .find(|c| !c.is_empty() && *c != ".")
+                    .unwrap_or("");
+                if !first.is_empty()
+                    && !first.contains(['*', '?', '['])
+                    && comps.first() != Some(&first)
+                {
+                    return false;
+                }
                 with_components(body, |alt| {
                     (0..=comps.len()).any(|k| {
                         match_seq(alt, &comps[..k])
