@@ -6,6 +6,30 @@ use std::path::{Path, PathBuf};
 /// Most paths a glob expands to before the rest is dropped (and reported).
 pub const MAX_GLOB_RESULTS: usize = 2000;
 
+/// Most items [`on_stack`] holds without touching the heap.
+const STACK_ITEMS: usize = 32;
+
+/// Call `f` with the items of `items` as a slice, on the stack when there are
+/// few (the common case). Patterns are kept as text and split when matched,
+/// because a policy is loaded on every hook call and most patterns are
+/// rejected before their second word or component.
+pub fn on_stack<'a, R>(
+    items: impl Iterator<Item = &'a str> + Clone,
+    f: impl FnOnce(&[&'a str]) -> R,
+) -> R {
+    let mut buf = [""; STACK_ITEMS];
+    let mut n = 0;
+    for item in items.clone() {
+        if n == STACK_ITEMS {
+            let all: Vec<&str> = items.collect();
+            return f(&all);
+        }
+        buf[n] = item;
+        n += 1;
+    }
+    f(&buf[..n])
+}
+
 /// Match one path component (or any string without `/`) against a wildcard pattern.
 pub fn wildmatch(pattern: &str, text: &str) -> bool {
     wm(pattern.as_bytes(), text.as_bytes())

@@ -24,7 +24,7 @@ mod pattern;
 mod resolve;
 mod tree;
 
-pub use glob::{GlobExpansion, expand_glob, wildmatch};
+pub use glob::{GlobExpansion, expand_glob, on_stack, wildmatch};
 pub use pattern::{Anchor, Anchors, Pattern, PatternList};
 pub use resolve::{Resolved, display, lexical_normalize, real_path, resolve, user_home};
 pub use tree::{TreeScan, scan_tree};

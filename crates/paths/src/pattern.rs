@@ -13,7 +13,7 @@
 
 use std::path::{Component, Path, PathBuf};
 
-use crate::glob::wildmatch;
+use crate::glob::{on_stack, wildmatch};
 
 /// What a pattern is relative to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -45,25 +45,9 @@ pub struct Pattern {
     alternatives: Vec<String>,
 }
 
-/// Most components a pattern is matched with without touching the heap.
-const STACK_COMPONENTS: usize = 32;
-
 /// Call `f` with the non-empty, non-`.` components of a pattern body.
 fn with_components<R>(body: &str, f: impl FnOnce(&[&str]) -> R) -> R {
-    let mut buf = [""; STACK_COMPONENTS];
-    let mut n = 0;
-    for c in body.split('/').filter(|c| !c.is_empty() && *c != ".") {
-        if n == STACK_COMPONENTS {
-            let all: Vec<&str> = body
-                .split('/')
-                .filter(|c| !c.is_empty() && *c != ".")
-                .collect();
-            return f(&all);
-        }
-        buf[n] = c;
-        n += 1;
-    }
-    f(&buf[..n])
+    on_stack(body.split('/').filter(|c| !c.is_empty() && *c != "."), f)
 }
 
 impl Pattern {

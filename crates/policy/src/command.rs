@@ -6,10 +6,7 @@
 //! The command word matches by basename (`/usr/bin/git` is `git`) unless the
 //! pattern's first word contains a `/` (`./gradlew test *`).
 
-use ztguard_paths::wildmatch;
-
-/// Most words a pattern is matched with without touching the heap.
-const STACK_WORDS: usize = 24;
+use ztguard_paths::{on_stack, wildmatch};
 
 /// A command pattern. Only its source is kept: a policy holds hundreds of
 /// patterns and is loaded on every hook call, while a command is matched
@@ -39,21 +36,10 @@ impl CommandPattern {
 
     /// Call `f` with the pattern's words, without allocating in the common case.
     fn with_words<R>(&self, f: impl FnOnce(&[&str]) -> R) -> R {
-        if let Some(q) = &self.quoted {
-            let words: Vec<&str> = q.iter().map(String::as_str).collect();
-            return f(&words);
+        match &self.quoted {
+            Some(q) => on_stack(q.iter().map(String::as_str), f),
+            None => on_stack(self.source.split_whitespace(), f),
         }
-        let mut buf = [""; STACK_WORDS];
-        let mut n = 0;
-        for w in self.source.split_whitespace() {
-            if n == STACK_WORDS {
-                let words: Vec<&str> = self.source.split_whitespace().collect();
-                return f(&words);
-            }
-            buf[n] = w;
-            n += 1;
-        }
-        f(&buf[..n])
     }
 
     /// Words without wildcards: how specific the pattern is (more wins between ask and allow).
