@@ -45,6 +45,8 @@ pub struct RawNetwork {
     #[serde(default)]
     pub allow: Vec<String>,
     #[serde(default)]
+    pub ask: Vec<String>,
+    #[serde(default)]
     pub deny: Vec<String>,
 }
 

@@ -41,6 +41,7 @@ pub struct Layer {
     pub(crate) tools: Rules<Vec<String>>,
     pub(crate) net_default: Option<Verdict>,
     pub(crate) net_allow: Vec<Origin<Vec<String>>>,
+    pub(crate) net_ask: Vec<Origin<Vec<String>>>,
     pub(crate) net_deny: Vec<Origin<Vec<String>>>,
 }
 
@@ -170,17 +171,17 @@ impl Layer {
         if origin.is_none() {
             self.net_default = n.default.or(self.net_default);
         }
-        if !n.allow.is_empty() {
-            self.net_allow.push(Origin {
-                origin: o.clone(),
-                items: n.allow.clone(),
-            });
-        }
-        if !n.deny.is_empty() {
-            self.net_deny.push(Origin {
-                origin: o,
-                items: n.deny.clone(),
-            });
+        for (list, items) in [
+            (&mut self.net_allow, &n.allow),
+            (&mut self.net_ask, &n.ask),
+            (&mut self.net_deny, &n.deny),
+        ] {
+            if !items.is_empty() {
+                list.push(Origin {
+                    origin: o.clone(),
+                    items: items.clone(),
+                });
+            }
         }
     }
 
@@ -302,8 +303,10 @@ impl Layer {
 
     /// This layer's rule for a network destination.
     pub(crate) fn network(&self, host: Option<&str>) -> Option<(Verdict, String)> {
-        let has_rules =
-            self.net_default.is_some() || !self.net_allow.is_empty() || !self.net_deny.is_empty();
+        let has_rules = self.net_default.is_some()
+            || !self.net_allow.is_empty()
+            || !self.net_ask.is_empty()
+            || !self.net_deny.is_empty();
         let Some(host) = host else {
             let open = self
                 .net_allow
@@ -334,12 +337,17 @@ impl Layer {
                 ));
             }
         }
-        for s in &self.net_allow {
-            if let Some(p) = s.items.iter().find(|p| host_matches(p, host)) {
-                return Some((
-                    Verdict::Allow,
-                    format!("{}: network.allow \"{p}\"{}", self.name, label(&s.origin)),
-                ));
+        for (sets, verdict, list) in [
+            (&self.net_ask, Verdict::Ask, "ask"),
+            (&self.net_allow, Verdict::Allow, "allow"),
+        ] {
+            for s in sets {
+                if let Some(p) = s.items.iter().find(|p| host_matches(p, host)) {
+                    return Some((
+                        verdict,
+                        format!("{}: network.{list} \"{p}\"{}", self.name, label(&s.origin)),
+                    ));
+                }
             }
         }
         self.net_default.map(|d| {
