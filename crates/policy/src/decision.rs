@@ -80,7 +80,13 @@ pub struct Decision {
 
 impl Decision {
     /// Build a decision from its steps: the first strictest step decides.
-    pub fn from_steps(trace: Vec<Step>, strict: bool) -> Decision {
+    /// Every subject is redacted: reasons and traces quote commands, which can carry credentials.
+    pub fn from_steps(mut trace: Vec<Step>, strict: bool) -> Decision {
+        for s in &mut trace {
+            if let std::borrow::Cow::Owned(r) = crate::redact::redact(&s.subject) {
+                s.subject = r;
+            }
+        }
         let top = trace.iter().map(|s| s.verdict).max();
         let Some(top) = top else {
             return Decision {

@@ -26,6 +26,7 @@ mod engine;
 mod layer;
 pub mod lint;
 mod load;
+mod redact;
 
 pub use action::{Action, Request};
 pub use claude::{ClaudeRule, parse_claude_rule};
@@ -34,3 +35,4 @@ pub use config::{Mode, RawPolicy};
 pub use decision::{Check, Decision, Step, Verdict};
 pub use layer::Layer;
 pub use load::{LoadOptions, Policy, PolicyError, default_policy_toml, protections_toml};
+pub use redact::redact;
