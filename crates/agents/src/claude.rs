@@ -48,34 +48,17 @@ pub const KNOWN_EVENTS: &[&str] = &[
     "SessionEnd",
 ];
 
-/// Tools whose input ztguard understands.
+/// Tools whose input ztguard understands: Claude Code's built-in tools,
+/// including those of 2.1.332 read off the real client (some are deferred
+/// behind ToolSearch). Any other non-MCP tool is denied unless a rule names it.
+#[rustfmt::skip]
 pub const KNOWN_TOOLS: &[&str] = &[
-    "Bash",
-    "PowerShell",
-    "Read",
-    "NotebookRead",
-    "Write",
-    "Edit",
-    "MultiEdit",
-    "NotebookEdit",
-    "Glob",
-    "Grep",
-    "LS",
-    "WebFetch",
-    "WebSearch",
-    "Agent",
-    "Task",
-    "TodoWrite",
-    "TodoRead",
-    "AskUserQuestion",
-    "ExitPlanMode",
-    "BashOutput",
-    "KillShell",
-    "KillBash",
-    "SlashCommand",
-    "Skill",
-    "ListMcpResourcesTool",
-    "ReadMcpResourceTool",
+    "Bash", "PowerShell", "Monitor", "Read", "NotebookRead", "Write", "Edit", "MultiEdit", "NotebookEdit", "Glob",
+    "Grep", "LS", "WebFetch", "WebSearch", "Agent", "Task", "TodoWrite", "TodoRead", "AskUserQuestion",
+    "EnterPlanMode", "ExitPlanMode", "BashOutput", "KillShell", "KillBash", "SlashCommand", "Skill",
+    "ListMcpResourcesTool", "ReadMcpResourceTool", "ToolSearch", "DeferredToolPlaceholder", "ListAgents",
+    "SendMessage", "ReportFindings", "TaskCreate", "TaskGet", "TaskList", "TaskUpdate", "TaskOutput", "TaskStop",
+    "CronCreate", "CronDelete", "CronList", "ScheduleWakeup", "EnterWorktree", "ExitWorktree", "Workflow", "LSP",
 ];
 
 /// The parts of a hook event ztguard uses.
@@ -132,7 +115,8 @@ pub fn to_action(tool: &str, input: &Value) -> Result<Action, String> {
         return Err(format!("{tool} input is not a JSON object"));
     }
     Ok(match tool {
-        "Bash" | "PowerShell" => Action::Exec {
+        // Monitor runs its `command` as a long-lived script: a shell command like any other.
+        "Bash" | "PowerShell" | "Monitor" => Action::Exec {
             command: field(input, tool, "command")?.to_string(),
         },
         "Read" => Action::Read {
