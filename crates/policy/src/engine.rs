@@ -490,6 +490,18 @@ impl Eval<'_> {
                 continue;
             }
             let glob = f.path.glob && !f.path.dynamic;
+            // A reading command given a directory may read all of it (`diff -r`,
+            // `git diff --no-index dir`, flags not modelled): check the tree.
+            if check == Check::Read
+                && !glob
+                && let Some(b) = base
+            {
+                let r = resolve(v, b, &self.req.home);
+                if r.real.is_dir() {
+                    self.tree(&what, &r.lexical, &r.real, true, false, &f.excludes, true);
+                    continue;
+                }
+            }
             self.path(check, &what, v, glob, base);
         }
     }

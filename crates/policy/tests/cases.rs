@@ -94,6 +94,10 @@ secret-shell | bash | deny | for f in .env x; do cat $f; done
 secret-shell | bash | deny | cat keys/../keys/id_rsa
 secret-shell | bash | deny | ruby -e 'puts File.read(".env")'
 secret-shell | bash | deny | perl -ne print .env
+secret-shell | bash | deny | git grep --no-index API_KEY
+secret-shell | bash | deny | diff -r . /tmp
+secret-shell | bash | deny | git diff --no-index . /tmp
+secret-shell | read | deny | {P}/.env~
 interpreter | bash | deny | python3 -c "print(open('.env').read())"
 interpreter | bash | deny | node -e "console.log(require('fs').readFileSync('.env','utf8'))"
 interpreter | bash | deny | python3 - <<'PYEND'

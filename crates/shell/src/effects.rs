@@ -1686,6 +1686,12 @@ fn git(c: &mut Ctx<'_>, args: &[Arg]) {
             c.fx.reads.push(file(a, "reads"));
         }
     }
+    // git grep --no-index / --untracked searches files git does not track (.env among them)
+    if sub.text() == "grep" && s.has(&["--no-index", "--untracked"]) {
+        let mut tree = file(&Arg::lit("."), "reads");
+        tree.recursive = true;
+        c.fx.reads.push(tree);
+    }
     if matches!(sub.text(), "diff" | "log" | "show") && s.has(&["--ext-diff"]) {
         c.fx.risky
             .push("git --ext-diff runs the configured external diff program".into());
