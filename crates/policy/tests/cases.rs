@@ -138,6 +138,10 @@ wrapper | bash | deny | sudo cat .env
 wrapper | bash | deny | doas cat /etc/shadow
 wrapper | bash | deny | su -c 'cat /etc/shadow' root
 wrapper | bash | deny | flock /tmp/l -c 'cat .env'
+wrapper | bash | deny | xargs -a .env echo
+wrapper | bash | deny | find . -exec true {} \; -delete
+wrapper | bash | deny | strace -o ~/.bashrc ls
+wrapper | bash | deny | /usr/bin/time -o ~/.bashrc ls
 env-dump | bash | deny | env
 env-dump | bash | deny | printenv
 env-dump | bash | deny | export -p

@@ -404,7 +404,12 @@ pub fn effects(cmd: &SimpleCommand) -> Effects {
     for r in &cmd.redirects {
         redirect(&mut c, &r.target, r.mode);
     }
-    if cmd.argv.is_empty() || cmd.wrapper {
+    if cmd.argv.is_empty() {
+        return c.fx;
+    }
+    if cmd.wrapper {
+        // What the wrapper runs is listed separately; the wrapper's own file options are here.
+        wrapper_files(&mut c, cmd.name(), &cmd.argv[1..]);
         return c.fx;
     }
     let argv0 = cmd.argv[0].text();
@@ -418,6 +423,69 @@ pub fn effects(cmd: &SimpleCommand) -> Effects {
         inline_code(&mut c, code.code.as_deref());
     }
     c.fx
+}
+
+/// Files a wrapper itself reads or writes: `xargs -a FILE`, `time -o FILE`,
+/// `strace -o FILE`, `script FILE`, and `find … -delete` / `-fprint FILE`
+/// around an `-exec`.
+fn wrapper_files(c: &mut Ctx<'_>, name: &str, args: &[Arg]) {
+    let value_of = |names: &[&str], prefixes: &[&str]| -> Vec<Arg> {
+        let mut out = Vec::new();
+        for (i, a) in args.iter().enumerate() {
+            let t = a.text();
+            if names.contains(&t)
+                && let Some(v) = args.get(i + 1)
+            {
+                out.push(v.clone());
+            }
+            for p in prefixes {
+                if let Some(v) = t.strip_prefix(p).filter(|v| !v.is_empty()) {
+                    out.push(with_value(a, v));
+                }
+            }
+        }
+        out
+    };
+    match name {
+        "xargs" => {
+            for f in value_of(&["-a", "--arg-file"], &["--arg-file="]) {
+                c.read(&f);
+            }
+        }
+        "time" => {
+            for f in value_of(&["-o", "--output"], &["--output="]) {
+                c.write(&f);
+            }
+        }
+        "strace" | "ltrace" => {
+            for f in value_of(&["-o", "--output"], &["--output="]) {
+                c.write(&f);
+            }
+        }
+        "script" => {
+            // script [options] [file]: the typescript file is written
+            let s = split(
+                args,
+                &[
+                    "-c",
+                    "--command",
+                    "-t",
+                    "--timing",
+                    "-T",
+                    "-I",
+                    "-O",
+                    "-B",
+                    "-E",
+                    "-m",
+                ],
+            );
+            for f in s.operands.iter().take(1) {
+                c.write(f);
+            }
+        }
+        "find" => command(c, "find", args),
+        _ => {}
+    }
 }
 
 fn redirect(c: &mut Ctx<'_>, target: &Arg, mode: RedirectMode) {
