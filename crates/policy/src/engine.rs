@@ -15,6 +15,32 @@ const TREE_LIMIT: usize = 20_000;
 /// Most denied files listed for one recursive read.
 const TREE_HITS_SHOWN: usize = 3;
 
+/// How a directory is read as a whole.
+struct Tree<'x> {
+    /// Hidden files are read too (`rg` skips them unless `--hidden`).
+    hidden: bool,
+    /// Symlinks inside the tree are followed (`grep -R`, `rg -L`).
+    follow: bool,
+    /// Basename globs the read skips.
+    excludes: &'x [String],
+    /// File contents are read (the Grep tool listing names only does not).
+    content: bool,
+    /// The tree is a guess at a run-time input: what it reaches is asked about.
+    guessed: bool,
+}
+
+impl Default for Tree<'_> {
+    fn default() -> Self {
+        Tree {
+            hidden: true,
+            follow: false,
+            excludes: &[],
+            content: true,
+            guessed: false,
+        }
+    }
+}
+
 struct Eval<'a> {
     layers: Vec<&'a Layer>,
     req: &'a Request,
@@ -79,7 +105,16 @@ impl Policy {
                 let excludes: Vec<String> = glob.iter().map(|g| format!("!({g})")).collect();
                 let what = format!("{} searches", req.tool);
                 let r = resolve(&dir, &req.cwd, &req.home);
-                ev.tree(&what, &r.lexical, &r.real, true, false, &excludes, *content);
+                ev.tree(
+                    &what,
+                    &r.lexical,
+                    &r.real,
+                    Tree {
+                        excludes: &excludes,
+                        content: *content,
+                        ..Tree::default()
+                    },
+                );
             }
             Action::Fetch { url } => ev.fetch(url),
             Action::WebSearch { .. } | Action::Agent { .. } | Action::Other => {}
@@ -199,7 +234,7 @@ impl Eval<'_> {
                     Check::Write
                 };
                 if access == Check::Read {
-                    self.tree(what, t, &real, true, false, &[], true);
+                    self.tree(what, t, &real, Tree::default());
                 } else {
                     self.file(access, what, t, &real);
                 }
@@ -244,17 +279,14 @@ impl Eval<'_> {
     }
 
     /// A directory read as a whole: the directory's own rules, then a look for denied files inside.
-    #[allow(clippy::too_many_arguments)]
-    fn tree(
-        &mut self,
-        what: &str,
-        lex: &Path,
-        real: &Path,
-        hidden: bool,
-        follow: bool,
-        excludes: &[String],
-        content: bool,
-    ) {
+    fn tree(&mut self, what: &str, lex: &Path, real: &Path, how: Tree<'_>) {
+        let Tree {
+            hidden,
+            follow,
+            excludes,
+            content,
+            guessed,
+        } = how;
         let before = self.steps.len();
         self.file(Check::ReadTree, what, lex, real);
         let denied = self.steps[before..]
@@ -282,12 +314,18 @@ impl Eval<'_> {
             }
         });
         for (hit, rule) in rules {
+            // A guessed input may well not include the file: ask, don't deny.
+            let (verdict, would) = if guessed {
+                (Verdict::Ask, "could")
+            } else {
+                (Verdict::Deny, "would")
+            };
             let subject = format!(
-                "{what} {} and so would read {}",
+                "{what} {} and so {would} read {}",
                 self.shown(lex),
                 self.shown(&hit)
             );
-            self.step(Check::ReadTree, subject, Verdict::Deny, rule);
+            self.step(Check::ReadTree, subject, verdict, rule);
         }
         if scan.truncated {
             self.step(
@@ -470,10 +508,13 @@ impl Eval<'_> {
                         &what,
                         &r.lexical,
                         &r.real,
-                        f.hidden,
-                        f.follow_links,
-                        &f.excludes,
-                        true,
+                        Tree {
+                            hidden: f.hidden,
+                            follow: f.follow_links,
+                            excludes: &f.excludes,
+                            content: true,
+                            guessed: f.guessed,
+                        },
                     ),
                     Check::Delete => {
                         let before = self.steps.len();
@@ -498,7 +539,15 @@ impl Eval<'_> {
             {
                 let r = resolve(v, b, &self.req.home);
                 if r.real.is_dir() {
-                    self.tree(&what, &r.lexical, &r.real, true, false, &f.excludes, true);
+                    self.tree(
+                        &what,
+                        &r.lexical,
+                        &r.real,
+                        Tree {
+                            excludes: &f.excludes,
+                            ..Tree::default()
+                        },
+                    );
                     continue;
                 }
             }

@@ -139,6 +139,9 @@ wrapper | bash | deny | doas cat /etc/shadow
 wrapper | bash | deny | su -c 'cat /etc/shadow' root
 wrapper | bash | deny | flock /tmp/l -c 'cat .env'
 wrapper | bash | deny | xargs -a .env echo
+wrapper | bash | deny | find . | grep env | xargs cat
+wrapper | bash | deny | find . -name '.env*' -print0 | xargs -0 cat
+wrapper | bash | block | ls -a | grep env | xargs cat
 wrapper | bash | deny | find . -exec true {} \; -delete
 wrapper | bash | deny | strace -o ~/.bashrc ls
 wrapper | bash | deny | /usr/bin/time -o ~/.bashrc ls
@@ -346,7 +349,9 @@ git | bash | allow | git stash list
 git | bash | allow | git blame src/main.rs
 git | bash | allow | git diff --stat
 git | bash | allow | git log --format='%an' | sort | uniq -c
-git | bash | allow | git ls-files | xargs wc -l
+git | bash | allow | git ls-files | wc -l
+look | bash | allow | find . -name '*.rs' | xargs grep -n fn
+look | bash | allow | echo src/main.rs | xargs wc -l
 look | bash | allow | ls -la
 look | bash | allow | ls src
 look | bash | allow | ls ~/.ssh

@@ -265,3 +265,23 @@ fn decisions_explain_themselves() {
     );
     assert!(!d.reason.contains("FAKE"), "never echo file contents");
 }
+
+#[test]
+fn what_xargs_reads_from_an_unknown_producer_is_asked_not_denied() {
+    let fx = Fixture::new();
+    // git ls-files may or may not list .env: the guess (anything under the cwd) asks
+    let d = fx.decide("bash", "git ls-files | xargs wc -l", None);
+    assert_eq!(d.verdict, Verdict::Ask, "{}", d.reason);
+    assert!(d.reason.contains("could read"), "{}", d.reason);
+    // a find before xargs is known exactly
+    assert_eq!(
+        fx.decide("bash", "find src -name '*.rs' | xargs wc -l", None)
+            .verdict,
+        Verdict::Allow
+    );
+    assert_eq!(
+        fx.decide("bash", "find . -name '.env' | xargs wc -l", None)
+            .verdict,
+        Verdict::Deny
+    );
+}

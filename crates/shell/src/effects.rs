@@ -20,6 +20,8 @@ pub struct FileRef {
     pub excludes: Vec<String>,
     /// A recursive read follows symlinks it meets inside the tree (`grep -R`, `rg -L`, `cp -L`, `tar -h`).
     pub follow_links: bool,
+    /// The path is a guess at a run-time input ([`Arg::guessed`]).
+    pub guessed: bool,
     /// What the command is doing, for reasons: "reads", "writes", "uploads", …
     pub how: &'static str,
 }
@@ -70,6 +72,7 @@ impl Ctx<'_> {
             hidden: true,
             excludes,
             follow_links: a.tree,
+            guessed: a.guessed,
             how,
         }
     }
@@ -1354,7 +1357,7 @@ fn grep(c: &mut Ctx<'_>, name: &str, args: &[Arg]) {
         f.recursive |= recursive;
         f.hidden = hidden;
         f.follow_links = follow_links;
-        f.excludes = excludes.clone();
+        f.excludes.extend(excludes.iter().cloned());
         c.fx.reads.push(f);
     }
 }
@@ -1645,6 +1648,7 @@ fn git(c: &mut Ctx<'_>, args: &[Arg]) {
         hidden: true,
         excludes: Vec::new(),
         follow_links: false,
+        guessed: false,
         how,
     };
     let Some(sub) = args.get(i) else { return };

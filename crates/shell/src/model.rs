@@ -19,6 +19,9 @@ pub struct Arg {
     pub name_filter: Vec<String>,
     /// The word as written, for display when its value is not known (`$AWS_SECRET_KEY`).
     pub raw: String,
+    /// The values are a guess at a run-time input (what `xargs` reads from a
+    /// pipe): what they would reach is asked about rather than denied.
+    pub guessed: bool,
 }
 
 impl Arg {

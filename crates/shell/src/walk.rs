@@ -36,8 +36,8 @@ struct Parts {
 pub(crate) struct Walker {
     pub out: Analysis,
     pub functions: HashSet<String>,
-    /// Literal words of the previous pipeline element (what `xargs` may receive).
-    pub piped_words: Vec<String>,
+    /// The commands of the earlier elements of the current pipeline (what `xargs` may receive).
+    pub piped: Vec<SimpleCommand>,
     /// Functions whose bodies are being walked (a call to one of them recurses).
     pub defining: Vec<String>,
 }
@@ -46,7 +46,7 @@ pub(crate) fn analyze(line: &str, env: &ShellEnv) -> Analysis {
     let mut w = Walker {
         out: Analysis::default(),
         functions: HashSet::new(),
-        piped_words: Vec::new(),
+        piped: Vec::new(),
         defining: Vec::new(),
     };
     let mut scope = Scope {
@@ -120,13 +120,16 @@ impl Walker {
     }
 
     fn pipeline(&mut self, p: &Pipeline, sc: &mut Scope) {
+        // A pipeline nested in this one (inside a `$(…)`) must not lose the outer record.
+        let outer = std::mem::take(&mut self.piped);
         if p.seq.len() == 1 {
-            self.piped_words.clear();
             self.command(&p.seq[0], sc, Stdin::Inherit);
+            self.piped = outer;
             return;
         }
         // Each element of a multi-command pipeline runs in its own subshell.
         let mut producer: Option<String> = None;
+        let mut earlier: Vec<SimpleCommand> = Vec::new();
         for cmd in &p.seq {
             let mut child = sc.clone();
             let stdin = match &producer {
@@ -135,6 +138,7 @@ impl Walker {
                 },
                 None => Stdin::Inherit,
             };
+            self.piped = earlier.clone();
             let start = self.out.commands.len();
             self.command(cmd, &mut child, stdin);
             let emitted = &self.out.commands[start..];
@@ -145,14 +149,9 @@ impl Walker {
                     .collect::<Vec<_>>()
                     .join("; "),
             );
-            self.piped_words = emitted
-                .iter()
-                .flat_map(|c| c.argv.iter().skip(1))
-                .filter(|a| !a.dynamic && !a.text().starts_with('-'))
-                .map(|a| a.text().to_string())
-                .collect();
+            earlier.extend(emitted.iter().cloned());
         }
-        self.piped_words.clear();
+        self.piped = outer;
     }
 
     fn command(&mut self, cmd: &Command, sc: &mut Scope, stdin: Stdin) {

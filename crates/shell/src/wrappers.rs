@@ -653,17 +653,7 @@ impl Walker {
             }
             i += if with_value.contains(&t) { 2 } else { 1 };
         }
-        // What xargs appends: the piped words we can see, else anything under the cwd.
-        let mut values = self.piped_words.clone();
-        if values.is_empty() {
-            values.push(".".into());
-        }
-        let input = Arg {
-            values,
-            dynamic: true,
-            tree: true,
-            ..Default::default()
-        };
+        let input = xargs_input(&self.piped, &cmd.stdin);
         let mut inner = cmd.clone();
         inner.argv = if i < cmd.argv.len() {
             cmd.argv[i..].to_vec()
@@ -689,47 +679,7 @@ impl Walker {
     }
 
     fn find(&mut self, cmd: SimpleCommand, sc: &mut Scope) {
-        let mut roots = Vec::new();
-        let mut i = 1;
-        while i < cmd.argv.len() {
-            let t = cmd.argv[i].text();
-            if matches!(t, "-H" | "-L" | "-P") || t.starts_with("-O") || t.starts_with("-D") {
-                i += 1;
-                continue;
-            }
-            if t.starts_with('-') || t == "(" || t == "!" {
-                break;
-            }
-            roots.extend(cmd.argv[i].values.iter().cloned());
-            i += 1;
-        }
-        if roots.is_empty() {
-            roots.push(".".into());
-        }
-        // -name/-iname tests narrow which files {} can be (when they are not negated or or-ed away).
-        let mut names = Vec::new();
-        let mut narrowing = true;
-        for (k, a) in cmd.argv.iter().enumerate().skip(i) {
-            match a.text() {
-                "-name" | "-iname" => {
-                    if let Some(p) = cmd.argv.get(k + 1) {
-                        names.push(p.text().to_string());
-                    }
-                }
-                "-o" | "-or" | "!" | "-not" => narrowing = false,
-                _ => {}
-            }
-        }
-        if !narrowing {
-            names.clear();
-        }
-        let found = Arg {
-            values: roots,
-            dynamic: true,
-            tree: true,
-            name_filter: names,
-            ..Default::default()
-        };
+        let (found, mut i) = find_results(&cmd.argv);
         let mut execs = Vec::new();
         while i < cmd.argv.len() {
             let t = cmd.argv[i].text();
@@ -796,6 +746,109 @@ impl Walker {
                 );
             }
         }
+    }
+}
+
+/// What `find ARGV` finds: a `tree` word for its roots, narrowed by `-name`
+/// tests, and the index where its expression starts.
+fn find_results(argv: &[Arg]) -> (Arg, usize) {
+    let mut roots = Vec::new();
+    let mut i = 1;
+    while i < argv.len() {
+        let t = argv[i].text();
+        if matches!(t, "-H" | "-L" | "-P") || t.starts_with("-O") || t.starts_with("-D") {
+            i += 1;
+            continue;
+        }
+        if t.starts_with('-') || t == "(" || t == "!" {
+            break;
+        }
+        roots.extend(argv[i].values.iter().cloned());
+        i += 1;
+    }
+    if roots.is_empty() {
+        roots.push(".".into());
+    }
+    // -name/-iname tests narrow which files are found (unless negated or or-ed away).
+    let mut names = Vec::new();
+    let mut narrowing = true;
+    for (k, a) in argv.iter().enumerate().skip(i) {
+        match a.text() {
+            "-name" | "-iname" => {
+                if let Some(p) = argv.get(k + 1) {
+                    names.push(p.text().to_string());
+                }
+            }
+            "-o" | "-or" | "!" | "-not" => narrowing = false,
+            _ => {}
+        }
+    }
+    if !narrowing {
+        names.clear();
+    }
+    (
+        Arg {
+            values: roots,
+            dynamic: true,
+            tree: true,
+            name_filter: names,
+            ..Default::default()
+        },
+        i,
+    )
+}
+
+/// What `xargs` receives: the words of a here-string or heredoc; the literal
+/// words of an `echo`/`printf` right before it in the pipeline; else what a `find` earlier in the
+/// pipeline finds; else a guess — anything under the working directory —
+/// marked as such, so that what it would reach is asked about, not denied.
+fn xargs_input(piped: &[SimpleCommand], stdin: &Stdin) -> Arg {
+    // `xargs cat <<< .env`, a heredoc: the words are right there
+    if let Stdin::Literal(Some(text)) = stdin {
+        let words: Vec<String> = text.split_whitespace().map(str::to_string).collect();
+        if !words.is_empty() {
+            return Arg {
+                values: words,
+                raw: "<xargs input>".into(),
+                ..Default::default()
+            };
+        }
+    }
+    if let Some(last) = piped.last()
+        && matches!(last.name(), "echo" | "printf")
+        && last.argv.iter().skip(1).all(|a| !a.dynamic)
+    {
+        let skip = if last.name() == "printf" { 2 } else { 1 };
+        let words: Vec<String> = last
+            .argv
+            .iter()
+            .skip(skip)
+            .filter(|a| last.name() == "printf" || !a.text().starts_with('-'))
+            .flat_map(|a| {
+                a.text()
+                    .split_whitespace()
+                    .map(str::to_string)
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        if !words.is_empty() {
+            return Arg {
+                values: words,
+                raw: "<xargs input>".into(),
+                ..Default::default()
+            };
+        }
+    }
+    if let Some(find) = piped.iter().find(|c| c.name() == "find") {
+        return find_results(&find.argv).0;
+    }
+    Arg {
+        values: vec![".".into()],
+        dynamic: true,
+        tree: true,
+        guessed: true,
+        raw: "<xargs input>".into(),
+        ..Default::default()
     }
 }
 
