@@ -114,7 +114,7 @@ impl Decision {
                 step.subject,
                 step.verdict.past(),
                 step.rule,
-                advice(step.check, top)
+                advice(step.check, top, &step.rule)
             )
         };
         if strict && verdict == Verdict::Ask {
@@ -156,8 +156,21 @@ fn summarize_allow(trace: &[Step]) -> String {
 }
 
 /// What the agent can do instead.
-fn advice(check: Check, v: Verdict) -> &'static str {
+/// What the agent can do instead, given the check and the rule that decided.
+fn advice(check: Check, v: Verdict, rule: &str) -> &'static str {
+    // A layer's default, not a named rule, decided: the path or command is simply not granted.
+    let by_default = rule.contains("(no rule matches)");
+    let by_profile = rule.starts_with("profile ");
     match (check, v) {
+        (_, Verdict::Deny) if by_profile => {
+            "The active profile allows only what it lists; work within it, or hand this step back to the main agent."
+        }
+        (Check::Read | Check::ReadTree, Verdict::Deny) if by_default => {
+            "The policy does not grant reading this; a human can add it to [files] read in .ztguard.toml."
+        }
+        (Check::Write | Check::Delete, Verdict::Deny) if by_default => {
+            "The policy does not grant writing this; a human can add it to [files] write in .ztguard.toml."
+        }
         (Check::Read | Check::ReadTree, Verdict::Deny) => {
             "Credentials are never readable by the agent: use the AI_ACCESSIBLE_* variables, or ask the user for what you need."
         }

@@ -105,6 +105,15 @@ fn profiles_are_selected_by_agent_type_and_narrow() {
     assert_eq!(fx.decide("read", "{P}/README.md", r).verdict, Verdict::Deny);
     assert_eq!(fx.decide("bash", "ls", r).verdict, Verdict::Deny);
     assert_eq!(fx.decide("write", "{P}/src/x.rs", r).verdict, Verdict::Deny);
+    // the reason says it was the profile, not a credential rule
+    let d = fx.decide("read", "{P}/README.md", r);
+    assert!(
+        d.reason.contains("profile secure-code-review")
+            && d.reason.contains("allows only what it lists"),
+        "{}",
+        d.reason
+    );
+    assert!(!d.reason.contains("Credentials"), "{}", d.reason);
     // an unrelated subagent type gets the ordinary policy
     assert_eq!(
         fx.decide("read", "{P}/README.md", Some("Explore")).verdict,
