@@ -228,15 +228,10 @@ impl Eval<'_> {
             }
             for t in &g.trees {
                 let real = real_path(t);
-                let access = if check == Check::Read {
-                    check
-                } else {
-                    Check::Write
-                };
-                if access == Check::Read {
+                if check == Check::Read {
                     self.tree(what, t, &real, Tree::default());
                 } else {
-                    self.file(access, what, t, &real);
+                    self.file(check, what, t, &real);
                 }
             }
             for p in &g.paths {
@@ -289,10 +284,7 @@ impl Eval<'_> {
         } = how;
         let before = self.steps.len();
         self.file(Check::ReadTree, what, lex, real);
-        let denied = self.steps[before..]
-            .iter()
-            .any(|s| s.verdict == Verdict::Deny);
-        if denied || !content || !real.is_dir() {
+        if self.denied_since(before) || !content || !real.is_dir() {
             return;
         }
         let layers = self.layers.clone();
@@ -413,12 +405,24 @@ impl Eval<'_> {
         }
     }
 
-    fn simple(&mut self, cmd: &SimpleCommand) {
-        let base: Option<PathBuf> = match &cmd.cwd {
+    /// The directory relative paths point into: the call's cwd, moved by a `cd`
+    /// earlier in the line or by an option such as `git -C`.
+    fn base_of(&self, cwd: &Cwd) -> Option<PathBuf> {
+        match cwd {
             Cwd::Start => Some(self.req.cwd.clone()),
             Cwd::Dir(d) => Some(resolve(d, &self.req.cwd, &self.req.home).lexical),
             Cwd::Unknown => None,
-        };
+        }
+    }
+
+    /// Did any step recorded since `before` deny?
+    fn denied_since(&self, before: usize) -> bool {
+        self.steps[before..]
+            .iter()
+            .any(|s| s.verdict == Verdict::Deny)
+    }
+
+    fn simple(&mut self, cmd: &SimpleCommand) {
         let shown = cmd.display();
         if !cmd.argv.is_empty() {
             let words = cmd.policy_words();
@@ -442,13 +446,13 @@ impl Eval<'_> {
             format!("`{}`", truncate(&shown, 80))
         };
         for r in &fx.reads {
-            self.file_ref(Check::Read, &label, r, base.as_deref());
+            self.file_ref(Check::Read, &label, r);
         }
         for w in &fx.writes {
-            self.file_ref(Check::Write, &label, w, base.as_deref());
+            self.file_ref(Check::Write, &label, w);
         }
         for d in &fx.deletes {
-            self.file_ref(Check::Delete, &label, d, base.as_deref());
+            self.file_ref(Check::Delete, &label, d);
         }
         for h in &fx.network {
             self.host(h.host.as_deref(), &label);
@@ -491,67 +495,41 @@ impl Eval<'_> {
         }
     }
 
-    fn file_ref(&mut self, check: Check, label: &str, f: &FileRef, base: Option<&Path>) {
+    fn file_ref(&mut self, check: Check, label: &str, f: &FileRef) {
         let what = format!("{label} {}", f.how);
-        for v in &f.path.values {
-            if v.is_empty() {
+        // Each file's own directory: the command's, or another one (`git -C dir`).
+        let base = self.base_of(&f.cwd);
+        let recursive = f.recursive || f.path.tree;
+        let glob = f.path.glob && !f.path.dynamic && !recursive;
+        for v in f.path.values.iter().filter(|v| !v.is_empty()) {
+            let Some(b) = base.as_deref().filter(|_| !glob) else {
+                // globs, and paths relative to a directory chosen at run time
+                self.path(check, &what, v, glob, base.as_deref());
                 continue;
-            }
-            if f.recursive || f.path.tree {
-                let Some(b) = base else {
-                    self.path(check, &what, v, false, None);
-                    continue;
-                };
-                let r = resolve(v, b, &self.req.home);
-                match check {
-                    Check::Read => self.tree(
-                        &what,
-                        &r.lexical,
-                        &r.real,
-                        Tree {
-                            hidden: f.hidden,
-                            follow: f.follow_links,
-                            excludes: &f.excludes,
-                            content: true,
-                            guessed: f.guessed,
-                        },
-                    ),
-                    Check::Delete => {
-                        let before = self.steps.len();
-                        self.file(Check::Delete, &what, &r.lexical, &r.real);
-                        if !self.steps[before..]
-                            .iter()
-                            .any(|s| s.verdict == Verdict::Deny)
-                        {
-                            self.delete_tree(&what, &r.real);
-                        }
+            };
+            let r = resolve(v, b, &self.req.home);
+            match check {
+                // A reading command given a directory may read all of it (`diff -r`,
+                // `git diff --no-index dir`, flags not modelled): check the tree.
+                Check::Read if recursive || r.real.is_dir() => {
+                    let how = Tree {
+                        hidden: f.hidden,
+                        follow: f.follow_links,
+                        excludes: &f.excludes,
+                        content: true,
+                        guessed: f.guessed,
+                    };
+                    self.tree(&what, &r.lexical, &r.real, how);
+                }
+                Check::Delete if recursive => {
+                    let before = self.steps.len();
+                    self.file(Check::Delete, &what, &r.lexical, &r.real);
+                    if !self.denied_since(before) {
+                        self.delete_tree(&what, &r.real);
                     }
-                    _ => self.file(check, &what, &r.lexical, &r.real),
                 }
-                continue;
+                _ => self.file(check, &what, &r.lexical, &r.real),
             }
-            let glob = f.path.glob && !f.path.dynamic;
-            // A reading command given a directory may read all of it (`diff -r`,
-            // `git diff --no-index dir`, flags not modelled): check the tree.
-            if check == Check::Read
-                && !glob
-                && let Some(b) = base
-            {
-                let r = resolve(v, b, &self.req.home);
-                if r.real.is_dir() {
-                    self.tree(
-                        &what,
-                        &r.lexical,
-                        &r.real,
-                        Tree {
-                            excludes: &f.excludes,
-                            ..Tree::default()
-                        },
-                    );
-                    continue;
-                }
-            }
-            self.path(check, &what, v, glob, base);
         }
     }
 

@@ -248,7 +248,7 @@ impl Policy {
                 if import_claude(&mut project, &path, user_scope, &opts.home)? {
                     sources.push(format!(
                         "Claude Code permissions {}",
-                        crate_display(&path, &opts.project, &opts.home)
+                        ztguard_paths::display(&path, &opts.project, &opts.home)
                     ));
                 }
             }
@@ -310,10 +310,6 @@ impl Policy {
         }
         (out, profile.map(|p| p.name.as_str()))
     }
-}
-
-fn crate_display(p: &Path, project: &Path, home: &Path) -> String {
-    ztguard_paths::display(p, project, home)
 }
 
 /// Merge a Claude Code settings file's permission rules into `layer`.

@@ -84,11 +84,7 @@ impl Ctx<'_> {
         false
     }
     fn read(&mut self, a: &Arg) {
-        if a.text() == "-" && !a.dynamic {
-            return;
-        }
-        // <(…) pipes: their producers are analyzed as commands of their own
-        if a.text().starts_with("/dev/fd/") || a.text() == "/dev/stdin" {
+        if (a.text() == "-" && !a.dynamic) || pseudo_device(a.text()) {
             return;
         }
         self.check_dynamic(a);
@@ -128,7 +124,7 @@ impl Ctx<'_> {
         self.fx.reads.push(f);
     }
     fn write(&mut self, a: &Arg) {
-        if a.text() == "-" && !a.dynamic {
+        if (a.text() == "-" && !a.dynamic) || pseudo_device(a.text()) {
             return;
         }
         self.check_dynamic(a);
@@ -491,6 +487,15 @@ fn wrapper_files(c: &mut Ctx<'_>, name: &str, args: &[Arg]) {
     }
 }
 
+/// Streams that are not files: `/dev/null`, the standard streams, and the
+/// `/dev/fd/N` pipes of `<(…)`, whose producers are analyzed as commands.
+fn pseudo_device(t: &str) -> bool {
+    matches!(
+        t,
+        "/dev/null" | "/dev/stdout" | "/dev/stderr" | "/dev/stdin" | "/dev/tty" | "/dev/zero"
+    ) || t.starts_with("/dev/fd/")
+}
+
 fn redirect(c: &mut Ctx<'_>, target: &Arg, mode: RedirectMode) {
     let t = target.text();
     if let Some(rest) = t
@@ -499,13 +504,6 @@ fn redirect(c: &mut Ctx<'_>, target: &Arg, mode: RedirectMode) {
     {
         let host = rest.split('/').next().unwrap_or("").to_string();
         c.net(Some(host), format!("redirection to {t}"));
-        return;
-    }
-    if matches!(
-        t,
-        "/dev/null" | "/dev/stdout" | "/dev/stderr" | "/dev/stdin" | "/dev/tty" | "/dev/zero"
-    ) || t.starts_with("/dev/fd/")
-    {
         return;
     }
     match mode {
@@ -681,13 +679,6 @@ fn command(c: &mut Ctx<'_>, name: &str, args: &[Arg]) {
             for a in s.values(&["-f", "--from-file"]) {
                 c.read(a);
             }
-            for (o, v) in &s.options {
-                if matches!(*o, "--slurpfile" | "--rawfile")
-                    && let Some(v) = v
-                {
-                    let _ = v; // the name; the file follows it
-                }
-            }
             // --rawfile NAME FILE: FILE is an operand-looking word after NAME
             let skip = usize::from(!from_file && name != "xmllint" && name != "mlr");
             for a in s.operands.iter().skip(skip) {
@@ -813,11 +804,8 @@ fn command(c: &mut Ctx<'_>, name: &str, args: &[Arg]) {
                 } else if upper.starts_with("EXEC:") || upper.starts_with("SYSTEM:") {
                     c.fx.risky
                         .push(format!("socat {t} runs a program connected to a socket"));
-                } else if let Some(f) = upper
-                    .strip_prefix("OPEN:")
-                    .or_else(|| upper.strip_prefix("FILE:"))
-                {
-                    let _ = f;
+                } else if upper.starts_with("OPEN:") || upper.starts_with("FILE:") {
+                    // the path keeps its case: take it from the original word
                     c.read(&with_value(a, &t[5..]));
                 }
             }
@@ -1635,12 +1623,7 @@ fn git(c: &mut Ctx<'_>, args: &[Arg]) {
             _ => i += 1,
         }
     }
-    let mut local = SimpleCommand {
-        cwd: cwd_override.unwrap_or_else(|| c.cmd.cwd.clone()),
-        ..Default::default()
-    };
-    local.argv = Vec::new();
-    let cwd = local.cwd.clone();
+    let cwd = cwd_override.unwrap_or_else(|| c.cmd.cwd.clone());
     let file = |a: &Arg, how: &'static str| FileRef {
         path: a.clone(),
         cwd: cwd.clone(),
@@ -1783,12 +1766,6 @@ fn git(c: &mut Ctx<'_>, args: &[Arg]) {
                     .push(file(&with_value(a, path), "reads from history"));
             }
         }
-    }
-    if matches!(
-        sub.text(),
-        "add" | "rm" | "mv" | "checkout" | "restore" | "stash" | "apply" | "am"
-    ) {
-        // these change tracked files, which are already checked as the working tree
     }
 }
 

@@ -508,7 +508,6 @@ impl Walker {
                 1
             };
         }
-        let _ = sc;
         self.stdin_program(cmd, sc, interp, false);
     }
 
