@@ -1,0 +1,104 @@
+//! Go: exec.Command with a program from a variable or `sh -c` with a
+//! built string, SQL built by concatenation or Sprintf, disabled TLS checks,
+//! weak hashes, math/rand.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use crate::source::{Source, Value};
+use crate::{Finding, Rule, Severity, each_match};
+
+const CMD: Rule = Rule {
+    id: "go-command-injection",
+    title: "Command built from run-time values",
+    cwe: "CWE-78",
+    severity: Severity::High,
+    fix: "run a fixed program with separate arguments (exec.Command(\"prog\", arg)); never pass input to `sh -c`",
+};
+const SQL: Rule = Rule {
+    id: "go-sql-injection",
+    title: "SQL query built from run-time values",
+    cwe: "CWE-89",
+    severity: Severity::High,
+    fix: "use placeholders: db.Query(\"... WHERE id = $1\", id)",
+};
+const TLS: Rule = Rule {
+    id: "go-tls-verification-disabled",
+    title: "TLS certificate verification disabled",
+    cwe: "CWE-295",
+    severity: Severity::High,
+    fix: "remove InsecureSkipVerify; add a private CA to tls.Config.RootCAs instead",
+};
+const HASH: Rule = Rule {
+    id: "go-weak-hash",
+    title: "Weak hash function (MD5/SHA-1)",
+    cwe: "CWE-328",
+    severity: Severity::Medium,
+    fix: "use crypto/sha256 for integrity and golang.org/x/crypto/argon2 or bcrypt for passwords",
+};
+const RAND: Rule = Rule {
+    id: "go-weak-random",
+    title: "math/rand used (not cryptographically secure)",
+    cwe: "CWE-338",
+    severity: Severity::Low,
+    fix: "use crypto/rand for tokens, keys and anything secret",
+};
+
+static TLS_RE: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r"InsecureSkipVerify\s*:\s*true").ok());
+static HASH_RE: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r"\b(?:md5|sha1)\.(?:New|Sum)\(").ok());
+static RAND_RE: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new(r#""math/rand(?:/v2)?""#).ok());
+
+const SHELLS: &[&str] = &["sh", "bash", "zsh", "/bin/sh", "/bin/bash", "/usr/bin/bash", "cmd", "powershell"];
+
+pub fn check(src: &Source<'_>) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for call in src.calls(|_| true) {
+        let mut args = call.positional();
+        let text = &src.text[call.start..(call.start + call.callee.len() + call.args_text.len() + 2).min(src.text.len())];
+        match call.callee {
+            "exec.Command" | "exec.CommandContext" => {
+                if call.callee == "exec.CommandContext" && !args.is_empty() {
+                    args.remove(0);
+                }
+                let Some(program) = args.first() else { continue };
+                let mut rest: Vec<&str> = args[1..].to_vec();
+                let mut prog = program.trim_matches('"').to_string();
+                // `/usr/bin/env bash -c …`
+                if prog.ends_with("env") && !rest.is_empty() {
+                    prog = rest.remove(0).trim_matches('"').to_string();
+                }
+                match src.value(program) {
+                    Value::Literal if SHELLS.contains(&prog.as_str()) => {
+                        if let Some(i) = rest.iter().position(|a| a.trim_matches('"') == "-c") {
+                            if rest.get(i + 1).is_some_and(|c| src.value(c) != Value::Literal) {
+                                out.push(CMD.at(src, call.start, text));
+                            }
+                        }
+                    }
+                    Value::Literal | Value::Empty => {}
+                    _ => out.push(CMD.at(src, call.start, text)),
+                }
+            }
+            c if c.ends_with(".Query") || c.ends_with(".QueryRow") || c.ends_with(".Exec") || c.ends_with(".QueryContext") || c.ends_with(".ExecContext") || c.ends_with(".QueryRowContext") || c.ends_with(".Prepare") || c.ends_with(".PrepareContext") => {
+                if c.ends_with("Context") && !args.is_empty() {
+                    args.remove(0);
+                }
+                if args.first().is_some_and(|q| src.value(q) == Value::Built) {
+                    out.push(SQL.at(src, call.start, text));
+                }
+            }
+            _ => {}
+        }
+    }
+    for (re, rule) in [(&TLS_RE, &TLS), (&HASH_RE, &HASH), (&RAND_RE, &RAND)] {
+        if let Some(re) = re.as_ref() {
+            for m in each_match(src, re) {
+                out.push(rule.at(src, m.start(), m.as_str()));
+            }
+        }
+    }
+    out
+}

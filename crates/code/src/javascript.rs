@@ -1,0 +1,264 @@
+//! JavaScript and TypeScript: child_process with built commands, eval and
+//! its aliases, string timers, plain-HTTP fetches, message handlers that
+//! ignore the origin, disabled TLS checks, SQL built by concatenation, weak
+//! hashes, request input in file paths, and unsafe buffer/random helpers.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use crate::source::{Source, Value};
+use crate::{Finding, Rule, Severity, each_match};
+
+const CHILD: Rule = Rule {
+    id: "js-command-injection",
+    title: "child_process command built from run-time values",
+    cwe: "CWE-78",
+    severity: Severity::High,
+    fix: "use execFile/spawn with a fixed program and an argument array (no shell), and validate the arguments",
+};
+const EVAL: Rule = Rule {
+    id: "js-eval",
+    title: "Code evaluated from a non-literal string",
+    cwe: "CWE-95",
+    severity: Severity::High,
+    fix: "do not evaluate strings: parse data with JSON.parse, pass functions (not strings) to setTimeout/setInterval",
+};
+const HTTP: Rule = Rule {
+    id: "js-cleartext-request",
+    title: "Request over plain HTTP",
+    cwe: "CWE-319",
+    severity: Severity::Medium,
+    fix: "use https:// for every host other than localhost",
+};
+const ORIGIN: Rule = Rule {
+    id: "js-message-origin-unchecked",
+    title: "Message handler does not check the sender's origin",
+    cwe: "CWE-940",
+    severity: Severity::Medium,
+    fix: "compare event.origin with the expected origin before using event.data",
+};
+const POST: Rule = Rule {
+    id: "js-postmessage-any-origin",
+    title: "postMessage to any origin",
+    cwe: "CWE-345",
+    severity: Severity::Medium,
+    fix: "pass the exact target origin instead of '*'",
+};
+const TLS: Rule = Rule {
+    id: "js-tls-verification-disabled",
+    title: "TLS certificate verification disabled",
+    cwe: "CWE-295",
+    severity: Severity::High,
+    fix: "remove rejectUnauthorized: false / NODE_TLS_REJECT_UNAUTHORIZED=0; to trust a private CA pass `ca` in the agent options",
+};
+const SQL: Rule = Rule {
+    id: "js-sql-injection",
+    title: "SQL query built from run-time values",
+    cwe: "CWE-89",
+    severity: Severity::High,
+    fix: "use placeholders and pass values separately: db.query('... WHERE id = ?', [id])",
+};
+const HASH: Rule = Rule {
+    id: "js-weak-hash",
+    title: "Weak hash function (MD5/SHA-1)",
+    cwe: "CWE-328",
+    severity: Severity::Medium,
+    fix: "use sha256 for integrity and scrypt/argon2/bcrypt for passwords",
+};
+const PATH: Rule = Rule {
+    id: "js-path-traversal",
+    title: "File path taken from request input",
+    cwe: "CWE-22",
+    severity: Severity::High,
+    fix: "resolve the path with path.resolve(base, name) and check it starts with the base directory before using it",
+};
+const NOASSERT: Rule = Rule {
+    id: "js-buffer-noassert",
+    title: "Buffer access with bounds checks disabled",
+    cwe: "CWE-119",
+    severity: Severity::Low,
+    fix: "drop the noAssert argument",
+};
+const RANDOM: Rule = Rule {
+    id: "js-weak-random",
+    title: "Non-cryptographic random numbers",
+    cwe: "CWE-338",
+    severity: Severity::Low,
+    fix: "use crypto.randomBytes / crypto.getRandomValues / crypto.randomUUID for anything secret",
+};
+const ALLOC: Rule = Rule {
+    id: "js-unsafe-buffer",
+    title: "Uninitialized buffer",
+    cwe: "CWE-908",
+    severity: Severity::Low,
+    fix: "use Buffer.alloc, which zero-fills",
+};
+const INNER_HTML: Rule = Rule {
+    id: "js-html-injection",
+    title: "HTML built from run-time values",
+    cwe: "CWE-79",
+    severity: Severity::Medium,
+    fix: "set textContent, or sanitize the HTML (DOMPurify) before assigning it",
+};
+
+static HTTP_RE: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(r#"(?:\bfetch|\.open\(\s*['"][A-Z]+['"]\s*,|axios\.(?:get|post|put|delete)|\bhttp\.(?:get|request))\s*\(?\s*['"`]http://([^/'"`:?#\s]+)"#).ok()
+});
+static TLS_RE: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(r#"rejectUnauthorized\s*:\s*false|NODE_TLS_REJECT_UNAUTHORIZED\s*=\s*['"]?0"#).ok()
+});
+static NOASSERT_RE: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(r"\.(?:read|write)(?:U?Int(?:8|16|32)|Float|Double|BigU?Int64|U?IntBE|U?IntLE)\w*\([^()]*,\s*true\s*\)").ok()
+});
+static HASH_RE: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(r#"createHash\(\s*['"](?:md5|sha1|md4)['"]"#).ok()
+});
+static SQL_WORDS: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(?:select\s.+\sfrom|insert\s+into|update\s+\S+\s+set|delete\s+from)\b").ok()
+});
+static INNER_RE: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r"\.(?:innerHTML|outerHTML)\s*=\s*([^;\n]+)").ok());
+
+const REQUEST_INPUT: &[&str] = &["req.params", "req.query", "req.body", "request.params", "request.query", "request.body", "ctx.params", "ctx.query"];
+
+/// Names that refer to eval: `var foo = eval;`, `const obj = { eval };`.
+fn eval_names(src: &Source<'_>) -> (Vec<String>, Vec<String>) {
+    let mut direct = vec!["eval".to_string(), "this.eval".into(), "window.eval".into(), "globalThis.eval".into(), "self.eval".into()];
+    let mut objects = Vec::new();
+    for line in src.code.lines() {
+        let t = line.trim().trim_start_matches("var ").trim_start_matches("let ").trim_start_matches("const ");
+        if let Some((name, rhs)) = t.split_once('=') {
+            let rhs = rhs.trim().trim_end_matches(';').trim();
+            let name = name.trim();
+            if rhs == "eval" || rhs == "window.eval" || rhs == "globalThis.eval" {
+                direct.push(name.to_string());
+            } else if rhs.starts_with('{') && rhs.contains("eval") {
+                objects.push(format!("{name}.eval"));
+            }
+        }
+    }
+    direct.extend(objects.iter().cloned());
+    (direct, objects)
+}
+
+fn is_string_built(src: &Source<'_>, arg: &str) -> bool {
+    src.value(arg) == Value::Built
+}
+
+/// The body of a handler starting at `from`: the first `{ … }` block.
+fn handler_body(code: &str, from: usize) -> &str {
+    let Some(open) = code[from..].find('{').map(|i| from + i) else {
+        return "";
+    };
+    let b = code.as_bytes();
+    let mut depth = 0;
+    for (i, &c) in b.iter().enumerate().skip(open) {
+        match c {
+            b'{' => depth += 1,
+            b'}' => {
+                depth -= 1;
+                if depth == 0 {
+                    return &code[open..=i];
+                }
+            }
+            _ => {}
+        }
+    }
+    &code[open..]
+}
+
+pub fn check(src: &Source<'_>) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let uses_child_process = src.code.contains("child_process");
+    let (evals, _) = eval_names(src);
+    for call in src.calls(|_| true) {
+        let args = call.positional();
+        let first = args.first().copied().unwrap_or("");
+        let v = src.value(first);
+        let text = &src.text[call.start..(call.start + call.callee.len() + call.args_text.len() + 2).min(src.text.len())];
+        let method = call.method();
+        if uses_child_process
+            && matches!(method, "exec" | "execSync" | "spawn" | "spawnSync" | "execFile" | "execFileSync")
+            && matches!(v, Value::Built | Value::Other)
+        {
+            out.push(CHILD.at(src, call.start, text));
+        }
+        let is_eval = evals.iter().any(|e| e == call.callee);
+        if is_eval && matches!(v, Value::Built | Value::Other) {
+            out.push(EVAL.at(src, call.start, text));
+        }
+        if (call.callee == "Function" || call.callee == "new Function") && args.iter().any(|a| matches!(src.value(a), Value::Built | Value::Other)) {
+            out.push(EVAL.at(src, call.start, text));
+        }
+        if matches!(call.callee, "setTimeout" | "setInterval" | "window.setTimeout" | "window.setInterval")
+            && is_string_built(src, first)
+        {
+            out.push(EVAL.at(src, call.start, text));
+        }
+        if method == "postMessage" && args.get(1).is_some_and(|a| a.trim_matches(['"', '\'', '`']) == "*") {
+            out.push(POST.at(src, call.start, text));
+        }
+        if matches!(method, "query" | "execute" | "raw" | "run" | "all" | "get" | "prepare")
+            && v == Value::Built
+            && SQL_WORDS.as_ref().is_some_and(|re| re.is_match(first))
+        {
+            out.push(SQL.at(src, call.start, text));
+        }
+        let fs_call = call.callee.starts_with("fs.")
+            || matches!(method, "sendFile" | "download" | "createReadStream" | "readFile" | "readFileSync" | "join" | "resolve");
+        if fs_call && args.iter().any(|a| REQUEST_INPUT.iter().any(|r| a.contains(r))) {
+            out.push(PATH.at(src, call.start, text));
+        }
+        if call.callee == "crypto.pseudoRandomBytes" {
+            out.push(Rule { severity: Severity::Medium, ..RANDOM }.at(src, call.start, text));
+        }
+        if call.callee == "Math.random" {
+            out.push(RANDOM.at(src, call.start, text));
+        }
+        if matches!(call.callee, "Buffer.allocUnsafe" | "Buffer.allocUnsafeSlow") {
+            out.push(ALLOC.at(src, call.start, text));
+        }
+        if call.callee.ends_with("addEventListener")
+            && first.trim_matches(['"', '\'', '`']) == "message"
+        {
+            let body = handler_body(&src.code, call.start);
+            if !body.contains(".origin") && !body.is_empty() {
+                out.push(ORIGIN.at(src, call.start, text));
+            }
+        }
+    }
+    if let Some(i) = src.code.find("onmessage") {
+        let rest = &src.code[i..];
+        if rest.trim_start_matches("onmessage").trim_start().starts_with('=') {
+            let body = handler_body(&src.code, i);
+            if !body.contains(".origin") && !body.is_empty() {
+                out.push(ORIGIN.at(src, i, "onmessage = …"));
+            }
+        }
+    }
+    if let Some(re) = HTTP_RE.as_ref() {
+        for c in re.captures_iter(&src.code) {
+            let (Some(m), Some(host)) = (c.get(0), c.get(1)) else { continue };
+            if !matches!(host.as_str(), "localhost" | "127.0.0.1" | "[::1]" | "0.0.0.0") {
+                out.push(HTTP.at(src, m.start(), m.as_str()));
+            }
+        }
+    }
+    for (re, rule) in [(&TLS_RE, &TLS), (&NOASSERT_RE, &NOASSERT), (&HASH_RE, &HASH)] {
+        if let Some(re) = re.as_ref() {
+            for m in each_match(src, re) {
+                out.push(rule.at(src, m.start(), m.as_str()));
+            }
+        }
+    }
+    if let Some(re) = INNER_RE.as_ref() {
+        for c in re.captures_iter(&src.code) {
+            let (Some(m), Some(rhs)) = (c.get(0), c.get(1)) else { continue };
+            if matches!(src.value(rhs.as_str()), Value::Built) {
+                out.push(INNER_HTML.at(src, m.start(), m.as_str()));
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,202 @@
+//! Putting the checks together for a list of dependencies.
+
+use std::path::Path;
+
+use crate::command::from_argv;
+use crate::ecosystem::Ecosystem;
+use crate::manifest::{Dep, Origin, parse_manifest};
+use crate::osv::Database;
+use crate::registry::Registry;
+use crate::typo::{popular, squat_of};
+use crate::version::lower_bound;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    Low,
+    Medium,
+    High,
+}
+
+/// A risky dependency.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Finding {
+    pub rule_id: &'static str,
+    pub title: &'static str,
+    pub ecosystem: Ecosystem,
+    pub package: String,
+    pub line: usize,
+    pub severity: Severity,
+    pub cwe: Option<&'static str>,
+    pub message: String,
+    pub fix: String,
+}
+
+/// The dependency checks with their offline data.
+#[derive(Debug, Default)]
+pub struct Checker {
+    pub db: Option<Database>,
+    pub registry: Registry,
+}
+
+impl Checker {
+    /// Load the database and registry lists from `dir` (both optional).
+    pub fn load(dir: &Path) -> Result<Checker, String> {
+        Ok(Checker {
+            db: Database::load(dir)?,
+            registry: Registry::load(dir)?,
+        })
+    }
+
+    pub fn check_manifest(&self, path: &str, text: &str) -> Vec<Finding> {
+        self.check_deps(&parse_manifest(path, text))
+    }
+
+    pub fn check_command(&self, argv: &[String]) -> Vec<Finding> {
+        self.check_deps(&from_argv(argv))
+    }
+
+    pub fn check_deps(&self, deps: &[Dep]) -> Vec<Finding> {
+        let mut out = Vec::new();
+        for d in deps {
+            out.extend(self.check_one(d));
+        }
+        out
+    }
+
+    fn check_one(&self, d: &Dep) -> Vec<Finding> {
+        let mut out = Vec::new();
+        let shown = match &d.req {
+            Some(r) => format!("{}@{}", d.name, r.trim_start_matches("==")),
+            None => d.name.clone(),
+        };
+        let finding = |rule_id, title, severity, cwe, message: String, fix: String| Finding {
+            rule_id,
+            title,
+            ecosystem: d.ecosystem,
+            package: d.name.clone(),
+            line: d.line,
+            severity,
+            cwe,
+            message,
+            fix,
+        };
+        match &d.origin {
+            Origin::Path => return out,
+            Origin::Direct(url) => {
+                out.push(finding(
+                    "dep-direct-source",
+                    "Dependency installed from a URL or git, bypassing the registry",
+                    Severity::Medium,
+                    Some("CWE-494"),
+                    format!("`{}` comes from `{url}`, not the {} registry: no advisory or name check covers it", d.name, d.ecosystem),
+                    "depend on a published release from the registry, or pin the commit and review the source".into(),
+                ));
+                return out;
+            }
+            Origin::Registry => {}
+        }
+        if let Some(db) = &self.db {
+            let advisories = db.advisories(d.ecosystem, &d.name);
+            if let Some(mal) = advisories.iter().find(|a| a.malicious || a.id.starts_with("MAL-")) {
+                out.push(finding(
+                    "dep-malicious",
+                    "Known malicious package",
+                    Severity::High,
+                    Some("CWE-506"),
+                    format!("`{}` is a known malicious package ({}: {})", d.name, mal.id, mal.summary),
+                    "do not install it; remove it and check the machine for what its install scripts did".into(),
+                ));
+                return out;
+            }
+            let version = d.req.as_deref().and_then(lower_bound);
+            let hits: Vec<_> = advisories
+                .iter()
+                .filter(|a| match &version {
+                    Some(v) => a.affects(v),
+                    None => a.affects_all(),
+                })
+                .collect();
+            if !hits.is_empty() {
+                let ids: Vec<&str> = hits.iter().map(|a| a.id.as_str()).collect();
+                let fixed = hits.iter().filter_map(|a| a.fixed()).max_by(|a, b| crate::version::compare(a, b));
+                out.push(finding(
+                    "dep-vulnerable",
+                    "Known-vulnerable dependency version",
+                    Severity::High,
+                    Some("CWE-1395"),
+                    format!("`{shown}` is affected by {} ({})", ids.join(", "), hits[0].summary),
+                    match fixed {
+                        Some(f) => format!("require `{}` {f} or later", d.name),
+                        None => format!("no fixed version is known: replace `{}`", d.name),
+                    },
+                ));
+            }
+        }
+        if let Some((target, how)) = squat_of(d.ecosystem, &d.name) {
+            out.push(finding(
+                "dep-typosquat",
+                "Possible typosquat of a popular package",
+                Severity::High,
+                Some("CWE-1357"),
+                format!("`{}` looks like a typo of `{target}` ({how})", d.name),
+                format!("check the name: did you mean `{target}`?"),
+            ));
+            return out;
+        }
+        let known_popular = popular(d.ecosystem)
+            .iter()
+            .any(|p| d.ecosystem.normalize(p) == d.ecosystem.normalize(&d.name));
+        let known_db = self.db.as_ref().is_some_and(|db| db.knows(d.ecosystem, &d.name));
+        if !known_popular && !known_db && self.registry.contains(d.ecosystem, &d.name) == Some(false) {
+            out.push(finding(
+                "dep-unknown-package",
+                "Package unknown to the registry",
+                Severity::Medium,
+                Some("CWE-1357"),
+                format!("`{}` is not in the offline {} registry list: it may not exist (a name the model made up can be registered by an attacker)", d.name, d.ecosystem),
+                "check the package exists and is the one you mean before installing it".into(),
+            ));
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::osv::Imported;
+
+    fn checker() -> Checker {
+        let mut db = Database::default();
+        let mut s = Imported::default();
+        db.add_record(r#"{"id":"GHSA-aaaa","summary":"Prototype pollution","affected":[{"package":{"ecosystem":"npm","name":"lodash"},"ranges":[{"type":"SEMVER","events":[{"introduced":"0"},{"fixed":"4.17.21"}]}]}]}"#, &mut s);
+        db.add_record(r#"{"id":"MAL-2024-1","summary":"Malicious code in evilpkg","affected":[{"package":{"ecosystem":"PyPI","name":"evilpkg"},"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"}]}]}]}"#, &mut s);
+        Checker { db: Some(db), registry: Registry::default() }
+    }
+
+    #[test]
+    fn vulnerable_malicious_and_typos() {
+        let c = checker();
+        let f = c.check_manifest("package.json", r#"{"dependencies":{"lodash":"4.17.20","lodahs":"1.0.0"}}"#);
+        let ids: Vec<&str> = f.iter().map(|f| f.rule_id).collect();
+        assert_eq!(ids, vec!["dep-vulnerable", "dep-typosquat"]);
+        assert!(f[0].fix.contains("4.17.21"), "{}", f[0].fix);
+        assert!(c.check_manifest("package.json", r#"{"dependencies":{"lodash":"^4.17.21"}}"#).is_empty());
+        let f = c.check_command(&["pip".into(), "install".into(), "evilpkg".into()]);
+        assert_eq!(f[0].rule_id, "dep-malicious");
+    }
+
+    #[test]
+    fn unknown_names_need_a_registry_list() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let list = dir.path().join("names.txt");
+        std::fs::write(&list, "requests\nflask\nmy-real-pkg\n").expect("write");
+        Registry::import(dir.path(), Ecosystem::PyPI, &list).expect("import");
+        let c = Checker::load(dir.path()).expect("load");
+        let f = c.check_command(&["pip".into(), "install".into(), "huggingface-cli-tools".into(), "my_real_pkg".into()]);
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!(f[0].rule_id, "dep-unknown-package");
+        let c = Checker::default();
+        assert!(c.check_command(&["pip".into(), "install".into(), "huggingface-cli-tools".into()]).is_empty());
+    }
+}

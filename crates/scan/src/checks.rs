@@ -1,0 +1,127 @@
+//! The checks run on one text: secrets, insecure code, dependency
+//! manifests. The hook and `ztguard scan` share this, so a file the hook
+//! lets through is not flagged at commit time for the same reason.
+
+use ztguard_secrets::{Ruleset, hash_parts};
+
+use crate::report::{Item, Kind, Severity};
+
+/// Which checks to run.
+#[derive(Clone, Copy, Debug)]
+pub struct Enabled {
+    pub secrets: bool,
+    pub code: bool,
+    pub deps: bool,
+}
+
+impl Default for Enabled {
+    fn default() -> Self {
+        Enabled {
+            secrets: true,
+            code: true,
+            deps: true,
+        }
+    }
+}
+
+/// Everything needed to check texts.
+pub struct Checks {
+    pub secrets: Ruleset,
+    pub enabled: Enabled,
+    pub deps: Option<ztguard_deps::Checker>,
+}
+
+impl Checks {
+    pub fn new(secrets: Ruleset, enabled: Enabled, deps: Option<ztguard_deps::Checker>) -> Checks {
+        Checks {
+            secrets,
+            enabled,
+            deps,
+        }
+    }
+
+    /// Check one text. `path` is relative and `/`-separated; it selects
+    /// the language for code checks and the manifest parser.
+    pub fn check(&self, path: &str, text: &str) -> Vec<Item> {
+        let mut out = Vec::new();
+        if self.enabled.secrets {
+            for f in self.secrets.scan(Some(path), text) {
+                out.push(Item {
+                    kind: Kind::Secret,
+                    fingerprint: hash_parts(&["secret", &f.rule_id, path, &f.secret_hash]),
+                    message: format!("{} ({})", f.description, f.secret),
+                    title: f.description,
+                    rule_id: f.rule_id,
+                    path: path.to_string(),
+                    line: f.line,
+                    column: f.column,
+                    end_line: f.end_line,
+                    end_column: f.end_column,
+                    severity: Severity::High,
+                    cwe: Some("CWE-798".into()),
+                    secret: Some(f.secret.0),
+                    fix: f.fix,
+                });
+            }
+        }
+        if self.enabled.code {
+            if let Some(lang) = ztguard_code::Language::from_path(path) {
+                for f in ztguard_code::check(lang, text) {
+                    let line_text = text.lines().nth(f.line.saturating_sub(1)).unwrap_or("");
+                    out.push(Item {
+                        kind: Kind::Code,
+                        fingerprint: hash_parts(&["code", f.rule_id, path, line_text.trim()]),
+                        rule_id: f.rule_id.to_string(),
+                        title: f.title.to_string(),
+                        path: path.to_string(),
+                        line: f.line,
+                        column: f.column,
+                        end_line: f.line,
+                        end_column: f.column,
+                        severity: match f.severity {
+                            ztguard_code::Severity::High => Severity::High,
+                            ztguard_code::Severity::Medium => Severity::Medium,
+                            ztguard_code::Severity::Low => Severity::Low,
+                        },
+                        cwe: Some(f.cwe.to_string()),
+                        secret: None,
+                        message: f.message,
+                        fix: f.fix.to_string(),
+                    });
+                }
+            }
+        }
+        if self.enabled.deps {
+            if let Some(deps) = &self.deps {
+                for f in deps.check_manifest(path, text) {
+                    out.push(dependency_item(path, f));
+                }
+            }
+        }
+        out
+    }
+}
+
+/// A dependency finding as a report item.
+pub fn dependency_item(path: &str, f: ztguard_deps::Finding) -> Item {
+    Item {
+        kind: Kind::Dependency,
+        fingerprint: hash_parts(&["dependency", f.rule_id, path, &f.package]),
+        rule_id: f.rule_id.to_string(),
+        title: f.title.to_string(),
+        path: path.to_string(),
+        line: f.line.max(1),
+        column: 1,
+        end_line: f.line.max(1),
+        end_column: 1,
+        severity: match f.severity {
+            ztguard_deps::Severity::High => Severity::High,
+            ztguard_deps::Severity::Medium => Severity::Medium,
+            ztguard_deps::Severity::Low => Severity::Low,
+        },
+        cwe: f.cwe.map(str::to_string),
+        secret: None,
+        message: f.message,
+        fix: f.fix,
+    }
+}
