@@ -3,115 +3,14 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)] // a failed setup step should stop the test loudly
 
+mod common;
+
 use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::path::Path;
+use std::process::{Command, Stdio};
 
+use common::{Env, stderr, stdout};
 use serde_json::{Value, json};
-
-struct Env {
-    _dir: tempfile::TempDir,
-    project: PathBuf,
-    home: PathBuf,
-}
-
-impl Env {
-    fn new() -> Env {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let root = dir.path().canonicalize().expect("canonical");
-        let project = root.join("project");
-        let home = root.join("home");
-        for (p, text) in [
-            (project.join("Cargo.toml"), "[package]\nname = \"x\"\n"),
-            (project.join("src/main.rs"), "fn main() {}\n"),
-            (project.join(".env"), "API_KEY=FAKE-integration-0000\n"),
-            (project.join(".env.example"), "API_KEY=changeme\n"),
-            (home.join(".ssh/id_rsa"), "FAKE KEY\n"),
-        ] {
-            std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
-            std::fs::write(&p, text).expect("write");
-        }
-        std::fs::create_dir_all(project.join(".git")).expect("git dir");
-        Env {
-            _dir: dir,
-            project,
-            home,
-        }
-    }
-
-    fn cmd(&self, args: &[&str]) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_ztguard"));
-        c.args(args)
-            .current_dir(&self.project)
-            .env("HOME", &self.home)
-            .env("ZTGUARD_MANAGED_POLICY", self.home.join("no-managed.toml"))
-            .env_remove("CLAUDE_PROJECT_DIR")
-            .env_remove("ZTGUARD_PROFILE")
-            .env_remove("ZTGUARD_STRICT")
-            .env_remove("XDG_CONFIG_HOME");
-        c
-    }
-
-    fn run(&self, args: &[&str], stdin: &str) -> Output {
-        let mut child = self
-            .cmd(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn ztguard");
-        child
-            .stdin
-            .take()
-            .expect("stdin")
-            .write_all(stdin.as_bytes())
-            .expect("write stdin");
-        child.wait_with_output().expect("wait")
-    }
-
-    fn event(&self, event: &str, tool: &str, input: Value) -> String {
-        json!({
-            "session_id": "test-session",
-            "transcript_path": self.home.join("t.jsonl"),
-            "cwd": self.project,
-            "permission_mode": "default",
-            "hook_event_name": event,
-            "tool_name": tool,
-            "tool_input": input,
-            "tool_use_id": "toolu_test",
-        })
-        .to_string()
-    }
-
-    /// Run a PreToolUse event; returns (decision, reason).
-    fn pre(&self, tool: &str, input: Value) -> (String, String) {
-        let out = self.run(&["hook"], &self.event("PreToolUse", tool, input));
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "stderr: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let v: Value = serde_json::from_slice(&out.stdout).expect("stdout is one JSON object");
-        let o = &v["hookSpecificOutput"];
-        assert_eq!(o["hookEventName"], "PreToolUse");
-        (
-            o["permissionDecision"].as_str().unwrap_or("").to_string(),
-            o["permissionDecisionReason"]
-                .as_str()
-                .unwrap_or("")
-                .to_string(),
-        )
-    }
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
 
 #[test]
 fn pre_tool_use_decisions() {
@@ -557,7 +456,7 @@ fn demo_replays_a_session_and_stops_every_attack() {
     let out = e.run(&["demo"], "");
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let text = stdout(&out);
-    assert!(text.contains("Attacks (⚠) stopped: 23 of 23"), "{text}");
+    assert!(text.contains("Attacks (⚠) stopped: 26 of 26"), "{text}");
     let out = e.run(&["demo", "--json"], "");
     let rows: Vec<Value> = stdout(&out)
         .lines()

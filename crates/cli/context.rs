@@ -68,6 +68,18 @@ pub fn load(
     Policy::load(&load_options(project, home, profile, strict))
 }
 
+/// Where ztguard keeps its offline data (the OSV database, registry lists):
+/// `$ZTGUARD_DATA_DIR`, else `$XDG_DATA_HOME/ztguard`, else `~/.local/share/ztguard`.
+pub fn data_dir() -> PathBuf {
+    if let Some(d) = std::env::var_os("ZTGUARD_DATA_DIR").filter(|d| !d.is_empty()) {
+        return PathBuf::from(d);
+    }
+    if let Some(x) = std::env::var_os("XDG_DATA_HOME").filter(|x| !x.is_empty()) {
+        return PathBuf::from(x).join("ztguard");
+    }
+    home().join(".local/share/ztguard")
+}
+
 /// An absolute version of `p` (relative to the current directory).
 pub fn absolute(p: &Path) -> PathBuf {
     if p.is_absolute() {

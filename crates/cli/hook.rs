@@ -90,6 +90,17 @@ pub fn answer_with(
         Ok(e) => e,
         Err(e) => return claude::render_error(None, &e),
     };
+    if event.event == "PostToolUse" {
+        let tool = event.tool_name.as_deref().unwrap_or("the tool");
+        return match crate::content::output_secrets(tool, &event.tool_response) {
+            Some((human, agent)) => claude::render_post(&human, &agent),
+            None => HookOutput {
+                stdout: None,
+                stderr: None,
+                exit: 0,
+            },
+        };
+    }
     if !claude::decides(&event.event) {
         if KNOWN_EVENTS.contains(&event.event.as_str()) {
             return HookOutput {
@@ -143,7 +154,8 @@ pub fn answer_with(
         agent_type: event.agent_type.clone(),
     };
     let decision = policy.evaluate(&req);
-    let out = claude::render(ev, &decision);
+    let review = crate::content::review(&policy, &req, decision);
+    let out = claude::render_warned(ev, &review.decision, review.warning.as_deref());
     // The process ends right after answering: freeing the thousands of small
     // allocations of a compiled policy would cost about a tenth of the call.
     std::mem::forget(policy);

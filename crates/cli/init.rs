@@ -27,6 +27,86 @@ pub struct Args {
     /// The project directory (default: the current directory).
     #[arg(long)]
     project: Option<PathBuf>,
+    /// Also install a git pre-commit hook that runs `ztguard scan --staged`.
+    #[arg(long)]
+    git_hook: bool,
+}
+
+const GIT_HOOK_MARKER: &str = "# ztguard pre-commit hook";
+
+/// The pre-commit script: scan what the commit adds; a finding stops it.
+fn git_hook_script() -> String {
+    let exe = hook_command();
+    let exe = exe.strip_suffix(" hook").unwrap_or(&exe);
+    format!(
+        "#!/bin/sh\n{GIT_HOOK_MARKER} (installed by `ztguard init --git-hook`).\n\
+# Stops a commit that adds secrets, insecure code or risky dependencies.\n\
+# Accept reviewed findings: ztguard scan --staged --write-baseline .ztguard/baseline.json\n\
+exec {exe} scan --staged --no-progress\n"
+    )
+}
+
+/// Install the git pre-commit hook (where git looks for hooks, core.hooksPath included).
+fn install_git_hook(project: &Path, dry_run: bool, force: bool) -> anyhow::Result<()> {
+    let out = std::process::Command::new("git")
+        .arg("-C")
+        .arg(project)
+        .args(["rev-parse", "--git-path", "hooks"])
+        .output()
+        .context("cannot run git")?;
+    if !out.status.success() {
+        bail!(
+            "{} is not in a git repository: `--git-hook` needs one",
+            project.display()
+        );
+    }
+    let dir = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+    let dir = if dir.is_absolute() {
+        dir
+    } else {
+        project.join(dir)
+    };
+    let path = dir.join("pre-commit");
+    let script = git_hook_script();
+    match std::fs::read_to_string(&path) {
+        Ok(existing) if existing == script => {
+            println!(
+                "{}: the ztguard pre-commit hook is already installed",
+                path.display()
+            );
+            return Ok(());
+        }
+        Ok(existing) if !existing.contains(GIT_HOOK_MARKER) && !force => {
+            bail!(
+                "{} already exists and is not ztguard's; add `{}` to it yourself, or use --force to replace it (a backup is kept)",
+                path.display(),
+                "ztguard scan --staged"
+            );
+        }
+        _ => {}
+    }
+    if dry_run {
+        println!("would write {}:\n{script}", path.display());
+        return Ok(());
+    }
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    if path.exists() {
+        let backup = dir.join("pre-commit.before-ztguard");
+        std::fs::copy(&path, &backup)
+            .with_context(|| format!("cannot back up {}", path.display()))?;
+    }
+    std::fs::write(&path, &script).with_context(|| format!("cannot write {}", path.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755))
+            .with_context(|| format!("cannot make {} executable", path.display()))?;
+    }
+    println!(
+        "installed the pre-commit hook {} (runs `ztguard scan --staged`)",
+        path.display()
+    );
+    Ok(())
 }
 
 /// Ecosystems and the files that reveal them.
@@ -119,7 +199,8 @@ pub fn register_hook(settings: &mut Value, command: &str) -> anyhow::Result<bool
         .as_object_mut()
         .context("`hooks` in .claude/settings.json is not an object")?;
     let mut changed = false;
-    for event in ["PreToolUse", "PermissionRequest"] {
+    // PostToolUse reports secrets in what a tool returned.
+    for event in ["PreToolUse", "PermissionRequest", "PostToolUse"] {
         let groups = hooks.entry(event).or_insert_with(|| json!([]));
         let groups = groups
             .as_array_mut()
@@ -196,6 +277,9 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
                 settings_path.display()
             );
         }
+        if args.git_hook {
+            install_git_hook(&project, true, args.force)?;
+        }
         return Ok(ExitCode::SUCCESS);
     }
     if write_policy {
@@ -227,7 +311,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         std::fs::rename(&tmp, &settings_path)
             .with_context(|| format!("cannot replace {}", settings_path.display()))?;
         println!(
-            "registered `{}` for PreToolUse and PermissionRequest in {}",
+            "registered `{}` for PreToolUse, PermissionRequest and PostToolUse in {}",
             hook_command(),
             settings_path.display()
         );
@@ -236,6 +320,9 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             "{}: the ztguard hook is already registered",
             settings_path.display()
         );
+    }
+    if args.git_hook {
+        install_git_hook(&project, false, args.force)?;
     }
     println!(
         "next: `ztguard policy lint` to check the policy, `ztguard check bash 'cat .env'` to try it"

@@ -4,11 +4,14 @@
 //! in its own module.
 
 mod check;
+mod content;
 mod context;
 mod demo;
+mod deps_cmd;
 mod hook;
 mod init;
 mod policy_cmd;
+mod scan_cmd;
 
 use std::process::ExitCode;
 
@@ -44,6 +47,13 @@ enum Command {
     Init(init::Args),
     /// Replay a realistic agent session with planted attacks through the guard.
     Demo(demo::Args),
+    /// Find secrets, insecure code and risky dependencies in files, trees, staged changes or diffs.
+    Scan(scan_cmd::Args),
+    /// List and check dependencies; import offline advisories and registry lists.
+    Deps {
+        #[command(subcommand)]
+        command: deps_cmd::Command,
+    },
 }
 
 fn main() -> ExitCode {
@@ -54,6 +64,8 @@ fn main() -> ExitCode {
         Command::Policy { command } => policy_cmd::run(&command),
         Command::Init(args) => init::run(&args),
         Command::Demo(args) => demo::run(&args),
+        Command::Scan(args) => scan_cmd::run(&args),
+        Command::Deps { command } => deps_cmd::run(&command),
     };
     match result {
         Ok(code) => code,

@@ -69,6 +69,8 @@ pub struct HookEvent {
     pub cwd: Option<String>,
     pub tool_name: Option<String>,
     pub tool_input: Value,
+    /// PostToolUse: what the tool returned.
+    pub tool_response: Value,
     pub agent_type: Option<String>,
 }
 
@@ -85,6 +87,7 @@ pub fn parse_event(input: &str) -> Result<HookEvent, String> {
         cwd: s("cwd"),
         tool_name: s("tool_name"),
         tool_input: obj.get("tool_input").cloned().unwrap_or(Value::Null),
+        tool_response: obj.get("tool_response").cloned().unwrap_or(Value::Null),
         agent_type: s("agent_type"),
     })
 }
@@ -189,6 +192,44 @@ pub struct HookOutput {
     pub stderr: Option<String>,
     /// 0 or 2, nothing else.
     pub exit: u8,
+}
+
+/// A PostToolUse answer: a message for the human (`systemMessage`) and
+/// context for the agent. It cannot undo the call.
+pub fn render_post(human: &str, agent: &str) -> HookOutput {
+    let out = json!({
+        "systemMessage": human,
+        "hookSpecificOutput": { "hookEventName": "PostToolUse", "additionalContext": agent }
+    });
+    HookOutput {
+        stdout: Some(out.to_string()),
+        stderr: None,
+        exit: 0,
+    }
+}
+
+/// Render a decision with a warning for the human (`systemMessage`) that
+/// does not change it (the `warn` setting of content checks).
+pub fn render_warned(event: &str, d: &Decision, warning: Option<&str>) -> HookOutput {
+    let mut out = render(event, d);
+    let Some(w) = warning else { return out };
+    let mut v: Value = out
+        .stdout
+        .as_deref()
+        .and_then(|s| serde_json::from_str(s).ok())
+        .unwrap_or_else(|| json!({}));
+    if let Some(o) = v.as_object_mut() {
+        o.insert("systemMessage".into(), json!(w));
+        if event == "PreToolUse"
+            && let Some(h) = o
+                .get_mut("hookSpecificOutput")
+                .and_then(Value::as_object_mut)
+        {
+            h.insert("additionalContext".into(), json!(w));
+        }
+    }
+    out.stdout = Some(v.to_string());
+    out
 }
 
 /// Render a decision for Claude Code.

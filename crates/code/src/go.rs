@@ -49,21 +49,34 @@ static TLS_RE: LazyLock<Option<Regex>> =
     LazyLock::new(|| Regex::new(r"InsecureSkipVerify\s*:\s*true").ok());
 static HASH_RE: LazyLock<Option<Regex>> =
     LazyLock::new(|| Regex::new(r"\b(?:md5|sha1)\.(?:New|Sum)\(").ok());
-static RAND_RE: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new(r#""math/rand(?:/v2)?""#).ok());
+static RAND_RE: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r#""math/rand(?:/v2)?""#).ok());
 
-const SHELLS: &[&str] = &["sh", "bash", "zsh", "/bin/sh", "/bin/bash", "/usr/bin/bash", "cmd", "powershell"];
+const SHELLS: &[&str] = &[
+    "sh",
+    "bash",
+    "zsh",
+    "/bin/sh",
+    "/bin/bash",
+    "/usr/bin/bash",
+    "cmd",
+    "powershell",
+];
 
 pub fn check(src: &Source<'_>) -> Vec<Finding> {
     let mut out = Vec::new();
     for call in src.calls(|_| true) {
         let mut args = call.positional();
-        let text = &src.text[call.start..(call.start + call.callee.len() + call.args_text.len() + 2).min(src.text.len())];
+        let text = &src.text[call.start
+            ..(call.start + call.callee.len() + call.args_text.len() + 2).min(src.text.len())];
         match call.callee {
             "exec.Command" | "exec.CommandContext" => {
                 if call.callee == "exec.CommandContext" && !args.is_empty() {
                     args.remove(0);
                 }
-                let Some(program) = args.first() else { continue };
+                let Some(program) = args.first() else {
+                    continue;
+                };
                 let mut rest: Vec<&str> = args[1..].to_vec();
                 let mut prog = program.trim_matches('"').to_string();
                 // `/usr/bin/env bash -c …`
@@ -72,17 +85,27 @@ pub fn check(src: &Source<'_>) -> Vec<Finding> {
                 }
                 match src.value(program) {
                     Value::Literal if SHELLS.contains(&prog.as_str()) => {
-                        if let Some(i) = rest.iter().position(|a| a.trim_matches('"') == "-c") {
-                            if rest.get(i + 1).is_some_and(|c| src.value(c) != Value::Literal) {
-                                out.push(CMD.at(src, call.start, text));
-                            }
+                        if let Some(i) = rest.iter().position(|a| a.trim_matches('"') == "-c")
+                            && rest
+                                .get(i + 1)
+                                .is_some_and(|c| src.value(c) != Value::Literal)
+                        {
+                            out.push(CMD.at(src, call.start, text));
                         }
                     }
                     Value::Literal | Value::Empty => {}
                     _ => out.push(CMD.at(src, call.start, text)),
                 }
             }
-            c if c.ends_with(".Query") || c.ends_with(".QueryRow") || c.ends_with(".Exec") || c.ends_with(".QueryContext") || c.ends_with(".ExecContext") || c.ends_with(".QueryRowContext") || c.ends_with(".Prepare") || c.ends_with(".PrepareContext") => {
+            c if c.ends_with(".Query")
+                || c.ends_with(".QueryRow")
+                || c.ends_with(".Exec")
+                || c.ends_with(".QueryContext")
+                || c.ends_with(".ExecContext")
+                || c.ends_with(".QueryRowContext")
+                || c.ends_with(".Prepare")
+                || c.ends_with(".PrepareContext") =>
+            {
                 if c.ends_with("Context") && !args.is_empty() {
                     args.remove(0);
                 }

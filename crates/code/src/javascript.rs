@@ -111,23 +111,41 @@ static TLS_RE: LazyLock<Option<Regex>> = LazyLock::new(|| {
 static NOASSERT_RE: LazyLock<Option<Regex>> = LazyLock::new(|| {
     Regex::new(r"\.(?:read|write)(?:U?Int(?:8|16|32)|Float|Double|BigU?Int64|U?IntBE|U?IntLE)\w*\([^()]*,\s*true\s*\)").ok()
 });
-static HASH_RE: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    Regex::new(r#"createHash\(\s*['"](?:md5|sha1|md4)['"]"#).ok()
-});
+static HASH_RE: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r#"createHash\(\s*['"](?:md5|sha1|md4)['"]"#).ok());
 static SQL_WORDS: LazyLock<Option<Regex>> = LazyLock::new(|| {
     Regex::new(r"(?i)\b(?:select\s.+\sfrom|insert\s+into|update\s+\S+\s+set|delete\s+from)\b").ok()
 });
 static INNER_RE: LazyLock<Option<Regex>> =
     LazyLock::new(|| Regex::new(r"\.(?:innerHTML|outerHTML)\s*=\s*([^;\n]+)").ok());
 
-const REQUEST_INPUT: &[&str] = &["req.params", "req.query", "req.body", "request.params", "request.query", "request.body", "ctx.params", "ctx.query"];
+const REQUEST_INPUT: &[&str] = &[
+    "req.params",
+    "req.query",
+    "req.body",
+    "request.params",
+    "request.query",
+    "request.body",
+    "ctx.params",
+    "ctx.query",
+];
 
 /// Names that refer to eval: `var foo = eval;`, `const obj = { eval };`.
 fn eval_names(src: &Source<'_>) -> (Vec<String>, Vec<String>) {
-    let mut direct = vec!["eval".to_string(), "this.eval".into(), "window.eval".into(), "globalThis.eval".into(), "self.eval".into()];
+    let mut direct = vec![
+        "eval".to_string(),
+        "this.eval".into(),
+        "window.eval".into(),
+        "globalThis.eval".into(),
+        "self.eval".into(),
+    ];
     let mut objects = Vec::new();
     for line in src.code.lines() {
-        let t = line.trim().trim_start_matches("var ").trim_start_matches("let ").trim_start_matches("const ");
+        let t = line
+            .trim()
+            .trim_start_matches("var ")
+            .trim_start_matches("let ")
+            .trim_start_matches("const ");
         if let Some((name, rhs)) = t.split_once('=') {
             let rhs = rhs.trim().trim_end_matches(';').trim();
             let name = name.trim();
@@ -176,10 +194,14 @@ pub fn check(src: &Source<'_>) -> Vec<Finding> {
         let args = call.positional();
         let first = args.first().copied().unwrap_or("");
         let v = src.value(first);
-        let text = &src.text[call.start..(call.start + call.callee.len() + call.args_text.len() + 2).min(src.text.len())];
+        let text = &src.text[call.start
+            ..(call.start + call.callee.len() + call.args_text.len() + 2).min(src.text.len())];
         let method = call.method();
         if uses_child_process
-            && matches!(method, "exec" | "execSync" | "spawn" | "spawnSync" | "execFile" | "execFileSync")
+            && matches!(
+                method,
+                "exec" | "execSync" | "spawn" | "spawnSync" | "execFile" | "execFileSync"
+            )
             && matches!(v, Value::Built | Value::Other)
         {
             out.push(CHILD.at(src, call.start, text));
@@ -188,30 +210,61 @@ pub fn check(src: &Source<'_>) -> Vec<Finding> {
         if is_eval && matches!(v, Value::Built | Value::Other) {
             out.push(EVAL.at(src, call.start, text));
         }
-        if (call.callee == "Function" || call.callee == "new Function") && args.iter().any(|a| matches!(src.value(a), Value::Built | Value::Other)) {
-            out.push(EVAL.at(src, call.start, text));
-        }
-        if matches!(call.callee, "setTimeout" | "setInterval" | "window.setTimeout" | "window.setInterval")
-            && is_string_built(src, first)
+        if (call.callee == "Function" || call.callee == "new Function")
+            && args
+                .iter()
+                .any(|a| matches!(src.value(a), Value::Built | Value::Other))
         {
             out.push(EVAL.at(src, call.start, text));
         }
-        if method == "postMessage" && args.get(1).is_some_and(|a| a.trim_matches(['"', '\'', '`']) == "*") {
+        if matches!(
+            call.callee,
+            "setTimeout" | "setInterval" | "window.setTimeout" | "window.setInterval"
+        ) && is_string_built(src, first)
+        {
+            out.push(EVAL.at(src, call.start, text));
+        }
+        if method == "postMessage"
+            && args
+                .get(1)
+                .is_some_and(|a| a.trim_matches(['"', '\'', '`']) == "*")
+        {
             out.push(POST.at(src, call.start, text));
         }
-        if matches!(method, "query" | "execute" | "raw" | "run" | "all" | "get" | "prepare")
-            && v == Value::Built
+        if matches!(
+            method,
+            "query" | "execute" | "raw" | "run" | "all" | "get" | "prepare"
+        ) && v == Value::Built
             && SQL_WORDS.as_ref().is_some_and(|re| re.is_match(first))
         {
             out.push(SQL.at(src, call.start, text));
         }
         let fs_call = call.callee.starts_with("fs.")
-            || matches!(method, "sendFile" | "download" | "createReadStream" | "readFile" | "readFileSync" | "join" | "resolve");
-        if fs_call && args.iter().any(|a| REQUEST_INPUT.iter().any(|r| a.contains(r))) {
+            || matches!(
+                method,
+                "sendFile"
+                    | "download"
+                    | "createReadStream"
+                    | "readFile"
+                    | "readFileSync"
+                    | "join"
+                    | "resolve"
+            );
+        if fs_call
+            && args
+                .iter()
+                .any(|a| REQUEST_INPUT.iter().any(|r| a.contains(r)))
+        {
             out.push(PATH.at(src, call.start, text));
         }
         if call.callee == "crypto.pseudoRandomBytes" {
-            out.push(Rule { severity: Severity::Medium, ..RANDOM }.at(src, call.start, text));
+            out.push(
+                Rule {
+                    severity: Severity::Medium,
+                    ..RANDOM
+                }
+                .at(src, call.start, text),
+            );
         }
         if call.callee == "Math.random" {
             out.push(RANDOM.at(src, call.start, text));
@@ -230,7 +283,11 @@ pub fn check(src: &Source<'_>) -> Vec<Finding> {
     }
     if let Some(i) = src.code.find("onmessage") {
         let rest = &src.code[i..];
-        if rest.trim_start_matches("onmessage").trim_start().starts_with('=') {
+        if rest
+            .trim_start_matches("onmessage")
+            .trim_start()
+            .starts_with('=')
+        {
             let body = handler_body(&src.code, i);
             if !body.contains(".origin") && !body.is_empty() {
                 out.push(ORIGIN.at(src, i, "onmessage = …"));
@@ -239,13 +296,22 @@ pub fn check(src: &Source<'_>) -> Vec<Finding> {
     }
     if let Some(re) = HTTP_RE.as_ref() {
         for c in re.captures_iter(&src.code) {
-            let (Some(m), Some(host)) = (c.get(0), c.get(1)) else { continue };
-            if !matches!(host.as_str(), "localhost" | "127.0.0.1" | "[::1]" | "0.0.0.0") {
+            let (Some(m), Some(host)) = (c.get(0), c.get(1)) else {
+                continue;
+            };
+            if !matches!(
+                host.as_str(),
+                "localhost" | "127.0.0.1" | "[::1]" | "0.0.0.0"
+            ) {
                 out.push(HTTP.at(src, m.start(), m.as_str()));
             }
         }
     }
-    for (re, rule) in [(&TLS_RE, &TLS), (&NOASSERT_RE, &NOASSERT), (&HASH_RE, &HASH)] {
+    for (re, rule) in [
+        (&TLS_RE, &TLS),
+        (&NOASSERT_RE, &NOASSERT),
+        (&HASH_RE, &HASH),
+    ] {
         if let Some(re) = re.as_ref() {
             for m in each_match(src, re) {
                 out.push(rule.at(src, m.start(), m.as_str()));
@@ -254,7 +320,9 @@ pub fn check(src: &Source<'_>) -> Vec<Finding> {
     }
     if let Some(re) = INNER_RE.as_ref() {
         for c in re.captures_iter(&src.code) {
-            let (Some(m), Some(rhs)) = (c.get(0), c.get(1)) else { continue };
+            let (Some(m), Some(rhs)) = (c.get(0), c.get(1)) else {
+                continue;
+            };
             if matches!(src.value(rhs.as_str()), Value::Built) {
                 out.push(INNER_HTML.at(src, m.start(), m.as_str()));
             }

@@ -244,11 +244,16 @@ pub fn check(src: &Source<'_>) -> Vec<Finding> {
         let first = first_value(src, call);
         let text = &src.text[call.start..call.start + call.callee.len() + call.args_text.len() + 2];
         // SQL execution.
-        if matches!(method, "execute" | "executemany" | "executescript" | "mogrify") {
+        if matches!(
+            method,
+            "execute" | "executemany" | "executescript" | "mogrify"
+        ) {
             let receiver = call.receiver().unwrap_or("").to_ascii_lowercase();
             let cursorish = ["cur", "cursor", "conn", "connection", "db"]
                 .iter()
-                .any(|c| receiver == *c || receiver.ends_with(&format!("_{c}")) || receiver.ends_with(c));
+                .any(|c| {
+                    receiver == *c || receiver.ends_with(&format!("_{c}")) || receiver.ends_with(c)
+                });
             let parameterized = call.positional().len() > 1;
             if first == Value::Built || (first == Value::Other && cursorish && !parameterized) {
                 out.push(SQL.at(src, call.start, text));
@@ -257,12 +262,22 @@ pub fn check(src: &Source<'_>) -> Vec<Finding> {
         // Shell commands.
         let shell_call = matches!(
             name.as_str(),
-            "os.system" | "os.popen" | "os.popen2" | "os.popen3" | "os.popen4" | "commands.getoutput"
-                | "commands.getstatusoutput" | "subprocess.getoutput" | "subprocess.getstatusoutput"
+            "os.system"
+                | "os.popen"
+                | "os.popen2"
+                | "os.popen3"
+                | "os.popen4"
+                | "commands.getoutput"
+                | "commands.getstatusoutput"
+                | "subprocess.getoutput"
+                | "subprocess.getstatusoutput"
                 | "asyncio.create_subprocess_shell"
         ) || name.ends_with("create_subprocess_shell");
         let subprocess = name.starts_with("subprocess.")
-            && matches!(method, "run" | "Popen" | "call" | "check_call" | "check_output");
+            && matches!(
+                method,
+                "run" | "Popen" | "call" | "check_call" | "check_output"
+            );
         if shell_call || (subprocess && is_true(call.kwarg("shell"))) {
             match first {
                 Value::Built | Value::Other => out.push(CMD.at(src, call.start, text)),
@@ -285,10 +300,22 @@ pub fn check(src: &Source<'_>) -> Vec<Finding> {
         // Deserialization.
         let deser = matches!(
             name.as_str(),
-            "pickle.loads" | "pickle.load" | "pickle.Unpickler" | "_pickle.loads" | "_pickle.load"
-                | "cPickle.loads" | "cPickle.load" | "marshal.loads" | "marshal.load" | "dill.loads"
-                | "dill.load" | "jsonpickle.decode" | "shelve.open" | "yaml.unsafe_load"
-                | "yaml.unsafe_load_all" | "pandas.read_pickle"
+            "pickle.loads"
+                | "pickle.load"
+                | "pickle.Unpickler"
+                | "_pickle.loads"
+                | "_pickle.load"
+                | "cPickle.loads"
+                | "cPickle.load"
+                | "marshal.loads"
+                | "marshal.load"
+                | "dill.loads"
+                | "dill.load"
+                | "jsonpickle.decode"
+                | "shelve.open"
+                | "yaml.unsafe_load"
+                | "yaml.unsafe_load_all"
+                | "pandas.read_pickle"
         );
         if deser && first != Value::Literal && first != Value::Empty {
             out.push(DESER.at(src, call.start, text));
@@ -310,7 +337,8 @@ pub fn check(src: &Source<'_>) -> Vec<Finding> {
             out.push(TLS.at(src, call.start, text));
         }
         if method == "set_missing_host_key_policy"
-            && (call.args_text.contains("AutoAddPolicy") || call.args_text.contains("WarningPolicy"))
+            && (call.args_text.contains("AutoAddPolicy")
+                || call.args_text.contains("WarningPolicy"))
         {
             out.push(HOSTKEY.at(src, call.start, text));
         }
@@ -330,16 +358,25 @@ pub fn check(src: &Source<'_>) -> Vec<Finding> {
                         .or(call.kwarg("name"))
                         .is_some_and(weak_algo))
                 || ((name.starts_with("Crypto.Hash.") || name.starts_with("Cryptodome.Hash."))
-                    && ["MD2", "MD4", "MD5", "SHA"]
-                        .iter()
-                        .any(|h| name.contains(&format!(".{h}.new")) || name.ends_with(&format!(".{h}"))))
-                || matches!(name.as_str(), "cryptography.hazmat.primitives.hashes.MD5" | "cryptography.hazmat.primitives.hashes.SHA1" | "hashes.MD5" | "hashes.SHA1");
+                    && ["MD2", "MD4", "MD5", "SHA"].iter().any(|h| {
+                        name.contains(&format!(".{h}.new")) || name.ends_with(&format!(".{h}"))
+                    }))
+                || matches!(
+                    name.as_str(),
+                    "cryptography.hazmat.primitives.hashes.MD5"
+                        | "cryptography.hazmat.primitives.hashes.SHA1"
+                        | "hashes.MD5"
+                        | "hashes.SHA1"
+                );
             if weak {
                 out.push(HASH.at(src, call.start, text));
             }
         }
         // Weak keys.
-        if method == "generate_private_key" || (method == "generate" && (call.callee.contains("RSA") || call.callee.contains("DSA"))) {
+        if method == "generate_private_key"
+            || (method == "generate"
+                && (call.callee.contains("RSA") || call.callee.contains("DSA")))
+        {
             let size = call
                 .kwarg("key_size")
                 .or_else(|| call.kwarg("bits"))
@@ -350,12 +387,25 @@ pub fn check(src: &Source<'_>) -> Vec<Finding> {
             }
         }
         // Archives.
-        if method == "extractall" && call.kwarg("filter").is_none() && call.kwarg("members").is_none() {
+        if method == "extractall"
+            && call.kwarg("filter").is_none()
+            && call.kwarg("members").is_none()
+        {
             out.push(TAR.at(src, call.start, text));
         }
         // Paths from request input.
-        if matches!(name.as_str(), "open" | "send_file" | "send_from_directory" | "os.path.join" | "os.remove" | "shutil.rmtree" | "pathlib.Path" | "Path" | "io.open")
-            && call.positional().iter().any(|a| tainted_by_request(src, a))
+        if matches!(
+            name.as_str(),
+            "open"
+                | "send_file"
+                | "send_from_directory"
+                | "os.path.join"
+                | "os.remove"
+                | "shutil.rmtree"
+                | "pathlib.Path"
+                | "Path"
+                | "io.open"
+        ) && call.positional().iter().any(|a| tainted_by_request(src, a))
         {
             out.push(PATH.at(src, call.start, text));
         }
@@ -370,12 +420,12 @@ pub fn check(src: &Source<'_>) -> Vec<Finding> {
             out.push(DEBUG.at(src, call.start, text));
         }
         // Permissions and temp files.
-        if name == "os.chmod" {
-            if let Some(mode) = call.positional().get(1) {
-                let digits = mode.trim_start_matches("0o").trim_start_matches('0');
-                if u32::from_str_radix(digits, 8).is_ok_and(|m| m & 0o002 != 0) {
-                    out.push(CHMOD.at(src, call.start, text));
-                }
+        if name == "os.chmod"
+            && let Some(mode) = call.positional().get(1)
+        {
+            let digits = mode.trim_start_matches("0o").trim_start_matches('0');
+            if u32::from_str_radix(digits, 8).is_ok_and(|m| m & 0o002 != 0) {
+                out.push(CHMOD.at(src, call.start, text));
             }
         }
         if name == "tempfile.mktemp" || name.ends_with(".mktemp") || call.callee == "mktemp" {
@@ -384,10 +434,15 @@ pub fn check(src: &Source<'_>) -> Vec<Finding> {
     }
     // SQL text formatted anywhere, not only at an execute.
     if let Some(re) = SQL_TEXT.as_ref() {
-        for line_start in std::iter::once(0).chain(src.code.match_indices('\n').map(|(i, _)| i + 1)) {
-            let line_end = src.code[line_start..].find('\n').map_or(src.code.len(), |n| line_start + n);
+        for line_start in std::iter::once(0).chain(src.code.match_indices('\n').map(|(i, _)| i + 1))
+        {
+            let line_end = src.code[line_start..]
+                .find('\n')
+                .map_or(src.code.len(), |n| line_start + n);
             let line = &src.code[line_start..line_end];
-            let Some((_, rhs)) = line.split_once('=') else { continue };
+            let Some((_, rhs)) = line.split_once('=') else {
+                continue;
+            };
             let rhs = rhs.trim();
             if rhs.starts_with('=') {
                 continue;
@@ -415,14 +470,40 @@ pub fn check(src: &Source<'_>) -> Vec<Finding> {
     }
     if let Some(re) = PASSWORD_RE.as_ref() {
         for c in re.captures_iter(&src.code) {
-            let (Some(name), Some(value)) = (c.get(1), c.get(3)) else { continue };
+            let (Some(name), Some(value)) = (c.get(1), c.get(3)) else {
+                continue;
+            };
             let n = name.as_str().to_ascii_lowercase();
             let v = value.as_str();
-            let descriptive = ["_type", "_name", "_field", "_label", "_url", "_path", "_file", "_header", "_prefix", "_env", "_var", "_id", "_len", "_length", "_format", "_pattern", "_regex", "_key_name", "_policy", "_mode"]
-                .iter()
-                .any(|s| n.ends_with(s));
-            let env_name = v.bytes().all(|b| b.is_ascii_uppercase() || b == b'_' || b.is_ascii_digit());
-            if descriptive || env_name || v.trim().is_empty() || v.contains("{") || v.contains('%') {
+            let descriptive = [
+                "_type",
+                "_name",
+                "_field",
+                "_label",
+                "_url",
+                "_path",
+                "_file",
+                "_header",
+                "_prefix",
+                "_env",
+                "_var",
+                "_id",
+                "_len",
+                "_length",
+                "_format",
+                "_pattern",
+                "_regex",
+                "_key_name",
+                "_policy",
+                "_mode",
+            ]
+            .iter()
+            .any(|s| n.ends_with(s));
+            let env_name = v
+                .bytes()
+                .all(|b| b.is_ascii_uppercase() || b == b'_' || b.is_ascii_digit());
+            if descriptive || env_name || v.trim().is_empty() || v.contains("{") || v.contains('%')
+            {
                 continue;
             }
             out.push(PASSWORD.at(src, name.start(), &format!("{} = \"…\"", name.as_str())));
@@ -430,8 +511,19 @@ pub fn check(src: &Source<'_>) -> Vec<Finding> {
     }
     if src.code.contains("'/tmp/") || src.code.contains("\"/tmp/") {
         for call in calls.iter().filter(|c| c.callee == "open") {
-            if call.args_text.trim_start().trim_start_matches(['"', '\'']).starts_with("/tmp/") {
-                out.push(Rule { severity: Severity::Low, ..MKTEMP }.at(src, call.start, call.args_text));
+            if call
+                .args_text
+                .trim_start()
+                .trim_start_matches(['"', '\''])
+                .starts_with("/tmp/")
+            {
+                out.push(
+                    Rule {
+                        severity: Severity::Low,
+                        ..MKTEMP
+                    }
+                    .at(src, call.start, call.args_text),
+                );
             }
         }
     }

@@ -81,15 +81,24 @@ static TRUST_RE: LazyLock<Option<Regex>> =
 pub fn check(src: &Source<'_>) -> Vec<Finding> {
     let mut out = Vec::new();
     for call in src.calls(|c| {
-        c.ends_with("sql_query") || c.ends_with("query") || c.ends_with("query_as") || c.ends_with("execute") || c == "Command::new" || c.ends_with("process::Command::new")
+        c.ends_with("sql_query")
+            || c.ends_with("query")
+            || c.ends_with("query_as")
+            || c.ends_with("execute")
+            || c == "Command::new"
+            || c.ends_with("process::Command::new")
     }) {
         let args = call.positional();
         let first = args.first().copied().unwrap_or("");
         let v = src.value(first);
-        let text = &src.text[call.start..(call.start + call.callee.len() + call.args_text.len() + 2).min(src.text.len())];
+        let text = &src.text[call.start
+            ..(call.start + call.callee.len() + call.args_text.len() + 2).min(src.text.len())];
         if call.callee.ends_with("Command::new") {
             let program = first.trim_matches('"');
-            let shell = matches!(program, "sh" | "bash" | "zsh" | "/bin/sh" | "/bin/bash" | "cmd" | "powershell");
+            let shell = matches!(
+                program,
+                "sh" | "bash" | "zsh" | "/bin/sh" | "/bin/bash" | "cmd" | "powershell"
+            );
             if shell && v == Value::Literal {
                 // `.arg("-c").arg(format!(..))` / `.args(["-c", &x])`
                 let tail = call.tail;
@@ -109,9 +118,10 @@ pub fn check(src: &Source<'_>) -> Vec<Finding> {
             }
             continue;
         }
-        if call.callee.ends_with("sql_query") && matches!(v, Value::Built | Value::Other) {
-            out.push(SQL.at(src, call.start, text));
-        } else if v == Value::Built {
+        // `sql_query(name)` takes raw SQL: anything but a literal is suspect;
+        // other query calls only when the string is visibly built.
+        let raw_sql = call.callee.ends_with("sql_query");
+        if v == Value::Built || (raw_sql && v == Value::Other) {
             out.push(SQL.at(src, call.start, text));
         }
     }

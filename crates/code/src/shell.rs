@@ -45,10 +45,10 @@ static PIPE_RE: LazyLock<Option<Regex>> = LazyLock::new(|| {
 static ASSIGN_RE: LazyLock<Option<Regex>> = LazyLock::new(|| {
     Regex::new(r"(?m)^\s*(?:export\s+|local\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$").ok()
 });
-static EVAL_RE: LazyLock<Option<Regex>> =
-    LazyLock::new(|| Regex::new(r"(?m)\beval\s+(.*)$").ok());
+static EVAL_RE: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new(r"(?m)\beval\s+(.*)$").ok());
 static INSECURE_RE: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    Regex::new(r"(?m)\bcurl\b[^\n|;]*\s(?:-k|--insecure)\b|\bwget\b[^\n|;]*--no-check-certificate").ok()
+    Regex::new(r"(?m)\bcurl\b[^\n|;]*\s(?:-k|--insecure)\b|\bwget\b[^\n|;]*--no-check-certificate")
+        .ok()
 });
 static CHMOD_RE: LazyLock<Option<Regex>> =
     LazyLock::new(|| Regex::new(r"\bchmod\s+(?:-R\s+)?(?:0?777|a\+w|o\+w)\b").ok());
@@ -78,7 +78,9 @@ pub fn check(src: &Source<'_>) -> Vec<Finding> {
     let mut tainted: HashSet<String> = HashSet::new();
     if let Some(re) = ASSIGN_RE.as_ref() {
         for c in re.captures_iter(&src.code) {
-            let (Some(name), Some(rhs)) = (c.get(1), c.get(2)) else { continue };
+            let (Some(name), Some(rhs)) = (c.get(1), c.get(2)) else {
+                continue;
+            };
             let rhs = rhs.as_str();
             let downloads = (rhs.contains("$(") || rhs.contains('`'))
                 && (rhs.contains("curl") || rhs.contains("wget"));
@@ -89,7 +91,9 @@ pub fn check(src: &Source<'_>) -> Vec<Finding> {
     }
     if let Some(re) = EVAL_RE.as_ref() {
         for c in re.captures_iter(&src.code) {
-            let (Some(m), Some(arg)) = (c.get(0), c.get(1)) else { continue };
+            let (Some(m), Some(arg)) = (c.get(0), c.get(1)) else {
+                continue;
+            };
             let arg = arg.as_str();
             if arg.contains("curl") || arg.contains("wget") {
                 continue; // reported as download-and-run above

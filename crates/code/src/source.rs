@@ -43,10 +43,7 @@ pub struct Call<'a> {
 impl Call<'_> {
     /// The last segment of the callee: `run` in `subprocess.run`.
     pub fn method(&self) -> &str {
-        self.callee
-            .rsplit(['.', ':'])
-            .next()
-            .unwrap_or(self.callee)
+        self.callee.rsplit(['.', ':']).next().unwrap_or(self.callee)
     }
 
     /// The receiver: `subprocess` in `subprocess.run`.
@@ -64,11 +61,7 @@ impl Call<'_> {
 
     /// Positional arguments (not `name=value`).
     pub fn positional(&self) -> Vec<&str> {
-        self.args
-            .iter()
-            .copied()
-            .filter(|a| !is_kwarg(a))
-            .collect()
+        self.args.iter().copied().filter(|a| !is_kwarg(a)).collect()
     }
 }
 
@@ -219,11 +212,7 @@ impl<'a> Source<'a> {
             // `a, _ := f(x)`: the first name gets the call's classification.
             let name = lhs.split(',').next().unwrap_or(lhs).trim();
             let name = name.split(':').next().unwrap_or(name).trim();
-            if name.is_empty()
-                || !name
-                    .bytes()
-                    .all(|c| c.is_ascii_alphanumeric() || c == b'_')
-            {
+            if name.is_empty() || !name.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_') {
                 continue;
             }
             let rhs = rhs.trim().trim_end_matches(';').trim();
@@ -460,10 +449,10 @@ pub fn classify(lang: Language, e: &str) -> Value {
         if pct.len() > 1 && string_literal(lang, pct[0]).is_some() {
             return Value::Built;
         }
-        if let Some(i) = e.find(".format(") {
-            if string_literal(lang, &e[..i]).is_some() {
-                return Value::Built;
-            }
+        if let Some(i) = e.find(".format(")
+            && string_literal(lang, &e[..i]).is_some()
+        {
+            return Value::Built;
         }
     }
     if e.starts_with("format!(")

@@ -42,14 +42,21 @@ struct Counts {
 
 #[test]
 fn corpus_precision_and_recall() {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/insecure_code_cases.tsv");
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("{}: {e} (the shared corpora must sit beside the repository)", path.display()));
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/data/insecure_code_cases.tsv");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e} (the shared corpora must sit beside the repository)",
+            path.display()
+        )
+    });
     let mut per: BTreeMap<String, Counts> = BTreeMap::new();
     let mut all = Counts::default();
     for line in text.lines().skip(1) {
         let f: Vec<&str> = line.splitn(5, '\t').collect();
-        let [source, lang, expected, cwe, code] = f[..] else { continue };
+        let [source, lang, expected, cwe, code] = f[..] else {
+            continue;
+        };
         let lang_v = Language::from_name(lang).expect("known language");
         let code = unescape(code);
         let found = check(lang_v, &code);
@@ -68,7 +75,10 @@ fn corpus_precision_and_recall() {
             (false, true) => {
                 c.fp += 1;
                 all.fp += 1;
-                eprintln!("FALSE {lang} {cwe} {source}: {:?}", found.iter().map(|f| f.rule_id).collect::<Vec<_>>());
+                eprintln!(
+                    "FALSE {lang} {cwe} {source}: {:?}",
+                    found.iter().map(|f| f.rule_id).collect::<Vec<_>>()
+                );
             }
             (false, false) => {
                 c.tn += 1;

@@ -97,7 +97,10 @@ impl Checker {
         }
         if let Some(db) = &self.db {
             let advisories = db.advisories(d.ecosystem, &d.name);
-            if let Some(mal) = advisories.iter().find(|a| a.malicious || a.id.starts_with("MAL-")) {
+            if let Some(mal) = advisories
+                .iter()
+                .find(|a| a.malicious || a.id.starts_with("MAL-"))
+            {
                 out.push(finding(
                     "dep-malicious",
                     "Known malicious package",
@@ -118,13 +121,20 @@ impl Checker {
                 .collect();
             if !hits.is_empty() {
                 let ids: Vec<&str> = hits.iter().map(|a| a.id.as_str()).collect();
-                let fixed = hits.iter().filter_map(|a| a.fixed()).max_by(|a, b| crate::version::compare(a, b));
+                let fixed = hits
+                    .iter()
+                    .filter_map(|a| a.fixed())
+                    .max_by(|a, b| crate::version::compare(a, b));
                 out.push(finding(
                     "dep-vulnerable",
                     "Known-vulnerable dependency version",
                     Severity::High,
                     Some("CWE-1395"),
-                    format!("`{shown}` is affected by {} ({})", ids.join(", "), hits[0].summary),
+                    format!(
+                        "`{shown}` is affected by {} ({})",
+                        ids.join(", "),
+                        hits[0].summary
+                    ),
                     match fixed {
                         Some(f) => format!("require `{}` {f} or later", d.name),
                         None => format!("no fixed version is known: replace `{}`", d.name),
@@ -146,8 +156,14 @@ impl Checker {
         let known_popular = popular(d.ecosystem)
             .iter()
             .any(|p| d.ecosystem.normalize(p) == d.ecosystem.normalize(&d.name));
-        let known_db = self.db.as_ref().is_some_and(|db| db.knows(d.ecosystem, &d.name));
-        if !known_popular && !known_db && self.registry.contains(d.ecosystem, &d.name) == Some(false) {
+        let known_db = self
+            .db
+            .as_ref()
+            .is_some_and(|db| db.knows(d.ecosystem, &d.name));
+        if !known_popular
+            && !known_db
+            && self.registry.contains(d.ecosystem, &d.name) == Some(false)
+        {
             out.push(finding(
                 "dep-unknown-package",
                 "Package unknown to the registry",
@@ -171,17 +187,26 @@ mod tests {
         let mut s = Imported::default();
         db.add_record(r#"{"id":"GHSA-aaaa","summary":"Prototype pollution","affected":[{"package":{"ecosystem":"npm","name":"lodash"},"ranges":[{"type":"SEMVER","events":[{"introduced":"0"},{"fixed":"4.17.21"}]}]}]}"#, &mut s);
         db.add_record(r#"{"id":"MAL-2024-1","summary":"Malicious code in evilpkg","affected":[{"package":{"ecosystem":"PyPI","name":"evilpkg"},"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"}]}]}]}"#, &mut s);
-        Checker { db: Some(db), registry: Registry::default() }
+        Checker {
+            db: Some(db),
+            registry: Registry::default(),
+        }
     }
 
     #[test]
     fn vulnerable_malicious_and_typos() {
         let c = checker();
-        let f = c.check_manifest("package.json", r#"{"dependencies":{"lodash":"4.17.20","lodahs":"1.0.0"}}"#);
+        let f = c.check_manifest(
+            "package.json",
+            r#"{"dependencies":{"lodash":"4.17.20","lodahs":"1.0.0"}}"#,
+        );
         let ids: Vec<&str> = f.iter().map(|f| f.rule_id).collect();
         assert_eq!(ids, vec!["dep-vulnerable", "dep-typosquat"]);
         assert!(f[0].fix.contains("4.17.21"), "{}", f[0].fix);
-        assert!(c.check_manifest("package.json", r#"{"dependencies":{"lodash":"^4.17.21"}}"#).is_empty());
+        assert!(
+            c.check_manifest("package.json", r#"{"dependencies":{"lodash":"^4.17.21"}}"#)
+                .is_empty()
+        );
         let f = c.check_command(&["pip".into(), "install".into(), "evilpkg".into()]);
         assert_eq!(f[0].rule_id, "dep-malicious");
     }
@@ -193,10 +218,22 @@ mod tests {
         std::fs::write(&list, "requests\nflask\nmy-real-pkg\n").expect("write");
         Registry::import(dir.path(), Ecosystem::PyPI, &list).expect("import");
         let c = Checker::load(dir.path()).expect("load");
-        let f = c.check_command(&["pip".into(), "install".into(), "huggingface-cli-tools".into(), "my_real_pkg".into()]);
+        let f = c.check_command(&[
+            "pip".into(),
+            "install".into(),
+            "huggingface-cli-tools".into(),
+            "my_real_pkg".into(),
+        ]);
         assert_eq!(f.len(), 1, "{f:?}");
         assert_eq!(f[0].rule_id, "dep-unknown-package");
         let c = Checker::default();
-        assert!(c.check_command(&["pip".into(), "install".into(), "huggingface-cli-tools".into()]).is_empty());
+        assert!(
+            c.check_command(&[
+                "pip".into(),
+                "install".into(),
+                "huggingface-cli-tools".into()
+            ])
+            .is_empty()
+        );
     }
 }

@@ -6,14 +6,45 @@ use crate::manifest::{Dep, Origin, pep508};
 
 /// Options of the installers that take a value (so the value is not a package).
 const VALUE_OPTS: &[&str] = &[
-    "-r", "--requirement", "-c", "--constraint", "-i", "--index-url", "--extra-index-url", "-f",
-    "--find-links", "--target", "-t", "--prefix", "--root", "--python", "-p", "--registry", "--tag",
-    "--branch", "--rev", "--rename", "--features", "-F", "--version", "--vers", "--group", "-G",
-    "--source", "--path", "--git", "--cache-dir", "--save-prefix", "-w", "--workspace", "--filter",
-    "--package", "--manifest-path",
+    "-r",
+    "--requirement",
+    "-c",
+    "--constraint",
+    "-i",
+    "--index-url",
+    "--extra-index-url",
+    "-f",
+    "--find-links",
+    "--target",
+    "-t",
+    "--prefix",
+    "--root",
+    "--python",
+    "-p",
+    "--registry",
+    "--tag",
+    "--branch",
+    "--rev",
+    "--rename",
+    "--features",
+    "-F",
+    "--version",
+    "--vers",
+    "--group",
+    "-G",
+    "--source",
+    "--path",
+    "--git",
+    "--cache-dir",
+    "--save-prefix",
+    "-w",
+    "--workspace",
+    "--filter",
+    "--package",
+    "--manifest-path",
 ];
 
-fn packages<'a>(args: &'a [String], skip: usize) -> Vec<&'a str> {
+fn packages(args: &[String], skip: usize) -> Vec<&str> {
     let mut out = Vec::new();
     let mut it = args.iter().skip(skip);
     while let Some(a) = it.next() {
@@ -30,7 +61,10 @@ fn packages<'a>(args: &'a [String], skip: usize) -> Vec<&'a str> {
 }
 
 fn direct(spec: &str) -> bool {
-    spec.contains("://") || spec.starts_with("git+") || spec.starts_with("git@") || spec.starts_with("github:")
+    spec.contains("://")
+        || spec.starts_with("git+")
+        || spec.starts_with("git@")
+        || spec.starts_with("github:")
 }
 
 fn npm_dep(spec: &str) -> Option<Dep> {
@@ -38,13 +72,25 @@ fn npm_dep(spec: &str) -> Option<Dep> {
         return None;
     }
     if direct(spec) || (spec.contains('/') && !spec.starts_with('@')) {
-        return Some(Dep { ecosystem: Ecosystem::Npm, name: spec.to_string(), req: None, origin: Origin::Direct(spec.to_string()), line: 0 });
+        return Some(Dep {
+            ecosystem: Ecosystem::Npm,
+            name: spec.to_string(),
+            req: None,
+            origin: Origin::Direct(spec.to_string()),
+            line: 0,
+        });
     }
     let (name, req) = match spec.rfind('@').filter(|&i| i > 0) {
         Some(i) => (&spec[..i], Some(spec[i + 1..].to_string())),
         None => (spec, None),
     };
-    Some(Dep { ecosystem: Ecosystem::Npm, name: name.to_string(), req, origin: Origin::Registry, line: 0 })
+    Some(Dep {
+        ecosystem: Ecosystem::Npm,
+        name: name.to_string(),
+        req,
+        origin: Origin::Registry,
+        line: 0,
+    })
 }
 
 fn pypi_dep(spec: &str) -> Option<Dep> {
@@ -52,7 +98,13 @@ fn pypi_dep(spec: &str) -> Option<Dep> {
         return None;
     }
     if direct(spec) {
-        return Some(Dep { ecosystem: Ecosystem::PyPI, name: spec.to_string(), req: None, origin: Origin::Direct(spec.to_string()), line: 0 });
+        return Some(Dep {
+            ecosystem: Ecosystem::PyPI,
+            name: spec.to_string(),
+            req: None,
+            origin: Origin::Direct(spec.to_string()),
+            line: 0,
+        });
     }
     pep508(spec, 0)
 }
@@ -70,7 +122,13 @@ pub fn from_argv(argv: &[String]) -> Vec<Dep> {
             // `pip install -e git+https://…`
             for w in argv.windows(2) {
                 if (w[0] == "-e" || w[0] == "--editable") && direct(&w[1]) {
-                    out.push(Dep { ecosystem: Ecosystem::PyPI, name: w[1].clone(), req: None, origin: Origin::Direct(w[1].clone()), line: 0 });
+                    out.push(Dep {
+                        ecosystem: Ecosystem::PyPI,
+                        name: w[1].clone(),
+                        req: None,
+                        origin: Origin::Direct(w[1].clone()),
+                        line: 0,
+                    });
                 }
             }
             out
@@ -80,31 +138,63 @@ pub fn from_argv(argv: &[String]) -> Vec<Dep> {
         }
         "uv" if sub(1) == "add" || (sub(1) == "pip" && sub(2) == "install") => {
             let skip = if sub(1) == "add" { 2 } else { 3 };
-            packages(argv, skip).into_iter().filter_map(pypi_dep).collect()
+            packages(argv, skip)
+                .into_iter()
+                .filter_map(pypi_dep)
+                .collect()
         }
-        "uvx" => packages(argv, 1).into_iter().take(1).filter_map(pypi_dep).collect(),
+        "uvx" => packages(argv, 1)
+            .into_iter()
+            .take(1)
+            .filter_map(pypi_dep)
+            .collect(),
         "poetry" | "pdm" | "rye" | "hatch" if sub(1) == "add" => {
             packages(argv, 2).into_iter().filter_map(pypi_dep).collect()
         }
         "npm" | "pnpm" | "yarn" | "bun" => {
             let install = matches!(
                 sub(1),
-                "install" | "i" | "in" | "ins" | "inst" | "insta" | "instal" | "isnt" | "isnta" | "isntal" | "isntall" | "add"
+                "install"
+                    | "i"
+                    | "in"
+                    | "ins"
+                    | "inst"
+                    | "insta"
+                    | "instal"
+                    | "isnt"
+                    | "isnta"
+                    | "isntal"
+                    | "isntall"
+                    | "add"
             );
             if install {
                 packages(argv, 2).into_iter().filter_map(npm_dep).collect()
             } else if matches!(sub(1), "exec" | "x" | "dlx") {
-                packages(argv, 2).into_iter().take(1).filter_map(npm_dep).collect()
+                packages(argv, 2)
+                    .into_iter()
+                    .take(1)
+                    .filter_map(npm_dep)
+                    .collect()
             } else {
                 Vec::new()
             }
         }
-        "npx" | "pnpx" | "bunx" => packages(argv, 1).into_iter().take(1).filter_map(npm_dep).collect(),
+        "npx" | "pnpx" | "bunx" => packages(argv, 1)
+            .into_iter()
+            .take(1)
+            .filter_map(npm_dep)
+            .collect(),
         "cargo" if matches!(sub(1), "add" | "install") => {
             let mut out: Vec<Dep> = Vec::new();
             if let Some(i) = argv.iter().position(|a| a == "--git") {
                 let url = sub(i + 1).to_string();
-                out.push(Dep { ecosystem: Ecosystem::CratesIo, name: url.clone(), req: None, origin: Origin::Direct(url), line: 0 });
+                out.push(Dep {
+                    ecosystem: Ecosystem::CratesIo,
+                    name: url.clone(),
+                    req: None,
+                    origin: Origin::Direct(url),
+                    line: 0,
+                });
             }
             if argv.iter().any(|a| a == "--path" || a == "--git") {
                 return out;
@@ -117,7 +207,13 @@ pub fn from_argv(argv: &[String]) -> Vec<Dep> {
                 if name.starts_with('+') {
                     continue;
                 }
-                out.push(Dep { ecosystem: Ecosystem::CratesIo, name: name.to_string(), req, origin: Origin::Registry, line: 0 });
+                out.push(Dep {
+                    ecosystem: Ecosystem::CratesIo,
+                    name: name.to_string(),
+                    req,
+                    origin: Origin::Registry,
+                    line: 0,
+                });
             }
             out
         }
@@ -129,7 +225,13 @@ pub fn from_argv(argv: &[String]) -> Vec<Dep> {
                     Some((n, v)) => (n, Some(v.to_string())),
                     None => (spec, None),
                 };
-                Dep { ecosystem: Ecosystem::Go, name: name.to_string(), req, origin: Origin::Registry, line: 0 }
+                Dep {
+                    ecosystem: Ecosystem::Go,
+                    name: name.to_string(),
+                    req,
+                    origin: Origin::Registry,
+                    line: 0,
+                }
             })
             .collect(),
         _ => Vec::new(),
@@ -147,10 +249,16 @@ mod tests {
     #[test]
     fn installers() {
         let d = from_argv(&argv("pip install -U reqeusts==2.0 -r req.txt flask"));
-        assert_eq!(d.iter().map(|d| d.name.as_str()).collect::<Vec<_>>(), vec!["reqeusts", "flask"]);
+        assert_eq!(
+            d.iter().map(|d| d.name.as_str()).collect::<Vec<_>>(),
+            vec!["reqeusts", "flask"]
+        );
         assert_eq!(d[0].req.as_deref(), Some("==2.0"));
         let d = from_argv(&argv("npm i -D @types/node@20 lodahs"));
-        assert_eq!(d.iter().map(|d| d.name.as_str()).collect::<Vec<_>>(), vec!["@types/node", "lodahs"]);
+        assert_eq!(
+            d.iter().map(|d| d.name.as_str()).collect::<Vec<_>>(),
+            vec!["@types/node", "lodahs"]
+        );
         let d = from_argv(&argv("cargo add serde@1 tokio --features full"));
         assert_eq!(d.len(), 2);
         let d = from_argv(&argv("go get github.com/pkg/errors@v0.9.1"));

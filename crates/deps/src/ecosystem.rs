@@ -81,8 +81,14 @@ mod tests {
 
     #[test]
     fn normalizes_like_the_registries() {
-        assert_eq!(Ecosystem::PyPI.normalize("Typing_Extensions"), "typing-extensions");
-        assert_eq!(Ecosystem::PyPI.normalize("zope.interface"), "zope-interface");
+        assert_eq!(
+            Ecosystem::PyPI.normalize("Typing_Extensions"),
+            "typing-extensions"
+        );
+        assert_eq!(
+            Ecosystem::PyPI.normalize("zope.interface"),
+            "zope-interface"
+        );
         assert_eq!(Ecosystem::CratesIo.normalize("Serde_JSON"), "serde-json");
         assert_eq!(Ecosystem::Npm.normalize("@Babel/Core"), "@babel/core");
     }

@@ -37,7 +37,9 @@ pub fn kind(path: &str) -> Option<Ecosystem> {
         "package.json" => Some(Ecosystem::Npm),
         "pyproject.toml" => Some(Ecosystem::PyPI),
         "go.mod" => Some(Ecosystem::Go),
-        n if n.ends_with(".txt") && (n.starts_with("requirements") || n.contains("requirements")) => {
+        n if n.ends_with(".txt")
+            && (n.starts_with("requirements") || n.contains("requirements")) =>
+        {
             Some(Ecosystem::PyPI)
         }
         n if n.ends_with(".in") && n.starts_with("requirements") => Some(Ecosystem::PyPI),
@@ -69,7 +71,14 @@ fn cargo(text: &str) -> Vec<Dep> {
     let Ok(doc) = text.parse::<toml::Table>() else {
         return cargo_lines(text);
     };
-    let sections = ["dependencies", "dev-dependencies", "build-dependencies", "workspace", "target", "package"];
+    let sections = [
+        "dependencies",
+        "dev-dependencies",
+        "build-dependencies",
+        "workspace",
+        "target",
+        "package",
+    ];
     if !sections.iter().any(|k| doc.contains_key(*k)) {
         // A fragment of a dependency table.
         return cargo_lines(text);
@@ -80,10 +89,10 @@ fn cargo(text: &str) -> Vec<Dep> {
             tables.push(t);
         }
     }
-    if let Some(ws) = doc.get("workspace").and_then(|v| v.as_table()) {
-        if let Some(t) = ws.get("dependencies").and_then(|v| v.as_table()) {
-            tables.push(t);
-        }
+    if let Some(ws) = doc.get("workspace").and_then(|v| v.as_table())
+        && let Some(t) = ws.get("dependencies").and_then(|v| v.as_table())
+    {
+        tables.push(t);
     }
     if let Some(targets) = doc.get("target").and_then(|v| v.as_table()) {
         for t in targets.values().filter_map(|v| v.as_table()) {
@@ -107,7 +116,10 @@ fn cargo(text: &str) -> Vec<Dep> {
                         .and_then(|v| v.as_str())
                         .unwrap_or(key)
                         .to_string();
-                    let req = s.get("version").and_then(|v| v.as_str()).map(str::to_string);
+                    let req = s
+                        .get("version")
+                        .and_then(|v| v.as_str())
+                        .map(str::to_string);
                     let origin = if let Some(g) = s.get("git").and_then(|v| v.as_str()) {
                         Origin::Direct(g.to_string())
                     } else if s.contains_key("path") {
@@ -140,14 +152,28 @@ fn cargo_lines(text: &str) -> Vec<Dep> {
         if t.starts_with('[') || t.starts_with('#') {
             continue;
         }
-        let Ok(one) = t.parse::<toml::Table>() else { continue };
+        let Ok(one) = t.parse::<toml::Table>() else {
+            continue;
+        };
         let mut deps = cargo(&format!("[dependencies]\n{t}"));
         for d in &mut deps {
             d.line = i + 1;
         }
         if !one.is_empty() {
             out.extend(deps.into_iter().filter(|d| {
-                !matches!(d.name.as_str(), "name" | "version" | "edition" | "authors" | "license" | "description" | "workspace" | "path" | "features" | "default")
+                !matches!(
+                    d.name.as_str(),
+                    "name"
+                        | "version"
+                        | "edition"
+                        | "authors"
+                        | "license"
+                        | "description"
+                        | "workspace"
+                        | "path"
+                        | "features"
+                        | "default"
+                )
             }));
         }
     }
@@ -163,14 +189,22 @@ fn npm_spec(key: &str, spec: &str) -> (String, Option<String>, Origin) {
         };
         return (name.to_string(), req, Origin::Registry);
     }
-    if spec.starts_with("file:") || spec.starts_with("link:") || spec.starts_with("./") || spec.starts_with("../") || spec.starts_with("workspace:") {
+    if spec.starts_with("file:")
+        || spec.starts_with("link:")
+        || spec.starts_with("./")
+        || spec.starts_with("../")
+        || spec.starts_with("workspace:")
+    {
         return (key.to_string(), None, Origin::Path);
     }
     let direct = spec.contains("://")
         || spec.starts_with("git+")
         || spec.starts_with("github:")
         || spec.starts_with("git@")
-        || (spec.contains('/') && !spec.starts_with('@') && !spec.contains(' ') && !spec.starts_with(|c: char| c.is_ascii_digit() || "^~<>=*".contains(c)));
+        || (spec.contains('/')
+            && !spec.starts_with('@')
+            && !spec.contains(' ')
+            && !spec.starts_with(|c: char| c.is_ascii_digit() || "^~<>=*".contains(c)));
     if direct {
         return (key.to_string(), None, Origin::Direct(spec.to_string()));
     }
@@ -188,17 +222,43 @@ fn package_json(text: &str) -> Vec<Dep> {
             };
             for (k, v) in o {
                 let Some(spec) = v.as_str() else { continue };
-                if ["name", "version", "description", "main", "license", "type", "module", "author", "homepage"].contains(&k.as_str()) || k.contains(' ') {
+                if [
+                    "name",
+                    "version",
+                    "description",
+                    "main",
+                    "license",
+                    "type",
+                    "module",
+                    "author",
+                    "homepage",
+                ]
+                .contains(&k.as_str())
+                    || k.contains(' ')
+                {
                     continue;
                 }
                 let (name, req, origin) = npm_spec(&k, spec);
-                out.push(Dep { ecosystem: Ecosystem::Npm, name, req, origin, line: i + 1 });
+                out.push(Dep {
+                    ecosystem: Ecosystem::Npm,
+                    name,
+                    req,
+                    origin,
+                    line: i + 1,
+                });
             }
         }
         return out;
     };
-    for key in ["dependencies", "devDependencies", "peerDependencies", "optionalDependencies"] {
-        let Some(obj) = doc.get(key).and_then(Value::as_object) else { continue };
+    for key in [
+        "dependencies",
+        "devDependencies",
+        "peerDependencies",
+        "optionalDependencies",
+    ] {
+        let Some(obj) = doc.get(key).and_then(Value::as_object) else {
+            continue;
+        };
         for (k, v) in obj {
             let Some(spec) = v.as_str() else { continue };
             let (name, req, origin) = npm_spec(k, spec);
@@ -302,7 +362,11 @@ fn pyproject(text: &str) -> Vec<Dep> {
     let mut specs: Vec<String> = Vec::new();
     let strings = |v: Option<&toml::Value>| -> Vec<String> {
         v.and_then(|v| v.as_array())
-            .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x.as_str().map(str::to_string))
+                    .collect()
+            })
             .unwrap_or_default()
     };
     if let Some(p) = doc.get("project").and_then(|v| v.as_table()) {
@@ -340,11 +404,22 @@ fn pyproject(text: &str) -> Vec<Dep> {
                 toml::Value::Table(t) => match t.get("git").and_then(|g| g.as_str()) {
                     Some(g) => (None, Origin::Direct(g.to_string())),
                     None if t.contains_key("path") => (None, Origin::Path),
-                    None => (t.get("version").and_then(|v| v.as_str()).map(str::to_string), Origin::Registry),
+                    None => (
+                        t.get("version")
+                            .and_then(|v| v.as_str())
+                            .map(str::to_string),
+                        Origin::Registry,
+                    ),
                 },
                 _ => continue,
             };
-            out.push(Dep { ecosystem: Ecosystem::PyPI, name: k.clone(), req, origin, line: line_of(text, k) });
+            out.push(Dep {
+                ecosystem: Ecosystem::PyPI,
+                name: k.clone(),
+                req,
+                origin,
+                line: line_of(text, k),
+            });
         }
     }
     out
@@ -371,7 +446,9 @@ fn go_mod(text: &str) -> Vec<Dep> {
             continue;
         };
         let mut it = spec.split_whitespace();
-        let (Some(path), Some(version)) = (it.next(), it.next()) else { continue };
+        let (Some(path), Some(version)) = (it.next(), it.next()) else {
+            continue;
+        };
         out.push(Dep {
             ecosystem: Ecosystem::Go,
             name: path.to_string(),
@@ -397,7 +474,10 @@ mod tests {
             "Cargo.toml",
             "[package]\nname = \"x\"\n\n[dependencies]\nserde = \"1\"\nmy_json = { package = \"serde_json\", version = \"1.0\" }\nlocal = { path = \"../l\" }\nfromgit = { git = \"https://example.com/r.git\" }\n\n[target.'cfg(unix)'.dependencies]\nlibc = \"0.2\"\n",
         );
-        assert_eq!(names(&d), vec!["serde", "serde_json", "local", "fromgit", "libc"]);
+        assert_eq!(
+            names(&d),
+            vec!["serde", "serde_json", "local", "fromgit", "libc"]
+        );
         assert_eq!(d[1].req.as_deref(), Some("1.0"));
         assert_eq!(d[2].origin, Origin::Path);
         assert!(matches!(d[3].origin, Origin::Direct(_)));

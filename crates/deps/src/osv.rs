@@ -36,20 +36,14 @@ impl Advisory {
             let mut affected = false;
             for (kind, v) in events {
                 match kind.as_str() {
-                    "introduced" => {
-                        if v == "0" || compare(v, version).is_le() {
-                            affected = true;
-                        }
+                    "introduced" if (v == "0" || compare(v, version).is_le()) => {
+                        affected = true;
                     }
-                    "fixed" => {
-                        if compare(v, version).is_le() {
-                            affected = false;
-                        }
+                    "fixed" if compare(v, version).is_le() => {
+                        affected = false;
                     }
-                    "last_affected" => {
-                        if compare(version, v).is_gt() {
-                            affected = false;
-                        }
+                    "last_affected" if compare(version, v).is_gt() => {
+                        affected = false;
                     }
                     _ => {}
                 }
@@ -63,7 +57,9 @@ impl Advisory {
         self.malicious
             || self.ranges.iter().any(|events| {
                 events.iter().any(|(k, v)| k == "introduced" && v == "0")
-                    && !events.iter().any(|(k, _)| k == "fixed" || k == "last_affected")
+                    && !events
+                        .iter()
+                        .any(|(k, _)| k == "fixed" || k == "last_affected")
             })
     }
 
@@ -97,20 +93,25 @@ impl Database {
     pub fn load(dir: &Path) -> Result<Option<Database>, String> {
         let p = dir.join(Self::FILE);
         match std::fs::read_to_string(&p) {
-            Ok(t) => serde_json::from_str(&t)
-                .map(Some)
-                .map_err(|e| format!("{} is damaged ({e}); run `ztguard deps update` again", p.display())),
+            Ok(t) => serde_json::from_str(&t).map(Some).map_err(|e| {
+                format!(
+                    "{} is damaged ({e}); run `ztguard deps update` again",
+                    p.display()
+                )
+            }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(format!("cannot read {}: {e}", p.display())),
         }
     }
 
     pub fn save(&self, dir: &Path) -> Result<(), String> {
-        std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
         let tmp = dir.join(format!("{}.tmp", Self::FILE));
         let text = serde_json::to_string(self).map_err(|e| e.to_string())?;
         std::fs::write(&tmp, text).map_err(|e| format!("cannot write {}: {e}", tmp.display()))?;
-        std::fs::rename(&tmp, dir.join(Self::FILE)).map_err(|e| format!("cannot replace the database: {e}"))
+        std::fs::rename(&tmp, dir.join(Self::FILE))
+            .map_err(|e| format!("cannot replace the database: {e}"))
     }
 
     /// Add OSV records from a directory (recursively) or a zip file.
@@ -119,10 +120,14 @@ impl Database {
         if from.is_dir() {
             self.import_dir(from, &mut stats)?;
         } else {
-            let f = std::fs::File::open(from).map_err(|e| format!("cannot open {}: {e}", from.display()))?;
-            let mut zip = zip::ZipArchive::new(f).map_err(|e| format!("{} is not a zip file: {e}", from.display()))?;
+            let f = std::fs::File::open(from)
+                .map_err(|e| format!("cannot open {}: {e}", from.display()))?;
+            let mut zip = zip::ZipArchive::new(f)
+                .map_err(|e| format!("{} is not a zip file: {e}", from.display()))?;
             for i in 0..zip.len() {
-                let mut entry = zip.by_index(i).map_err(|e| format!("{}: {e}", from.display()))?;
+                let mut entry = zip
+                    .by_index(i)
+                    .map_err(|e| format!("{}: {e}", from.display()))?;
                 if !entry.name().ends_with(".json") {
                     continue;
                 }
@@ -138,7 +143,8 @@ impl Database {
     }
 
     fn import_dir(&mut self, dir: &Path, stats: &mut Imported) -> Result<(), String> {
-        let entries = std::fs::read_dir(dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
+        let entries =
+            std::fs::read_dir(dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
         let mut paths: Vec<_> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
         paths.sort();
         for p in paths {
@@ -178,14 +184,21 @@ impl Database {
             .unwrap_or("")
             .to_string();
         let mut added = false;
-        for aff in rec.get("affected").and_then(Value::as_array).into_iter().flatten() {
+        for aff in rec
+            .get("affected")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             let pkg = aff.get("package");
             let eco = pkg
                 .and_then(|p| p.get("ecosystem"))
                 .and_then(Value::as_str)
                 .map(|e| e.split(':').next().unwrap_or(e))
                 .and_then(|e| Ecosystem::ALL.into_iter().find(|x| x.osv_name() == e));
-            let (Some(eco), Some(name)) = (eco, pkg.and_then(|p| p.get("name")).and_then(Value::as_str)) else {
+            let (Some(eco), Some(name)) =
+                (eco, pkg.and_then(|p| p.get("name")).and_then(Value::as_str))
+            else {
                 continue;
             };
             let ranges = aff
@@ -200,14 +213,22 @@ impl Database {
                         .into_iter()
                         .flatten()
                         .filter_map(|e| e.as_object())
-                        .filter_map(|o| o.iter().next().map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_string())))
+                        .filter_map(|o| {
+                            o.iter()
+                                .next()
+                                .map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_string()))
+                        })
                         .collect()
                 })
                 .collect();
             let versions = aff
                 .get("versions")
                 .and_then(Value::as_array)
-                .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|v| v.as_str().map(str::to_string))
+                        .collect()
+                })
                 .unwrap_or_default();
             let adv = Advisory {
                 id: id.to_string(),
@@ -265,7 +286,16 @@ mod tests {
         assert!(!a.affects("4.17.21"));
         assert!(!a.affects_all());
         assert_eq!(a.fixed(), Some("4.17.21"));
-        let last = Advisory { id: "X".into(), summary: String::new(), ranges: vec![vec![("introduced".into(), "1.0".into()), ("last_affected".into(), "1.5".into())]], versions: vec![], malicious: false };
+        let last = Advisory {
+            id: "X".into(),
+            summary: String::new(),
+            ranges: vec![vec![
+                ("introduced".into(), "1.0".into()),
+                ("last_affected".into(), "1.5".into()),
+            ]],
+            versions: vec![],
+            malicious: false,
+        };
         assert!(last.affects("1.5"));
         assert!(!last.affects("1.6"));
         assert!(!last.affects("0.9"));
@@ -276,7 +306,16 @@ mod tests {
         let mut db = Database::default();
         let mut s = Imported::default();
         db.add_record("{", &mut s);
-        db.add_record(r#"{"id":"W","withdrawn":"2024-01-01T00:00:00Z","affected":[]}"#, &mut s);
-        assert_eq!(s, Imported { records: 0, skipped: 2 });
+        db.add_record(
+            r#"{"id":"W","withdrawn":"2024-01-01T00:00:00Z","affected":[]}"#,
+            &mut s,
+        );
+        assert_eq!(
+            s,
+            Imported {
+                records: 0,
+                skipped: 2
+            }
+        );
     }
 }

@@ -31,7 +31,13 @@ impl Registry {
             let p = Self::file(dir, eco);
             match std::fs::read_to_string(&p) {
                 Ok(t) => {
-                    r.names.insert(eco, t.lines().map(|l| eco.normalize(l.trim())).filter(|l| !l.is_empty()).collect());
+                    r.names.insert(
+                        eco,
+                        t.lines()
+                            .map(|l| eco.normalize(l.trim()))
+                            .filter(|l| !l.is_empty())
+                            .collect(),
+                    );
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
                 Err(e) => return Err(format!("cannot read {}: {e}", p.display())),
@@ -42,7 +48,8 @@ impl Registry {
 
     /// Import a names file for an ecosystem into `dir`; returns the count.
     pub fn import(dir: &Path, eco: Ecosystem, from: &Path) -> Result<usize, String> {
-        let text = std::fs::read_to_string(from).map_err(|e| format!("cannot read {}: {e}", from.display()))?;
+        let text = std::fs::read_to_string(from)
+            .map_err(|e| format!("cannot read {}: {e}", from.display()))?;
         let mut names: Vec<String> = text
             .lines()
             .map(str::trim)
@@ -51,10 +58,12 @@ impl Registry {
             .collect();
         names.sort();
         names.dedup();
-        std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
         let mut out = names.join("\n");
         out.push('\n');
-        std::fs::write(Self::file(dir, eco), out).map_err(|e| format!("cannot write the registry list: {e}"))?;
+        std::fs::write(Self::file(dir, eco), out)
+            .map_err(|e| format!("cannot write the registry list: {e}"))?;
         Ok(names.len())
     }
 
@@ -68,6 +77,8 @@ impl Registry {
 
     /// `None` without a list for the ecosystem.
     pub fn contains(&self, eco: Ecosystem, name: &str) -> Option<bool> {
-        self.names.get(&eco).map(|s| s.contains(&eco.normalize(name)))
+        self.names
+            .get(&eco)
+            .map(|s| s.contains(&eco.normalize(name)))
     }
 }

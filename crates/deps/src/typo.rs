@@ -61,14 +61,15 @@ fn look_alike(s: &str) -> String {
     s.replace("rn", "m")
         .replace("vv", "w")
         .replace('0', "o")
-        .replace('1', "l")
-        .replace('|', "l")
+        .replace(['1', '|'], "l")
         .replace('5', "s")
         .replace('3', "e")
 }
 
 fn squash(s: &str) -> String {
-    s.chars().filter(|c| !matches!(c, '-' | '_' | '.')).collect()
+    s.chars()
+        .filter(|c| !matches!(c, '-' | '_' | '.'))
+        .collect()
 }
 
 /// Optimal string alignment distance (Damerau–Levenshtein with adjacent swaps), capped.
@@ -82,13 +83,15 @@ fn distance(a: &str, b: &str) -> usize {
     for (i, row) in d.iter_mut().enumerate() {
         row[0] = i;
     }
-    for j in 0..=b.len() {
-        d[0][j] = j;
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
     }
     for i in 1..=a.len() {
         for j in 1..=b.len() {
             let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut v = (d[i - 1][j] + 1).min(d[i][j - 1] + 1).min(d[i - 1][j - 1] + cost);
+            let mut v = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
             if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
                 v = v.min(d[i - 2][j - 2] + 1);
             }
@@ -110,11 +113,22 @@ pub fn squat_of(eco: Ecosystem, name: &str) -> Option<(&'static str, &'static st
         return None;
     }
     let short = |s: &str| s.rsplit('/').next().unwrap_or(s).to_string();
-    let cand = if eco == Ecosystem::Go { short(&norm) } else { norm.clone() };
+    let cand = if eco == Ecosystem::Go {
+        short(&norm)
+    } else {
+        norm.clone()
+    };
     for p in list {
         let pn = eco.normalize(p);
-        let target = if eco == Ecosystem::Go { short(&pn) } else { pn.clone() };
-        if KNOWN_NEIGHBOURS.iter().any(|(a, b)| *a == target && *b == cand) {
+        let target = if eco == Ecosystem::Go {
+            short(&pn)
+        } else {
+            pn.clone()
+        };
+        if KNOWN_NEIGHBOURS
+            .iter()
+            .any(|(a, b)| *a == target && *b == cand)
+        {
             continue;
         }
         if eco == Ecosystem::Go && pn != norm && target == cand {
@@ -136,8 +150,12 @@ pub fn squat_of(eco: Ecosystem, name: &str) -> Option<(&'static str, &'static st
                 "a missing character"
             } else if cand.len() > target.len() {
                 "an extra or repeated character"
-            } else if squash(&cand).chars().collect::<std::collections::BTreeSet<_>>()
-                == squash(&target).chars().collect::<std::collections::BTreeSet<_>>()
+            } else if squash(&cand)
+                .chars()
+                .collect::<std::collections::BTreeSet<_>>()
+                == squash(&target)
+                    .chars()
+                    .collect::<std::collections::BTreeSet<_>>()
             {
                 "swapped characters"
             } else {
@@ -155,14 +173,38 @@ mod tests {
 
     #[test]
     fn finds_common_slips() {
-        assert_eq!(squat_of(Ecosystem::PyPI, "reqeusts").map(|s| s.0), Some("requests"));
-        assert_eq!(squat_of(Ecosystem::PyPI, "requestss").map(|s| s.0), Some("requests"));
-        assert_eq!(squat_of(Ecosystem::PyPI, "reqests").map(|s| s.0), Some("requests"));
-        assert_eq!(squat_of(Ecosystem::Npm, "lodahs").map(|s| s.0), Some("lodash"));
-        assert_eq!(squat_of(Ecosystem::Npm, "cross-env2").map(|s| s.0), Some("cross-env"));
-        assert_eq!(squat_of(Ecosystem::Npm, "crossenv").map(|s| s.1), Some("a different separator"));
-        assert_eq!(squat_of(Ecosystem::CratesIo, "serde_jsn").map(|s| s.0), Some("serde_json"));
-        assert_eq!(squat_of(Ecosystem::PyPI, "djang0").map(|s| s.1), Some("look-alike characters"));
+        assert_eq!(
+            squat_of(Ecosystem::PyPI, "reqeusts").map(|s| s.0),
+            Some("requests")
+        );
+        assert_eq!(
+            squat_of(Ecosystem::PyPI, "requestss").map(|s| s.0),
+            Some("requests")
+        );
+        assert_eq!(
+            squat_of(Ecosystem::PyPI, "reqests").map(|s| s.0),
+            Some("requests")
+        );
+        assert_eq!(
+            squat_of(Ecosystem::Npm, "lodahs").map(|s| s.0),
+            Some("lodash")
+        );
+        assert_eq!(
+            squat_of(Ecosystem::Npm, "cross-env2").map(|s| s.0),
+            Some("cross-env")
+        );
+        assert_eq!(
+            squat_of(Ecosystem::Npm, "crossenv").map(|s| s.1),
+            Some("a different separator")
+        );
+        assert_eq!(
+            squat_of(Ecosystem::CratesIo, "serde_jsn").map(|s| s.0),
+            Some("serde_json")
+        );
+        assert_eq!(
+            squat_of(Ecosystem::PyPI, "djang0").map(|s| s.1),
+            Some("look-alike characters")
+        );
     }
 
     #[test]

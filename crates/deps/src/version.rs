@@ -113,7 +113,10 @@ pub fn lower_bound(req: &str) -> Option<String> {
             .trim_start_matches(">=")
             .trim_start_matches("~=")
             .trim_start_matches(['^', '~', '=', 'v']);
-        if p.starts_with(|c: char| c.is_ascii_digit()) && !part.trim().starts_with('<') && !part.trim().starts_with('!') {
+        if p.starts_with(|c: char| c.is_ascii_digit())
+            && !part.trim().starts_with('<')
+            && !part.trim().starts_with('!')
+        {
             let v: String = p
                 .chars()
                 .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '+'))

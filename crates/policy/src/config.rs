@@ -58,6 +58,35 @@ pub struct RawEnv {
     pub secret: Vec<String>,
 }
 
+/// What the hook does when the content an agent writes (or an install
+/// command) has a finding: `warn` lets it through and tells the human,
+/// `ask` asks the human, `deny` refuses. The strictest layer wins.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OnFinding {
+    Warn,
+    Ask,
+    Deny,
+}
+
+impl OnFinding {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OnFinding::Warn => "warn",
+            OnFinding::Ask => "ask",
+            OnFinding::Deny => "deny",
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawScan {
+    pub on_secret: Option<OnFinding>,
+    pub on_insecure_code: Option<OnFinding>,
+    pub on_risky_dependency: Option<OnFinding>,
+}
+
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawProfile {
@@ -91,6 +120,8 @@ pub struct RawPolicy {
     pub tools: RawRules,
     #[serde(default)]
     pub env: RawEnv,
+    #[serde(default)]
+    pub scan: RawScan,
     #[serde(default)]
     pub profiles: BTreeMap<String, RawProfile>,
 }

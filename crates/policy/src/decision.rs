@@ -53,6 +53,12 @@ pub enum Check {
     UnknownOperand,
     Parse,
     Profile,
+    /// A credential in the content the agent writes.
+    Secret,
+    /// An insecure pattern in the code the agent writes.
+    InsecureCode,
+    /// A risky package in a manifest edit or an install command.
+    Dependency,
 }
 
 /// One opinion of one layer on one check.
@@ -199,6 +205,15 @@ fn advice(check: Check, v: Verdict, rule: &str) -> &'static str {
         }
         (Check::Risky, _) => "Run the command without options that make it execute other programs.",
         (Check::Parse, _) => "Fix the shell syntax, or split the command into simpler ones.",
+        (Check::Secret, _) => {
+            "Never write credentials into files: read the value from an environment variable at run time (os.environ / process.env / std::env::var) and keep it out of the repository."
+        }
+        (Check::InsecureCode, _) => {
+            "Rewrite it the safe way the fix describes, or ask the user to approve it."
+        }
+        (Check::Dependency, _) => {
+            "Check the package name and version against the registry; the user can approve it if it is right."
+        }
         (Check::Tool, _) => "Use a tool the policy allows.",
         (Check::Profile, _) => "This profile does not allow it.",
         _ => "",

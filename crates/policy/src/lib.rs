@@ -31,8 +31,10 @@ mod redact;
 pub use action::{Action, Request};
 pub use claude::{ClaudeRule, parse_claude_rule};
 pub use command::CommandPattern;
-pub use config::{Mode, RawPolicy};
+pub use config::{Mode, OnFinding, RawPolicy};
 pub use decision::{Check, Decision, Step, Verdict};
 pub use layer::Layer;
-pub use load::{LoadOptions, Policy, PolicyError, default_policy_toml, protections_toml};
+pub use load::{
+    LoadOptions, Policy, PolicyError, ScanSettings, default_policy_toml, protections_toml,
+};
 pub use redact::redact;

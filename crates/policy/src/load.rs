@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::claude::{ClaudeRule, parse_claude_rule, permission_lists};
-use crate::config::{RawFiles, RawNetwork, RawPolicy, RawRules};
+use crate::config::{OnFinding, RawFiles, RawNetwork, RawPolicy, RawRules, RawScan};
 use crate::layer::Layer;
 
 const PROTECTIONS: &str = include_str!("../policies/protections.toml");
@@ -119,11 +119,53 @@ pub struct Profile {
 #[derive(Clone, Debug)]
 pub struct Policy {
     pub layers: Vec<Layer>,
+    /// What to do with findings in written content and install commands.
+    pub scan: ScanSettings,
     pub profiles: Vec<Profile>,
     pub forced_profile: Option<String>,
     pub strict: bool,
     /// The files that were read, in layer order, for `policy show` and traces.
     pub sources: Vec<String>,
+}
+
+/// The `[scan]` settings after every layer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct ScanSettings {
+    pub on_secret: OnFinding,
+    pub on_insecure_code: OnFinding,
+    pub on_risky_dependency: OnFinding,
+}
+
+impl Default for ScanSettings {
+    /// Secrets are refused; insecure code and risky dependencies are asked.
+    fn default() -> Self {
+        ScanSettings {
+            on_secret: OnFinding::Deny,
+            on_insecure_code: OnFinding::Ask,
+            on_risky_dependency: OnFinding::Ask,
+        }
+    }
+}
+
+impl ScanSettings {
+    /// Apply one layer. The first layer that sets a value replaces the
+    /// built-in default (code and dependency findings are judgment calls a
+    /// team may relax); every later layer can only make it stricter, so a
+    /// project cannot loosen a managed policy. Secrets stay at least `ask`:
+    /// no policy lets credentials be written silently.
+    fn apply(&mut self, raw: &RawScan, set: &mut [bool; 3]) {
+        let fields = [
+            (&mut self.on_secret, raw.on_secret),
+            (&mut self.on_insecure_code, raw.on_insecure_code),
+            (&mut self.on_risky_dependency, raw.on_risky_dependency),
+        ];
+        for (i, (slot, value)) in fields.into_iter().enumerate() {
+            let Some(v) = value else { continue };
+            *slot = if set[i] { (*slot).max(v) } else { v };
+            set[i] = true;
+        }
+        self.on_secret = self.on_secret.max(OnFinding::Ask);
+    }
 }
 
 /// 1-based line and column of a byte offset.
@@ -285,7 +327,13 @@ impl Policy {
             });
         }
         let strict = opts.strict || layers.iter().any(|l| l.strict);
+        let mut scan = ScanSettings::default();
+        let mut set = [false; 3];
+        for (_, raw) in &raws {
+            scan.apply(&raw.scan, &mut set);
+        }
         Ok(Policy {
+            scan,
             layers,
             profiles,
             forced_profile: opts.profile.clone(),

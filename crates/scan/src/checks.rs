@@ -64,38 +64,49 @@ impl Checks {
                 });
             }
         }
-        if self.enabled.code {
-            if let Some(lang) = ztguard_code::Language::from_path(path) {
-                for f in ztguard_code::check(lang, text) {
-                    let line_text = text.lines().nth(f.line.saturating_sub(1)).unwrap_or("");
-                    out.push(Item {
-                        kind: Kind::Code,
-                        fingerprint: hash_parts(&["code", f.rule_id, path, line_text.trim()]),
-                        rule_id: f.rule_id.to_string(),
-                        title: f.title.to_string(),
-                        path: path.to_string(),
-                        line: f.line,
-                        column: f.column,
-                        end_line: f.line,
-                        end_column: f.column,
-                        severity: match f.severity {
-                            ztguard_code::Severity::High => Severity::High,
-                            ztguard_code::Severity::Medium => Severity::Medium,
-                            ztguard_code::Severity::Low => Severity::Low,
-                        },
-                        cwe: Some(f.cwe.to_string()),
-                        secret: None,
-                        message: f.message,
-                        fix: f.fix.to_string(),
-                    });
-                }
+        if self.enabled.code
+            && let Some(lang) = ztguard_code::Language::from_path(path)
+        {
+            for f in ztguard_code::check(lang, text) {
+                let line_text = text.lines().nth(f.line.saturating_sub(1)).unwrap_or("");
+                out.push(Item {
+                    kind: Kind::Code,
+                    fingerprint: hash_parts(&["code", f.rule_id, path, line_text.trim()]),
+                    rule_id: f.rule_id.to_string(),
+                    title: f.title.to_string(),
+                    path: path.to_string(),
+                    line: f.line,
+                    column: f.column,
+                    end_line: f.line,
+                    end_column: f.column,
+                    severity: match f.severity {
+                        ztguard_code::Severity::High => Severity::High,
+                        ztguard_code::Severity::Medium => Severity::Medium,
+                        ztguard_code::Severity::Low => Severity::Low,
+                    },
+                    cwe: Some(f.cwe.to_string()),
+                    secret: None,
+                    message: f.message,
+                    fix: f.fix.to_string(),
+                });
             }
         }
-        if self.enabled.deps {
-            if let Some(deps) = &self.deps {
-                for f in deps.check_manifest(path, text) {
-                    out.push(dependency_item(path, f));
-                }
+        // A hard-coded credential the secret rules identified needs no second, vaguer finding.
+        let secret_lines: Vec<usize> = out
+            .iter()
+            .filter(|i| i.kind == Kind::Secret)
+            .map(|i| i.line)
+            .collect();
+        out.retain(|i| {
+            !(i.kind == Kind::Code
+                && i.cwe.as_deref() == Some("CWE-798")
+                && secret_lines.contains(&i.line))
+        });
+        if self.enabled.deps
+            && let Some(deps) = &self.deps
+        {
+            for f in deps.check_manifest(path, text) {
+                out.push(dependency_item(path, f));
             }
         }
         out

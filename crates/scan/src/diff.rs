@@ -110,9 +110,7 @@ pub fn scan_git(checks: &Checks, repo: &Path, source: Source<'_>) -> Result<Repo
             cmd.arg(rev);
         }
     }
-    let out = cmd
-        .output()
-        .map_err(|e| format!("cannot run git: {e}"))?;
+    let out = cmd.output().map_err(|e| format!("cannot run git: {e}"))?;
     if !out.status.success() {
         return Err(format!(
             "git diff failed: {}",

@@ -102,10 +102,7 @@ pub fn sarif(report: &Report, version: &str) -> String {
         .map(|f| {
             let mut tags = vec![json!("security"), json!(f.kind.as_str())];
             if let Some(c) = &f.cwe {
-                tags.push(json!(format!(
-                    "external/cwe/{}",
-                    c.to_ascii_lowercase()
-                )));
+                tags.push(json!(format!("external/cwe/{}", c.to_ascii_lowercase())));
             }
             json!({
                 "id": f.rule_id,

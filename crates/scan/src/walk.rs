@@ -115,7 +115,9 @@ pub fn scan_paths(
                 Ok(Some(text)) => {
                     let items = checks.check(&shown, &text);
                     progress.files.fetch_add(1, Ordering::Relaxed);
-                    progress.bytes.fetch_add(text.len() as u64, Ordering::Relaxed);
+                    progress
+                        .bytes
+                        .fetch_add(text.len() as u64, Ordering::Relaxed);
                     if let Ok(mut r) = report.lock() {
                         r.files_scanned += 1;
                         r.bytes_scanned += text.len() as u64;

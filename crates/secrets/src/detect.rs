@@ -167,7 +167,10 @@ impl Allowlist {
     fn allows(&self, c: &Candidate<'_>) -> bool {
         let mut checks: Vec<bool> = Vec::with_capacity(3);
         if let Some(p) = &self.paths {
-            checks.push(c.path.is_some_and(|path| p.get().is_some_and(|re| re.is_match(path))));
+            checks.push(
+                c.path
+                    .is_some_and(|path| p.get().is_some_and(|re| re.is_match(path))),
+            );
         }
         if let Some(r) = &self.regexes {
             let hay = match self.target {
@@ -243,6 +246,8 @@ pub struct Ruleset {
     /// Rules without keywords run on every text.
     always: Vec<usize>,
     global: Vec<Allowlist>,
+    /// Honour `ztguard:allow` comments (off in the hook: the agent writes the comments too).
+    inline_allow: bool,
 }
 
 const DEFAULT_FIX: &str = "remove the value from the file and read it from the environment or a secret manager at run time; if it was ever committed or shared, revoke it";
@@ -298,7 +303,14 @@ impl Ruleset {
             keyword_rules,
             always,
             global,
+            inline_allow: true,
         })
+    }
+
+    /// Whether inline allow comments are honoured. The hook turns them off:
+    /// an agent could otherwise accept its own secret by writing the comment.
+    pub fn set_inline_allow(&mut self, on: bool) {
+        self.inline_allow = on;
     }
 
     pub fn len(&self) -> usize {
@@ -320,10 +332,10 @@ impl Ruleset {
     pub fn validate(&self) -> Vec<String> {
         let mut errors = Vec::new();
         let mut check = |what: String, lazy: &Option<Lazy>| {
-            if let Some(l) = lazy {
-                if let Err(e) = compile(&l.src) {
-                    errors.push(format!("{what}: {e}"));
-                }
+            if let Some(l) = lazy
+                && let Err(e) = compile(&l.src)
+            {
+                errors.push(format!("{what}: {e}"));
             }
         };
         for r in &self.rules {
@@ -426,7 +438,9 @@ impl Rule {
             };
             let secret = group.unwrap_or(whole);
             let line = lines.line_text(text, secret.start());
-            if filter::inline_allowed(line, lines.previous_line(text, secret.start())) {
+            if set.inline_allow
+                && filter::inline_allowed(line, lines.previous_line(text, secret.start()))
+            {
                 continue;
             }
             let entropy = shannon(secret.as_str());
@@ -495,11 +509,7 @@ fn dedupe(out: &mut Vec<Finding>) {
         .collect();
     let mut seen = std::collections::HashSet::new();
     out.retain(|f| {
-        if is_generic(&f.rule_id)
-            && specific
-                .iter()
-                .any(|s| s.0 < f.span.1 && f.span.0 < s.1)
-        {
+        if is_generic(&f.rule_id) && specific.iter().any(|s| s.0 < f.span.1 && f.span.0 < s.1) {
             return false;
         }
         seen.insert((f.rule_id.clone(), f.span))
@@ -593,13 +603,24 @@ mod tests {
         assert_eq!(f[0].rule_id, "github-pat");
         assert_eq!((f[0].line, f[0].column), (1, 10));
         let shown = serde_json::to_string(&f).expect("json");
-        assert!(!shown.contains("aB3dE5gH7jK9mN1pQ3sT5vX7zA9cE1gI3kM5"), "{shown}");
+        assert!(
+            !shown.contains("aB3dE5gH7jK9mN1pQ3sT5vX7zA9cE1gI3kM5"),
+            "{shown}"
+        );
     }
 
     #[test]
     fn inline_allow_skips_a_line() {
         let text = "token = \"ghp_aB3dE5gH7jK9mN1pQ3sT5vX7zA9cE1gI3kM5\" # ztguard:allow\n";
         assert!(set().scan(None, text).is_empty());
+    }
+
+    #[test]
+    fn inline_allow_can_be_ignored() {
+        let mut s = set();
+        s.set_inline_allow(false);
+        let text = "token = \"ghp_aB3dE5gH7jK9mN1pQ3sT5vX7zA9cE1gI3kM5\" # ztguard:allow\n";
+        assert_eq!(s.scan(None, text).len(), 1);
     }
 
     #[test]
@@ -612,7 +633,14 @@ mod tests {
     fn only_needed_regexes_compile() {
         let s = set();
         s.scan(None, "let x = 1; // nothing secret here\n");
-        let compiled = s.rules.iter().filter(|r| r.regex.as_ref().is_some_and(|l| l.re.get().is_some())).count();
-        assert!(compiled < 10, "{compiled} regexes compiled for a plain line");
+        let compiled = s
+            .rules
+            .iter()
+            .filter(|r| r.regex.as_ref().is_some_and(|l| l.re.get().is_some()))
+            .count();
+        assert!(
+            compiled < 10,
+            "{compiled} regexes compiled for a plain line"
+        );
     }
 }

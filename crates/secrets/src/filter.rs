@@ -4,8 +4,15 @@
 
 /// Markers a human puts on a line to accept it (ztguard's own, and those
 /// of gitleaks and detect-secrets so existing annotations keep working).
-const INLINE_ALLOW: &[&str] = &["ztguard:allow", "gitleaks:allow", "pragma: allowlist secret"];
-const NEXT_LINE_ALLOW: &[&str] = &["ztguard:allow-next-line", "pragma: allowlist nextline secret"];
+const INLINE_ALLOW: &[&str] = &[
+    "ztguard:allow",
+    "gitleaks:allow",
+    "pragma: allowlist secret",
+];
+const NEXT_LINE_ALLOW: &[&str] = &[
+    "ztguard:allow-next-line",
+    "pragma: allowlist nextline secret",
+];
 
 pub fn inline_allowed(line: &str, previous: Option<&str>) -> bool {
     INLINE_ALLOW.iter().any(|m| line.contains(m))
@@ -53,12 +60,30 @@ const PLACEHOLDERS: &[&str] = &[
 ];
 
 /// Whole values that stand in for a password in documentation.
-const STAND_INS: &[&str] = &["password", "passwd", "pass", "pwd", "changeme", "mypassword"];
+const STAND_INS: &[&str] = &[
+    "password",
+    "passwd",
+    "pass",
+    "pwd",
+    "changeme",
+    "mypassword",
+];
 
 /// Whole values that are never secrets of a generic assignment.
 const NOT_VALUES: &[&str] = &[
-    "true", "false", "null", "none", "nil", "undefined", "password", "secret", "token", "string",
-    "required", "optional", "empty",
+    "true",
+    "false",
+    "null",
+    "none",
+    "nil",
+    "undefined",
+    "password",
+    "secret",
+    "token",
+    "string",
+    "required",
+    "optional",
+    "empty",
 ];
 
 /// Whether `secret` is something other than a credential. `generic` rules
@@ -155,7 +180,15 @@ fn is_hash_like(s: &str) -> bool {
 }
 
 const HASH_WORDS: &[&str] = &[
-    "hash", "sha", "md5", "checksum", "digest", "commit", "etag", "integrity", "rev",
+    "hash",
+    "sha",
+    "md5",
+    "checksum",
+    "digest",
+    "commit",
+    "etag",
+    "integrity",
+    "rev",
 ];
 
 /// `snake_case_name`, `kebab-case-name`: a name, not a password.
@@ -164,7 +197,8 @@ fn is_identifier(s: &str) -> bool {
     parts.len() >= 2
         && parts.iter().all(|p| {
             p.as_bytes().first().is_some_and(u8::is_ascii_lowercase)
-                && p.bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+                && p.bytes()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
         })
 }
 
@@ -186,7 +220,8 @@ fn looks_like_code(s: &str) -> bool {
         || (s.contains('.')
             && s.bytes()
                 .all(|c| c.is_ascii_alphanumeric() || c == b'.' || c == b'_')
-            && s.split('.').all(|p| p.len() > 1 && !p.as_bytes()[0].is_ascii_digit()))
+            && s.split('.')
+                .all(|p| p.len() > 1 && !p.as_bytes()[0].is_ascii_digit()))
 }
 
 #[cfg(test)]
@@ -229,7 +264,10 @@ mod tests {
 
     #[test]
     fn real_looking_values_pass() {
-        for s in ["ghp_aB3dE5gH7jK9mN1pQ3sT5vX7zA9cE1gI3kM5", "s3cr3t-P4ssw0rd!x"] {
+        for s in [
+            "ghp_aB3dE5gH7jK9mN1pQ3sT5vX7zA9cE1gI3kM5",
+            "s3cr3t-P4ssw0rd!x",
+        ] {
             assert!(!not_a_secret(s, true, ""), "{s}");
         }
     }
@@ -237,7 +275,10 @@ mod tests {
     #[test]
     fn inline_markers() {
         assert!(inline_allowed("x = 1 # ztguard:allow", None));
-        assert!(inline_allowed("x = 1", Some("# pragma: allowlist nextline secret")));
+        assert!(inline_allowed(
+            "x = 1",
+            Some("# pragma: allowlist nextline secret")
+        ));
         assert!(!inline_allowed("x = 1", Some("y")));
     }
 }

@@ -96,8 +96,8 @@ fn out_of_scope(rule: &str) -> bool {
         "np.gcs.",       // bucket host names
         "np.shopify.1",  // shop domains
         "np.linkedin.1",
-        "np.age.1", // age recipients are public keys
-        "np.krb5.",  // Kerberos hashes
+        "np.age.1",       // age recipients are public keys
+        "np.krb5.",       // Kerberos hashes
         "np.hashicorp.7", // unseal key shares without a marker
     ]
     .iter()
@@ -124,7 +124,11 @@ fn builtin_rules_find_the_corpus_positives() {
         recall * 100.0
     );
     for m in missed.iter().take(400) {
-        eprintln!("  missed {}: {}", m.rule, m.text.chars().take(100).collect::<String>());
+        eprintln!(
+            "  missed {}: {}",
+            m.rule,
+            m.text.chars().take(100).collect::<String>()
+        );
     }
     assert!(positives.len() > 350, "corpus shrank: {}", positives.len());
     assert!(recall >= 0.72, "recall {recall:.3} under the floor");
@@ -139,7 +143,11 @@ fn builtin_rules_stay_quiet_on_most_negatives() {
         .filter(|e| !set.scan(None, &e.text).is_empty())
         .collect();
     for f in &flagged {
-        eprintln!("  flagged {}: {}", f.rule, f.text.chars().take(100).collect::<String>());
+        eprintln!(
+            "  flagged {}: {}",
+            f.rule,
+            f.text.chars().take(100).collect::<String>()
+        );
     }
     let rate = flagged.len() as f64 / negatives.len() as f64;
     eprintln!("negatives flagged: {}/{}", flagged.len(), negatives.len());

@@ -1,0 +1,277 @@
+//! Content checks on top of the policy's decision: what a Write, Edit,
+//! MultiEdit or NotebookEdit would put in a file (secrets, insecure code, a
+//! risky dependency in a manifest), the packages an install command would
+//! fetch, and secrets in a tool's output (PostToolUse).
+//!
+//! The policy decides first; a denial stands. Findings then add steps to
+//! the trace with the verdict `[scan]` sets (`deny`, `ask`, or `warn`, which
+//! leaves the decision alone and tells the human).
+
+use std::path::Path;
+
+use ztguard_policy::{Action, Check, Decision, OnFinding, Policy, Request, Step, Verdict};
+use ztguard_scan::{Item, Severity};
+
+use crate::context;
+
+/// The decision after content checks, and a warning for the human.
+pub struct Review {
+    pub decision: Decision,
+    pub warning: Option<String>,
+}
+
+fn verdict(on: OnFinding) -> Option<Verdict> {
+    match on {
+        OnFinding::Warn => None,
+        OnFinding::Ask => Some(Verdict::Ask),
+        OnFinding::Deny => Some(Verdict::Deny),
+    }
+}
+
+/// The secret rules as the hook uses them: inline allow comments are not
+/// honoured, because the agent writes those too.
+fn hook_secrets() -> Result<ztguard_secrets::Ruleset, String> {
+    let mut set = ztguard_secrets::Ruleset::builtin()?;
+    set.set_inline_allow(false);
+    Ok(set)
+}
+
+/// Words that an install command must contain, checked before any parsing.
+const INSTALLERS: &[&str] = &[
+    "pip", "uv", "poetry", "pdm", "npm", "pnpm", "yarn", "bun", "npx", "cargo", "go ",
+];
+
+/// Review a call the policy has decided.
+pub fn review(policy: &Policy, req: &Request, decision: Decision) -> Review {
+    if decision.verdict == Verdict::Deny {
+        return Review {
+            decision,
+            warning: None,
+        };
+    }
+    let items = match &req.action {
+        Action::Write {
+            path,
+            content: Some(content),
+        } => {
+            let rel = relative(path, &req.cwd, &req.project);
+            match content_items(&rel, content) {
+                Ok(items) => items,
+                Err(e) => return failed(decision, policy.strict, &e),
+            }
+        }
+        Action::Exec { command } if INSTALLERS.iter().any(|w| command.contains(w)) => {
+            install_items(command, &req.home)
+        }
+        _ => Vec::new(),
+    };
+    if items.is_empty() {
+        return Review {
+            decision,
+            warning: None,
+        };
+    }
+    let settings = policy.scan;
+    // Content steps go first: when they tie with the policy's verdict, the
+    // more specific reason (the secret, the CWE, the typo) is the one shown.
+    let mut trace: Vec<Step> = Vec::new();
+    let mut warnings = Vec::new();
+    let mut added = false;
+    for item in items.iter().filter(|i| i.severity >= Severity::Medium) {
+        let (check, on, key) = match item.kind {
+            ztguard_scan::Kind::Secret => (Check::Secret, settings.on_secret, "on_secret"),
+            ztguard_scan::Kind::Code => (
+                Check::InsecureCode,
+                settings.on_insecure_code,
+                "on_insecure_code",
+            ),
+            ztguard_scan::Kind::Dependency => {
+                // A known-malicious package is never a judgment call.
+                let on = if item.rule_id == "dep-malicious" {
+                    OnFinding::Deny
+                } else {
+                    settings.on_risky_dependency
+                };
+                (Check::Dependency, on, "on_risky_dependency")
+            }
+        };
+        let subject = describe(item);
+        match verdict(on) {
+            Some(v) => {
+                trace.push(Step {
+                    check,
+                    subject,
+                    verdict: v,
+                    rule: format!("scan.{key} = \"{}\" ({})", on.as_str(), item.rule_id),
+                });
+                added = true;
+            }
+            None => warnings.push(subject),
+        }
+    }
+    let decision = if added {
+        trace.extend(decision.trace);
+        Decision::from_steps(trace, policy.strict)
+    } else {
+        decision
+    };
+    let warning =
+        (!warnings.is_empty()).then(|| format!("ztguard warning: {}", warnings.join("; ")));
+    Review { decision, warning }
+}
+
+/// One sentence for the agent and the human: where, what, and the fix.
+fn describe(item: &Item) -> String {
+    let at = if item.line > 0 {
+        format!("{}:{}", item.path, item.line)
+    } else {
+        item.path.clone()
+    };
+    match item.kind {
+        ztguard_scan::Kind::Secret => format!("`{at}` would contain a {}", item.message),
+        ztguard_scan::Kind::Code => format!("`{at}`: {}; fix: {}", item.message, item.fix),
+        ztguard_scan::Kind::Dependency if item.path == "command" => {
+            format!("{}; {}", item.message, item.fix)
+        }
+        ztguard_scan::Kind::Dependency => format!("`{at}`: {}; {}", item.message, item.fix),
+    }
+}
+
+/// A content check that could not run: fail closed (ask, or deny in strict mode).
+fn failed(decision: Decision, strict: bool, message: &str) -> Review {
+    let mut trace = decision.trace;
+    trace.push(Step {
+        check: Check::Secret,
+        subject: format!("the content could not be checked: {message}"),
+        verdict: Verdict::Ask,
+        rule: "scan (fail closed)".into(),
+    });
+    Review {
+        decision: Decision::from_steps(trace, strict),
+        warning: None,
+    }
+}
+
+/// `path` as shown in findings: relative to the project when inside it.
+fn relative(path: &str, cwd: &Path, project: &Path) -> String {
+    let p = cwd.join(path);
+    match p.strip_prefix(project) {
+        Ok(r) => r.to_string_lossy().into_owned(),
+        Err(_) => path.to_string(),
+    }
+}
+
+/// Secrets, insecure code and manifest dependencies in content to be written.
+pub fn content_items(rel: &str, content: &str) -> Result<Vec<Item>, String> {
+    let deps = if is_manifest(rel) {
+        Some(ztguard_deps::Checker::load(&context::data_dir())?)
+    } else {
+        None
+    };
+    let checks = ztguard_scan::Checks::new(hook_secrets()?, ztguard_scan::Enabled::default(), deps);
+    Ok(checks.check(rel, content))
+}
+
+fn is_manifest(rel: &str) -> bool {
+    let name = rel.rsplit('/').next().unwrap_or(rel);
+    matches!(
+        name,
+        "Cargo.toml" | "package.json" | "pyproject.toml" | "go.mod"
+    ) || (name.contains("requirements") && (name.ends_with(".txt") || name.ends_with(".in")))
+}
+
+/// Risky packages an install command would fetch.
+fn install_items(command: &str, home: &Path) -> Vec<Item> {
+    let env = ztguard_shell::ShellEnv {
+        home: Some(home.to_string_lossy().into_owned()),
+    };
+    let analysis = ztguard_shell::analyze(command, &env);
+    let mut deps = Vec::new();
+    for c in &analysis.commands {
+        let argv: Vec<String> = c
+            .argv
+            .iter()
+            .filter_map(|a| a.values.first().cloned())
+            .collect();
+        deps.extend(ztguard_deps::from_argv(&argv));
+    }
+    if deps.is_empty() {
+        return Vec::new();
+    }
+    let checker = match ztguard_deps::Checker::load(&context::data_dir()) {
+        Ok(c) => c,
+        Err(e) => {
+            // Fail closed: an unreadable database asks rather than passing unchecked.
+            return vec![Item {
+                kind: ztguard_scan::Kind::Dependency,
+                rule_id: "dep-database-unreadable".into(),
+                title: "The dependency database could not be read".into(),
+                path: "command".into(),
+                line: 0,
+                column: 0,
+                end_line: 0,
+                end_column: 0,
+                severity: Severity::Medium,
+                cwe: None,
+                secret: None,
+                message: e,
+                fix: "run `ztguard deps update` again".into(),
+                fingerprint: String::new(),
+            }];
+        }
+    };
+    checker
+        .check_deps(&deps)
+        .into_iter()
+        .map(|f| ztguard_scan::dependency_item("command", f))
+        .collect()
+}
+
+/// Secrets in a tool's output (PostToolUse): a message for the human, and
+/// one for the agent, or nothing. The output already reached the agent;
+/// this makes sure the human knows and the agent is told not to repeat it.
+pub fn output_secrets(tool: &str, response: &serde_json::Value) -> Option<(String, String)> {
+    let mut text = String::new();
+    collect_strings(response, &mut text, 0);
+    if text.is_empty() {
+        return None;
+    }
+    let set = hook_secrets().ok()?;
+    let found = set.scan(None, &text);
+    if found.is_empty() {
+        return None;
+    }
+    let kinds: Vec<String> = found
+        .iter()
+        .take(5)
+        .map(|f| format!("{} ({})", f.description, f.secret))
+        .collect();
+    let more = if found.len() > 5 {
+        format!(" and {} more", found.len() - 5)
+    } else {
+        String::new()
+    };
+    let human = format!(
+        "ztguard: the output of {tool} contained {} secret{}: {}{more}. It is now in the agent's context and transcript; rotate it if it is real.",
+        found.len(),
+        if found.len() == 1 { "" } else { "s" },
+        kinds.join(", ")
+    );
+    let agent = "The last tool output contained a credential. Do not repeat, store, or send it anywhere; refer to it only by the name of the variable or file that holds it.".to_string();
+    Some((human, agent))
+}
+
+fn collect_strings(v: &serde_json::Value, out: &mut String, depth: usize) {
+    if depth > 64 || out.len() > 4 * 1024 * 1024 {
+        return;
+    }
+    match v {
+        serde_json::Value::String(s) => {
+            out.push_str(s);
+            out.push('\n');
+        }
+        serde_json::Value::Array(a) => a.iter().for_each(|x| collect_strings(x, out, depth + 1)),
+        serde_json::Value::Object(o) => o.values().for_each(|x| collect_strings(x, out, depth + 1)),
+        _ => {}
+    }
+}

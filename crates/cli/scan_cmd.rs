@@ -1,0 +1,297 @@
+//! `ztguard scan`: secrets, insecure code and risky dependencies in files,
+//! trees, staged changes, a diff against a revision, or stdin.
+
+use std::io::{IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use anyhow::{Context as _, bail};
+use ztguard_scan::{Checks, Enabled, Report, Severity, baseline::Baseline, diff, format, walk};
+
+use crate::context;
+
+#[derive(clap::Args)]
+#[command(after_help = "Examples:
+  ztguard scan                         the current directory (respects .gitignore)
+  ztguard scan src tests/config.py     some paths
+  ztguard scan --staged                what `git commit` would record (the pre-commit hook)
+  ztguard scan --diff origin/main      what a branch adds
+  git show HEAD | ztguard scan --stdin --stdin-name HEAD.patch
+  ztguard scan --format sarif -o ztguard.sarif    for GitHub code scanning
+  ztguard scan --write-baseline .ztguard/baseline.json   accept today's findings
+
+Inline: a line containing `ztguard:allow` (or `gitleaks:allow`, `pragma: allowlist secret`)
+is not reported; `ztguard:allow-next-line` covers the next line. The hook ignores these
+comments: the agent writes them too.
+
+Exit status: 0 no findings, 1 findings, 2 error.")]
+pub struct Args {
+    /// Files or directories to scan (default: the current directory).
+    paths: Vec<PathBuf>,
+    /// Scan the lines staged for commit (git diff --cached).
+    #[arg(long, conflicts_with_all = ["diff", "stdin", "paths"])]
+    staged: bool,
+    /// Scan the lines added since REV (git diff REV).
+    #[arg(long, value_name = "REV", conflicts_with_all = ["stdin", "paths"])]
+    diff: Option<String>,
+    /// Scan standard input (a file, or a unified diff: its added lines).
+    #[arg(long, conflicts_with = "paths")]
+    stdin: bool,
+    /// The file name stdin stands for (selects the language and manifest rules).
+    #[arg(long, value_name = "NAME", default_value = "stdin", requires = "stdin")]
+    stdin_name: String,
+    /// Secret rules in gitleaks format (default: `.gitleaks.toml` at the root if present, else the built-in rules).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    format: Format,
+    /// Write the report to FILE instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Accept the findings listed in this baseline (default: .ztguard/baseline.json if present).
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+    /// Ignore any baseline.
+    #[arg(long, conflicts_with = "baseline")]
+    no_baseline: bool,
+    /// Write the current findings to FILE as a baseline (hashes only) and exit 0.
+    #[arg(long, value_name = "FILE")]
+    write_baseline: Option<PathBuf>,
+    /// Only these checks (comma-separated: secrets, code, deps).
+    #[arg(long, value_delimiter = ',', value_name = "CHECKS")]
+    only: Vec<CheckName>,
+    /// Report findings of at least this severity.
+    #[arg(long, value_enum, default_value = "medium")]
+    min_severity: MinSeverity,
+    /// Also scan files that .gitignore excludes.
+    #[arg(long)]
+    no_ignore: bool,
+    /// Worker threads (default: all cores).
+    #[arg(long, short = 'j', default_value_t = 0)]
+    threads: usize,
+    /// Never show the progress line.
+    #[arg(long)]
+    no_progress: bool,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Format {
+    Text,
+    Json,
+    Sarif,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum CheckName {
+    Secrets,
+    Code,
+    Deps,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum MinSeverity {
+    Low,
+    Medium,
+    High,
+}
+
+/// The repository root (`git rev-parse --show-toplevel`), else the current directory.
+fn git_root(cwd: &Path) -> PathBuf {
+    std::process::Command::new("git")
+        .arg("-C")
+        .arg(cwd)
+        .args(["rev-parse", "--show-toplevel"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()))
+        .unwrap_or_else(|| cwd.to_path_buf())
+}
+
+fn load_rules(config: Option<&Path>, root: &Path) -> anyhow::Result<ztguard_secrets::Ruleset> {
+    let path = config
+        .map(Path::to_path_buf)
+        .or_else(|| Some(root.join(".gitleaks.toml")).filter(|p| p.is_file()));
+    let Some(path) = path else {
+        return ztguard_secrets::Ruleset::builtin().map_err(anyhow::Error::msg);
+    };
+    let raw = ztguard_secrets::RawConfig::load(&path)?;
+    for note in raw.unsupported() {
+        eprintln!("ztguard: note: {}: {note}", path.display());
+    }
+    let set = ztguard_secrets::Ruleset::new(raw)
+        .map_err(anyhow::Error::msg)
+        .with_context(|| format!("{}", path.display()))?;
+    let errors = set.validate();
+    if !errors.is_empty() {
+        bail!(
+            "{}: {} pattern(s) do not compile:\n  {}",
+            path.display(),
+            errors.len(),
+            errors.join("\n  ")
+        );
+    }
+    Ok(set)
+}
+
+pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
+    let cwd = std::env::current_dir().context("no current directory")?;
+    let root = if args.staged || args.diff.is_some() {
+        git_root(&cwd)
+    } else {
+        cwd.clone()
+    };
+    let enabled = if args.only.is_empty() {
+        Enabled::default()
+    } else {
+        Enabled {
+            secrets: args.only.contains(&CheckName::Secrets),
+            code: args.only.contains(&CheckName::Code),
+            deps: args.only.contains(&CheckName::Deps),
+        }
+    };
+    let rules = load_rules(args.config.as_deref(), &root)?;
+    let deps = if enabled.deps {
+        Some(ztguard_deps::Checker::load(&context::data_dir()).map_err(anyhow::Error::msg)?)
+    } else {
+        None
+    };
+    let checks = Checks::new(rules, enabled, deps);
+    let mut report = if args.staged {
+        diff::scan_git(&checks, &root, diff::Source::Staged).map_err(anyhow::Error::msg)?
+    } else if let Some(rev) = &args.diff {
+        diff::scan_git(&checks, &root, diff::Source::Rev(rev)).map_err(anyhow::Error::msg)?
+    } else if args.stdin {
+        let mut text = String::new();
+        std::io::stdin()
+            .take(walk::MAX_FILE * 8)
+            .read_to_string(&mut text)
+            .context("cannot read stdin")?;
+        if looks_like_diff(&text) {
+            diff::scan_hunks(&checks, &diff::parse(&text))
+        } else {
+            let items = checks.check(&args.stdin_name, &text);
+            Report {
+                findings: items,
+                files_scanned: 1,
+                bytes_scanned: text.len() as u64,
+                ..Default::default()
+            }
+        }
+    } else {
+        let paths = if args.paths.is_empty() {
+            vec![cwd.clone()]
+        } else {
+            for p in &args.paths {
+                if !p.exists() {
+                    bail!("{}: no such file or directory", p.display());
+                }
+            }
+            args.paths.clone()
+        };
+        scan_tree(&checks, &root, &paths, args)
+    };
+    let min = match args.min_severity {
+        MinSeverity::Low => Severity::Low,
+        MinSeverity::Medium => Severity::Medium,
+        MinSeverity::High => Severity::High,
+    };
+    report.findings.retain(|f| f.severity >= min);
+    report.sort();
+
+    if let Some(path) = &args.write_baseline {
+        Baseline::from_report(&report)
+            .save(path)
+            .map_err(anyhow::Error::msg)?;
+        eprintln!(
+            "ztguard: wrote {} finding(s) to the baseline {} (fingerprints only, no secrets)",
+            report.findings.len(),
+            path.display()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    if !args.no_baseline {
+        let default = root.join(".ztguard/baseline.json");
+        let path = args
+            .baseline
+            .clone()
+            .or_else(|| default.is_file().then_some(default));
+        if let Some(p) = path {
+            Baseline::load(&p)
+                .map_err(anyhow::Error::msg)?
+                .apply(&mut report);
+        }
+    }
+    let color = args.output.is_none()
+        && std::io::stdout().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none();
+    let text = match args.format {
+        Format::Text => format::text(&report, color),
+        Format::Json => format::json(&report),
+        Format::Sarif => format::sarif(&report, env!("CARGO_PKG_VERSION")),
+    };
+    match &args.output {
+        Some(p) => {
+            std::fs::write(p, &text).with_context(|| format!("cannot write {}", p.display()))?
+        }
+        None => {
+            let mut out = std::io::stdout().lock();
+            let _ = out.write_all(text.as_bytes());
+            if !text.ends_with('\n') {
+                let _ = writeln!(out);
+            }
+        }
+    }
+    if !report.errors.is_empty() && report.files_scanned == 0 {
+        bail!("nothing could be scanned");
+    }
+    Ok(ExitCode::from(u8::from(!report.findings.is_empty())))
+}
+
+fn looks_like_diff(text: &str) -> bool {
+    text.lines()
+        .take(50)
+        .any(|l| l.starts_with("+++ ") || l.starts_with("diff --git "))
+}
+
+/// Walk the tree with a progress line on a terminal.
+fn scan_tree(checks: &Checks, root: &Path, paths: &[PathBuf], args: &Args) -> Report {
+    let progress = walk::Progress::default();
+    let opts = walk::WalkOptions {
+        threads: args.threads,
+        no_ignore: args.no_ignore,
+    };
+    let show = !args.no_progress && std::io::stderr().is_terminal();
+    let done = std::sync::atomic::AtomicBool::new(false);
+    let bar = show.then(|| {
+        let pb = indicatif::ProgressBar::new_spinner();
+        pb.set_style(
+            indicatif::ProgressStyle::with_template("{spinner} scanning: {msg} ({elapsed})")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+        );
+        pb
+    });
+    std::thread::scope(|s| {
+        if let Some(pb) = &bar {
+            let (progress, done) = (&progress, &done);
+            s.spawn(move || {
+                while !done.load(Ordering::Relaxed) {
+                    pb.set_message(format!(
+                        "{} files, {:.1} MB",
+                        progress.files.load(Ordering::Relaxed),
+                        progress.bytes.load(Ordering::Relaxed) as f64 / 1e6
+                    ));
+                    pb.tick();
+                    std::thread::sleep(Duration::from_millis(80));
+                }
+                pb.finish_and_clear();
+            });
+        }
+        let report = walk::scan_paths(checks, root, paths, &opts, &progress);
+        done.store(true, Ordering::Relaxed);
+        report
+    })
+}
