@@ -266,32 +266,39 @@ fn scan_tree(checks: &Checks, root: &Path, paths: &[PathBuf], args: &Args) -> Re
     };
     let show = !args.no_progress && std::io::stderr().is_terminal();
     let done = std::sync::atomic::AtomicBool::new(false);
-    let bar = show.then(|| {
-        let pb = indicatif::ProgressBar::new_spinner();
-        pb.set_style(
-            indicatif::ProgressStyle::with_template("{spinner} scanning: {msg} ({elapsed})")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
-        );
-        pb
-    });
     std::thread::scope(|s| {
-        if let Some(pb) = &bar {
+        if show {
             let (progress, done) = (&progress, &done);
-            s.spawn(move || {
-                while !done.load(Ordering::Relaxed) {
-                    pb.set_message(format!(
-                        "{} files, {:.1} MB",
-                        progress.files.load(Ordering::Relaxed),
-                        progress.bytes.load(Ordering::Relaxed) as f64 / 1e6
-                    ));
-                    pb.tick();
-                    std::thread::sleep(Duration::from_millis(80));
-                }
-                pb.finish_and_clear();
-            });
+            s.spawn(move || spinner(progress, done));
         }
         let report = walk::scan_paths(checks, root, paths, &opts, &progress);
         done.store(true, Ordering::Relaxed);
         report
     })
+}
+
+/// A one-line progress display on stderr (a terminal): files and bytes so
+/// far, and the elapsed time. Written here rather than with a progress-bar
+/// crate: those pull the system libm into the binary, which every hook call
+/// would pay for at start-up, for a line that needs none of their features.
+fn spinner(progress: &walk::Progress, done: &std::sync::atomic::AtomicBool) {
+    const FRAMES: [char; 4] = ['|', '/', '-', '\\'];
+    let start = std::time::Instant::now();
+    let mut err = std::io::stderr();
+    let mut i = 0;
+    while !done.load(Ordering::Relaxed) {
+        let _ = write!(
+            err,
+            "\r\x1b[2K{} scanning: {} files, {:.1} MB ({}s)",
+            FRAMES[i % FRAMES.len()],
+            progress.files.load(Ordering::Relaxed),
+            progress.bytes.load(Ordering::Relaxed) as f64 / 1e6,
+            start.elapsed().as_secs()
+        );
+        let _ = err.flush();
+        i += 1;
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let _ = write!(err, "\r\x1b[2K");
+    let _ = err.flush();
 }

@@ -2,12 +2,8 @@
 //! built string, SQL built by concatenation or Sprintf, disabled TLS checks,
 //! weak hashes, math/rand.
 
-use std::sync::LazyLock;
-
-use regex::Regex;
-
 use crate::source::{Source, Value};
-use crate::{Finding, Rule, Severity, each_match};
+use crate::{Finding, Pattern, Rule, Severity};
 
 const CMD: Rule = Rule {
     id: "go-command-injection",
@@ -45,12 +41,9 @@ const RAND: Rule = Rule {
     fix: "use crypto/rand for tokens, keys and anything secret",
 };
 
-static TLS_RE: LazyLock<Option<Regex>> =
-    LazyLock::new(|| Regex::new(r"InsecureSkipVerify\s*:\s*true").ok());
-static HASH_RE: LazyLock<Option<Regex>> =
-    LazyLock::new(|| Regex::new(r"\b(?:md5|sha1)\.(?:New|Sum)\(").ok());
-static RAND_RE: LazyLock<Option<Regex>> =
-    LazyLock::new(|| Regex::new(r#""math/rand(?:/v2)?""#).ok());
+static TLS_RE: Pattern = Pattern::new(&["InsecureSkipVerify"], r"InsecureSkipVerify\s*:\s*true");
+static HASH_RE: Pattern = Pattern::new(&["md5.", "sha1."], r"\b(?:md5|sha1)\.(?:New|Sum)\(");
+static RAND_RE: Pattern = Pattern::new(&["math/rand"], r#""math/rand(?:/v2)?""#);
 
 const SHELLS: &[&str] = &[
     "sh",
@@ -117,8 +110,8 @@ pub fn check(src: &Source<'_>) -> Vec<Finding> {
         }
     }
     for (re, rule) in [(&TLS_RE, &TLS), (&HASH_RE, &HASH), (&RAND_RE, &RAND)] {
-        if let Some(re) = re.as_ref() {
-            for m in each_match(src, re) {
+        if let Some(re) = re.get(&src.code) {
+            for m in re.find_iter(&src.code) {
                 out.push(rule.at(src, m.start(), m.as_str()));
             }
         }

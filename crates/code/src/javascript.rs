@@ -3,12 +3,8 @@
 //! ignore the origin, disabled TLS checks, SQL built by concatenation, weak
 //! hashes, request input in file paths, and unsafe buffer/random helpers.
 
-use std::sync::LazyLock;
-
-use regex::Regex;
-
 use crate::source::{Source, Value};
-use crate::{Finding, Rule, Severity, each_match};
+use crate::{Finding, Pattern, Rule, Severity};
 
 const CHILD: Rule = Rule {
     id: "js-command-injection",
@@ -102,22 +98,30 @@ const INNER_HTML: Rule = Rule {
     fix: "set textContent, or sanitize the HTML (DOMPurify) before assigning it",
 };
 
-static HTTP_RE: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    Regex::new(r#"(?:\bfetch|\.open\(\s*['"][A-Z]+['"]\s*,|axios\.(?:get|post|put|delete)|\bhttp\.(?:get|request))\s*\(?\s*['"`]http://([^/'"`:?#\s]+)"#).ok()
-});
-static TLS_RE: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    Regex::new(r#"rejectUnauthorized\s*:\s*false|NODE_TLS_REJECT_UNAUTHORIZED\s*=\s*['"]?0"#).ok()
-});
-static NOASSERT_RE: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    Regex::new(r"\.(?:read|write)(?:U?Int(?:8|16|32)|Float|Double|BigU?Int64|U?IntBE|U?IntLE)\w*\([^()]*,\s*true\s*\)").ok()
-});
-static HASH_RE: LazyLock<Option<Regex>> =
-    LazyLock::new(|| Regex::new(r#"createHash\(\s*['"](?:md5|sha1|md4)['"]"#).ok());
-static SQL_WORDS: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(?:select\s.+\sfrom|insert\s+into|update\s+\S+\s+set|delete\s+from)\b").ok()
-});
-static INNER_RE: LazyLock<Option<Regex>> =
-    LazyLock::new(|| Regex::new(r"\.(?:innerHTML|outerHTML)\s*=\s*([^;\n]+)").ok());
+static HTTP_RE: Pattern = Pattern::new(
+    &["http://"],
+    r#"(?:\bfetch|\.open\(\s*['"][A-Z]+['"]\s*,|axios\.(?:get|post|put|delete)|\bhttp\.(?:get|request))\s*\(?\s*['"`]http://([^/'"`:?#\s]+)"#,
+);
+static TLS_RE: Pattern = Pattern::new(
+    &["rejectUnauthorized", "NODE_TLS_REJECT_UNAUTHORIZED"],
+    r#"rejectUnauthorized\s*:\s*false|NODE_TLS_REJECT_UNAUTHORIZED\s*=\s*['"]?0"#,
+);
+static NOASSERT_RE: Pattern = Pattern::new(
+    &[".read", ".write"],
+    r"\.(?:read|write)(?:U?Int(?:8|16|32)|Float|Double|BigU?Int64|U?IntBE|U?IntLE)\w*\([^()]*,\s*true\s*\)",
+);
+static HASH_RE: Pattern = Pattern::new(
+    &["createHash"],
+    r#"createHash\(\s*['"](?:md5|sha1|md4)['"]"#,
+);
+static SQL_WORDS: Pattern = Pattern::folded(
+    &["select", "insert", "update", "delete"],
+    r"(?i)\b(?:select\s.+\sfrom|insert\s+into|update\s+\S+\s+set|delete\s+from)\b",
+);
+static INNER_RE: Pattern = Pattern::new(
+    &["innerHTML", "outerHTML"],
+    r"\.(?:innerHTML|outerHTML)\s*=\s*([^;\n]+)",
+);
 
 const REQUEST_INPUT: &[&str] = &[
     "req.params",
@@ -235,7 +239,7 @@ pub fn check(src: &Source<'_>) -> Vec<Finding> {
             method,
             "query" | "execute" | "raw" | "run" | "all" | "get" | "prepare"
         ) && v == Value::Built
-            && SQL_WORDS.as_ref().is_some_and(|re| re.is_match(first))
+            && SQL_WORDS.get(first).is_some_and(|re| re.is_match(first))
         {
             out.push(SQL.at(src, call.start, text));
         }
@@ -294,7 +298,7 @@ pub fn check(src: &Source<'_>) -> Vec<Finding> {
             }
         }
     }
-    if let Some(re) = HTTP_RE.as_ref() {
+    if let Some(re) = HTTP_RE.get(&src.code) {
         for c in re.captures_iter(&src.code) {
             let (Some(m), Some(host)) = (c.get(0), c.get(1)) else {
                 continue;
@@ -312,13 +316,13 @@ pub fn check(src: &Source<'_>) -> Vec<Finding> {
         (&NOASSERT_RE, &NOASSERT),
         (&HASH_RE, &HASH),
     ] {
-        if let Some(re) = re.as_ref() {
-            for m in each_match(src, re) {
+        if let Some(re) = re.get(&src.code) {
+            for m in re.find_iter(&src.code) {
                 out.push(rule.at(src, m.start(), m.as_str()));
             }
         }
     }
-    if let Some(re) = INNER_RE.as_ref() {
+    if let Some(re) = INNER_RE.get(&src.code) {
         for c in re.captures_iter(&src.code) {
             let (Some(m), Some(rhs)) = (c.get(0), c.get(1)) else {
                 continue;

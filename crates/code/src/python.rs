@@ -3,13 +3,9 @@
 //! checks, weak hashes and keys, unsafe archives, request paths, hard-coded
 //! passwords, template autoescape, debug servers, permissions, temp files.
 
-use std::collections::HashMap;
-use std::sync::LazyLock;
-
-use regex::Regex;
-
 use crate::source::{Call, Source, Value};
-use crate::{Finding, Rule, Severity, each_match};
+use crate::{Finding, Pattern, Rule, Severity};
+use std::collections::HashMap;
 
 const SQL: Rule = Rule {
     id: "py-sql-injection",
@@ -138,16 +134,23 @@ const MKTEMP: Rule = Rule {
     fix: "use tempfile.mkstemp / NamedTemporaryFile / TemporaryDirectory, which create the file atomically",
 };
 
-static SQL_TEXT: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    Regex::new(r#"(?i)^\s*(?:select\s.+\sfrom|insert\s+into|update\s+\S+\s+set|delete\s+from|replace\s+into|drop\s+table|create\s+table)\b"#).ok()
-});
-static PROTOCOL_RE: LazyLock<Option<Regex>> =
-    LazyLock::new(|| Regex::new(r"\bPROTOCOL_(?:SSLv2|SSLv3|TLSv1|TLSv1_1)\b").ok());
-static PASSWORD_RE: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    Regex::new(r#"(?im)(?:^|[\s(,])([A-Za-z0-9_]*(?:password|passwd|pwd|secret_key|api_key|apikey|secret|token)[A-Za-z0-9_]*)\s*=\s*[rbu]?(["'])([^"'\n]+)["']"#).ok()
-});
-static BIND_RE: LazyLock<Option<Regex>> =
-    LazyLock::new(|| Regex::new(r#"\.bind\(\s*\(\s*["']0\.0\.0\.0["']"#).ok());
+static SQL_TEXT: Pattern = Pattern::folded(
+    &[
+        "select", "insert", "update", "delete", "replace", "drop", "create",
+    ],
+    r#"(?i)^\s*(?:select\s.+\sfrom|insert\s+into|update\s+\S+\s+set|delete\s+from|replace\s+into|drop\s+table|create\s+table)\b"#,
+);
+static PROTOCOL_RE: Pattern = Pattern::new(
+    &["PROTOCOL_"],
+    r"\bPROTOCOL_(?:SSLv2|SSLv3|TLSv1|TLSv1_1)\b",
+);
+static PASSWORD_RE: Pattern = Pattern::folded(
+    &[
+        "password", "passwd", "pwd", "secret", "api_key", "apikey", "token",
+    ],
+    r#"(?im)(?:^|[\s(,])([A-Za-z0-9_]*(?:password|passwd|pwd|secret_key|api_key|apikey|secret|token)[A-Za-z0-9_]*)\s*=\s*[rbu]?(["'])([^"'\n]+)["']"#,
+);
+static BIND_RE: Pattern = Pattern::new(&[".bind("], r#"\.bind\(\s*\(\s*["']0\.0\.0\.0["']"#);
 static REQUEST_INPUT: &[&str] = &[
     "request.args",
     "request.form",
@@ -433,7 +436,7 @@ pub fn check(src: &Source<'_>) -> Vec<Finding> {
         }
     }
     // SQL text formatted anywhere, not only at an execute.
-    if let Some(re) = SQL_TEXT.as_ref() {
+    if let Some(re) = SQL_TEXT.get(&src.code) {
         for line_start in std::iter::once(0).chain(src.code.match_indices('\n').map(|(i, _)| i + 1))
         {
             let line_end = src.code[line_start..]
@@ -458,17 +461,17 @@ pub fn check(src: &Source<'_>) -> Vec<Finding> {
             }
         }
     }
-    if let Some(re) = PROTOCOL_RE.as_ref() {
-        for m in each_match(src, re) {
+    if let Some(re) = PROTOCOL_RE.get(&src.code) {
+        for m in re.find_iter(&src.code) {
             out.push(PROTOCOL.at(src, m.start(), m.as_str()));
         }
     }
-    if let Some(re) = BIND_RE.as_ref() {
-        for m in each_match(src, re) {
+    if let Some(re) = BIND_RE.get(&src.code) {
+        for m in re.find_iter(&src.code) {
             out.push(BIND_ALL.at(src, m.start(), m.as_str()));
         }
     }
-    if let Some(re) = PASSWORD_RE.as_ref() {
+    if let Some(re) = PASSWORD_RE.get(&src.code) {
         for c in re.captures_iter(&src.code) {
             let (Some(name), Some(value)) = (c.get(1), c.get(3)) else {
                 continue;

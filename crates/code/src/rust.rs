@@ -2,12 +2,8 @@
 //! built string, disabled TLS checks, weak hashes and ciphers, and the
 //! low-severity hygiene notes (unsafe blocks, trusting argv/current_exe/temp_dir).
 
-use std::sync::LazyLock;
-
-use regex::Regex;
-
 use crate::source::{Source, Value};
-use crate::{Finding, Rule, Severity, each_match};
+use crate::{Finding, Pattern, Rule, Severity};
 
 const SQL: Rule = Rule {
     id: "rs-sql-injection",
@@ -66,17 +62,20 @@ const TRUST: Rule = Rule {
     fix: "do not base security decisions on argv[0], current_exe() or a shared temp directory",
 };
 
-static TLS_RE: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    Regex::new(r"danger_accept_invalid_(?:certs|hostnames)\(\s*true\s*\)|DangerousClientConfig|\.dangerous\(\)|ClientConfig::dangerous\(|SSL_VERIFY_NONE").ok()
-});
-static HASH_RE: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    Regex::new(r"\b(?:Md2|Md4|Md5|Sha1)::new\b|MessageDigest::(?:md5|sha1)\b|\bmd5::compute\(").ok()
-});
-static CIPHER_RE: LazyLock<Option<Regex>> =
-    LazyLock::new(|| Regex::new(r"Cipher::(?:rc4|bf_|des_)").ok());
-static UNSAFE_RE: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new(r"\bunsafe\s*\{").ok());
-static TRUST_RE: LazyLock<Option<Regex>> =
-    LazyLock::new(|| Regex::new(r"\b(?:args_os|args|current_exe|temp_dir)\(\)").ok());
+static TLS_RE: Pattern = Pattern::new(
+    &["danger", "Dangerous", "SSL_VERIFY_NONE"],
+    r"danger_accept_invalid_(?:certs|hostnames)\(\s*true\s*\)|DangerousClientConfig|\.dangerous\(\)|ClientConfig::dangerous\(|SSL_VERIFY_NONE",
+);
+static HASH_RE: Pattern = Pattern::new(
+    &["Md2", "Md4", "Md5", "Sha1", "MessageDigest", "md5::"],
+    r"\b(?:Md2|Md4|Md5|Sha1)::new\b|MessageDigest::(?:md5|sha1)\b|\bmd5::compute\(",
+);
+static CIPHER_RE: Pattern = Pattern::new(&["Cipher::"], r"Cipher::(?:rc4|bf_|des_)");
+static UNSAFE_RE: Pattern = Pattern::new(&["unsafe"], r"\bunsafe\s*\{");
+static TRUST_RE: Pattern = Pattern::new(
+    &["args", "current_exe", "temp_dir"],
+    r"\b(?:args_os|args|current_exe|temp_dir)\(\)",
+);
 
 pub fn check(src: &Source<'_>) -> Vec<Finding> {
     let mut out = Vec::new();
@@ -132,8 +131,8 @@ pub fn check(src: &Source<'_>) -> Vec<Finding> {
         (&UNSAFE_RE, &UNSAFE),
         (&TRUST_RE, &TRUST),
     ] {
-        if let Some(re) = re.as_ref() {
-            for m in each_match(src, re) {
+        if let Some(re) = re.get(&src.code) {
+            for m in re.find_iter(&src.code) {
                 out.push(rule.at(src, m.start(), m.as_str()));
             }
         }

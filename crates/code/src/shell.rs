@@ -2,13 +2,9 @@
 //! `bash <(curl …)`, `eval "$(curl …)"`, a variable holding a download
 //! later eval'd), eval of variables, TLS checks switched off, world-writable modes.
 
-use std::collections::HashSet;
-use std::sync::LazyLock;
-
-use regex::Regex;
-
 use crate::source::Source;
-use crate::{Finding, Rule, Severity, each_match};
+use crate::{Finding, Pattern, Rule, Severity};
+use std::collections::HashSet;
 
 const PIPE: Rule = Rule {
     id: "sh-download-and-run",
@@ -39,19 +35,20 @@ const CHMOD: Rule = Rule {
     fix: "use 755 for directories and programs, 644 for files",
 };
 
-static PIPE_RE: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    Regex::new(r"(?m)\b(?:curl|wget|fetch)\b[^|\n;]*\|\s*(?:sudo\s+(?:-\S+\s+)*)?(?:\S*/)?(?:ba|z|da|k)?sh\b|(?:ba|z|k)?sh\s+(?:-\S+\s+)*<\(\s*(?:curl|wget)\b|\b(?:ba|z)?sh\s+-c\s+['\x22]?\$\(\s*(?:curl|wget)\b|\beval\s+['\x22]?\$\(\s*(?:curl|wget)\b|\bsource\s+<\(\s*(?:curl|wget)\b").ok()
-});
-static ASSIGN_RE: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    Regex::new(r"(?m)^\s*(?:export\s+|local\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$").ok()
-});
-static EVAL_RE: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new(r"(?m)\beval\s+(.*)$").ok());
-static INSECURE_RE: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    Regex::new(r"(?m)\bcurl\b[^\n|;]*\s(?:-k|--insecure)\b|\bwget\b[^\n|;]*--no-check-certificate")
-        .ok()
-});
-static CHMOD_RE: LazyLock<Option<Regex>> =
-    LazyLock::new(|| Regex::new(r"\bchmod\s+(?:-R\s+)?(?:0?777|a\+w|o\+w)\b").ok());
+static PIPE_RE: Pattern = Pattern::new(
+    &["curl", "wget", "fetch"],
+    r"(?m)\b(?:curl|wget|fetch)\b[^|\n;]*\|\s*(?:sudo\s+(?:-\S+\s+)*)?(?:\S*/)?(?:ba|z|da|k)?sh\b|(?:ba|z|k)?sh\s+(?:-\S+\s+)*<\(\s*(?:curl|wget)\b|\b(?:ba|z)?sh\s+-c\s+['\x22]?\$\(\s*(?:curl|wget)\b|\beval\s+['\x22]?\$\(\s*(?:curl|wget)\b|\bsource\s+<\(\s*(?:curl|wget)\b",
+);
+static ASSIGN_RE: Pattern = Pattern::new(
+    &["="],
+    r"(?m)^\s*(?:export\s+|local\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$",
+);
+static EVAL_RE: Pattern = Pattern::new(&["eval"], r"(?m)\beval\s+(.*)$");
+static INSECURE_RE: Pattern = Pattern::new(
+    &["curl", "wget"],
+    r"(?m)\bcurl\b[^\n|;]*\s(?:-k|--insecure)\b|\bwget\b[^\n|;]*--no-check-certificate",
+);
+static CHMOD_RE: Pattern = Pattern::new(&["chmod"], r"\bchmod\s+(?:-R\s+)?(?:0?777|a\+w|o\+w)\b");
 
 fn mentions_var(text: &str, vars: &HashSet<String>) -> bool {
     vars.iter().any(|v| {
@@ -69,14 +66,14 @@ fn mentions_var(text: &str, vars: &HashSet<String>) -> bool {
 
 pub fn check(src: &Source<'_>) -> Vec<Finding> {
     let mut out = Vec::new();
-    if let Some(re) = PIPE_RE.as_ref() {
-        for m in each_match(src, re) {
+    if let Some(re) = PIPE_RE.get(&src.code) {
+        for m in re.find_iter(&src.code) {
             out.push(PIPE.at(src, m.start(), m.as_str()));
         }
     }
     // Variables holding a download, and those derived from them.
     let mut tainted: HashSet<String> = HashSet::new();
-    if let Some(re) = ASSIGN_RE.as_ref() {
+    if let Some(re) = ASSIGN_RE.get(&src.code) {
         for c in re.captures_iter(&src.code) {
             let (Some(name), Some(rhs)) = (c.get(1), c.get(2)) else {
                 continue;
@@ -89,7 +86,7 @@ pub fn check(src: &Source<'_>) -> Vec<Finding> {
             }
         }
     }
-    if let Some(re) = EVAL_RE.as_ref() {
+    if let Some(re) = EVAL_RE.get(&src.code) {
         for c in re.captures_iter(&src.code) {
             let (Some(m), Some(arg)) = (c.get(0), c.get(1)) else {
                 continue;
@@ -106,8 +103,8 @@ pub fn check(src: &Source<'_>) -> Vec<Finding> {
         }
     }
     for (re, rule) in [(&INSECURE_RE, &INSECURE), (&CHMOD_RE, &CHMOD)] {
-        if let Some(re) = re.as_ref() {
-            for m in each_match(src, re) {
+        if let Some(re) = re.get(&src.code) {
+            for m in re.find_iter(&src.code) {
                 out.push(rule.at(src, m.start(), m.as_str()));
             }
         }
