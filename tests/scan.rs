@@ -578,6 +578,43 @@ fn hook_checks_written_content() {
 }
 
 #[test]
+fn hook_checks_secrets_in_command_lines() {
+    let e = Env::new();
+    let (d, r) = e.pre(
+        "Bash",
+        json!({"command": format!("echo 'TOKEN = {}' >> app.py", fake_github_token())}),
+    );
+    assert_eq!(d, "deny", "{r}");
+    assert!(
+        r.contains("command line carries a GitHub personal access token")
+            && r.contains("ghp_…(40 chars)"),
+        "{r}"
+    );
+    assert!(!r.contains(&fake_github_token()));
+    let (d, r) = e.pre(
+        "Bash",
+        json!({"command": "git commit -m 'rotate the token handling'"}),
+    );
+    assert_eq!(d, "allow", "{r}");
+}
+
+#[test]
+fn not_secrets_placeholders_references_hashes_lockfiles() {
+    let e = Env::new();
+    std::fs::remove_file(e.project.join(".env")).unwrap();
+    write(
+        &e.project.join("settings.py"),
+        "import os\nAPI_KEY = os.environ[\"API_KEY\"]\nPASSWORD = \"${DB_PASSWORD}\"\nAWS_KEY = \"AKIAIOSFODNN7EXAMPLE\"\ntoken = \"your_token_here\"\nsession_token = \"123e4567-e89b-12d3-a456-426614174000\"\nfile_sha256 = \"9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08\"\n",
+    );
+    write(
+        &e.project.join("web/package-lock.json"),
+        "{\"packages\": {\"node_modules/x\": {\"integrity\": \"sha512-Qf3fz2mVx0ZJ7n9kVx8bXw2yT5u1LkQ7aQ9dR3fS5gH7jK9mN1pQ3sT5vX7zA9cE1gI3kM5oP7qR9sT1uV3wX5yZ7==\", \"token\": \"ghp_aB3dE5gH7jK9mN1pQ3sT5vX7zA9cE1gI3kM5\"}}}\n",
+    );
+    let out = e.run(&["scan", "--only", "secrets"], "");
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+}
+
+#[test]
 fn scan_settings_from_the_policy() {
     let e = Env::new();
     let sqli = json!({"file_path": e.project.join("src/db.py"), "old_string": "x", "new_string": "cursor.execute(\"SELECT \" + name)\n"});

@@ -60,8 +60,20 @@ pub fn review(policy: &Policy, req: &Request, decision: Decision) -> Review {
                 Err(e) => return failed(decision, policy.strict, &e),
             }
         }
-        Action::Exec { command } if INSTALLERS.iter().any(|w| command.contains(w)) => {
-            install_items(command, &req.home)
+        Action::Exec { command } => {
+            let mut items = Vec::new();
+            // The redactor's quick test first: most commands carry nothing secret-shaped,
+            // and loading the secret rules costs a few hundred µs.
+            if ztguard_policy::redact(command) != command.as_str() {
+                match command_secrets(command) {
+                    Ok(found) => items.extend(found),
+                    Err(e) => return failed(decision, policy.strict, &e),
+                }
+            }
+            if INSTALLERS.iter().any(|w| command.contains(w)) {
+                items.extend(install_items(command, &req.home));
+            }
+            items
         }
         _ => Vec::new(),
     };
@@ -128,6 +140,9 @@ fn describe(item: &Item) -> String {
         item.path.clone()
     };
     match item.kind {
+        ztguard_scan::Kind::Secret if item.path == "command" => {
+            format!("the command line carries a {}", item.message)
+        }
         ztguard_scan::Kind::Secret => format!("`{at}` would contain a {}", item.message),
         ztguard_scan::Kind::Code => format!("`{at}`: {}; fix: {}", item.message, item.fix),
         ztguard_scan::Kind::Dependency if item.path == "command" => {
@@ -178,6 +193,21 @@ fn is_manifest(rel: &str) -> bool {
         name,
         "Cargo.toml" | "package.json" | "pyproject.toml" | "go.mod"
     ) || (name.contains("requirements") && (name.ends_with(".txt") || name.ends_with(".in")))
+}
+
+/// Credentials written out in a command line (`curl -H "Authorization: Bearer ghp_…"`,
+/// `echo 'KEY=sk_live_…' >> app.py`): the agent should never hold them.
+fn command_secrets(command: &str) -> Result<Vec<Item>, String> {
+    let checks = ztguard_scan::Checks::new(
+        hook_secrets()?,
+        ztguard_scan::Enabled {
+            secrets: true,
+            code: false,
+            deps: false,
+        },
+        None,
+    );
+    Ok(checks.check("command", command))
 }
 
 /// Risky packages an install command would fetch.
