@@ -3,7 +3,7 @@
 //! weak hashes, math/rand.
 
 use crate::source::{Source, Value};
-use crate::{Finding, Pattern, Rule, Severity};
+use crate::{Finding, MatchStr as _, Pattern, Rule, Severity};
 
 const CMD: Rule = Rule {
     id: "go-command-injection",
@@ -111,7 +111,7 @@ pub fn check(src: &Source<'_>) -> Vec<Finding> {
     }
     for (re, rule) in [(&TLS_RE, &TLS), (&HASH_RE, &HASH), (&RAND_RE, &RAND)] {
         if let Some(re) = re.get(&src.code) {
-            for m in re.find_iter(&src.code) {
+            for m in re.find_iter(src.code.as_bytes()) {
                 out.push(rule.at(src, m.start(), m.as_str()));
             }
         }

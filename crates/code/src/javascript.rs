@@ -4,7 +4,7 @@
 //! hashes, request input in file paths, and unsafe buffer/random helpers.
 
 use crate::source::{Source, Value};
-use crate::{Finding, Pattern, Rule, Severity};
+use crate::{Finding, MatchStr as _, Pattern, Rule, Severity};
 
 const CHILD: Rule = Rule {
     id: "js-command-injection",
@@ -239,7 +239,9 @@ pub fn check(src: &Source<'_>) -> Vec<Finding> {
             method,
             "query" | "execute" | "raw" | "run" | "all" | "get" | "prepare"
         ) && v == Value::Built
-            && SQL_WORDS.get(first).is_some_and(|re| re.is_match(first))
+            && SQL_WORDS
+                .get(first)
+                .is_some_and(|re| re.is_match(first.as_bytes()))
         {
             out.push(SQL.at(src, call.start, text));
         }
@@ -299,7 +301,7 @@ pub fn check(src: &Source<'_>) -> Vec<Finding> {
         }
     }
     if let Some(re) = HTTP_RE.get(&src.code) {
-        for c in re.captures_iter(&src.code) {
+        for c in re.captures_iter(src.code.as_bytes()) {
             let (Some(m), Some(host)) = (c.get(0), c.get(1)) else {
                 continue;
             };
@@ -317,13 +319,13 @@ pub fn check(src: &Source<'_>) -> Vec<Finding> {
         (&HASH_RE, &HASH),
     ] {
         if let Some(re) = re.get(&src.code) {
-            for m in re.find_iter(&src.code) {
+            for m in re.find_iter(src.code.as_bytes()) {
                 out.push(rule.at(src, m.start(), m.as_str()));
             }
         }
     }
     if let Some(re) = INNER_RE.get(&src.code) {
-        for c in re.captures_iter(&src.code) {
+        for c in re.captures_iter(src.code.as_bytes()) {
             let (Some(m), Some(rhs)) = (c.get(0), c.get(1)) else {
                 continue;
             };

@@ -130,6 +130,18 @@ pub fn check(lang: Language, text: &str) -> Vec<Finding> {
     out
 }
 
+/// The text of a byte-regex match over a `str` (patterns are ASCII, so a
+/// match that would split a character is not one the rules report).
+pub(crate) trait MatchStr<'h> {
+    fn as_str(&self) -> &'h str;
+}
+
+impl<'h> MatchStr<'h> for regex::bytes::Match<'h> {
+    fn as_str(&self) -> &'h str {
+        std::str::from_utf8(self.as_bytes()).unwrap_or("")
+    }
+}
+
 /// A regex compiled only when a text contains one of its needles.
 ///
 /// The hook checks one file per call, in a fresh process: compiling every
@@ -141,7 +153,7 @@ pub(crate) struct Pattern {
     /// Compare needles ignoring ASCII case (for `(?i)` patterns; needles lowercase).
     fold: bool,
     src: &'static str,
-    re: std::sync::OnceLock<Option<regex::Regex>>,
+    re: std::sync::OnceLock<Option<regex::bytes::Regex>>,
 }
 
 impl Pattern {
@@ -179,12 +191,19 @@ impl Pattern {
     }
 
     /// The compiled regex, if `text` may match it.
-    pub(crate) fn get(&self, text: &str) -> Option<&regex::Regex> {
+    /// The compiled regex, if `text` may match it. Patterns run over bytes
+    /// with ASCII classes: the constructs they look for are ASCII.
+    pub(crate) fn get(&self, text: &str) -> Option<&regex::bytes::Regex> {
         if !self.may_match(text) {
             return None;
         }
         self.re
-            .get_or_init(|| regex::Regex::new(self.src).ok())
+            .get_or_init(|| {
+                regex::bytes::RegexBuilder::new(self.src)
+                    .unicode(false)
+                    .build()
+                    .ok()
+            })
             .as_ref()
     }
 }

@@ -4,7 +4,7 @@
 //! passwords, template autoescape, debug servers, permissions, temp files.
 
 use crate::source::{Call, Source, Value};
-use crate::{Finding, Pattern, Rule, Severity};
+use crate::{Finding, MatchStr as _, Pattern, Rule, Severity};
 use std::collections::HashMap;
 
 const SQL: Rule = Rule {
@@ -456,23 +456,23 @@ pub fn check(src: &Source<'_>) -> Vec<Finding> {
             let body = rhs
                 .trim_start_matches(|c: char| c.is_ascii_alphabetic())
                 .trim_start_matches(['"', '\'']);
-            if re.is_match(body) {
+            if re.is_match(body.as_bytes()) {
                 out.push(SQL.at(src, line_start + line.len() - line.trim_start().len(), line));
             }
         }
     }
     if let Some(re) = PROTOCOL_RE.get(&src.code) {
-        for m in re.find_iter(&src.code) {
+        for m in re.find_iter(src.code.as_bytes()) {
             out.push(PROTOCOL.at(src, m.start(), m.as_str()));
         }
     }
     if let Some(re) = BIND_RE.get(&src.code) {
-        for m in re.find_iter(&src.code) {
+        for m in re.find_iter(src.code.as_bytes()) {
             out.push(BIND_ALL.at(src, m.start(), m.as_str()));
         }
     }
     if let Some(re) = PASSWORD_RE.get(&src.code) {
-        for c in re.captures_iter(&src.code) {
+        for c in re.captures_iter(src.code.as_bytes()) {
             let (Some(name), Some(value)) = (c.get(1), c.get(3)) else {
                 continue;
             };

@@ -3,7 +3,7 @@
 //! low-severity hygiene notes (unsafe blocks, trusting argv/current_exe/temp_dir).
 
 use crate::source::{Source, Value};
-use crate::{Finding, Pattern, Rule, Severity};
+use crate::{Finding, MatchStr as _, Pattern, Rule, Severity};
 
 const SQL: Rule = Rule {
     id: "rs-sql-injection",
@@ -132,7 +132,7 @@ pub fn check(src: &Source<'_>) -> Vec<Finding> {
         (&TRUST_RE, &TRUST),
     ] {
         if let Some(re) = re.get(&src.code) {
-            for m in re.find_iter(&src.code) {
+            for m in re.find_iter(src.code.as_bytes()) {
                 out.push(rule.at(src, m.start(), m.as_str()));
             }
         }

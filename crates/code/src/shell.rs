@@ -3,7 +3,7 @@
 //! later eval'd), eval of variables, TLS checks switched off, world-writable modes.
 
 use crate::source::Source;
-use crate::{Finding, Pattern, Rule, Severity};
+use crate::{Finding, MatchStr as _, Pattern, Rule, Severity};
 use std::collections::HashSet;
 
 const PIPE: Rule = Rule {
@@ -67,14 +67,14 @@ fn mentions_var(text: &str, vars: &HashSet<String>) -> bool {
 pub fn check(src: &Source<'_>) -> Vec<Finding> {
     let mut out = Vec::new();
     if let Some(re) = PIPE_RE.get(&src.code) {
-        for m in re.find_iter(&src.code) {
+        for m in re.find_iter(src.code.as_bytes()) {
             out.push(PIPE.at(src, m.start(), m.as_str()));
         }
     }
     // Variables holding a download, and those derived from them.
     let mut tainted: HashSet<String> = HashSet::new();
     if let Some(re) = ASSIGN_RE.get(&src.code) {
-        for c in re.captures_iter(&src.code) {
+        for c in re.captures_iter(src.code.as_bytes()) {
             let (Some(name), Some(rhs)) = (c.get(1), c.get(2)) else {
                 continue;
             };
@@ -87,7 +87,7 @@ pub fn check(src: &Source<'_>) -> Vec<Finding> {
         }
     }
     if let Some(re) = EVAL_RE.get(&src.code) {
-        for c in re.captures_iter(&src.code) {
+        for c in re.captures_iter(src.code.as_bytes()) {
             let (Some(m), Some(arg)) = (c.get(0), c.get(1)) else {
                 continue;
             };
@@ -104,7 +104,7 @@ pub fn check(src: &Source<'_>) -> Vec<Finding> {
     }
     for (re, rule) in [(&INSECURE_RE, &INSECURE), (&CHMOD_RE, &CHMOD)] {
         if let Some(re) = re.get(&src.code) {
-            for m in re.find_iter(&src.code) {
+            for m in re.find_iter(src.code.as_bytes()) {
                 out.push(rule.at(src, m.start(), m.as_str()));
             }
         }
