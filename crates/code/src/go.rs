@@ -12,6 +12,14 @@ const CMD: Rule = Rule {
     severity: Severity::High,
     fix: "run a fixed program with separate arguments (exec.Command(\"prog\", arg)); never pass input to `sh -c`",
 };
+/// The program itself from a variable, with no shell: hygiene (see the Rust rule).
+const CMD_PROGRAM: Rule = Rule {
+    id: "go-command-from-variable",
+    title: "Program to run comes from a variable",
+    cwe: "CWE-78",
+    severity: Severity::Low,
+    fix: "run a fixed program, or check the value against an allowlist first",
+};
 const SQL: Rule = Rule {
     id: "go-sql-injection",
     title: "SQL query built from run-time values",
@@ -60,8 +68,7 @@ pub fn check(src: &Source<'_>) -> Vec<Finding> {
     let mut out = Vec::new();
     for call in src.calls(|_| true) {
         let mut args = call.positional();
-        let text = &src.text[call.start
-            ..(call.start + call.callee.len() + call.args_text.len() + 2).min(src.text.len())];
+        let text = call.text(src);
         match call.callee {
             "exec.Command" | "exec.CommandContext" => {
                 if call.callee == "exec.CommandContext" && !args.is_empty() {
@@ -87,7 +94,7 @@ pub fn check(src: &Source<'_>) -> Vec<Finding> {
                         }
                     }
                     Value::Literal | Value::Empty => {}
-                    _ => out.push(CMD.at(src, call.start, text)),
+                    _ => out.push(CMD_PROGRAM.at(src, call.start, text)),
                 }
             }
             c if c.ends_with(".Query")

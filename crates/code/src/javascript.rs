@@ -198,8 +198,7 @@ pub fn check(src: &Source<'_>) -> Vec<Finding> {
         let args = call.positional();
         let first = args.first().copied().unwrap_or("");
         let v = src.value(first);
-        let text = &src.text[call.start
-            ..(call.start + call.callee.len() + call.args_text.len() + 2).min(src.text.len())];
+        let text = call.text(src);
         let method = call.method();
         if uses_child_process
             && matches!(

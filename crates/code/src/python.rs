@@ -245,7 +245,7 @@ pub fn check(src: &Source<'_>) -> Vec<Finding> {
         let name = canonical(call.callee, &al);
         let method = call.method();
         let first = first_value(src, call);
-        let text = &src.text[call.start..call.start + call.callee.len() + call.args_text.len() + 2];
+        let text = call.text(src);
         // SQL execution.
         if matches!(
             method,

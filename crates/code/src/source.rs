@@ -38,9 +38,16 @@ pub struct Call<'a> {
     pub args: Vec<&'a str>,
     /// The text after the closing parenthesis to the end of the statement.
     pub tail: &'a str,
+    /// Byte offset just after the closing parenthesis.
+    pub end: usize,
 }
 
 impl Call<'_> {
+    /// The call as written, from the callee to the closing parenthesis.
+    pub fn text<'s>(&self, src: &'s Source<'_>) -> &'s str {
+        src.text.get(self.start..self.end).unwrap_or("")
+    }
+
     /// The last segment of the callee: `run` in `subprocess.run`.
     pub fn method(&self) -> &str {
         self.callee.rsplit(['.', ':']).next().unwrap_or(self.callee)
@@ -128,7 +135,7 @@ impl<'a> Source<'a> {
             while end > 0 && b[end - 1] == b' ' {
                 end -= 1;
             }
-            if end >= 2 && &code[end - 2..end] == "?." {
+            if end >= 2 && &b[end - 2..end] == b"?." {
                 end -= 2;
             }
             let mut start = end;
@@ -168,6 +175,7 @@ impl<'a> Source<'a> {
                 args_text,
                 args: split_args(args_text),
                 tail: &self.text[close + 1..stmt_end.max(close + 1)],
+                end: close + 1,
             });
         }
         out

@@ -113,7 +113,18 @@ pub fn scan_paths(
             let shown = display_path(root, path);
             match read_text(path) {
                 Ok(Some(text)) => {
-                    let items = checks.check(&shown, &text);
+                    // A defect in one check on one file is reported, not fatal to the scan.
+                    let items = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        checks.check(&shown, &text)
+                    })) {
+                        Ok(items) => items,
+                        Err(_) => {
+                            if let Ok(mut r) = report.lock() {
+                                r.errors.push(format!("{shown}: internal error while checking this file; please report it"));
+                            }
+                            return WalkState::Continue;
+                        }
+                    };
                     progress.files.fetch_add(1, Ordering::Relaxed);
                     progress
                         .bytes
