@@ -304,41 +304,11 @@ fn matching(code: &str, open: usize) -> Option<usize> {
     None
 }
 
-/// Split an argument list at top-level commas.
+/// Split an argument list at top-level commas (a trailing comma adds nothing).
 pub fn split_args(s: &str) -> Vec<&str> {
-    let b = s.as_bytes();
-    let mut out = Vec::new();
-    let mut depth = 0i32;
-    let mut quote: Option<u8> = None;
-    let mut start = 0;
-    let mut i = 0;
-    while i < b.len() {
-        let c = b[i];
-        if let Some(q) = quote {
-            if c == b'\\' {
-                i += 2;
-                continue;
-            }
-            if c == q {
-                quote = None;
-            }
-        } else {
-            match c {
-                b'"' | b'\'' | b'`' => quote = Some(c),
-                b'(' | b'[' | b'{' => depth += 1,
-                b')' | b']' | b'}' => depth -= 1,
-                b',' if depth == 0 => {
-                    out.push(s[start..i].trim());
-                    start = i + 1;
-                }
-                _ => {}
-            }
-        }
-        i += 1;
-    }
-    let last = s[start.min(s.len())..].trim();
-    if !last.is_empty() {
-        out.push(last);
+    let mut out = split_top(s, b',');
+    if out.last().is_some_and(|l| l.is_empty()) {
+        out.pop();
     }
     out
 }

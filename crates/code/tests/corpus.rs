@@ -5,32 +5,8 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 
 use ztguard_code::{Language, check};
-
-fn unescape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut it = s.chars();
-    while let Some(c) = it.next() {
-        if c != '\\' {
-            out.push(c);
-            continue;
-        }
-        match it.next() {
-            Some('n') => out.push('\n'),
-            Some('t') => out.push('\t'),
-            Some('r') => out.push('\r'),
-            Some('\\') => out.push('\\'),
-            Some(o) => {
-                out.push('\\');
-                out.push(o);
-            }
-            None => out.push('\\'),
-        }
-    }
-    out
-}
 
 #[derive(Default, Debug)]
 struct Counts {
@@ -42,24 +18,23 @@ struct Counts {
 
 #[test]
 fn corpus_precision_and_recall() {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/data/insecure_code_cases.tsv");
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-        panic!(
-            "{}: {e} (the shared corpora must sit beside the repository)",
-            path.display()
-        )
-    });
+    let Some(text) = ztguard_corpus::read("insecure_code_cases.tsv") else {
+        return;
+    };
     let mut per: BTreeMap<String, Counts> = BTreeMap::new();
     let mut all = Counts::default();
-    for line in text.lines().skip(1) {
-        let f: Vec<&str> = line.splitn(5, '\t').collect();
-        let [source, lang, expected, cwe, code] = f[..] else {
+    for row in ztguard_corpus::rows(&text, 5) {
+        let [source, lang, expected, cwe, code] = &row[..] else {
             continue;
         };
+        let (source, lang, expected, cwe) = (
+            source.as_str(),
+            lang.as_str(),
+            expected.as_str(),
+            cwe.as_str(),
+        );
         let lang_v = Language::from_name(lang).expect("known language");
-        let code = unescape(code);
-        let found = check(lang_v, &code);
+        let found = check(lang_v, code);
         let insecure = expected == "insecure";
         let c = per.entry(lang.to_string()).or_default();
         match (insecure, !found.is_empty()) {

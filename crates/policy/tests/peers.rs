@@ -21,46 +21,10 @@ use fixture::Fixture;
 use ztguard_policy::Verdict;
 
 fn corpus() -> Option<String> {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/data/peer_command_cases.tsv"
-    );
-    match std::fs::read_to_string(path) {
-        Ok(t) => Some(t),
-        Err(e) => {
-            assert!(
-                std::env::var("CI").is_err(),
-                "CI must have the peer corpus at {path}: {e}"
-            );
-            eprintln!("peer corpus not found at {path} ({e}); skipping");
-            None
-        }
-    }
+    ztguard_corpus::read("peer_command_cases.tsv")
 }
 
-/// The file's single left-to-right C-style unescape (`\\`, `\n`, `\r`, `\t`).
-fn unescape(s: &str) -> String {
-    let mut out = String::new();
-    let mut chars = s.chars();
-    while let Some(c) = chars.next() {
-        if c != '\\' {
-            out.push(c);
-            continue;
-        }
-        match chars.next() {
-            Some('n') => out.push('\n'),
-            Some('r') => out.push('\r'),
-            Some('t') => out.push('\t'),
-            Some('\\') => out.push('\\'),
-            Some(o) => {
-                out.push('\\');
-                out.push(o);
-            }
-            None => out.push('\\'),
-        }
-    }
-    out
-}
+use ztguard_corpus::unescape;
 
 #[derive(Default)]
 struct Tally {
