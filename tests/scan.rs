@@ -578,6 +578,36 @@ fn hook_checks_written_content() {
 }
 
 #[test]
+fn check_applies_the_same_content_checks() {
+    let e = Env::new();
+    write(
+        &e.project.join("draft.py"),
+        "import os\nos.system(\"rm -rf \" + path)\n",
+    );
+    let out = e.run(&["check", "write", "src/x.py", "--content", "draft.py"], "");
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    assert!(
+        text.starts_with("ASK") && text.contains("CWE-78") && text.contains("Fix: run the program"),
+        "{text}"
+    );
+    let out = e.run(
+        &["check", "write", "src/x.py", "--content", "-"],
+        "print('hi')\n",
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    let out = e.run(&["check", "--json", "bash", "pip install reqeusts"], "");
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["verdict"], "ask");
+    assert!(
+        v["reason"].as_str().unwrap().contains("typo of `requests`"),
+        "{v}"
+    );
+    let out = e.run(&["check", "read", "x", "--content", "draft.py"], "");
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
 fn hook_checks_secrets_in_command_lines() {
     let e = Env::new();
     let (d, r) = e.pre(

@@ -144,11 +144,21 @@ fn describe(item: &Item) -> String {
             format!("the command line carries a {}", item.message)
         }
         ztguard_scan::Kind::Secret => format!("`{at}` would contain a {}", item.message),
-        ztguard_scan::Kind::Code => format!("`{at}`: {}; fix: {}", item.message, item.fix),
+        ztguard_scan::Kind::Code => format!("`{at}`: {}. Fix: {}", item.message, item.fix),
         ztguard_scan::Kind::Dependency if item.path == "command" => {
-            format!("{}; {}", item.message, item.fix)
+            format!("{}. {}", item.message, capitalized(&item.fix))
         }
-        ztguard_scan::Kind::Dependency => format!("`{at}`: {}; {}", item.message, item.fix),
+        ztguard_scan::Kind::Dependency => {
+            format!("`{at}`: {}. {}", item.message, capitalized(&item.fix))
+        }
+    }
+}
+
+fn capitalized(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
     }
 }
 

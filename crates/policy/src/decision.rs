@@ -114,6 +114,25 @@ impl Decision {
         let mut verdict = top;
         let mut reason = if top == Verdict::Allow {
             format!("ztguard: allowed ({})", summarize_allow(&trace))
+        } else if matches!(
+            step.check,
+            Check::Secret | Check::InsecureCode | Check::Dependency
+        ) {
+            // Content findings are sentences of their own (what, where, the fix).
+            let past = step.verdict.past();
+            let mut cap = past[..1].to_ascii_uppercase();
+            cap.push_str(&past[1..]);
+            let stop = if step.subject.ends_with(['.', '?', '!']) {
+                ""
+            } else {
+                "."
+            };
+            format!(
+                "ztguard: {}{stop} {cap} by {}. {}",
+                step.subject,
+                step.rule,
+                advice(step.check, top, &step.rule)
+            )
         } else {
             format!(
                 "ztguard: {} {} by {}. {}",
