@@ -81,6 +81,8 @@ pub fn run(cmd: &Command) -> anyhow::Result<ExitCode> {
                     "layers": policy.sources,
                     "profiles": profiles,
                     "strict": policy.strict,
+                    "scan": policy.scan,
+                    "data_dir": context::data_dir(),
                 });
                 println!("{}", serde_json::to_string_pretty(&v)?);
             } else {
@@ -97,6 +99,13 @@ pub fn run(cmd: &Command) -> anyhow::Result<ExitCode> {
                         "interactive"
                     }
                 );
+                println!(
+                    "content checks: secrets {}, insecure code {}, risky dependencies {}",
+                    policy.scan.on_secret.as_str(),
+                    policy.scan.on_insecure_code.as_str(),
+                    policy.scan.on_risky_dependency.as_str()
+                );
+                println!("offline dependency data: {}", context::data_dir().display());
                 for p in &policy.profiles {
                     println!(
                         "profile {}: selected by agent types {:?}, --profile or ZTGUARD_PROFILE",

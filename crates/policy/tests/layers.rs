@@ -294,3 +294,40 @@ fn what_xargs_reads_from_an_unknown_producer_is_asked_not_denied() {
         Verdict::Deny
     );
 }
+
+#[test]
+fn scan_settings_layer_like_everything_else() {
+    use ztguard_policy::OnFinding::{Ask, Deny, Warn};
+    // Built-in: secrets denied, code and dependencies asked.
+    let fx = Fixture::with(|_, _| {});
+    assert_eq!(
+        (
+            fx.policy.scan.on_secret,
+            fx.policy.scan.on_insecure_code,
+            fx.policy.scan.on_risky_dependency
+        ),
+        (Deny, Ask, Ask)
+    );
+    // The first layer to speak may relax a judgment call; a secret stays at least "ask".
+    let fx = Fixture::with(|p, _| {
+        write(
+            &p.join(".ztguard.toml"),
+            "[scan]\non_insecure_code = \"warn\"\non_secret = \"warn\"\n",
+        );
+    });
+    assert_eq!(fx.policy.scan.on_insecure_code, Warn);
+    assert_eq!(fx.policy.scan.on_secret, Ask);
+    // A later layer cannot loosen what the managed policy set.
+    let fx = Fixture::with(|p, _| {
+        write(
+            &p.join("../no-managed.toml"),
+            "[scan]\non_insecure_code = \"deny\"\n",
+        );
+        write(
+            &p.join(".ztguard.toml"),
+            "[scan]\non_insecure_code = \"warn\"\non_risky_dependency = \"deny\"\n",
+        );
+    });
+    assert_eq!(fx.policy.scan.on_insecure_code, Deny);
+    assert_eq!(fx.policy.scan.on_risky_dependency, Deny);
+}
