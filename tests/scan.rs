@@ -479,6 +479,13 @@ fn deps_update_list_and_check_offline() {
     assert!(rules.contains(&("Django", "dep-vulnerable")), "{rules:?}");
     assert!(rules.contains(&("evilpkg", "dep-malicious")), "{rules:?}");
     assert_eq!(rules.len(), 3, "{rules:?}");
+    // The hook reads the same database when a manifest edit pins a vulnerable version.
+    let (d, r) = e.pre(
+        "Edit",
+        json!({"file_path": e.project.join("web/package.json"), "old_string": "x", "new_string": "    \"lodash\": \"4.17.20\",\n"}),
+    );
+    assert_eq!(d, "ask", "{r}");
+    assert!(r.contains("GHSA-test-0001") && r.contains("4.17.21"), "{r}");
     let out = e.run(
         &[
             "deps",

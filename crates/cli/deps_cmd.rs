@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context as _, bail};
 use serde_json::json;
-use ztguard_deps::{Checker, Database, Dep, Ecosystem, Origin, Registry};
+use ztguard_deps::{Checker, Database, Dep, Ecosystem, Origin, Registry, Store};
 
 use crate::context;
 
@@ -232,12 +232,9 @@ pub fn run(cmd: &Command) -> anyhow::Result<ExitCode> {
             }
             let dir = context::data_dir();
             if !from.is_empty() {
-                let mut db = if *replace {
-                    Database::default()
-                } else {
-                    Database::load(&dir)
-                        .map_err(anyhow::Error::msg)?
-                        .unwrap_or_default()
+                let mut db = match (*replace, Store::open(&dir).map_err(anyhow::Error::msg)?) {
+                    (false, Some(existing)) => existing.load_all().map_err(anyhow::Error::msg)?,
+                    _ => Database::default(),
                 };
                 for f in from {
                     let stats = db.import(f).map_err(anyhow::Error::msg)?;
@@ -248,16 +245,16 @@ pub fn run(cmd: &Command) -> anyhow::Result<ExitCode> {
                         stats.skipped
                     );
                 }
-                db.save(&dir).map_err(anyhow::Error::msg)?;
-                let per: Vec<String> = db
+                let meta = Store::save(&db, &dir).map_err(anyhow::Error::msg)?;
+                let per: Vec<String> = meta
                     .packages
                     .iter()
-                    .map(|(e, m)| format!("{e}: {} packages", m.len()))
+                    .map(|(e, n)| format!("{e}: {n} packages"))
                     .collect();
                 eprintln!(
                     "database {}: {} advisories ({})",
-                    dir.join(Database::FILE).display(),
-                    db.records,
+                    dir.join("osv").display(),
+                    meta.records,
                     per.join(", ")
                 );
             }

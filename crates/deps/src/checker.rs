@@ -5,8 +5,9 @@ use std::path::Path;
 use crate::command::from_argv;
 use crate::ecosystem::Ecosystem;
 use crate::manifest::{Dep, Origin, parse_manifest};
-use crate::osv::Database;
+use crate::osv::{Advisory, Database};
 use crate::registry::Registry;
+use crate::store::Store;
 use crate::typo::{popular, squat_of};
 use crate::version::lower_bound;
 
@@ -31,10 +32,27 @@ pub struct Finding {
     pub fix: String,
 }
 
+/// Where advisories come from: the sharded store on disk, or a database in
+/// memory (tests, and right after an import).
+#[derive(Debug)]
+pub enum Advisories {
+    Disk(Store),
+    Memory(Database),
+}
+
+impl Advisories {
+    fn get(&self, eco: Ecosystem, name: &str) -> Result<Vec<Advisory>, String> {
+        match self {
+            Advisories::Disk(s) => s.advisories(eco, name),
+            Advisories::Memory(db) => Ok(db.advisories(eco, name).to_vec()),
+        }
+    }
+}
+
 /// The dependency checks with their offline data.
 #[derive(Debug, Default)]
 pub struct Checker {
-    pub db: Option<Database>,
+    pub db: Option<Advisories>,
     pub registry: Registry,
 }
 
@@ -42,7 +60,7 @@ impl Checker {
     /// Load the database and registry lists from `dir` (both optional).
     pub fn load(dir: &Path) -> Result<Checker, String> {
         Ok(Checker {
-            db: Database::load(dir)?,
+            db: Store::open(dir)?.map(Advisories::Disk),
             registry: Registry::load(dir)?,
         })
     }
@@ -95,8 +113,24 @@ impl Checker {
             }
             Origin::Registry => {}
         }
+        let mut known_db = false;
         if let Some(db) = &self.db {
-            let advisories = db.advisories(d.ecosystem, &d.name);
+            let advisories = match db.get(d.ecosystem, &d.name) {
+                Ok(a) => a,
+                Err(e) => {
+                    // Fail closed: an unreadable database is a finding, not a pass.
+                    out.push(finding(
+                        "dep-database-unreadable",
+                        "The advisory database could not be read",
+                        Severity::Medium,
+                        None,
+                        e,
+                        "run `ztguard deps update` again".into(),
+                    ));
+                    return out;
+                }
+            };
+            known_db = !advisories.is_empty();
             if let Some(mal) = advisories
                 .iter()
                 .find(|a| a.malicious || a.id.starts_with("MAL-"))
@@ -156,10 +190,6 @@ impl Checker {
         let known_popular = popular(d.ecosystem)
             .iter()
             .any(|p| d.ecosystem.normalize(p) == d.ecosystem.normalize(&d.name));
-        let known_db = self
-            .db
-            .as_ref()
-            .is_some_and(|db| db.knows(d.ecosystem, &d.name));
         if !known_popular
             && !known_db
             && self.registry.contains(d.ecosystem, &d.name) == Some(false)
@@ -188,7 +218,7 @@ mod tests {
         db.add_record(r#"{"id":"GHSA-aaaa","summary":"Prototype pollution","affected":[{"package":{"ecosystem":"npm","name":"lodash"},"ranges":[{"type":"SEMVER","events":[{"introduced":"0"},{"fixed":"4.17.21"}]}]}]}"#, &mut s);
         db.add_record(r#"{"id":"MAL-2024-1","summary":"Malicious code in evilpkg","affected":[{"package":{"ecosystem":"PyPI","name":"evilpkg"},"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"}]}]}]}"#, &mut s);
         Checker {
-            db: Some(db),
+            db: Some(Advisories::Memory(db)),
             registry: Registry::default(),
         }
     }

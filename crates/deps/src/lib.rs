@@ -19,6 +19,7 @@ mod ecosystem;
 mod manifest;
 pub mod osv;
 mod registry;
+mod store;
 mod typo;
 mod version;
 
@@ -28,4 +29,5 @@ pub use ecosystem::Ecosystem;
 pub use manifest::{Dep, Origin, parse_manifest};
 pub use osv::Database;
 pub use registry::Registry;
+pub use store::{Meta, Store};
 pub use version::compare;

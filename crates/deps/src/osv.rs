@@ -74,7 +74,7 @@ impl Advisory {
 }
 
 /// The whole database: ecosystem → normalized name → advisories.
-#[derive(Debug, Default, Serialize, Deserialize)]
+#[derive(Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Database {
     pub packages: BTreeMap<Ecosystem, BTreeMap<String, Vec<Advisory>>>,
     pub records: usize,
@@ -88,32 +88,6 @@ pub struct Imported {
 }
 
 impl Database {
-    pub const FILE: &'static str = "osv.json";
-
-    pub fn load(dir: &Path) -> Result<Option<Database>, String> {
-        let p = dir.join(Self::FILE);
-        match std::fs::read_to_string(&p) {
-            Ok(t) => serde_json::from_str(&t).map(Some).map_err(|e| {
-                format!(
-                    "{} is damaged ({e}); run `ztguard deps update` again",
-                    p.display()
-                )
-            }),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(format!("cannot read {}: {e}", p.display())),
-        }
-    }
-
-    pub fn save(&self, dir: &Path) -> Result<(), String> {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-        let tmp = dir.join(format!("{}.tmp", Self::FILE));
-        let text = serde_json::to_string(self).map_err(|e| e.to_string())?;
-        std::fs::write(&tmp, text).map_err(|e| format!("cannot write {}: {e}", tmp.display()))?;
-        std::fs::rename(&tmp, dir.join(Self::FILE))
-            .map_err(|e| format!("cannot replace the database: {e}"))
-    }
-
     /// Add OSV records from a directory (recursively) or a zip file.
     pub fn import(&mut self, from: &Path) -> Result<Imported, String> {
         let mut stats = Imported::default();
