@@ -585,6 +585,39 @@ fn hook_checks_written_content() {
 }
 
 #[test]
+fn edits_are_checked_in_the_file_they_change() {
+    let e = Env::new();
+    let db = e.project.join("src/db.py");
+    write(
+        &db,
+        "import os\n\ndef find(cursor, uid):\n    query = f\"SELECT * FROM users WHERE id = {uid}\"\n    return None\n\nos.system(\"ls \" + os.getcwd())\n",
+    );
+    // The query was built three lines above: in the file, the execute is injectable (at line 5).
+    let (d, r) = e.pre(
+        "Edit",
+        json!({"file_path": db, "old_string": "    return None", "new_string": "    return cursor.execute(query)"}),
+    );
+    assert_eq!(d, "ask", "{r}");
+    assert!(r.contains("src/db.py:5") && r.contains("CWE-89"), "{r}");
+    // An unrelated edit is not blamed for what the file already held (the os.system line).
+    let (d, r) = e.pre(
+        "Edit",
+        json!({"file_path": db, "old_string": "import os", "new_string": "import os\nimport sys"}),
+    );
+    assert_eq!(d, "allow", "{r}");
+    // A token completed by an edit is seen whole.
+    let cfg = e.project.join("src/cfg.py");
+    let token = fake_github_token();
+    write(&cfg, &format!("TOKEN = \"{}\"\n", &token[..20]));
+    let (d, r) = e.pre(
+        "MultiEdit",
+        json!({"file_path": cfg, "edits": [{"old_string": format!("{}\"", &token[..20]), "new_string": format!("{}\"", &token[..20]).replace('"', &format!("{}\"", &token[20..]))}]}),
+    );
+    assert_eq!(d, "deny", "{r}");
+    assert!(r.contains("src/cfg.py:1") && r.contains("GitHub"), "{r}");
+}
+
+#[test]
 fn check_applies_the_same_content_checks() {
     let e = Env::new();
     write(

@@ -92,6 +92,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
                             .with_context(|| format!("cannot read {}", p.display()))?,
                     ),
                 },
+                edits: Vec::new(),
             },
         ),
         Kind::Fetch => ("WebFetch".to_string(), Action::Fetch { url: s }),

@@ -53,9 +53,10 @@ pub fn review(policy: &Policy, req: &Request, decision: Decision) -> Review {
         Action::Write {
             path,
             content: Some(content),
+            edits,
         } => {
             let rel = relative(path, &req.cwd, &req.project);
-            match content_items(&rel, content) {
+            match written_items(&rel, &req.cwd.join(path), content, edits) {
                 Ok(items) => items,
                 Err(e) => return failed(decision, policy.strict, &e),
             }
@@ -186,6 +187,84 @@ fn relative(path: &str, cwd: &Path, project: &Path) -> String {
     }
 }
 
+/// Largest file read to apply an edit to (larger ones: the new text alone is checked).
+const MAX_FILE: u64 = 8 * 1024 * 1024;
+
+/// What a Write or Edit would add. When the file exists and the edit
+/// applies, the whole resulting file is checked — so a query built three
+/// lines above the `execute`, a secret split over two edits, or a manifest
+/// fragment is seen in context and lines are numbered as in the file — and
+/// only findings on the lines the call changes are kept: the agent answers
+/// for what it writes, not for what the file already held.
+fn written_items(
+    rel: &str,
+    full: &Path,
+    content: &str,
+    edits: &[ztguard_policy::TextEdit],
+) -> Result<Vec<Item>, String> {
+    let current = std::fs::metadata(full)
+        .ok()
+        .filter(|m| m.is_file() && m.len() <= MAX_FILE)
+        .and_then(|_| std::fs::read_to_string(full).ok());
+    let Some(current) = current else {
+        return content_items(rel, content);
+    };
+    let new_text = if edits.is_empty() {
+        Some(content.to_string())
+    } else {
+        apply(&current, edits)
+    };
+    let Some(new_text) = new_text else {
+        // The edit does not apply to the file as it is: check the new text alone.
+        return content_items(rel, content);
+    };
+    let Some((first, last)) = changed_lines(&current, &new_text) else {
+        return Ok(Vec::new());
+    };
+    let mut items = content_items(rel, &new_text)?;
+    items.retain(|i| i.line >= first && i.line <= last);
+    Ok(items)
+}
+
+/// Apply Edit/MultiEdit replacements in order, as the tool would; `None`
+/// when an `old_string` is not in the text.
+fn apply(text: &str, edits: &[ztguard_policy::TextEdit]) -> Option<String> {
+    let mut out = text.to_string();
+    for e in edits {
+        if e.old.is_empty() || !out.contains(&e.old) {
+            return None;
+        }
+        out = if e.all {
+            out.replace(&e.old, &e.new)
+        } else {
+            out.replacen(&e.old, &e.new, 1)
+        };
+    }
+    Some(out)
+}
+
+/// The 1-based, inclusive range of lines of `new` that differ from `old`
+/// (between their common first and last lines); `None` when identical.
+fn changed_lines(old: &str, new: &str) -> Option<(usize, usize)> {
+    if old == new {
+        return None;
+    }
+    let a: Vec<&str> = old.lines().collect();
+    let b: Vec<&str> = new.lines().collect();
+    let prefix = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    let max_suffix = a.len().min(b.len()) - prefix;
+    let suffix = a
+        .iter()
+        .rev()
+        .zip(b.iter().rev())
+        .take(max_suffix)
+        .take_while(|(x, y)| x == y)
+        .count();
+    let first = prefix + 1;
+    let last = (b.len() - suffix).max(first);
+    Some((first, last))
+}
+
 /// Secrets, insecure code and manifest dependencies in content to be written.
 pub fn content_items(rel: &str, content: &str) -> Result<Vec<Item>, String> {
     let deps = if is_manifest(rel) {
@@ -313,5 +392,42 @@ fn collect_strings(v: &serde_json::Value, out: &mut String, depth: usize) {
         serde_json::Value::Array(a) => a.iter().for_each(|x| collect_strings(x, out, depth + 1)),
         serde_json::Value::Object(o) => o.values().for_each(|x| collect_strings(x, out, depth + 1)),
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ztguard_policy::TextEdit;
+
+    fn edit(old: &str, new: &str) -> TextEdit {
+        TextEdit {
+            old: old.into(),
+            new: new.into(),
+            all: false,
+        }
+    }
+
+    #[test]
+    fn edits_apply_in_order_or_not_at_all() {
+        assert_eq!(
+            apply("a b a", &[edit("a", "x"), edit("b", "y")]).as_deref(),
+            Some("x y a")
+        );
+        let all = TextEdit {
+            all: true,
+            ..edit("a", "z")
+        };
+        assert_eq!(apply("a b a", &[all]).as_deref(), Some("z b z"));
+        assert_eq!(apply("a", &[edit("q", "x")]), None);
+    }
+
+    #[test]
+    fn changed_lines_span_the_difference() {
+        assert_eq!(changed_lines("1\n2\n3\n", "1\nX\n3\n"), Some((2, 2)));
+        assert_eq!(changed_lines("1\n3\n", "1\n2a\n2b\n3\n"), Some((2, 3)));
+        assert_eq!(changed_lines("1\n2\n", "1\n"), Some((2, 2)));
+        assert_eq!(changed_lines("", "x\n"), Some((1, 1)));
+        assert_eq!(changed_lines("same\n", "same\n"), None);
     }
 }

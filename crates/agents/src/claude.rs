@@ -10,7 +10,7 @@
 //! ahead", so this adapter never produces one.
 
 use serde_json::{Value, json};
-use ztguard_policy::{Action, Decision, Verdict};
+use ztguard_policy::{Action, Decision, TextEdit, Verdict};
 
 /// Every event name Claude Code documents. Events ztguard does not act on
 /// yet get an empty answer; a name not in this list is treated as an error.
@@ -112,6 +112,18 @@ fn opt(input: &Value, key: &str) -> Option<String> {
         .map(str::to_string)
 }
 
+/// One `old_string` → `new_string` replacement of an Edit or MultiEdit.
+fn text_edit(e: &Value) -> Option<TextEdit> {
+    Some(TextEdit {
+        old: e.get("old_string")?.as_str()?.to_string(),
+        new: e.get("new_string")?.as_str()?.to_string(),
+        all: e
+            .get("replace_all")
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
+    })
+}
+
 /// Translate a tool call into an action. A known tool with malformed input is an error.
 pub fn to_action(tool: &str, input: &Value) -> Result<Action, String> {
     if !input.is_object() {
@@ -131,28 +143,35 @@ pub fn to_action(tool: &str, input: &Value) -> Result<Action, String> {
         "Write" => Action::Write {
             path: field(input, tool, "file_path")?.to_string(),
             content: opt(input, "content"),
+            edits: Vec::new(),
         },
-        "Edit" => Action::Write {
-            path: field(input, tool, "file_path")?.to_string(),
-            content: opt(input, "new_string"),
-        },
+        "Edit" => {
+            let edits = text_edit(input).into_iter().collect::<Vec<_>>();
+            Action::Write {
+                path: field(input, tool, "file_path")?.to_string(),
+                content: opt(input, "new_string"),
+                edits,
+            }
+        }
         "MultiEdit" => {
-            let edits = input
+            let list = input
                 .get("edits")
                 .and_then(Value::as_array)
                 .ok_or("MultiEdit input has no `edits` array")?;
-            let content: Vec<&str> = edits
+            let content: Vec<&str> = list
                 .iter()
                 .filter_map(|e| e.get("new_string").and_then(Value::as_str))
                 .collect();
             Action::Write {
                 path: field(input, tool, "file_path")?.to_string(),
                 content: Some(content.join("\n")),
+                edits: list.iter().filter_map(text_edit).collect(),
             }
         }
         "NotebookEdit" => Action::Write {
             path: field(input, tool, "notebook_path")?.to_string(),
             content: opt(input, "new_source"),
+            edits: Vec::new(),
         },
         "Glob" => Action::List {
             path: opt(input, "path"),

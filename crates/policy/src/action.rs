@@ -10,10 +10,12 @@ pub enum Action {
     Exec { command: String },
     /// Read a file.
     Read { path: String },
-    /// Create or change a file (Write, Edit, MultiEdit, NotebookEdit). `content` is the new text when known.
+    /// Create or change a file (Write, Edit, MultiEdit, NotebookEdit). `content` is the new text when known:
+    /// the whole file for a Write, the replacement texts for an Edit, which also lists its `edits`.
     Write {
         path: String,
         content: Option<String>,
+        edits: Vec<TextEdit>,
     },
     /// List names matching a glob (Glob tool).
     List {
@@ -36,6 +38,14 @@ pub enum Action {
     Other,
     /// A tool the adapter does not know: denied unless a tool rule names it.
     Unknown,
+}
+
+/// One replacement of an Edit or MultiEdit: `old` becomes `new`, once or everywhere.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TextEdit {
+    pub old: String,
+    pub new: String,
+    pub all: bool,
 }
 
 /// One tool call to decide.

@@ -28,7 +28,7 @@ pub mod lint;
 mod load;
 mod redact;
 
-pub use action::{Action, Request};
+pub use action::{Action, Request, TextEdit};
 pub use claude::{ClaudeRule, parse_claude_rule};
 pub use command::CommandPattern;
 pub use config::{Mode, OnFinding, RawPolicy};
