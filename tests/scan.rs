@@ -661,6 +661,18 @@ fn hook_checks_secrets_in_command_lines() {
         "{r}"
     );
     assert!(!r.contains(&fake_github_token()));
+    // A format the quoting redactor does not know is still hidden everywhere.
+    let slack = format!(
+        "xapp-1-A04K9TBQZ7M-5829301746182-{}",
+        "9f3c1a7e5b2d4068c1e7a93b5d2f8e6a0c4b7d9e1f3a5c8b2d6e0f4a7c9b1d3e"
+    );
+    let out = e.run(&["check", "--json", "bash", &format!("echo {slack}")], "");
+    let text = stdout(&out);
+    assert!(
+        text.contains("\"verdict\": \"deny\"") && text.contains("Slack app-level token"),
+        "{text}"
+    );
+    assert!(!text.contains("9f3c1a7e5b2d4068"), "{text}");
     let (d, r) = e.pre(
         "Bash",
         json!({"command": "git commit -m 'rotate the token handling'"}),

@@ -41,8 +41,43 @@ const INSTALLERS: &[&str] = &[
     "pip", "uv", "poetry", "pdm", "npm", "pnpm", "yarn", "bun", "npx", "cargo", "go ",
 ];
 
+/// A secret found in a command line and the redacted form that replaces it.
+type Hidden = (String, String);
+
 /// Review a call the policy has decided.
 pub fn review(policy: &Policy, req: &Request, decision: Decision) -> Review {
+    // Secrets typed into a command line are looked for first, so that whatever
+    // decides, no reason or trace repeats them.
+    let mut command_items = Vec::new();
+    let mut hidden: Vec<Hidden> = Vec::new();
+    if let Action::Exec { command } = &req.action
+        && (ztguard_secrets::might_contain_secret(command)
+            || ztguard_policy::redact(command) != command.as_str())
+    {
+        match command_secrets(command) {
+            Ok((items, secrets)) => {
+                command_items = items;
+                hidden = secrets;
+            }
+            Err(e) => return failed(decision, policy.strict, &e),
+        }
+    }
+    let mut review = decide(policy, req, decision, command_items);
+    for (secret, shown) in &hidden {
+        let d = &mut review.decision;
+        d.reason = d.reason.replace(secret.as_str(), shown);
+        for step in &mut d.trace {
+            step.subject = step.subject.replace(secret.as_str(), shown);
+        }
+        if let Some(w) = &mut review.warning {
+            *w = w.replace(secret.as_str(), shown);
+        }
+    }
+    review
+}
+
+/// The content steps on top of the policy's decision.
+fn decide(policy: &Policy, req: &Request, decision: Decision, command_items: Vec<Item>) -> Review {
     if decision.verdict == Verdict::Deny {
         return Review {
             decision,
@@ -62,15 +97,7 @@ pub fn review(policy: &Policy, req: &Request, decision: Decision) -> Review {
             }
         }
         Action::Exec { command } => {
-            let mut items = Vec::new();
-            // The redactor's quick test first: most commands carry nothing secret-shaped,
-            // and loading the secret rules costs a few hundred µs.
-            if ztguard_policy::redact(command) != command.as_str() {
-                match command_secrets(command) {
-                    Ok(found) => items.extend(found),
-                    Err(e) => return failed(decision, policy.strict, &e),
-                }
-            }
+            let mut items = command_items;
             if INSTALLERS.iter().any(|w| command.contains(w)) {
                 items.extend(install_items(command, &req.home));
             }
@@ -285,18 +312,21 @@ fn is_manifest(rel: &str) -> bool {
 }
 
 /// Credentials written out in a command line (`curl -H "Authorization: Bearer ghp_…"`,
-/// `echo 'KEY=sk_live_…' >> app.py`): the agent should never hold them.
-fn command_secrets(command: &str) -> Result<Vec<Item>, String> {
-    let checks = ztguard_scan::Checks::new(
-        hook_secrets()?,
-        ztguard_scan::Enabled {
-            secrets: true,
-            code: false,
-            deps: false,
-        },
-        None,
-    );
-    Ok(checks.check("command", command))
+/// `echo 'KEY=sk_live_…' >> app.py`): the agent should never hold them. Returns
+/// the findings, and each secret with its redacted form (to hide it in reasons).
+fn command_secrets(command: &str) -> Result<(Vec<Item>, Vec<Hidden>), String> {
+    let found = hook_secrets()?.scan(None, command);
+    let secrets = found
+        .iter()
+        .filter_map(|f| command.get(f.span.0..f.span.1))
+        .filter(|s| !s.is_empty())
+        .map(|s| (s.to_string(), ztguard_secrets::redact_secret(s).0))
+        .collect();
+    let items = found
+        .into_iter()
+        .map(|f| ztguard_scan::secret_item("command", f))
+        .collect();
+    Ok((items, secrets))
 }
 
 /// Risky packages an install command would fetch.

@@ -225,7 +225,7 @@ fn advice(check: Check, v: Verdict, rule: &str) -> &'static str {
         (Check::Risky, _) => "Run the command without options that make it execute other programs.",
         (Check::Parse, _) => "Fix the shell syntax, or split the command into simpler ones.",
         (Check::Secret, _) => {
-            "Never write credentials into files: read the value from an environment variable at run time (os.environ / process.env / std::env::var) and keep it out of the repository."
+            "Never put credentials in files or command lines: read the value from an environment variable at run time (os.environ / process.env / std::env::var) and keep it out of the repository."
         }
         (Check::InsecureCode, _) => {
             "Rewrite it the safe way the fix describes, or ask the user to approve it."

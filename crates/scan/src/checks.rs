@@ -45,24 +45,12 @@ impl Checks {
     pub fn check(&self, path: &str, text: &str) -> Vec<Item> {
         let mut out = Vec::new();
         if self.enabled.secrets {
-            for f in self.secrets.scan(Some(path), text) {
-                out.push(Item {
-                    kind: Kind::Secret,
-                    fingerprint: hash_parts(&["secret", &f.rule_id, path, &f.secret_hash]),
-                    message: format!("{} ({})", f.description, f.secret),
-                    title: f.description,
-                    rule_id: f.rule_id,
-                    path: path.to_string(),
-                    line: f.line,
-                    column: f.column,
-                    end_line: f.end_line,
-                    end_column: f.end_column,
-                    severity: Severity::High,
-                    cwe: Some("CWE-798".into()),
-                    secret: Some(f.secret.0),
-                    fix: f.fix,
-                });
-            }
+            out.extend(
+                self.secrets
+                    .scan(Some(path), text)
+                    .into_iter()
+                    .map(|f| secret_item(path, f)),
+            );
         }
         if self.enabled.code
             && let Some(lang) = ztguard_code::Language::from_path(path)
@@ -110,6 +98,26 @@ impl Checks {
             }
         }
         out
+    }
+}
+
+/// A secret finding as a report item (the redacted value only).
+pub fn secret_item(path: &str, f: ztguard_secrets::Finding) -> Item {
+    Item {
+        kind: Kind::Secret,
+        fingerprint: hash_parts(&["secret", &f.rule_id, path, &f.secret_hash]),
+        message: format!("{} ({})", f.description, f.secret),
+        title: f.description,
+        rule_id: f.rule_id,
+        path: path.to_string(),
+        line: f.line,
+        column: f.column,
+        end_line: f.end_line,
+        end_column: f.end_column,
+        severity: Severity::High,
+        cwe: Some("CWE-798".into()),
+        secret: Some(f.secret.0),
+        fix: f.fix,
     }
 }
 

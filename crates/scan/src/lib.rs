@@ -12,5 +12,5 @@ pub mod format;
 pub mod report;
 pub mod walk;
 
-pub use checks::{Checks, Enabled, dependency_item};
+pub use checks::{Checks, Enabled, dependency_item, secret_item};
 pub use report::{Item, Kind, Report, Severity};

@@ -25,6 +25,22 @@ pub use detect::{Finding, Ruleset};
 pub use entropy::shannon;
 pub use redact::{Redacted, hash_parts, redact_secret};
 
+mod keywords {
+    include!(concat!(env!("OUT_DIR"), "/keywords.rs"));
+}
+
+/// Whether `text` contains a keyword (of four characters or more) of the
+/// built-in rules: a gate before loading the rules for a command line. A few
+/// microseconds (no parsing, no automaton). Short keywords (`sk`, `pat`) are
+/// left out because nearly every command contains them; credentials behind
+/// only those are found by `ztguard scan` and in written content.
+pub fn might_contain_secret(text: &str) -> bool {
+    let lower = text.as_bytes().to_ascii_lowercase();
+    keywords::KEYWORDS
+        .iter()
+        .any(|k| memchr::memmem::find(&lower, k.as_bytes()).is_some())
+}
+
 /// The hash that stands for a secret in baselines (SHA-256, hex): the
 /// secret is passed in by the scanner and never stored.
 pub fn secret_hash(rule_id: &str, secret: &str) -> String {
