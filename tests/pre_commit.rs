@@ -11,7 +11,7 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Command;
 
 /// `python3 -m pre_commit`: works wherever pip put the package, PATH or not.
 fn pre_commit() -> Command {
@@ -39,11 +39,22 @@ fn git(dir: &Path, args: &[&str]) -> String {
     let out = Command::new("git")
         .arg("-C")
         .arg(dir)
-        .args(["-c", "user.name=t", "-c", "user.email=t@example.invalid", "-c", "commit.gpgsign=false"])
+        .args([
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@example.invalid",
+            "-c",
+            "commit.gpgsign=false",
+        ])
         .args(args)
         .output()
         .unwrap();
-    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
@@ -63,7 +74,11 @@ fn run(dir: &Path) -> (bool, String) {
         .unwrap();
     (
         out.status.success(),
-        format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
     )
 }
 
@@ -75,13 +90,20 @@ fn the_pre_commit_framework_runs_the_published_hooks() {
     let dir = tempfile::tempdir().unwrap();
     // The hooks as a user gets them: this repository at a revision (its last
     // commit; uncommitted changes are not part of a published revision).
-    let src = dir.path().join("ztguard");
+    // A fixed path, so that pre-commit's cache (keyed by repository and
+    // revision) is reused until the next commit.
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/pre-commit-src");
+    let _ = std::fs::remove_dir_all(&src);
     let out = Command::new("git")
         .args(["clone", "-q", env!("CARGO_MANIFEST_DIR")])
         .arg(&src)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let rev = git(&src, &["rev-parse", "HEAD"]);
 
     let root = dir.path().join("project");
@@ -95,7 +117,11 @@ fn the_pre_commit_framework_runs_the_published_hooks() {
         ),
     )
     .unwrap();
-    std::fs::write(root.join("ok.py"), "import os\nNAME = os.environ.get('NAME', 'x')\n").unwrap();
+    std::fs::write(
+        root.join("ok.py"),
+        "import os\nNAME = os.environ.get('NAME', 'x')\n",
+    )
+    .unwrap();
     git(&root, &["add", "-A"]);
 
     // A clean change passes both hooks.
@@ -109,7 +135,14 @@ fn the_pre_commit_framework_runs_the_published_hooks() {
     git(&root, &["add", "leak.py"]);
     let (ok, said) = run(&root);
     assert!(!ok, "{said}");
-    assert!(said.contains("leak.py:1:6: high [github-pat CWE-798]"), "{said}");
-    assert_eq!(said.matches("Failed").count(), 2, "both hooks stop it: {said}");
+    assert!(
+        said.contains("leak.py:1:6: high [github-pat CWE-798]"),
+        "{said}"
+    );
+    assert_eq!(
+        said.matches("Failed").count(),
+        2,
+        "both hooks stop it: {said}"
+    );
     assert!(!said.contains(&token), "{said}");
 }
