@@ -270,38 +270,46 @@ fn derived_from_literals(lang: Language, rhs: &str) -> bool {
     !args.is_empty() && args.iter().all(|a| classify(lang, a) == Value::Literal)
 }
 
-/// Index of the parenthesis closing the one at `open`, skipping strings.
-fn matching(code: &str, open: usize) -> Option<usize> {
-    let b = code.as_bytes();
+/// The bytes of `b` from `from` that are outside string literals, each with
+/// the bracket depth after it: the walk that both [`matching`] and
+/// [`split_top`] need.
+fn unquoted(b: &[u8], from: usize) -> impl Iterator<Item = (usize, u8, i32)> + '_ {
+    let mut i = from;
     let mut depth = 0i32;
-    let mut i = open;
     let mut quote: Option<u8> = None;
-    while i < b.len() {
-        let c = b[i];
-        if let Some(q) = quote {
-            if c == b'\\' {
-                i += 2;
+    std::iter::from_fn(move || {
+        while i < b.len() {
+            let (at, c) = (i, b[i]);
+            if let Some(q) = quote {
+                i += if c == b'\\' { 2 } else { 1 };
+                if c == q {
+                    quote = None;
+                }
                 continue;
             }
-            if c == q {
-                quote = None;
-            }
-        } else {
+            i += 1;
             match c {
                 b'"' | b'\'' | b'`' => quote = Some(c),
-                b'(' | b'[' | b'{' => depth += 1,
+                b'(' | b'[' | b'{' => {
+                    depth += 1;
+                    return Some((at, c, depth));
+                }
                 b')' | b']' | b'}' => {
                     depth -= 1;
-                    if depth == 0 {
-                        return (c == b')').then_some(i);
-                    }
+                    return Some((at, c, depth));
                 }
-                _ => {}
+                _ => return Some((at, c, depth)),
             }
         }
-        i += 1;
-    }
-    None
+        None
+    })
+}
+
+/// Index of the parenthesis closing the one at `open`, skipping strings.
+fn matching(code: &str, open: usize) -> Option<usize> {
+    unquoted(code.as_bytes(), open)
+        .find(|&(_, c, depth)| matches!(c, b')' | b']' | b'}') && depth == 0)
+        .and_then(|(i, c, _)| (c == b')').then_some(i))
 }
 
 /// Split an argument list at top-level commas (a trailing comma adds nothing).
@@ -315,35 +323,13 @@ pub fn split_args(s: &str) -> Vec<&str> {
 
 /// Split an expression at top-level occurrences of an operator byte.
 fn split_top(s: &str, op: u8) -> Vec<&str> {
-    let b = s.as_bytes();
     let mut out = Vec::new();
-    let mut depth = 0i32;
-    let mut quote: Option<u8> = None;
     let mut start = 0;
-    let mut i = 0;
-    while i < b.len() {
-        let c = b[i];
-        if let Some(q) = quote {
-            if c == b'\\' {
-                i += 2;
-                continue;
-            }
-            if c == q {
-                quote = None;
-            }
-        } else {
-            match c {
-                b'"' | b'\'' | b'`' => quote = Some(c),
-                b'(' | b'[' | b'{' => depth += 1,
-                b')' | b']' | b'}' => depth -= 1,
-                _ if c == op && depth == 0 => {
-                    out.push(s[start..i].trim());
-                    start = i + 1;
-                }
-                _ => {}
-            }
+    for (i, c, depth) in unquoted(s.as_bytes(), 0) {
+        if c == op && depth == 0 {
+            out.push(s[start..i].trim());
+            start = i + 1;
         }
-        i += 1;
     }
     out.push(s[start.min(s.len())..].trim());
     out
