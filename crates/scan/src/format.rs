@@ -90,6 +90,21 @@ fn security_severity(s: Severity) -> &'static str {
     }
 }
 
+/// SARIF wants a rule's `name` readable and different from its opaque `id`:
+/// the title in PascalCase (`GitHubPersonalAccessTokenClassic`).
+fn pascal_case(title: &str) -> String {
+    title
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            let mut c = w.chars();
+            c.next()
+                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
 /// SARIF 2.1.0, one run, the rules that produced findings in its driver.
 pub fn sarif(report: &Report, version: &str) -> String {
     let mut rules: BTreeMap<&str, &Item> = BTreeMap::new();
@@ -106,7 +121,7 @@ pub fn sarif(report: &Report, version: &str) -> String {
             }
             json!({
                 "id": f.rule_id,
-                "name": f.rule_id,
+                "name": pascal_case(&f.title),
                 "shortDescription": { "text": f.title },
                 "fullDescription": { "text": f.title },
                 "help": { "text": f.fix },
