@@ -571,6 +571,12 @@ fn hook_checks_written_content() {
     assert_eq!(d, "ask", "{r}");
     let (d, r) = e.pre("NotebookEdit", json!({"notebook_path": e.project.join("nb.ipynb"), "new_source": format!("token = '{}'", fake_github_token())}));
     assert_eq!(d, "deny", "{r}");
+    let (d, r) = e.pre(
+        "NotebookEdit",
+        json!({"notebook_path": e.project.join("nb.ipynb"), "new_source": "import os\nos.system('convert ' + name)"}),
+    );
+    assert_eq!(d, "ask", "a notebook cell is Python: {r}");
+    assert!(r.contains("CWE-78"), "{r}");
     let (d, r) = e.pre("Write", json!({"file_path": e.project.join("src/ok.py"), "content": "import os\nKEY = os.environ[\"STRIPE_KEY\"]\n"}));
     assert_eq!(d, "allow", "{r}");
     let (d, r) = e.pre("Edit", json!({"file_path": e.project.join("web/package.json"), "old_string": "x", "new_string": "    \"lodahs\": \"^4.17.0\",\n"}));

@@ -38,7 +38,8 @@ impl Language {
         let name = path.rsplit('/').next().unwrap_or(path);
         let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
         match ext.as_deref() {
-            Some("py" | "pyw" | "pyi") => Some(Language::Python),
+            // A notebook's cells are Python (a NotebookEdit's new text is one cell).
+            Some("py" | "pyw" | "pyi" | "ipynb") => Some(Language::Python),
             Some("js" | "mjs" | "cjs" | "jsx" | "ts" | "mts" | "cts" | "tsx") => {
                 Some(Language::JavaScript)
             }

@@ -55,6 +55,16 @@ const KNOWN_NEIGHBOURS: &[(&str, &str)] = &[
     ("boto", "boto3"),
     ("nose", "nose2"),
     ("semver", "semvar"),
+    ("jinja2", "jinja"),
+    ("attrs", "attr"),
+    ("scrapy", "scrapyd"),
+    ("mysql", "mysql2"),
+    ("mysql2", "mysql"),
+    ("redis", "rediss"),
+    ("pytest", "pytest2"),
+    ("markdown", "markdown2"),
+    ("sqlite3", "sqlite"),
+    ("pandas", "panda"),
 ];
 
 fn look_alike(s: &str) -> String {
@@ -144,8 +154,12 @@ pub fn squat_of(eco: Ecosystem, name: &str) -> Option<(&'static str, &'static st
         if look_alike(&cand) == look_alike(&target) {
             return Some((p, "look-alike characters"));
         }
-        // One slip is only meaningful for names long enough to be distinctive.
-        if target.len() >= 5 && distance(&cand, &target) == 1 {
+        // One slip is only meaningful for names long enough to be distinctive,
+        // and squats keep the first letter: `preact` is not a typo of `react`.
+        if target.len() >= 5
+            && cand.as_bytes().first() == target.as_bytes().first()
+            && distance(&cand, &target) == 1
+        {
             let how = if cand.len() < target.len() {
                 "a missing character"
             } else if cand.len() > target.len() {
@@ -219,6 +233,11 @@ mod tests {
             (Ecosystem::CratesIo, "serde"),
             (Ecosystem::CratesIo, "my-internal-tool"),
             (Ecosystem::Go, "github.com/pkg/errors"),
+            (Ecosystem::Npm, "preact"),
+            (Ecosystem::PyPI, "jinja"),
+            (Ecosystem::PyPI, "attr"),
+            (Ecosystem::PyPI, "scrapyd"),
+            (Ecosystem::PyPI, "markdown2"),
         ] {
             assert_eq!(squat_of(eco, n), None, "{n}");
         }
