@@ -461,8 +461,8 @@ pub fn check(src: &Source<'_>) -> Vec<Finding> {
             }
         }
     }
-    if let Some(re) = PROTOCOL_RE.get(&src.code) {
-        for m in re.find_iter(src.code.as_bytes()) {
+    if let Some(re) = PROTOCOL_RE.get(&src.bare) {
+        for m in re.find_iter(src.bare.as_bytes()) {
             out.push(PROTOCOL.at(src, m.start(), m.as_str()));
         }
     }

@@ -131,8 +131,9 @@ pub fn check(src: &Source<'_>) -> Vec<Finding> {
         (&UNSAFE_RE, &UNSAFE),
         (&TRUST_RE, &TRUST),
     ] {
-        if let Some(re) = re.get(&src.code) {
-            for m in re.find_iter(src.code.as_bytes()) {
+        // API uses, not strings that name them.
+        if let Some(re) = re.get(&src.bare) {
+            for m in re.find_iter(src.bare.as_bytes()) {
                 out.push(rule.at(src, m.start(), m.as_str()));
             }
         }

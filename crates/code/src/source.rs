@@ -88,6 +88,9 @@ pub struct Source<'a> {
     pub text: &'a str,
     /// `text` with comments replaced by spaces (same length, same offsets).
     pub code: String,
+    /// `code` with the contents of string literals blanked as well: for rules
+    /// that look for an API's use, which a string naming it is not.
+    pub bare: String,
     line_starts: Vec<usize>,
     vars: HashMap<String, Value>,
 }
@@ -95,12 +98,14 @@ pub struct Source<'a> {
 impl<'a> Source<'a> {
     pub fn new(lang: Language, text: &'a str) -> Source<'a> {
         let code = mask_comments(lang, text);
+        let bare = mask_strings(lang, &code);
         let mut line_starts = vec![0];
         line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
         let mut s = Source {
             lang,
             text,
             code,
+            bare,
             line_starts,
             vars: HashMap::new(),
         };
@@ -123,7 +128,8 @@ impl<'a> Source<'a> {
 
     /// Every call site in the code whose callee matches `pred`.
     pub fn calls(&self, pred: impl Fn(&str) -> bool) -> Vec<Call<'_>> {
-        let code = self.code.as_str();
+        // Call sites are found where strings are blanked: a `(` inside a literal is not a call.
+        let code = self.bare.as_str();
         let b = code.as_bytes();
         let mut out = Vec::new();
         let mut i = 0;
@@ -429,6 +435,42 @@ pub fn classify(lang: Language, e: &str) -> Value {
     Value::Other
 }
 
+/// Blank the contents of string literals (quotes kept), keeping offsets.
+pub fn mask_strings(lang: Language, code: &str) -> String {
+    let b = code.as_bytes();
+    let mut out = b.to_vec();
+    let mut quote: Option<u8> = None;
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        match quote {
+            Some(q) => {
+                if c == b'\\' {
+                    out[i] = b' ';
+                    if i + 1 < b.len() && b[i + 1] != b'\n' {
+                        out[i + 1] = b' ';
+                    }
+                    i += 2;
+                    continue;
+                }
+                if c == q || (c == b'\n' && q != b'`' && lang != Language::Python) {
+                    quote = None;
+                } else if c != b'\n' {
+                    out[i] = b' ';
+                }
+            }
+            None => {
+                if matches!(c, b'"' | b'\'') || (c == b'`' && lang != Language::Python) {
+                    quote = Some(c);
+                }
+            }
+        }
+        i += 1;
+    }
+    // Every blanked byte became an ASCII space, so the text stays UTF-8.
+    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
 /// Replace comments with spaces, keeping offsets (strings are left alone).
 pub fn mask_comments(lang: Language, text: &str) -> String {
     let b = text.as_bytes();
@@ -516,6 +558,15 @@ mod tests {
         assert_eq!(calls[0].args, vec!["\"ls \" + d", "shell=True"]);
         assert_eq!(calls[0].kwarg("shell"), Some("True"));
         assert_eq!(s.position(calls[0].start), (3, 1));
+    }
+
+    #[test]
+    fn strings_can_be_blanked() {
+        let code = "let a = \"Md5::new é\"; Md5::new();";
+        let bare = mask_strings(Language::Rust, code);
+        assert_eq!(bare.len(), code.len());
+        assert_eq!(bare.matches("Md5::new").count(), 1);
+        assert!(bare.ends_with("Md5::new();"));
     }
 
     #[test]

@@ -36,6 +36,8 @@ pub struct WalkOptions {
 pub fn display_path(root: &Path, path: &Path) -> String {
     let rel = path.strip_prefix(root).unwrap_or(path);
     let s = rel.to_string_lossy().replace('\\', "/");
+    // `ztguard scan .` walks `./src/…`: show `src/…`.
+    let s = s.trim_start_matches("./").to_string();
     if s.is_empty() {
         path.file_name()
             .map(|n| n.to_string_lossy().into_owned())
