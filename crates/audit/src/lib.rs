@@ -40,28 +40,42 @@ pub fn record_hash(without_hash: &str) -> String {
 }
 
 /// The last complete line of the file and whether a torn fragment follows it.
+/// Reads backwards from the end in growing windows: a record is a few
+/// hundred bytes, and every hook call appends one.
 fn tail(f: &mut File) -> std::io::Result<(Option<String>, bool)> {
     let len = f.metadata()?.len();
     if len == 0 {
         return Ok((None, false));
     }
-    let start = len.saturating_sub(TAIL);
-    f.seek(SeekFrom::Start(start))?;
-    let mut buf = Vec::with_capacity((len - start) as usize);
-    f.read_to_end(&mut buf)?;
-    let torn = buf.last() != Some(&b'\n');
-    let complete = match buf.iter().rposition(|&b| b == b'\n') {
-        Some(end) => &buf[..end],
-        None => return Ok((None, torn)),
-    };
-    let line_start = complete
-        .iter()
-        .rposition(|&b| b == b'\n')
-        .map_or(0, |i| i + 1);
-    Ok((
-        Some(String::from_utf8_lossy(&complete[line_start..]).into_owned()),
-        torn,
-    ))
+    let mut window = 4096u64;
+    loop {
+        let start = len.saturating_sub(window);
+        f.seek(SeekFrom::Start(start))?;
+        let mut buf = Vec::with_capacity((len - start) as usize);
+        f.read_to_end(&mut buf)?;
+        let torn = buf.last() != Some(&b'\n');
+        let Some(end) = buf.iter().rposition(|&b| b == b'\n') else {
+            if start == 0 || window >= TAIL {
+                return Ok((None, torn));
+            }
+            window *= 4;
+            continue;
+        };
+        let complete = &buf[..end];
+        match complete.iter().rposition(|&b| b == b'\n') {
+            Some(i) => {
+                return Ok((
+                    Some(String::from_utf8_lossy(&complete[i + 1..]).into_owned()),
+                    torn,
+                ));
+            }
+            None if start == 0 => {
+                return Ok((Some(String::from_utf8_lossy(complete).into_owned()), torn));
+            }
+            None if window >= TAIL => return Ok((None, torn)),
+            None => window *= 4,
+        }
+    }
 }
 
 /// `seq` and `hash` of a record line, when it is one.
@@ -323,6 +337,18 @@ mod tests {
         let v = verify(&p).expect("v");
         assert!(v.ok(), "{v:?}");
         assert_eq!(v.records, 4);
+    }
+
+    #[test]
+    fn records_longer_than_the_first_tail_window_chain() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let p = dir.path().join("audit.jsonl");
+        let mut big = fields(0);
+        big.insert("input".into(), Value::from("x".repeat(20_000)));
+        append(&p, big).expect("append");
+        let (seq, _) = append(&p, fields(1)).expect("append");
+        assert_eq!(seq, 2);
+        assert!(verify(&p).expect("v").ok());
     }
 
     #[test]
