@@ -63,6 +63,9 @@ enum Kind {
 }
 
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
+    if args.content.is_some() && !matches!(args.kind, Kind::Write) {
+        anyhow::bail!("--content goes with `write`");
+    }
     let cwd = match &args.cwd {
         Some(c) => context::absolute(c),
         None => std::env::current_dir().context("no current directory")?,
@@ -125,11 +128,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         home,
         agent_type: args.agent_type.clone(),
     };
-    if args.content.is_some() && !matches!(args.kind, Kind::Write) {
-        anyhow::bail!("--content goes with `write`");
-    }
-    // The same content checks as the hook: written text, install commands, secrets in commands.
-    let d = crate::content::review(&policy, &req, policy.evaluate(&req)).decision;
+    let d = crate::content::review(&policy, &req).decision;
     if args.json {
         println!(
             "{}",

@@ -44,8 +44,10 @@ const INSTALLERS: &[&str] = &[
 /// A secret found in a command line and the redacted form that replaces it.
 type Hidden = (String, String);
 
-/// Review a call the policy has decided.
-pub fn review(policy: &Policy, req: &Request, decision: Decision) -> Review {
+/// Decide a call: the policy first, then the content checks. The hook and
+/// `ztguard check` both answer through this, so they never disagree.
+pub fn review(policy: &Policy, req: &Request) -> Review {
+    let decision = policy.evaluate(req);
     // Secrets typed into a command line are looked for first, so that whatever
     // decides, no reason or trace repeats them.
     let mut command_items = Vec::new();

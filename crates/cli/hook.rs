@@ -153,8 +153,7 @@ pub fn answer_with(
         home,
         agent_type: event.agent_type.clone(),
     };
-    let decision = policy.evaluate(&req);
-    let review = crate::content::review(&policy, &req, decision);
+    let review = crate::content::review(&policy, &req);
     let out = claude::render_warned(ev, &review.decision, review.warning.as_deref());
     // The process ends right after answering: freeing the thousands of small
     // allocations of a compiled policy would cost about a tenth of the call.
