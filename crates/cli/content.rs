@@ -216,9 +216,6 @@ fn relative(path: &str, cwd: &Path, project: &Path) -> String {
     }
 }
 
-/// Largest file read to apply an edit to (larger ones: the new text alone is checked).
-const MAX_FILE: u64 = 8 * 1024 * 1024;
-
 /// What a Write or Edit would add. When the file exists and the edit
 /// applies, the whole resulting file is checked — so a query built three
 /// lines above the `execute`, a secret split over two edits, or a manifest
@@ -231,11 +228,8 @@ fn written_items(
     content: &str,
     edits: &[ztguard_policy::TextEdit],
 ) -> Result<Vec<Item>, String> {
-    let current = std::fs::metadata(full)
-        .ok()
-        .filter(|m| m.is_file() && m.len() <= MAX_FILE)
-        .and_then(|_| std::fs::read_to_string(full).ok());
-    let Some(current) = current else {
+    // The scanner's reader: text files up to its size limit, else the new text alone.
+    let Ok(Some(current)) = ztguard_scan::walk::read_text(full) else {
         return content_items(rel, content);
     };
     let new_text = if edits.is_empty() {
@@ -296,21 +290,13 @@ fn changed_lines(old: &str, new: &str) -> Option<(usize, usize)> {
 
 /// Secrets, insecure code and manifest dependencies in content to be written.
 pub fn content_items(rel: &str, content: &str) -> Result<Vec<Item>, String> {
-    let deps = if is_manifest(rel) {
+    let deps = if ztguard_deps::is_manifest(rel) {
         Some(ztguard_deps::Checker::load(&context::data_dir())?)
     } else {
         None
     };
     let checks = ztguard_scan::Checks::new(hook_secrets()?, ztguard_scan::Enabled::default(), deps);
     Ok(checks.check(rel, content))
-}
-
-fn is_manifest(rel: &str) -> bool {
-    let name = rel.rsplit('/').next().unwrap_or(rel);
-    matches!(
-        name,
-        "Cargo.toml" | "package.json" | "pyproject.toml" | "go.mod"
-    ) || (name.contains("requirements") && (name.ends_with(".txt") || name.ends_with(".in")))
 }
 
 /// Credentials written out in a command line (`curl -H "Authorization: Bearer ghp_…"`,

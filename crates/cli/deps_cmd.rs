@@ -77,7 +77,9 @@ fn manifests(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
         for entry in ignore::WalkBuilder::new(root).hidden(false).build() {
             let entry = entry?;
             let p = entry.path();
-            if entry.file_type().is_some_and(|t| t.is_file()) && is_manifest_name(p) {
+            if entry.file_type().is_some_and(|t| t.is_file())
+                && ztguard_deps::is_manifest(&p.to_string_lossy())
+            {
                 out.push(p.to_path_buf());
             }
         }
@@ -85,17 +87,6 @@ fn manifests(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
     out.sort();
     out.dedup();
     Ok(out)
-}
-
-fn is_manifest_name(p: &Path) -> bool {
-    let name = p
-        .file_name()
-        .map(|n| n.to_string_lossy())
-        .unwrap_or_default();
-    matches!(
-        name.as_ref(),
-        "Cargo.toml" | "package.json" | "pyproject.toml" | "go.mod"
-    ) || (name.contains("requirements") && (name.ends_with(".txt") || name.ends_with(".in")))
 }
 
 fn shown(p: &Path) -> String {

@@ -26,7 +26,7 @@ mod version;
 pub use checker::{Checker, Finding, Severity};
 pub use command::from_argv;
 pub use ecosystem::Ecosystem;
-pub use manifest::{Dep, Origin, parse_manifest};
+pub use manifest::{Dep, Origin, is_manifest, parse_manifest};
 pub use osv::Database;
 pub use registry::Registry;
 pub use store::{Meta, Store};

@@ -47,6 +47,11 @@ pub fn kind(path: &str) -> Option<Ecosystem> {
     }
 }
 
+/// Whether a path names a manifest ztguard reads.
+pub fn is_manifest(path: &str) -> bool {
+    kind(path).is_some()
+}
+
 /// Parse a manifest's text (whole or a fragment). Not a manifest: empty.
 pub fn parse_manifest(path: &str, text: &str) -> Vec<Dep> {
     let name = path.rsplit('/').next().unwrap_or(path);
