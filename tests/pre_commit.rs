@@ -10,8 +10,12 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
+mod common;
+
 use std::path::Path;
 use std::process::Command;
+
+use common::git;
 
 /// `python3 -m pre_commit`: works wherever pip put the package, PATH or not.
 fn pre_commit() -> Command {
@@ -33,29 +37,6 @@ fn available() -> bool {
         eprintln!("skipping: pre-commit is not installed (pip install pre-commit)");
     }
     ok
-}
-
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args([
-            "-c",
-            "user.name=t",
-            "-c",
-            "user.email=t@example.invalid",
-            "-c",
-            "commit.gpgsign=false",
-        ])
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
 /// `pre-commit run` on what is staged; the hook environment is cached by

@@ -10,7 +10,7 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
-use common::{Env, stderr, stdout};
+use common::{Env, git, stderr, stdout};
 use serde_json::{Value, json};
 
 /// Fake credentials, assembled at run time so no literal token sits in the source.
@@ -20,28 +20,6 @@ fn fake_github_token() -> String {
 
 fn fake_stripe_key() -> String {
     format!("sk_live_{}", "4eC39HqLyjWDarjtT1zdp7dc9aBcDeF")
-}
-
-fn git(dir: &Path, args: &[&str]) {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args([
-            "-c",
-            "user.name=t",
-            "-c",
-            "user.email=t@example.invalid",
-            "-c",
-            "commit.gpgsign=false",
-        ])
-        .args(args)
-        .output()
-        .expect("git runs");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 fn write(p: &Path, text: &str) {
