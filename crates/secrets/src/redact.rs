@@ -39,12 +39,7 @@ pub fn hash_parts(parts: &[&str]) -> String {
         }
         h.update(p.as_bytes());
     }
-    let digest = h.finalize();
-    let mut out = String::with_capacity(64);
-    for b in digest {
-        out.push_str(&format!("{b:02x}"));
-    }
-    out
+    format!("{:x}", h.finalize())
 }
 
 #[cfg(test)]
