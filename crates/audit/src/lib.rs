@@ -25,18 +25,10 @@ pub const GENESIS: &str = "00000000000000000000000000000000000000000000000000000
 /// How far back from the end a writer looks for the last record.
 const TAIL: u64 = 256 * 1024;
 
-fn hex(bytes: &[u8]) -> String {
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        s.push_str(&format!("{b:02x}"));
-    }
-    s
-}
-
 /// The hash of a record: SHA-256 over its JSON without the `hash` field.
 /// `prev` is inside that JSON, which chains the records.
 pub fn record_hash(without_hash: &str) -> String {
-    hex(&Sha256::digest(without_hash.as_bytes()))
+    format!("{:x}", Sha256::digest(without_hash.as_bytes()))
 }
 
 /// The last complete line of the file and whether a torn fragment follows it.
@@ -94,14 +86,10 @@ pub fn append(path: &Path, fields: Map<String, Value>) -> Result<(u64, String), 
         std::fs::create_dir_all(dir)
             .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     }
-    let mut f = OpenOptions::new()
-        .create(true)
-        .read(true)
-        .append(true)
-        .open(path)
-        .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
-    f.lock()
-        .map_err(|e| format!("cannot lock {}: {e}", path.display()))?;
+    let mut f = open_locked(
+        path,
+        OpenOptions::new().create(true).read(true).append(true),
+    )?;
     let result = append_locked(&mut f, fields);
     let _ = f.unlock();
     result.map_err(|e| format!("{}: {e}", path.display()))
@@ -224,30 +212,45 @@ pub fn verify(path: &Path) -> Result<Verification, String> {
     Ok(v)
 }
 
-/// Remove torn lines (and nothing else). Returns how many were removed.
-pub fn repair(path: &Path) -> Result<usize, String> {
-    let v = verify(path)?;
-    if v.torn.is_empty() {
-        return Ok(0);
-    }
-    let f = OpenOptions::new()
-        .read(true)
-        .write(true)
+/// Open `path` with `opts` and take the exclusive lock every writer takes.
+fn open_locked(path: &Path, opts: &OpenOptions) -> Result<File, String> {
+    let f = opts
         .open(path)
         .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
     f.lock()
         .map_err(|e| format!("cannot lock {}: {e}", path.display()))?;
-    let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
+    Ok(f)
+}
+
+/// Remove torn lines (and nothing else). Returns how many were removed.
+///
+/// The check and the rewrite happen under the writers' lock, and the file
+/// is rewritten in place: a writer waiting on the lock then appends to the
+/// repaired file, where a rename would leave it appending to the old one.
+pub fn repair(path: &Path) -> Result<usize, String> {
+    let mut f = open_locked(path, OpenOptions::new().read(true).write(true))?;
+    let result = repair_locked(&mut f, path);
+    let _ = f.unlock();
+    result
+}
+
+fn repair_locked(f: &mut File, path: &Path) -> Result<usize, String> {
+    let v = verify(path)?;
+    if v.torn.is_empty() {
+        return Ok(0);
+    }
+    let io = |e: std::io::Error| format!("{}: {e}", path.display());
+    let mut text = String::new();
+    f.read_to_string(&mut text).map_err(io)?;
     let kept: String = text
         .split_inclusive('\n')
         .enumerate()
         .filter(|(i, _)| !v.torn.contains(&(i + 1)))
         .map(|(_, l)| l)
         .collect();
-    let tmp = path.with_extension("repair.tmp");
-    std::fs::write(&tmp, kept).map_err(|e| e.to_string())?;
-    std::fs::rename(&tmp, path).map_err(|e| e.to_string())?;
-    let _ = f.unlock();
+    f.set_len(0).map_err(io)?;
+    f.seek(SeekFrom::Start(0)).map_err(io)?;
+    f.write_all(kept.as_bytes()).map_err(io)?;
     Ok(v.torn.len())
 }
 
@@ -337,6 +340,31 @@ mod tests {
         let v = verify(&p).expect("v");
         assert!(v.ok(), "{v:?}");
         assert_eq!(v.records, 4);
+    }
+
+    #[test]
+    fn repair_while_others_append_loses_nothing() {
+        let (_d, p) = log_with(3);
+        let mut text = std::fs::read_to_string(&p).expect("read");
+        text.push_str("{\"seq\":4,\"ev");
+        std::fs::write(&p, text).expect("write");
+        std::thread::scope(|s| {
+            for t in 0..4 {
+                let p = &p;
+                s.spawn(move || {
+                    for i in 0..50 {
+                        append(p, fields(t * 100 + i)).expect("append");
+                    }
+                });
+            }
+            for _ in 0..20 {
+                repair(&p).expect("repair");
+            }
+        });
+        repair(&p).expect("repair");
+        let v = verify(&p).expect("v");
+        assert!(v.ok(), "{v:?}");
+        assert_eq!(v.records, 3 + 200);
     }
 
     #[test]
