@@ -90,6 +90,35 @@ fn request(p: &Project, command: &str) -> Request {
     }
 }
 
+/// The same decisions under one policy: three commands and a Read.
+fn decisions(
+    g: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    label: &str,
+    policy: &Policy,
+    p: &Project,
+) {
+    for cmd in [
+        "git status",
+        "cargo test --workspace 2>&1 | tail -20",
+        "cat .env",
+    ] {
+        let req = request(p, cmd);
+        g.bench_function(format!("{label}: {cmd}"), |b| {
+            b.iter(|| policy.evaluate(black_box(&req)).verdict)
+        });
+    }
+    let read = Request {
+        tool: "Read".into(),
+        action: Action::Read {
+            path: p.root.join("src/main.rs").to_string_lossy().into(),
+        },
+        ..request(p, "")
+    };
+    g.bench_function(format!("{label}: Read src/main.rs"), |b| {
+        b.iter(|| policy.evaluate(black_box(&read)).verdict)
+    });
+}
+
 fn benches(c: &mut Criterion) {
     let env = ShellEnv {
         home: Some("/home/u".into()),
@@ -117,45 +146,14 @@ fn benches(c: &mut Criterion) {
     g.bench_function("load default policy", |b| {
         b.iter(|| load(black_box(&p)).layers.len())
     });
-    for cmd in [
-        "git status",
-        "cargo test --workspace 2>&1 | tail -20",
-        "cat .env",
-    ] {
-        let req = request(&p, cmd);
-        g.bench_function(format!("default: {cmd}"), |b| {
-            b.iter(|| default.evaluate(black_box(&req)).verdict)
-        });
-    }
-    let read = Request {
-        tool: "Read".into(),
-        action: Action::Read {
-            path: p.root.join("src/main.rs").to_string_lossy().into(),
-        },
-        ..request(&p, "")
-    };
-    g.bench_function("default: Read src/main.rs", |b| {
-        b.iter(|| default.evaluate(black_box(&read)).verdict)
-    });
+    decisions(&mut g, "default", &default, &p);
 
     std::fs::write(p.root.join(".ztguard.toml"), big_policy_text(1000)).expect("write big policy");
     let big = load(&p);
     g.bench_function("load 1000-rule policy", |b| {
         b.iter(|| load(black_box(&p)).layers.len())
     });
-    for cmd in [
-        "git status",
-        "cargo test --workspace 2>&1 | tail -20",
-        "cat .env",
-    ] {
-        let req = request(&p, cmd);
-        g.bench_function(format!("1000 rules: {cmd}"), |b| {
-            b.iter(|| big.evaluate(black_box(&req)).verdict)
-        });
-    }
-    g.bench_function("1000 rules: Read src/main.rs", |b| {
-        b.iter(|| big.evaluate(black_box(&read)).verdict)
-    });
+    decisions(&mut g, "1000 rules", &big, &p);
     std::fs::remove_file(p.root.join(".ztguard.toml")).ok();
     g.finish();
     let _ = Path::new("");
