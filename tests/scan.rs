@@ -241,9 +241,14 @@ fn stdin_file_and_diff() {
     let e = Env::new();
     let out = e.run(
         &["scan", "--stdin", "--stdin-name", "x.js"],
-        "const cp = require('child_process');\ncp.exec(input);\n",
+        "const cp = require('child_process');\ncp.exec(input);\neval(input);\n",
     );
     assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stdout(&out).contains("2 findings in 1 file (1 scanned)"),
+        "{}",
+        stdout(&out)
+    );
     assert!(
         stdout(&out).contains("x.js:2:1: high [js-command-injection CWE-78]"),
         "{}",

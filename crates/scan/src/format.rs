@@ -41,18 +41,19 @@ pub fn text(report: &Report, color: bool) -> String {
         );
         let _ = writeln!(out, "    fix: {}", f.fix);
     }
+    let files = report
+        .findings
+        .iter()
+        .map(|f| f.path.as_str())
+        .collect::<std::collections::BTreeSet<_>>()
+        .len();
+    let plural = |n: usize| if n == 1 { "" } else { "s" };
     let _ = write!(
         out,
-        "{} finding{} in {} file{} ({} scanned",
+        "{} finding{} in {files} file{} ({} scanned",
         report.findings.len(),
-        if report.findings.len() == 1 { "" } else { "s" },
-        report
-            .findings
-            .iter()
-            .map(|f| f.path.as_str())
-            .collect::<std::collections::BTreeSet<_>>()
-            .len(),
-        if report.findings.len() == 1 { "" } else { "s" },
+        plural(report.findings.len()),
+        plural(files),
         report.files_scanned,
     );
     if report.baselined > 0 {
