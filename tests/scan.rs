@@ -314,6 +314,17 @@ fn gitleaks_config_and_errors() {
     let out = e.run(&["scan", "--config", "bad.toml", "s.txt"], "");
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("do not compile"), "{}", stderr(&out));
+    let out = e.run(&["scan", "--staged"], "");
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "the harness's project is not a git repository"
+    );
+    assert!(
+        stderr(&out).contains("need a git repository"),
+        "{}",
+        stderr(&out)
+    );
     let out = e.run(&["scan", "no-such-dir"], "");
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("no such file"), "{}", stderr(&out));

@@ -98,17 +98,22 @@ enum MinSeverity {
     High,
 }
 
-/// The repository root (`git rev-parse --show-toplevel`), else the current directory.
-fn git_root(cwd: &Path) -> PathBuf {
-    std::process::Command::new("git")
+/// The repository root (`git rev-parse --show-toplevel`). Outside a
+/// repository `git diff` would fall back to comparing paths, so say so instead.
+fn git_root(cwd: &Path) -> anyhow::Result<PathBuf> {
+    let out = std::process::Command::new("git")
         .arg("-C")
         .arg(cwd)
         .args(["rev-parse", "--show-toplevel"])
         .output()
-        .ok()
-        .filter(|o| o.status.success())
-        .map(|o| PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()))
-        .unwrap_or_else(|| cwd.to_path_buf())
+        .context("cannot run git")?;
+    if !out.status.success() {
+        bail!(
+            "--staged and --diff need a git repository, and {} is not in one",
+            cwd.display()
+        );
+    }
+    Ok(PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()))
 }
 
 fn load_rules(config: Option<&Path>, root: &Path) -> anyhow::Result<ztguard_secrets::Ruleset> {
@@ -140,7 +145,7 @@ fn load_rules(config: Option<&Path>, root: &Path) -> anyhow::Result<ztguard_secr
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let cwd = std::env::current_dir().context("no current directory")?;
     let root = if args.staged || args.diff.is_some() {
-        git_root(&cwd)
+        git_root(&cwd)?
     } else {
         cwd.clone()
     };

@@ -125,7 +125,7 @@ impl Checker {
                         Severity::Medium,
                         None,
                         e,
-                        "run `ztguard deps update` again".into(),
+                        "the package could not be checked: approve it only if you trust it".into(),
                     ));
                     return out;
                 }
