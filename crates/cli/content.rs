@@ -145,6 +145,7 @@ fn decide(policy: &Policy, req: &Request, decision: Decision, command_items: Vec
                     subject,
                     verdict: v,
                     rule: format!("scan.{key} = \"{}\" ({})", on.as_str(), item.rule_id),
+                    path: None,
                 });
                 added = true;
             }
@@ -200,6 +201,7 @@ fn failed(decision: Decision, strict: bool, message: &str) -> Review {
         subject: format!("the content could not be checked: {message}"),
         verdict: Verdict::Ask,
         rule: "scan (fail closed)".into(),
+        path: None,
     });
     Review {
         decision: Decision::from_steps(trace, strict),

@@ -123,5 +123,9 @@ pub struct RawPolicy {
     #[serde(default)]
     pub scan: RawScan,
     #[serde(default)]
+    pub audit: crate::settings::RawAudit,
+    #[serde(default)]
+    pub monitor: crate::settings::RawMonitor,
+    #[serde(default)]
     pub profiles: BTreeMap<String, RawProfile>,
 }

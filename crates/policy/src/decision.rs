@@ -59,6 +59,10 @@ pub enum Check {
     InsecureCode,
     /// A risky package in a manifest edit or an install command.
     Dependency,
+    /// Running a file the agent wrote that no human has approved.
+    AgentWritten,
+    /// The session monitor: a revoked session, or an anomaly that revokes it.
+    Session,
 }
 
 /// One opinion of one layer on one check.
@@ -70,6 +74,10 @@ pub struct Step {
     pub verdict: Verdict,
     /// The rule that decided, with its layer: `built-in protections: files.deny ".env"`.
     pub rule: String,
+    /// The file checked (resolved), for file checks: the session monitor
+    /// counts distinct files and paths outside the project from it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<std::path::PathBuf>,
 }
 
 /// The answer for one tool call.
@@ -116,7 +124,11 @@ impl Decision {
             format!("ztguard: allowed ({})", summarize_allow(&trace))
         } else if matches!(
             step.check,
-            Check::Secret | Check::InsecureCode | Check::Dependency
+            Check::Secret
+                | Check::InsecureCode
+                | Check::Dependency
+                | Check::AgentWritten
+                | Check::Session
         ) {
             // Content findings are sentences of their own (what, where, the fix).
             let past = step.verdict.past();
@@ -234,6 +246,12 @@ fn advice(check: Check, v: Verdict, rule: &str) -> &'static str {
             "Check the package name and version against the registry; the user can approve it if it is right."
         }
         (Check::Tool, _) => "Use a tool the policy allows.",
+        (Check::AgentWritten, _) => {
+            "Files the agent writes run only after a human reviews them: ask the user to review the file and run `ztguard approve <file>`."
+        }
+        (Check::Session, _) => {
+            "Stop and tell the user; only a human can review this session and unlock it."
+        }
         (Check::Profile, _) => "This profile does not allow it.",
         _ => "",
     }

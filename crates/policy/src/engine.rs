@@ -48,6 +48,8 @@ struct Eval<'a> {
     steps: Vec<Step>,
     secret_vars: Vec<String>,
     visible_prefix: String,
+    /// The file the steps being added are about.
+    current_path: Option<std::path::PathBuf>,
 }
 
 impl Policy {
@@ -73,6 +75,7 @@ impl Policy {
             steps: Vec::new(),
             secret_vars,
             visible_prefix,
+            current_path: None,
         };
         if let Some(p) = profile {
             ev.steps.push(Step {
@@ -80,6 +83,7 @@ impl Policy {
                 subject: format!("profile `{p}`"),
                 verdict: Verdict::Allow,
                 rule: format!("profile {p} is active"),
+                path: None,
             });
         }
         ev.tool();
@@ -146,6 +150,7 @@ impl Eval<'_> {
             subject: subject.into(),
             verdict,
             rule: rule.into(),
+            path: self.current_path.clone(),
         });
     }
 
@@ -255,6 +260,7 @@ impl Eval<'_> {
             Access::Write
         };
         let anchors = self.anchors.clone();
+        self.current_path = Some(real.to_path_buf());
         self.ask_layers(
             check,
             &subject,
@@ -271,6 +277,7 @@ impl Eval<'_> {
                 format!("built-in protections: {why}"),
             );
         }
+        self.current_path = None;
     }
 
     /// A directory read as a whole: the directory's own rules, then a look for denied files inside.

@@ -27,6 +27,7 @@ mod layer;
 pub mod lint;
 mod load;
 mod redact;
+mod settings;
 
 pub use action::{Action, Request, TextEdit};
 pub use claude::{ClaudeRule, parse_claude_rule};
@@ -38,3 +39,4 @@ pub use load::{
     LoadOptions, Policy, PolicyError, ScanSettings, default_policy_toml, protections_toml,
 };
 pub use redact::redact;
+pub use settings::{AuditSettings, MonitorSettings};

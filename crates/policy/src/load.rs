@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use crate::claude::{ClaudeRule, parse_claude_rule, permission_lists};
 use crate::config::{OnFinding, RawFiles, RawNetwork, RawPolicy, RawRules, RawScan};
 use crate::layer::Layer;
+use crate::settings::{AuditSettings, MonitorSettings, Seen};
 
 const PROTECTIONS: &str = include_str!("../policies/protections.toml");
 const DEFAULT: &str = include_str!("../policies/default.toml");
@@ -121,6 +122,10 @@ pub struct Policy {
     pub layers: Vec<Layer>,
     /// What to do with findings in written content and install commands.
     pub scan: ScanSettings,
+    /// What the hook records and whom it alerts.
+    pub audit: AuditSettings,
+    /// The anomaly monitor's thresholds.
+    pub monitor: MonitorSettings,
     pub profiles: Vec<Profile>,
     pub forced_profile: Option<String>,
     pub strict: bool,
@@ -329,11 +334,18 @@ impl Policy {
         let strict = opts.strict || layers.iter().any(|l| l.strict);
         let mut scan = ScanSettings::default();
         let mut set = [false; 3];
+        let mut audit = AuditSettings::default();
+        let mut monitor = MonitorSettings::default();
+        let mut seen = Seen::default();
         for (_, raw) in &raws {
             scan.apply(&raw.scan, &mut set);
+            audit.apply(&raw.audit, &mut seen);
+            monitor.apply(&raw.monitor, &mut seen);
         }
         Ok(Policy {
             scan,
+            audit,
+            monitor,
             layers,
             profiles,
             forced_profile: opts.profile.clone(),

