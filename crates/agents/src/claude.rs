@@ -72,23 +72,47 @@ pub struct HookEvent {
     /// PostToolUse: what the tool returned.
     pub tool_response: Value,
     pub agent_type: Option<String>,
+    /// Every other field of the event (`prompt`, `source`, `reason`,
+    /// `error`, `agent_id`, `tool_use_id`, …), for the audit record.
+    pub other: serde_json::Map<String, Value>,
+}
+
+impl HookEvent {
+    /// Another string field of the event.
+    pub fn str(&self, key: &str) -> Option<&str> {
+        self.other.get(key).and_then(Value::as_str)
+    }
 }
 
 /// Parse stdin. Errors are written for a human: they end up as the deny reason.
 pub fn parse_event(input: &str) -> Result<HookEvent, String> {
     let v: Value = serde_json::from_str(input.trim_start_matches('\u{feff}'))
         .map_err(|e| format!("hook input is not valid JSON ({e})"))?;
-    let obj = v.as_object().ok_or("hook input is not a JSON object")?;
-    let s = |k: &str| obj.get(k).and_then(Value::as_str).map(str::to_string);
+    let Value::Object(mut obj) = v else {
+        return Err("hook input is not a JSON object".into());
+    };
+    let mut s = |k: &str| match obj.remove(k) {
+        Some(Value::String(s)) => Some(s),
+        Some(other) => {
+            obj.insert(k.to_string(), other);
+            None
+        }
+        None => None,
+    };
     let event = s("hook_event_name").ok_or("hook input has no `hook_event_name` string")?;
+    let session_id = s("session_id");
+    let cwd = s("cwd");
+    let tool_name = s("tool_name");
+    let agent_type = s("agent_type");
     Ok(HookEvent {
         event,
-        session_id: s("session_id"),
-        cwd: s("cwd"),
-        tool_name: s("tool_name"),
-        tool_input: obj.get("tool_input").cloned().unwrap_or(Value::Null),
-        tool_response: obj.get("tool_response").cloned().unwrap_or(Value::Null),
-        agent_type: s("agent_type"),
+        session_id,
+        cwd,
+        tool_name,
+        agent_type,
+        tool_input: obj.remove("tool_input").unwrap_or(Value::Null),
+        tool_response: obj.remove("tool_response").unwrap_or(Value::Null),
+        other: obj,
     })
 }
 
@@ -227,19 +251,29 @@ pub fn render_post(human: &str, agent: &str) -> HookOutput {
     }
 }
 
-/// Render a decision with a warning for the human (`systemMessage`) that
-/// does not change it (the `warn` setting of content checks).
-pub fn render_warned(event: &str, d: &Decision, warning: Option<&str>) -> HookOutput {
+/// Render a decision with a warning (`warn` content findings: shown to the
+/// human as `systemMessage` and to the agent as context) and a notice for
+/// the human only (alerts), neither of which changes the decision.
+pub fn render_warned(
+    event: &str,
+    d: &Decision,
+    warning: Option<&str>,
+    notice: Option<&str>,
+) -> HookOutput {
     let mut out = render(event, d);
-    let Some(w) = warning else { return out };
+    if warning.is_none() && notice.is_none() {
+        return out;
+    }
     let mut v: Value = out
         .stdout
         .as_deref()
         .and_then(|s| serde_json::from_str(s).ok())
         .unwrap_or_else(|| json!({}));
+    let human: Vec<&str> = [warning, notice].into_iter().flatten().collect();
     if let Some(o) = v.as_object_mut() {
-        o.insert("systemMessage".into(), json!(w));
-        if event == "PreToolUse"
+        o.insert("systemMessage".into(), json!(human.join("\n")));
+        if let Some(w) = warning
+            && event == "PreToolUse"
             && let Some(h) = o
                 .get_mut("hookSpecificOutput")
                 .and_then(Value::as_object_mut)
@@ -249,6 +283,35 @@ pub fn render_warned(event: &str, d: &Decision, warning: Option<&str>) -> HookOu
     }
     out.stdout = Some(v.to_string());
     out
+}
+
+/// Block a prompt before it reaches the model (UserPromptSubmit). The
+/// reason is shown to the user and not added to the context.
+pub fn render_prompt_block(reason: &str) -> HookOutput {
+    let out = json!({ "decision": "block", "reason": reason });
+    HookOutput {
+        stdout: Some(out.to_string()),
+        stderr: None,
+        exit: 0,
+    }
+}
+
+/// A message for the human only, on any event.
+pub fn render_notice(message: &str) -> HookOutput {
+    HookOutput {
+        stdout: Some(json!({ "systemMessage": message }).to_string()),
+        stderr: None,
+        exit: 0,
+    }
+}
+
+/// Nothing to say: exit 0, no output.
+pub fn render_nothing() -> HookOutput {
+    HookOutput {
+        stdout: None,
+        stderr: None,
+        exit: 0,
+    }
 }
 
 /// Render a decision for Claude Code.

@@ -1,0 +1,273 @@
+//! `ztguard session`: list, inspect, revoke and unlock agent sessions, and
+//! `ztguard approve`: let a file the agent wrote run. Both are for humans;
+//! the built-in protections deny the agent running them.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context as _, bail};
+use clap::Subcommand;
+use serde_json::{Map, Value, json};
+use ztguard_monitor::{State, provenance, session};
+
+use crate::context;
+use crate::trail::{self, Places, Trail};
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Every session of this project, most recent first, with its counters.
+    List {
+        /// Print the sessions as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// One session in full: counters, the last minute, the baseline, and why it was revoked.
+    Show {
+        /// The session id (or a unique prefix).
+        id: String,
+        /// Print the state as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Revoke a session by hand: every further tool call of it is denied.
+    Revoke {
+        /// The session id (or a unique prefix).
+        id: String,
+        /// Why, for the audit log.
+        #[arg(long, default_value = "revoked by a human")]
+        reason: String,
+    },
+    /// Lift a revocation after review (`ztguard audit timeline --session ID` first).
+    Unlock {
+        /// The session id (or a unique prefix).
+        id: String,
+    },
+}
+
+/// The project a command acts on.
+#[derive(clap::Args, Clone)]
+pub struct ProjectArg {
+    /// The project (default: the one around the current directory).
+    #[arg(long, value_name = "DIR", global = true)]
+    pub project: Option<PathBuf>,
+}
+
+fn project_of(arg: &ProjectArg) -> anyhow::Result<PathBuf> {
+    Ok(match &arg.project {
+        Some(p) => context::absolute(p),
+        None => context::project_root(&std::env::current_dir().context("no current directory")?),
+    })
+}
+
+/// A session from an id or a unique prefix.
+fn find(dir: &Path, id: &str) -> anyhow::Result<State> {
+    let all = session::list(dir);
+    if let Some(s) = all.iter().find(|s| s.id == id) {
+        return Ok(s.clone());
+    }
+    let hits: Vec<&State> = all.iter().filter(|s| s.id.starts_with(id)).collect();
+    match hits.as_slice() {
+        [one] => Ok((*one).clone()),
+        [] => bail!("no session {id} in {}", dir.display()),
+        many => bail!(
+            "{id} matches {} sessions: {}",
+            many.len(),
+            many.iter()
+                .map(|s| s.id.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+fn time(ms: u64) -> String {
+    humantime::format_rfc3339_seconds(std::time::UNIX_EPOCH + std::time::Duration::from_millis(ms))
+        .to_string()
+}
+
+/// Append a record of a human's action to the project's audit log.
+fn record_action(project: &Path, event: &str, fields: Map<String, Value>) -> anyhow::Result<()> {
+    let home = context::home();
+    let settings = context::load(project, &home, None, false)
+        .map(|p| p.audit)
+        .unwrap_or_default();
+    let Some(t) =
+        Trail::open(&settings, project, &Places::from_env(&home)).map_err(anyhow::Error::msg)?
+    else {
+        return Ok(());
+    };
+    let mut m = Map::new();
+    m.insert(
+        "ts".into(),
+        Value::from(humantime::format_rfc3339_millis(std::time::SystemTime::now()).to_string()),
+    );
+    m.insert("event".into(), Value::from(event));
+    m.insert("agent".into(), Value::from("human"));
+    m.insert(
+        "user".into(),
+        Value::from(std::env::var("USER").unwrap_or_default()),
+    );
+    m.extend(fields);
+    t.append(m).map_err(anyhow::Error::msg)?;
+    Ok(())
+}
+
+pub fn run(cmd: &Command, project: &ProjectArg) -> anyhow::Result<ExitCode> {
+    let project = project_of(project)?;
+    let dir = session::dir(&project);
+    let now = ztguard_monitor::now_ms();
+    match cmd {
+        Command::List { json: as_json } => {
+            let all = session::list(&dir);
+            if *as_json {
+                println!("{}", serde_json::to_string(&all)?);
+                return Ok(ExitCode::SUCCESS);
+            }
+            if all.is_empty() {
+                println!("no sessions recorded in {}", dir.display());
+            }
+            for s in &all {
+                let state = match (&s.revoked, s.ended_ms) {
+                    (Some(r), _) => format!("REVOKED ({})", r.rule),
+                    (None, Some(_)) => "ended".into(),
+                    (None, None) => "active".into(),
+                };
+                println!(
+                    "{:<38} {:<24} last {}  {:>5} calls {:>4} denied {:>4} credential attempts",
+                    s.id,
+                    state,
+                    time(s.last_ms),
+                    s.calls,
+                    s.denials,
+                    s.credential_attempts
+                );
+            }
+        }
+        Command::Show { id, json: as_json } => {
+            let s = find(&dir, id)?;
+            if *as_json {
+                println!("{}", serde_json::to_string(&s)?);
+                return Ok(ExitCode::SUCCESS);
+            }
+            println!("session {}", s.id);
+            println!(
+                "  started {}, last call {}",
+                time(s.started_ms),
+                time(s.last_ms)
+            );
+            if let Some(e) = s.ended_ms {
+                println!("  ended {}", time(e));
+            }
+            println!(
+                "  {} calls, {} denied ({} in a row), {} writes, {} distinct files read",
+                s.calls, s.denials, s.denials_in_a_row, s.writes, s.files_read
+            );
+            println!(
+                "  {} credential attempts, {} unapproved network attempts, {} reaches outside the allowed paths",
+                s.credential_attempts, s.network_attempts, s.outside_allowed
+            );
+            let p = s.peaks;
+            println!(
+                "  busiest minute: {} calls, {} writes, {} denials, {} reads",
+                p.calls, p.writes, p.denials, p.reads
+            );
+            match &s.baseline {
+                Some(b) => println!(
+                    "  baseline from {} past sessions (95th percentile of their busiest minute): {:.0} calls, {:.0} writes, {:.0} denials, {:.0} reads",
+                    b.sessions, b.calls, b.writes, b.denials, b.reads
+                ),
+                None => println!("  no baseline yet (too few past sessions)"),
+            }
+            match &s.revoked {
+                Some(r) => println!(
+                    "  REVOKED at {} by {} ({}): {}\n  review: ztguard audit timeline --session {}\n  unlock: ztguard session unlock {}",
+                    time(r.at_ms),
+                    r.by,
+                    r.rule,
+                    r.why,
+                    s.id,
+                    s.id
+                ),
+                None => println!("  not revoked"),
+            }
+            for u in &s.unlocks {
+                println!("  unlocked at {} (was {})", time(u.at_ms), u.rule);
+            }
+        }
+        Command::Revoke { id, reason } => {
+            let s = find(&dir, id)?;
+            session::revoke(&dir, &s.id, reason, now).map_err(anyhow::Error::msg)?;
+            let mut f = Map::new();
+            f.insert("session".into(), Value::from(s.id.clone()));
+            f.insert("rule".into(), Value::from("monitor.manual"));
+            f.insert("reason".into(), Value::from(trail::redact_text(reason)));
+            record_action(&project, "SessionRevoked", f)?;
+            println!(
+                "revoked session {}: every further tool call of it is denied.",
+                s.id
+            );
+        }
+        Command::Unlock { id } => {
+            let s = find(&dir, id)?;
+            let lifted = session::unlock(&dir, &s.id, now).map_err(anyhow::Error::msg)?;
+            let mut f = Map::new();
+            f.insert("session".into(), Value::from(s.id.clone()));
+            f.insert(
+                "rule".into(),
+                json!(lifted.as_ref().map(|r| format!("monitor.{}", r.rule))),
+            );
+            record_action(&project, "SessionUnlocked", f)?;
+            match lifted {
+                Some(r) => println!(
+                    "unlocked session {} (it was revoked for: {}). Its per-minute counters start over.",
+                    s.id, r.why
+                ),
+                None => println!("session {} was not revoked; nothing to unlock.", s.id),
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `ztguard approve PATH…`
+#[derive(clap::Args)]
+#[command(
+    long_about = "Approve files the agent wrote so that they may run. Until then, running a file the agent \
+created or changed (`./gen.sh`, `bash gen.sh`, `python gen.py`) is asked (or denied, per `[monitor] \
+run_agent_written`). The approval is bound to the file's current SHA-256: a later edit voids it. \
+Review the file before approving it."
+)]
+pub struct ApproveArgs {
+    /// The files to approve.
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub project: ProjectArg,
+}
+
+pub fn approve(args: &ApproveArgs) -> anyhow::Result<ExitCode> {
+    let project = project_of(&args.project)?;
+    let home = context::home();
+    let cwd = std::env::current_dir().context("no current directory")?;
+    let now = ztguard_monitor::now_ms();
+    for p in &args.paths {
+        let real = ztguard_paths::resolve(&p.to_string_lossy(), &cwd, &home).real;
+        let (sha, written) =
+            provenance::approve(&project, &real, now).map_err(anyhow::Error::msg)?;
+        let by = match &written {
+            Some(w) => format!(
+                "written by the agent with {} in session {} at {}",
+                w.tool,
+                w.session,
+                time(w.at_ms)
+            ),
+            None => "not recorded as written by the agent".into(),
+        };
+        println!("approved {} (sha256 {}…; {by})", p.display(), &sha[..16]);
+        let mut f = Map::new();
+        f.insert("path".into(), Value::from(real.to_string_lossy()));
+        f.insert("sha256".into(), Value::from(sha));
+        record_action(&project, "Approved", f)?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
