@@ -21,8 +21,9 @@ printf 'fn main() {}\n' > "$proj/src/main.rs"
 printf 'KEY=FAKE\n' > "$proj/.env"
 printf 'FAKE\n' > "$home/.ssh/id_rsa"
 
-event() { # tool, tool_input json
-  printf '{"session_id":"bench","transcript_path":"%s/t.jsonl","cwd":"%s","permission_mode":"default","hook_event_name":"PreToolUse","tool_name":"%s","tool_input":%s,"tool_use_id":"toolu_bench"}\n' "$work" "$proj" "$1" "$2"
+event() { # tool, tool_input json (each kind of call is its own session, so the
+  # attack's session being revoked does not change what the others measure)
+  printf '{"session_id":"bench-%s-%s","transcript_path":"%s/t.jsonl","cwd":"%s","permission_mode":"default","hook_event_name":"PreToolUse","tool_name":"%s","tool_input":%s,"tool_use_id":"toolu_bench"}\n' "$1" "${#2}" "$work" "$proj" "$1" "$2"
 }
 event Bash '{"command":"git status"}' > "$work/git-status.json"
 event Bash '{"command":"cargo test --workspace 2>&1 | tail -20"}' > "$work/cargo-test.json"
@@ -76,8 +77,13 @@ for x in r:
     print(f"  {x['command']:<28} {x['median']*1000:7.3f} ms  {x['median']/base:5.2f}x")
 PY
 }
-run "built-in default policy"
+run "built-in default policy (audit log and session monitor on)"
 "$ZTGUARD" init --no-hook >/dev/null
 run "project policy written by ztguard init"
+cp "$proj/.ztguard.toml" "$work/init.toml"
+sed -e 's/^enabled = true/enabled = false/' "$work/init.toml" > "$proj/.ztguard.toml"
+grep -q '^enabled = false' "$proj/.ztguard.toml"
+run "the same with [audit] and [monitor] turned off"
+echo "audit log after the runs: $(wc -l < "$proj/.ztguard/audit.jsonl") records" >&2
 policy_1000
 run "1000-rule project policy"

@@ -8,6 +8,7 @@
 //! leaves the decision alone and tells the human).
 
 use std::path::Path;
+use std::sync::{Arc, OnceLock};
 
 use ztguard_policy::{Action, Check, Decision, OnFinding, Policy, Request, Step, Verdict};
 use ztguard_scan::{Item, Severity};
@@ -29,11 +30,20 @@ fn verdict(on: OnFinding) -> Option<Verdict> {
 }
 
 /// The secret rules as the hook uses them: inline allow comments are not
-/// honoured, because the agent writes those too.
-fn hook_secrets() -> Result<ztguard_secrets::Ruleset, String> {
-    let mut set = ztguard_secrets::Ruleset::builtin()?;
-    set.set_inline_allow(false);
-    Ok(set)
+/// honoured, because the agent writes those too. Built once per process
+/// (parsing the rules costs more than most checks), and never dropped.
+pub fn hook_secrets() -> Result<Arc<ztguard_secrets::Ruleset>, String> {
+    static SET: OnceLock<Result<Arc<ztguard_secrets::Ruleset>, String>> = OnceLock::new();
+    SET.get_or_init(|| {
+        let mut set = ztguard_secrets::Ruleset::builtin()?;
+        set.set_inline_allow(false);
+        let set = Arc::new(set);
+        // A second reference that is never released: the process ends
+        // without running the rule set's destructor (a tenth of a call).
+        std::mem::forget(Arc::clone(&set));
+        Ok(set)
+    })
+    .clone()
 }
 
 /// Words that an install command must contain, checked before any parsing.

@@ -145,7 +145,7 @@ fn keep_out_of_git(log: &Path) {
 pub fn redact_text(text: &str) -> String {
     let mut out = ztguard_policy::redact(text).into_owned();
     if ztguard_secrets::might_contain_secret(&out)
-        && let Ok(set) = ztguard_secrets::Ruleset::builtin()
+        && let Ok(set) = crate::content::hook_secrets()
     {
         let found = set.scan(None, &out);
         let mut spans: Vec<(usize, usize)> = found.iter().map(|f| f.span).collect();
@@ -167,7 +167,8 @@ pub fn redact_text(text: &str) -> String {
     cut(out)
 }
 
-fn cut(mut s: String) -> String {
+/// Cut a text to the longest a record field holds.
+pub fn cut(mut s: String) -> String {
     if s.len() > MAX_FIELD {
         let mut end = MAX_FIELD;
         while !s.is_char_boundary(end) {

@@ -44,14 +44,20 @@ pub fn append_with(
     fields: Map<String, Value>,
     opts: &Options,
 ) -> Result<Appended, String> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    }
-    let mut f = open_locked(
-        path,
-        OpenOptions::new().create(true).read(true).append(true),
-    )?;
+    let mut how = OpenOptions::new();
+    how.create(true).read(true).append(true);
+    let mut f = match open_locked(path, &how) {
+        Ok(f) => f,
+        Err(first) => {
+            // A new log: make its directory (once, not on every append).
+            match path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                Some(dir) if !dir.exists() => std::fs::create_dir_all(dir)
+                    .map_err(|e| format!("cannot create {}: {e}", dir.display()))?,
+                _ => return Err(first),
+            }
+            open_locked(path, &how)?
+        }
+    };
     let result = append_locked(&mut f, path, fields, opts);
     let _ = f.unlock();
     result

@@ -41,9 +41,14 @@ pub(crate) fn update<T: Serialize + DeserializeOwned, R>(
         };
         let r = f(&mut value)?;
         let out = serde_json::to_string(&value).map_err(|e| e.to_string())?;
-        file.set_len(0).map_err(io)?;
+        // Overwrite, then cut what is left of a longer old text: emptying
+        // the file first would free its block and make the file system
+        // allocate it again, several times the cost of the write.
         file.seek(SeekFrom::Start(0)).map_err(io)?;
         file.write_all(out.as_bytes()).map_err(io)?;
+        if (out.len() as u64) < text.len() as u64 {
+            file.set_len(out.len() as u64).map_err(io)?;
+        }
         Ok(r)
     })();
     let _ = file.unlock();
@@ -59,8 +64,8 @@ fn open_rw(path: &Path) -> std::io::Result<File> {
         .open(path)
 }
 
-/// Read a value under a shared lock (writers empty the file before they
-/// rewrite it). None when there is no file, or it is empty.
+/// Read a value under a shared lock (a writer's rewrite is not atomic).
+/// None when there is no file, or it is empty.
 pub(crate) fn load<T: DeserializeOwned>(path: &Path) -> Result<Option<T>, String> {
     let io = |e: std::io::Error| format!("{}: {e}", path.display());
     let mut file = match File::open(path) {

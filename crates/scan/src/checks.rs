@@ -26,15 +26,20 @@ impl Default for Enabled {
 
 /// Everything needed to check texts.
 pub struct Checks {
-    pub secrets: Ruleset,
+    /// Shared: the hook keeps one compiled rule set for the whole process.
+    pub secrets: std::sync::Arc<Ruleset>,
     pub enabled: Enabled,
     pub deps: Option<ztguard_deps::Checker>,
 }
 
 impl Checks {
-    pub fn new(secrets: Ruleset, enabled: Enabled, deps: Option<ztguard_deps::Checker>) -> Checks {
+    pub fn new(
+        secrets: impl Into<std::sync::Arc<Ruleset>>,
+        enabled: Enabled,
+        deps: Option<ztguard_deps::Checker>,
+    ) -> Checks {
         Checks {
-            secrets,
+            secrets: secrets.into(),
             enabled,
             deps,
         }
