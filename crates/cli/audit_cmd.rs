@@ -640,13 +640,15 @@ fn timeline(log: &Path, project: &Path, session: &str, json_out: bool) -> anyhow
         log.display()
     );
     let (mut reads, mut writes, mut runs, mut denied) = (0, 0, 0, 0);
+    // Paths inside the project are shown relative to it.
+    let inside = format!("{}/", project.display());
     for r in &rs {
         let time = r
             .str("ts")
             .and_then(|t| t.get(11..19))
             .unwrap_or("??:??:??");
         let event = r.str("event").unwrap_or("?");
-        let what = subject(r);
+        let what = subject(r).replace(&inside, "");
         let text = match event {
             "PreToolUse" => {
                 let v = verb(r);
@@ -681,7 +683,11 @@ fn timeline(log: &Path, project: &Path, session: &str, json_out: bool) -> anyhow
                 format!("permission {} for {what}", r.str("decision").unwrap_or("?"))
             }
             "PostToolUse" => format!("  ↳ {} finished", r.str("tool").unwrap_or("?")),
-            "PostToolUseFailure" => format!("  ↳ {} failed: {what}", r.str("tool").unwrap_or("?")),
+            "PostToolUseFailure" => format!(
+                "  ↳ {} failed: {}",
+                r.str("tool").unwrap_or("?"),
+                r.str("error").unwrap_or("")
+            ),
             "UserPromptSubmit" if r.str("decision") == Some("block") => format!(
                 "PROMPT BLOCKED ({})",
                 r.fields

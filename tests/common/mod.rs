@@ -124,6 +124,53 @@ impl Env {
     }
 }
 
+impl Env {
+    /// Answer one event through the binary: (exit code, stdout as JSON or Null).
+    pub fn hook(&self, event: &str) -> (i32, Value) {
+        let out = self.run(&["hook"], event);
+        let v = if out.stdout.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&out.stdout).expect("hook stdout is JSON")
+        };
+        (out.status.code().unwrap_or(-1), v)
+    }
+
+    /// A non-tool event (prompt, session) of `session` with extra fields.
+    pub fn session_event(&self, session: &str, event: &str, extra: Value) -> String {
+        let mut v = json!({
+            "session_id": session,
+            "transcript_path": self.home.join("t.jsonl"),
+            "cwd": self.project,
+            "hook_event_name": event,
+        });
+        if let (Some(o), Some(x)) = (v.as_object_mut(), extra.as_object()) {
+            o.extend(x.clone());
+        }
+        v.to_string()
+    }
+
+    /// Write the project's policy: the built-in default with `edits`
+    /// (`from` → `to`, each of which must occur).
+    pub fn policy_with(&self, edits: &[(&str, &str)]) {
+        let mut text = ztguard_policy::default_policy_toml().to_string();
+        for (from, to) in edits {
+            assert!(text.contains(from), "the default policy has no `{from}`");
+            text = text.replacen(from, to, 1);
+        }
+        std::fs::write(self.project.join(".ztguard.toml"), text).expect("write policy");
+    }
+
+    /// The project's audit log, one JSON value per record.
+    pub fn audit(&self) -> Vec<Value> {
+        std::fs::read_to_string(self.project.join(".ztguard/audit.jsonl"))
+            .unwrap_or_default()
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("a JSON record"))
+            .collect()
+    }
+}
+
 pub fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }

@@ -88,18 +88,7 @@ fn append_locked(
         // damage `verify` will report, never from scratch.
         None => (0, GENESIS.to_string()),
     };
-    let mut record = Map::new();
-    record.insert("seq".into(), Value::from(seq));
-    for (k, v) in fields {
-        if !matches!(k.as_str(), "seq" | "prev" | "hash") {
-            record.insert(k, v);
-        }
-    }
-    record.insert("prev".into(), Value::from(prev));
-    let body = Value::Object(record.clone()).to_string();
-    let hash = record_hash(&body);
-    record.insert("hash".into(), Value::from(hash.clone()));
-    let mut line = Value::Object(record).to_string();
+    let (mut line, hash) = seal(fields, seq, &prev);
     line.push('\n');
     let mut ends_fragment = torn;
     if opts.max_bytes > 0 && len > 0 && len + line.len() as u64 > opts.max_bytes {
@@ -116,6 +105,24 @@ fn append_locked(
         anchor.write(path, seq, &hash)?;
     }
     Ok(Appended { seq, hash })
+}
+
+/// The line of a record (without its newline) and its hash: `seq` first,
+/// the caller's fields, then `prev` and `hash` last — the shape `verify`
+/// checks fastest. The caller's `seq`, `prev` and `hash` are dropped.
+pub fn seal(fields: Map<String, Value>, seq: u64, prev: &str) -> (String, String) {
+    let mut record = Map::new();
+    record.insert("seq".into(), Value::from(seq));
+    for (k, v) in fields {
+        if !matches!(k.as_str(), "seq" | "prev" | "hash") {
+            record.insert(k, v);
+        }
+    }
+    record.insert("prev".into(), Value::from(prev));
+    let body = Value::Object(record.clone()).to_string();
+    let hash = record_hash(&body);
+    record.insert("hash".into(), Value::from(hash.clone()));
+    (Value::Object(record).to_string(), hash)
 }
 
 /// Move the live file's records to the next numbered segment and empty the

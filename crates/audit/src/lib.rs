@@ -31,7 +31,7 @@ mod verify;
 use sha2::{Digest, Sha256};
 
 pub use anchor::{Anchor, AnchorStatus, Checkpoint, check_anchor, load_key, new_key};
-pub use append::{Appended, Options, append, append_with};
+pub use append::{Appended, Options, append, append_with, seal};
 pub use read::{Record, for_each_record};
 pub use repair::{Repaired, repair};
 pub use segments::segments;
