@@ -684,10 +684,7 @@ fn prompts_holding_credentials_are_blocked_by_kind() {
     for (prompt, kind) in [
         (format!("deploy with this key:\n{key}"), "private-key"),
         (format!("my access key is {aws}, go"), "aws"),
-        (
-            format!("token {}", format!("glpat-{}", "Xy7Zq2Wv9Rt4Bn6Mk3Jh")),
-            "gitlab",
-        ),
+        (format!("token glpat-{}", "Xy7Zq2Wv9Rt4Bn6Mk3Jh"), "gitlab"),
     ] {
         let (code, out) =
             e.hook(&e.session_event("p", "UserPromptSubmit", json!({"prompt": prompt})));
