@@ -132,7 +132,10 @@ pub fn exec_effects(command: &str, cwd: &Path, home: &Path) -> (Vec<PathBuf>, Ve
     let (mut runs, mut writes) = (Vec::new(), Vec::new());
     for c in &analysis.commands {
         let fx = ztguard_shell::effects(c);
-        for (list, out) in [(&fx.executes, &mut runs), (&fx.writes, &mut writes)] {
+        // Changing a file's mode, owner or times does not change what it runs.
+        let keeps_content = matches!(c.name(), "chmod" | "chown" | "chgrp" | "touch");
+        let line_writes: &[ztguard_shell::FileRef] = if keeps_content { &[] } else { &fx.writes };
+        for (list, out) in [(&fx.executes[..], &mut runs), (line_writes, &mut writes)] {
             for f in list.iter() {
                 let base = match &f.cwd {
                     Cwd::Start => cwd.to_path_buf(),
