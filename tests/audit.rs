@@ -711,3 +711,91 @@ fn prompts_holding_credentials_are_blocked_by_kind() {
     let text = std::fs::read_to_string(log_path(&e)).unwrap();
     assert!(!text.contains(&aws) && !text.contains("FAKEFAKE"));
 }
+
+#[test]
+fn rotation_keeps_one_verifiable_chain_across_segments() {
+    let e = Env::new();
+    // About 4 KB per segment: a handful of records each.
+    e.policy_with(&[("max_size_mb = 64.0", "max_size_mb = 0.004")]);
+    for i in 0..30 {
+        e.hook(&e.event_in(
+            "rot",
+            "PreToolUse",
+            "Bash",
+            json!({"command": format!("echo {i}")}),
+        ));
+    }
+    let dir = e.project.join(".ztguard");
+    let segments = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|f| f.file_name().to_string_lossy().starts_with("audit.jsonl."))
+        .count();
+    assert!(segments >= 3, "{segments} segments");
+    let (code, v) = verify(&e);
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(
+        (v["records"].clone(), v["files"].clone()),
+        (json!(30), json!(segments + 1))
+    );
+    // Readers see every segment, in order.
+    let out = e.run(&["audit", "show", "--json", "--session", "rot"], "");
+    let seqs: Vec<u64> = stdout(&out)
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["seq"]
+                .as_u64()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(seqs, (1..=30).collect::<Vec<_>>());
+    // Tampering in an old segment is found there.
+    let first = dir.join("audit.jsonl.1");
+    let text = std::fs::read_to_string(&first)
+        .unwrap()
+        .replace("echo 0", "echo 9");
+    std::fs::write(&first, text).unwrap();
+    let (code, v) = verify(&e);
+    assert_eq!(code, 1);
+    assert_eq!(v["first_bad"]["file"], json!(first), "{v}");
+}
+
+#[test]
+fn bad_audit_and_monitor_settings_are_policy_errors() {
+    let e = Env::new();
+    for (from, to, needle) in [
+        (
+            "# alert_url = \"http://127.0.0.1:9000/ztguard\"",
+            "alert_url = \"ftp://x\"",
+            "not an http",
+        ),
+        ("max_size_mb = 64.0", "max_size_mb = 0", "above 0"),
+        (
+            "baseline_factor = 4.0",
+            "baseline_factor = 0.5",
+            "at least 1",
+        ),
+        (
+            "exfiltration_window_minutes = 30",
+            "exfiltration_window_minutes = 0",
+            "at least one minute",
+        ),
+        ("files_read = 5000", "files_reed = 5000", "files_reed"),
+    ] {
+        e.policy_with(&[(from, to)]);
+        let out = e.run(&["policy", "lint"], "");
+        assert_ne!(out.status.code(), Some(0), "{to}");
+        assert!(
+            stdout(&out).contains(needle) || stderr(&out).contains(needle),
+            "{to}: {}",
+            stdout(&out)
+        );
+        // The hook fails closed on it, with the reason.
+        let out = e.run(
+            &["hook"],
+            &e.event("PreToolUse", "Bash", json!({"command": "ls"})),
+        );
+        assert_eq!(out.status.code(), Some(2));
+        assert!(stderr(&out).contains(needle), "{to}: {}", stderr(&out));
+    }
+}

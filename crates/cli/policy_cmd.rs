@@ -82,6 +82,9 @@ pub fn run(cmd: &Command) -> anyhow::Result<ExitCode> {
                     "profiles": profiles,
                     "strict": policy.strict,
                     "scan": policy.scan,
+                    "audit": policy.audit,
+                    "audit_log": crate::trail::log_path(&project, &policy.audit),
+                    "monitor": policy.monitor,
                     "data_dir": context::data_dir(),
                 });
                 println!("{}", serde_json::to_string_pretty(&v)?);
@@ -105,7 +108,53 @@ pub fn run(cmd: &Command) -> anyhow::Result<ExitCode> {
                     policy.scan.on_insecure_code.as_str(),
                     policy.scan.on_risky_dependency.as_str()
                 );
-                println!("offline dependency data: {}", context::data_dir().display());
+                let a = &policy.audit;
+                if a.enabled {
+                    println!(
+                        "audit log: {} (all tool calls: {}, file access: {}, alert on deny: {}, {} alert target{}, rotates at {} MB)",
+                        crate::trail::log_path(&project, a).display(),
+                        a.log_all_tool_calls,
+                        a.log_file_access,
+                        a.alert_on_deny,
+                        a.alert_commands.len() + a.alert_urls.len(),
+                        if a.alert_commands.len() + a.alert_urls.len() == 1 {
+                            ""
+                        } else {
+                            "s"
+                        },
+                        a.max_size_mb
+                    );
+                } else {
+                    println!("audit log: off");
+                }
+                let m = &policy.monitor;
+                if m.enabled {
+                    println!(
+                        "session monitor: revokes at {} credential attempts/min, {} denials in a row, {} files read, {} reaches outside, {} writes/min{}{}; running agent-written files: {}",
+                        m.credential_attempts_per_minute,
+                        m.denials_in_a_row,
+                        m.files_read,
+                        m.outside_allowed,
+                        m.writes_per_minute,
+                        if m.exfiltration {
+                            ", credential-then-network"
+                        } else {
+                            ""
+                        },
+                        if m.baseline {
+                            format!(", {}x the project's usual", m.baseline_factor)
+                        } else {
+                            String::new()
+                        },
+                        m.run_agent_written.as_str()
+                    );
+                } else {
+                    println!("session monitor: off");
+                }
+                println!(
+                    "offline data and audit checkpoints: {}",
+                    context::data_dir().display()
+                );
                 for p in &policy.profiles {
                     println!(
                         "profile {}: selected by agent types {:?}, --profile or ZTGUARD_PROFILE",

@@ -87,7 +87,7 @@ impl Trail {
         let log = log_path(project, settings);
         Ok(Some(Trail {
             opts: Options {
-                max_bytes: settings.max_size_mb.saturating_mul(1024 * 1024),
+                max_bytes: (settings.max_size_mb * 1024.0 * 1024.0) as u64,
                 anchor: Some(anchor(&log, places)?),
             },
             log,

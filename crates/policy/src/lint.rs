@@ -51,6 +51,23 @@ pub fn lint(path: &Path, text: &str) -> Vec<Finding> {
         }
     };
     let mut out = Vec::new();
+    for (section, problem) in [
+        ("[audit]", raw.audit.check().err()),
+        ("[monitor]", raw.monitor.check().err()),
+    ] {
+        if let Some(message) = problem {
+            let (line, column) = text
+                .find(section)
+                .map(|p| line_col(text, p))
+                .unwrap_or((1, 1));
+            out.push(Finding {
+                severity: Severity::Error,
+                line,
+                column,
+                message,
+            });
+        }
+    }
     let mut warn = |needle: &str, message: String| {
         let (line, column) = text
             .find(needle)

@@ -337,7 +337,13 @@ impl Policy {
         let mut audit = AuditSettings::default();
         let mut monitor = MonitorSettings::default();
         let mut seen = Seen::default();
-        for (_, raw) in &raws {
+        for (label, raw) in &raws {
+            let bad = |message: String| PolicyError::Invalid {
+                path: PathBuf::from(label),
+                message,
+            };
+            raw.audit.check().map_err(bad)?;
+            raw.monitor.check().map_err(bad)?;
             scan.apply(&raw.scan, &mut set);
             audit.apply(&raw.audit, &mut seen);
             monitor.apply(&raw.monitor, &mut seen);

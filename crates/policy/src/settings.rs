@@ -19,7 +19,7 @@ pub struct RawAudit {
     pub alert_on_deny: Option<bool>,
     pub alert_command: Option<String>,
     pub alert_url: Option<String>,
-    pub max_size_mb: Option<u64>,
+    pub max_size_mb: Option<f64>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -56,7 +56,7 @@ pub struct AuditSettings {
     /// URLs the alert's JSON is POSTed to (every layer's).
     pub alert_urls: Vec<String>,
     /// The live file rotates into a numbered segment past this size.
-    pub max_size_mb: u64,
+    pub max_size_mb: f64,
 }
 
 impl Default for AuditSettings {
@@ -69,7 +69,7 @@ impl Default for AuditSettings {
             alert_on_deny: true,
             alert_commands: Vec::new(),
             alert_urls: Vec::new(),
-            max_size_mb: 64,
+            max_size_mb: 64.0,
         }
     }
 }
@@ -152,6 +152,47 @@ fn lower(a: &u32, b: &u32) -> u32 {
     match (*a, *b) {
         (0, x) | (x, 0) => x,
         (x, y) => x.min(y),
+    }
+}
+
+impl RawAudit {
+    /// Values no layer may set, with the reason.
+    pub(crate) fn check(&self) -> Result<(), String> {
+        if let Some(u) = &self.alert_url
+            && !u.trim().is_empty()
+            && !u.starts_with("http://")
+            && !u.starts_with("https://")
+        {
+            return Err(format!(
+                "audit.alert_url `{u}` is not an http:// or https:// URL"
+            ));
+        }
+        if let Some(m) = self.max_size_mb
+            && !(m > 0.0 && m.is_finite())
+        {
+            return Err(format!("audit.max_size_mb = {m}: give a size above 0"));
+        }
+        if self.path.as_deref().is_some_and(|p| p.trim().is_empty()) {
+            return Err("audit.path is empty".into());
+        }
+        Ok(())
+    }
+}
+
+impl RawMonitor {
+    /// Values no layer may set, with the reason.
+    pub(crate) fn check(&self) -> Result<(), String> {
+        if let Some(f) = self.baseline_factor
+            && !(f >= 1.0 && f.is_finite())
+        {
+            return Err(format!(
+                "monitor.baseline_factor = {f}: give a factor of at least 1 (how many times the usual)"
+            ));
+        }
+        if self.exfiltration_window_minutes == Some(0) {
+            return Err("monitor.exfiltration_window_minutes = 0: give a window of at least one minute, or set exfiltration = false".into());
+        }
+        Ok(())
     }
 }
 
