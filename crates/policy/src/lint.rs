@@ -81,6 +81,17 @@ pub fn lint(path: &Path, text: &str) -> Vec<Finding> {
         });
     };
     broad_grants(&raw, &mut warn);
+    if let Some(p) = &raw.audit.path
+        && !p.starts_with(".ztguard/")
+        && !raw.files.protect.iter().any(|x| x == p)
+    {
+        warn(
+            "path =",
+            format!(
+                "audit.path `{p}` is outside .ztguard/, which the built-in protections cover: add it to [files] protect so the agent cannot change the log"
+            ),
+        );
+    }
     for (name, p) in &raw.profiles {
         if p.default.is_none() {
             warn(
