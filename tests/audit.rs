@@ -19,6 +19,18 @@ fn log_path(e: &Env) -> std::path::PathBuf {
     e.project.join(".ztguard/audit.jsonl")
 }
 
+/// `n` allowed calls `echo 0`, `echo 1`, … in `session`.
+fn echo_calls(e: &Env, session: &str, n: usize) {
+    for i in 0..n {
+        e.hook(&e.event_in(
+            session,
+            "PreToolUse",
+            "Bash",
+            json!({"command": format!("echo {i}")}),
+        ));
+    }
+}
+
 /// A short session: prompt, an allowed and a denied call, their
 /// PostToolUse, a failure, the end.
 fn session(e: &Env, id: &str) {
@@ -160,14 +172,7 @@ fn verify(e: &Env) -> (i32, Value) {
 #[test]
 fn the_tamper_matrix() {
     let e = Env::new();
-    for i in 0..6 {
-        e.hook(&e.event_in(
-            "s",
-            "PreToolUse",
-            "Bash",
-            json!({"command": format!("echo {i}")}),
-        ));
-    }
+    echo_calls(&e, "s", 6);
     let log = log_path(&e);
     let original = std::fs::read_to_string(&log).unwrap();
     let lines: Vec<String> = original.lines().map(str::to_string).collect();
@@ -217,14 +222,7 @@ fn the_tamper_matrix() {
 #[test]
 fn a_crash_mid_write_is_reported_and_repaired() {
     let e = Env::new();
-    for i in 0..3 {
-        e.hook(&e.event_in(
-            "s",
-            "PreToolUse",
-            "Bash",
-            json!({"command": format!("echo {i}")}),
-        ));
-    }
+    echo_calls(&e, "s", 3);
     let log = log_path(&e);
     let mut text = std::fs::read_to_string(&log).unwrap();
     text.push_str("{\"seq\":4,\"ts\":\"2026-11-29T");
@@ -267,14 +265,7 @@ fn signed_checkpoints_catch_a_forged_end() {
     // The agent cannot read the key.
     let (d, _) = e.pre("Read", json!({"file_path": key}));
     assert_eq!(d, "deny");
-    for i in 0..4 {
-        e.hook(&e.event_in(
-            "s",
-            "PreToolUse",
-            "Bash",
-            json!({"command": format!("echo {i}")}),
-        ));
-    }
+    echo_calls(&e, "s", 4);
     let (code, v) = verify(&e);
     assert_eq!(
         (code, v["anchor"]["signed"].clone()),
@@ -717,14 +708,7 @@ fn rotation_keeps_one_verifiable_chain_across_segments() {
     let e = Env::new();
     // About 4 KB per segment: a handful of records each.
     e.policy_with(&[("max_size_mb = 64.0", "max_size_mb = 0.004")]);
-    for i in 0..30 {
-        e.hook(&e.event_in(
-            "rot",
-            "PreToolUse",
-            "Bash",
-            json!({"command": format!("echo {i}")}),
-        ));
-    }
+    echo_calls(&e, "rot", 30);
     let dir = e.project.join(".ztguard");
     let segments = std::fs::read_dir(&dir)
         .unwrap()

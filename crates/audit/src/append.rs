@@ -229,15 +229,7 @@ mod tests {
 
     #[test]
     fn rotation_keeps_one_chain_across_files() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let p = dir.path().join("audit.jsonl");
-        let opts = Options {
-            max_bytes: 1000,
-            anchor: None,
-        };
-        for i in 0..40 {
-            append_with(&p, fields(i), &opts).expect("append");
-        }
+        let (_dir, p) = crate::testutil::rotating_log(1000, 40);
         let files = segments(&p);
         assert!(files.len() > 5, "{files:?}");
         for f in &files {

@@ -67,6 +67,20 @@ pub(crate) mod testutil {
         (dir, p)
     }
 
+    /// A log of `n` records written with rotation past `max_bytes`.
+    pub fn rotating_log(max_bytes: u64, n: u64) -> (tempfile::TempDir, PathBuf) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let p = dir.path().join("audit.jsonl");
+        let opts = crate::Options {
+            max_bytes,
+            anchor: None,
+        };
+        for i in 0..n {
+            crate::append_with(&p, fields(i), &opts).expect("append");
+        }
+        (dir, p)
+    }
+
     pub fn lines(p: &Path) -> Vec<String> {
         std::fs::read_to_string(p)
             .expect("read")

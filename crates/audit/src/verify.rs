@@ -220,8 +220,8 @@ fn verify_file(v: &mut Verification, file: &Path, text: &str, continued: bool, w
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::append;
     use crate::testutil::{fields, lines, log_with, rewrite};
-    use crate::{Options, append, append_with};
 
     fn bad_line(p: &Path) -> Option<usize> {
         verify(p).expect("v").first_bad.map(|b| b.0.line)
@@ -294,15 +294,7 @@ mod tests {
 
     #[test]
     fn tampering_in_an_older_segment_names_that_file() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let p = dir.path().join("audit.jsonl");
-        let opts = Options {
-            max_bytes: 600,
-            anchor: None,
-        };
-        for i in 0..12 {
-            append_with(&p, fields(i), &opts).expect("append");
-        }
+        let (dir, p) = crate::testutil::rotating_log(600, 12);
         let files = segments(&p);
         let first = files[0].clone();
         let orig = lines(&first);
