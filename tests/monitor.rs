@@ -103,7 +103,9 @@ fn a_long_run_of_denials_revokes_with_builtin_thresholds() {
         "{r}"
     );
     revoked_then_unlocked(&e, "streak", "denial-streak");
-    // An allowed call breaks a streak: 24 denials, one allowed, 24 more stay below it.
+    // An allowed call breaks a streak: 24 denials, one allowed, and more
+    // denials make no streak of 25; the rate does: the 40th denial within
+    // a minute revokes (the built-in `denials_per_minute`).
     for _ in 0..24 {
         call(&e, "broken", "Bash", json!({"command": "sudo ls"}));
     }
@@ -111,10 +113,12 @@ fn a_long_run_of_denials_revokes_with_builtin_thresholds() {
         call(&e, "broken", "Bash", json!({"command": "ls"})).0,
         "allow"
     );
-    for _ in 0..24 {
+    for i in 25..40 {
         let (_, r) = call(&e, "broken", "Bash", json!({"command": "sudo ls"}));
-        assert!(!r.contains("revoked"), "{r}");
+        assert!(!r.contains("revoked"), "denial {i}: {r}");
     }
+    let (_, r) = call(&e, "broken", "Bash", json!({"command": "sudo ls"}));
+    assert!(r.contains("40 calls were denied within a minute"), "{r}");
 }
 
 #[test]
@@ -395,4 +399,23 @@ fn files_the_agent_wrote_run_only_once_a_human_approves_them() {
         call(&e, "prov", "Bash", json!({"command": "bash gen.sh"})).0,
         "deny"
     );
+}
+
+#[test]
+fn a_burst_of_denials_between_allowed_calls_revokes() {
+    let e = Env::new();
+    e.policy_with(&[("denials_per_minute = 40", "denials_per_minute = 6")]);
+    // Allowed calls in between keep the streak short; the rate still counts.
+    for i in 1..6 {
+        let (d, r) = call(&e, "burst", "Bash", json!({"command": "sudo id"}));
+        assert_eq!(d, "deny");
+        assert!(!r.contains("revoked"), "denial {i}: {r}");
+        assert_eq!(
+            call(&e, "burst", "Bash", json!({"command": "ls"})).0,
+            "allow"
+        );
+    }
+    let (_, r) = call(&e, "burst", "Bash", json!({"command": "sudo id"}));
+    assert!(r.contains("6 calls were denied within a minute"), "{r}");
+    revoked_then_unlocked(&e, "burst", "denial-burst");
 }

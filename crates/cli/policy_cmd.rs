@@ -130,9 +130,10 @@ pub fn run(cmd: &Command) -> anyhow::Result<ExitCode> {
                 let m = &policy.monitor;
                 if m.enabled {
                     println!(
-                        "session monitor: revokes at {} credential attempts/min, {} denials in a row, {} files read, {} reaches outside, {} writes/min{}{}; running agent-written files: {}",
+                        "session monitor: revokes at {} credential attempts/min, {} denials in a row, {} denials/min, {} files read, {} reaches outside, {} writes/min{}{}; running agent-written files: {}",
                         m.credential_attempts_per_minute,
                         m.denials_in_a_row,
+                        m.denials_per_minute,
                         m.files_read,
                         m.outside_allowed,
                         m.writes_per_minute,

@@ -163,8 +163,12 @@ pub fn run(cmd: &Command, project: &ProjectArg) -> anyhow::Result<ExitCode> {
                 s.calls, s.denials, s.denials_in_a_row, s.writes, s.files_read
             );
             println!(
-                "  {} credential attempts, {} unapproved network attempts, {} reaches outside the allowed paths",
-                s.credential_attempts, s.network_attempts, s.outside_allowed
+                "  {} calls read files; {} reached the network, {} of them an unapproved destination",
+                s.reads, s.network_calls, s.network_attempts
+            );
+            println!(
+                "  {} credential attempts, {} reaches outside the allowed paths",
+                s.credential_attempts, s.outside_allowed
             );
             let p = s.peaks;
             println!(

@@ -14,6 +14,8 @@ pub struct Facts {
     pub writes: bool,
     /// A built-in protection refused a credential (a key file, a secret variable, the environment).
     pub credential: bool,
+    /// The call reaches the network.
+    pub network: bool,
     /// The call reaches a destination the policy does not allow outright.
     pub network_unapproved: bool,
     /// The call reaches for a path outside the project (and temp) that the policy does not allow.
@@ -46,7 +48,10 @@ impl Facts {
                 Check::SecretVar | Check::EnvDump if s.verdict == Verdict::Deny => {
                     f.credential = true;
                 }
-                Check::Network if not_allowed => f.network_unapproved = true,
+                Check::Network => {
+                    f.network = true;
+                    f.network_unapproved |= not_allowed;
+                }
                 _ => {}
             }
             if not_allowed
@@ -110,12 +115,13 @@ mod tests {
         );
         let f = Facts::of(&d, Path::new("/p"));
         assert_eq!(f.reads.len(), 3);
-        assert!(f.credential && f.network_unapproved && f.outside && f.denied);
+        assert!(f.credential && f.network && f.network_unapproved && f.outside && f.denied);
         assert!(!f.writes);
         let allowed = Decision::from_steps(
             vec![step(Check::Network, Verdict::Allow, "network.allow", None)],
             false,
         );
-        assert_eq!(Facts::of(&allowed, Path::new("/p")), Facts::default());
+        let f = Facts::of(&allowed, Path::new("/p"));
+        assert!(f.network && !f.network_unapproved && !f.denied && f.reads.is_empty());
     }
 }

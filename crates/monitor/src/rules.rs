@@ -10,7 +10,7 @@ use crate::session::{Peaks, State, WINDOW_MS};
 /// Why a session is revoked.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Anomaly {
-    /// A stable id: `credential-burst`, `denial-streak`, `file-access-count`,
+    /// A stable id: `credential-burst`, `denial-streak`, `denial-burst`, `file-access-count`,
     /// `outside-allowed`, `write-spike`, `exfiltration`, `baseline-<metric>`.
     pub rule: String,
     /// One sentence for people.
@@ -54,6 +54,13 @@ pub fn check(state: &State, facts: &Facts, m: &MonitorSettings, now: u64) -> Opt
         return anomaly(
             "denial-streak",
             format!("{} calls in a row were denied", state.denials_in_a_row),
+        );
+    }
+    let recent_denials = state.recent.denials.len() as u32;
+    if m.denials_per_minute > 0 && recent_denials >= m.denials_per_minute {
+        return anomaly(
+            "denial-burst",
+            format!("{recent_denials} calls were denied within a minute"),
         );
     }
     if m.writes_per_minute > 0 && state.recent.writes.len() as u32 > m.writes_per_minute {

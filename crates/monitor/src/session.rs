@@ -105,7 +105,11 @@ pub struct State {
     pub denials: u64,
     pub denials_in_a_row: u32,
     pub credential_attempts: u64,
+    /// Calls that reach the network, and those of them to destinations the policy does not allow outright.
+    pub network_calls: u64,
     pub network_attempts: u64,
+    /// Calls that read files (Read, Grep, `cat`, …).
+    pub reads: u64,
     pub outside_allowed: u64,
     pub writes: u64,
     /// Distinct files read.
@@ -148,7 +152,11 @@ impl State {
             self.recent.writes.push(now);
         }
         if !facts.reads.is_empty() {
+            self.reads += 1;
             self.recent.reads.push(now);
+        }
+        if facts.network {
+            self.network_calls += 1;
         }
         self.files_read += new_files;
         if facts.credential {

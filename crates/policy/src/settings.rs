@@ -28,6 +28,7 @@ pub struct RawMonitor {
     pub enabled: Option<bool>,
     pub credential_attempts_per_minute: Option<u32>,
     pub denials_in_a_row: Option<u32>,
+    pub denials_per_minute: Option<u32>,
     pub files_read: Option<u32>,
     pub outside_allowed: Option<u32>,
     pub writes_per_minute: Option<u32>,
@@ -82,6 +83,8 @@ pub struct MonitorSettings {
     pub credential_attempts_per_minute: u32,
     /// Consecutive denied calls.
     pub denials_in_a_row: u32,
+    /// Denied calls within a minute, allowed ones in between or not.
+    pub denials_per_minute: u32,
     /// Distinct files read in one session.
     pub files_read: u32,
     /// Calls that reached for paths outside the project the policy does not allow.
@@ -107,6 +110,7 @@ impl Default for MonitorSettings {
             enabled: true,
             credential_attempts_per_minute: 20,
             denials_in_a_row: 25,
+            denials_per_minute: 40,
             files_read: 5000,
             outside_allowed: 50,
             writes_per_minute: 60,
@@ -254,6 +258,12 @@ impl MonitorSettings {
             "monitor.denials",
             &mut self.denials_in_a_row,
             raw.denials_in_a_row,
+            lower,
+        );
+        seen.set(
+            "monitor.denial_rate",
+            &mut self.denials_per_minute,
+            raw.denials_per_minute,
             lower,
         );
         seen.set("monitor.files", &mut self.files_read, raw.files_read, lower);
