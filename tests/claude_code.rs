@@ -370,11 +370,14 @@ fn claude_code_sessions_are_audited_and_an_exfiltrating_session_is_revoked() {
     // What the audit log holds, as Claude Code really sent it.
     let records = audit_records(&project);
     let events: Vec<&str> = records.iter().filter_map(|r| r["event"].as_str()).collect();
+    eprintln!("events Claude Code sent: {events:?}");
     for e in [
+        "SessionStart",
         "UserPromptSubmit",
         "PreToolUse",
         "PostToolUse",
         "SessionRevoked",
+        "SessionEnd",
     ] {
         assert!(events.contains(&e), "no {e} record: {events:?}");
     }

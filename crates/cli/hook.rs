@@ -154,8 +154,9 @@ fn record_base(event: &HookEvent, cwd: &Path) -> Map<String, Value> {
         Value::from(humantime::format_rfc3339_millis(std::time::SystemTime::now()).to_string()),
     );
     m.insert("event".into(), Value::from(event.event.clone()));
+    // Identifiers come from the client, not the agent: cut, not scanned.
     if let Some(s) = &event.session_id {
-        m.insert("session".into(), Value::from(trail::redact_text(s)));
+        m.insert("session".into(), Value::from(trail::cut(s.clone())));
     }
     m.insert("agent".into(), Value::from("claude-code"));
     if let Some(t) = &event.agent_type {
@@ -163,7 +164,7 @@ fn record_base(event: &HookEvent, cwd: &Path) -> Map<String, Value> {
     }
     for k in ["agent_id", "tool_use_id", "permission_mode"] {
         if let Some(v) = event.str(k) {
-            m.insert(k.into(), Value::from(trail::redact_text(v)));
+            m.insert(k.into(), Value::from(trail::cut(v.to_string())));
         }
     }
     m.insert("cwd".into(), Value::from(cwd.to_string_lossy()));
@@ -260,7 +261,7 @@ fn decide(event: &HookEvent, args: &Args, env: &HookEnv) -> HookOutput {
             if let (Some(a), Some(sid)) = (&revoked_now, &event.session_id) {
                 let mut m = record_base(event, &sc.cwd);
                 m.insert("event".into(), Value::from("SessionRevoked"));
-                m.insert("session".into(), Value::from(trail::redact_text(sid)));
+                m.insert("session".into(), Value::from(trail::cut(sid.clone())));
                 m.insert("rule".into(), Value::from(format!("monitor.{}", a.rule)));
                 m.insert("reason".into(), Value::from(a.why.clone()));
                 if let Err(e) = t.append(m) {
