@@ -246,6 +246,8 @@ fn a_crash_mid_write_is_reported_and_repaired() {
     // The agent may not run repair (nor anything that changes the log).
     for cmd in [
         "ztguard audit repair",
+        "ztguard audit --log .ztguard/audit.jsonl repair",
+        "ztguard audit --project . key --new",
         "rm .ztguard/audit.jsonl",
         "truncate -s 0 .ztguard/audit.jsonl",
         "ztguard audit key --new",
