@@ -118,23 +118,80 @@ fn check_line(line: &str) -> Line<'_> {
 
 /// Check the whole chain, across every segment.
 pub fn verify(path: &Path) -> Result<Verification, String> {
-    verify_inner(path, None)
+    let (snap, ()) = snapshot(path, true, || ())?;
+    check(path, &snap, None)
 }
 
-pub(crate) fn verify_inner(path: &Path, want: Option<u64>) -> Result<Verification, String> {
-    let files = segments(path);
-    if files.is_empty() {
+/// The log's files, and the live file's text, taken while no writer is
+/// mid-append: under a shared lock, held only for listing and reading
+/// (segments are never appended to, so they are read afterwards). `during`
+/// runs under the same lock (the anchor's checkpoint is read there, so it
+/// matches the text). `locked` is false for a caller that already holds
+/// the writers' lock.
+pub(crate) fn snapshot<T>(
+    path: &Path,
+    locked: bool,
+    during: impl FnOnce() -> T,
+) -> Result<(Snapshot, T), String> {
+    let io = |e: std::io::Error| format!("cannot read {}: {e}", path.display());
+    let live = match std::fs::File::open(path) {
+        Ok(f) => Some(f),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(io(e)),
+    };
+    if let (Some(f), true) = (&live, locked) {
+        f.lock_shared().map_err(io)?;
+    }
+    let taken = (|| {
+        let files = segments(path);
+        let text = match &live {
+            Some(f) => {
+                let mut t = String::new();
+                std::io::Read::read_to_string(&mut &*f, &mut t).map_err(io)?;
+                Some(t)
+            }
+            None => None,
+        };
+        Ok((Snapshot { files, live: text }, during()))
+    })();
+    if let (Some(f), true) = (&live, locked) {
+        let _ = f.unlock();
+    }
+    taken
+}
+
+/// What [`snapshot`] took.
+pub(crate) struct Snapshot {
+    files: Vec<PathBuf>,
+    live: Option<String>,
+}
+
+/// Check a snapshot of the log at `path`; `want` asks for the hash of one
+/// sequence number (the anchor's).
+pub(crate) fn check(
+    path: &Path,
+    snap: &Snapshot,
+    want: Option<u64>,
+) -> Result<Verification, String> {
+    if snap.files.is_empty() {
         return Err(format!("{}: no such audit log", path.display()));
     }
     let mut v = Verification {
         last_hash: GENESIS.to_string(),
-        files: files.len(),
+        files: snap.files.len(),
         ..Verification::default()
     };
-    for (index, file) in files.iter().enumerate() {
-        let text = std::fs::read_to_string(file)
-            .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
-        verify_file(&mut v, file, &text, index > 0, want);
+    for (index, file) in snap.files.iter().enumerate() {
+        let read;
+        let text = match (&snap.live, file == path) {
+            (Some(live), true) => live.as_str(),
+            _ => {
+                read = std::fs::read_to_string(file)
+                    .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+                read.as_str()
+            }
+        };
+        verify_file(&mut v, file, text, index > 0, want);
         if v.first_bad.is_some() {
             break;
         }
