@@ -10,6 +10,7 @@ mod content;
 mod context;
 mod demo;
 mod deps_cmd;
+mod exec_cmd;
 mod hook;
 mod init;
 mod policy_cmd;
@@ -74,6 +75,15 @@ enum Command {
     },
     /// Let files the agent wrote run, bound to their current content.
     Approve(session_cmd::ApproveArgs),
+    /// Run a command in a kernel sandbox built from the policy, with no secrets in its environment.
+    Exec(exec_cmd::ExecArgs),
+    /// The environment variables a command under `ztguard exec` sees (names only).
+    Env(exec_cmd::EnvArgs),
+    /// What the kernel sandbox can enforce on this machine.
+    Sandbox {
+        #[command(subcommand)]
+        command: exec_cmd::SandboxCommand,
+    },
     /// POST an alert (JSON on stdin) to an http:// URL; started by the hook.
     #[command(hide = true)]
     Deliver(alert::DeliverArgs),
@@ -124,6 +134,9 @@ fn main() -> ExitCode {
         Command::Audit { command, log } => audit_cmd::run(&command, &log),
         Command::Session { command, project } => session_cmd::run(&command, &project),
         Command::Approve(args) => session_cmd::approve(&args),
+        Command::Exec(args) => exec_cmd::exec(&args),
+        Command::Env(args) => exec_cmd::env(&args),
+        Command::Sandbox { command } => exec_cmd::sandbox(&command),
     };
     match result {
         Ok(code) => code,

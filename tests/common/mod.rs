@@ -16,7 +16,16 @@ pub struct Env {
 
 impl Env {
     pub fn new() -> Env {
-        let dir = tempfile::tempdir().expect("temp dir");
+        Env::with_root(tempfile::tempdir().expect("temp dir"))
+    }
+
+    /// A project and home outside /tmp (which the sandbox lets commands
+    /// write), for the kernel sandbox tests.
+    pub fn outside_tmp() -> Env {
+        Env::with_root(tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("temp dir"))
+    }
+
+    fn with_root(dir: tempfile::TempDir) -> Env {
         let root = dir.path().canonicalize().expect("canonical");
         let project = root.join("project");
         let home = root.join("home");

@@ -53,6 +53,36 @@ struct Eval<'a> {
 }
 
 impl Policy {
+    /// The prefix of the variables the agent may see (the last layer that sets it).
+    pub fn visible_prefix(&self) -> String {
+        self.layers
+            .iter()
+            .rev()
+            .find_map(|l| l.visible_prefix.clone())
+            .unwrap_or_else(|| "AI_ACCESSIBLE_".into())
+    }
+
+    /// The rule that keeps `path` from being read (`write`: changed) by
+    /// the agent, if any layer has one: what the sandbox masks or binds
+    /// read-only, so the kernel holds the same line as the hook.
+    pub fn forbidding_rule(
+        &self,
+        path: &Path,
+        write: bool,
+        project: &Path,
+        home: &Path,
+    ) -> Option<String> {
+        let anchors = Anchors {
+            project: project.to_path_buf(),
+            home: home.to_path_buf(),
+        };
+        let access = if write { Access::Write } else { Access::Read };
+        let real = real_path(path);
+        self.layers
+            .iter()
+            .find_map(|l| l.forbids(access, path, &real, &anchors))
+    }
+
     /// Decide one tool call.
     pub fn evaluate(&self, req: &Request) -> Decision {
         let (layers, profile) = self.active_layers(req.agent_type.as_deref());

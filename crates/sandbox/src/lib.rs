@@ -1,0 +1,24 @@
+/*!
+ztguard's kernel sandbox for `ztguard exec`: assume the hook was bypassed,
+and let the kernel enforce the same boundary.
+
+- [`env`]: the environment the agent gets — a small base set and the
+  variables with the allowed prefix, nothing else.
+- [`status`]: what this kernel can enforce (Landlock ABI, user namespaces).
+- [`Plan`] and [`spawn`]: a command started in private user, mount and
+  (without network) network namespaces, with credential files masked by
+  bind mounts, protected files bound read-only, and a Landlock ruleset
+  that grants only the plan's trees.
+
+Everything the child does between `fork` and `exec` is a fixed list of
+system calls on buffers prepared before the fork: no allocation, no locks.
+*/
+
+pub mod env;
+mod plan;
+mod spawn;
+pub mod status;
+
+pub use plan::{Network, Plan};
+pub use spawn::{Prepared, spawn};
+pub use status::{Support, probe};

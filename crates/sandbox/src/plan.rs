@@ -1,0 +1,33 @@
+//! What the sandbox allows: trees to read (and run programs from), trees
+//! to write, files and directories to mask, files to bind read-only inside
+//! writable trees, and whether the network exists at all.
+
+use std::path::PathBuf;
+
+/// The network inside the sandbox.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Network {
+    /// A private network namespace with nothing in it, and Landlock TCP
+    /// rules that allow no bind or connect.
+    None,
+    /// The host's network (the hook still decides what commands may reach).
+    Host,
+}
+
+/// A sandbox, as paths. Paths that do not exist are skipped.
+#[derive(Clone, Debug)]
+pub struct Plan {
+    /// Readable and executable trees (system directories, toolchains).
+    pub read: Vec<PathBuf>,
+    /// Writable trees (the project, temp, the agent's own state).
+    pub write: Vec<PathBuf>,
+    /// Files and directories replaced by an empty, unreadable placeholder
+    /// (credentials inside readable trees: Landlock cannot carve them out).
+    pub mask: Vec<PathBuf>,
+    /// Files and directories bound read-only inside writable trees (the
+    /// guard's policy and log, the agent's settings and hooks).
+    pub read_only: Vec<PathBuf>,
+    pub network: Network,
+    /// Run even where the kernel cannot enforce all of this (said loudly).
+    pub allow_degraded: bool,
+}

@@ -1,0 +1,296 @@
+//! Starting a command inside the sandbox.
+//!
+//! Everything is prepared in the parent: the Landlock ruleset (its file
+//! descriptor), the placeholders that mask files, and every path and
+//! mapping as a C string. The child, between `fork` and `exec`, only makes
+//! system calls on those buffers:
+//!
+//! 1. `unshare` a user and a mount namespace (and a network namespace
+//!    without network), and map its own uid and gid;
+//! 2. make every mount private, bind the placeholders over masked paths and
+//!    bind protected paths read-only onto themselves;
+//! 3. `PR_SET_NO_NEW_PRIVS`, then `landlock_restrict_self`.
+//!
+//! Mounts come before Landlock, which forbids changing mounts afterwards.
+//! Children inherit all of it across `fork` and `exec`.
+
+use std::ffi::{CString, OsString};
+use std::io;
+use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::PermissionsExt;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command};
+
+use landlock::{
+    ABI, Access, AccessFs, AccessNet, CompatLevel, Compatible, Ruleset, RulesetAttr,
+    RulesetCreatedAttr, Scope, path_beneath_rules,
+};
+
+use crate::plan::{Network, Plan};
+use crate::status::Support;
+
+/// The newest Landlock ABI requested; older kernels get what they support
+/// (best effort), and the result is reported.
+const ABI_WANTED: ABI = ABI::V7;
+
+/// A sandbox ready to start commands.
+pub struct Prepared {
+    ruleset: Option<OwnedFd>,
+    namespaces: bool,
+    network: Network,
+    uid_map: CString,
+    gid_map: CString,
+    /// (source, target) bind mounts that mask credentials.
+    masks: Vec<(CString, CString)>,
+    read_only: Vec<CString>,
+    placeholders: PathBuf,
+    /// What is enforced, for the banner and `sandbox status`.
+    pub enforced: Vec<String>,
+    /// What is not, when `allow_degraded` let it run anyway.
+    pub missing: Vec<String>,
+}
+
+impl Drop for Prepared {
+    fn drop(&mut self) {
+        let _ =
+            std::fs::set_permissions(&self.placeholders, std::fs::Permissions::from_mode(0o700));
+        let _ = std::fs::remove_dir_all(&self.placeholders);
+    }
+}
+
+fn cstr(p: &Path) -> Result<CString, String> {
+    CString::new(p.as_os_str().as_bytes())
+        .map_err(|_| format!("{}: a NUL in the path", p.display()))
+}
+
+impl Prepared {
+    /// Build the sandbox for `plan` on a kernel with `support`. Fails when
+    /// the kernel cannot enforce it, unless the plan allows a degraded run.
+    pub fn new(plan: &Plan, support: &Support, scratch: &Path) -> Result<Prepared, String> {
+        let missing = support.missing();
+        if !missing.is_empty() && !plan.allow_degraded {
+            return Err(format!(
+                "this kernel cannot enforce the sandbox: {} is missing. `ztguard sandbox status` tells more; \
+                 --allow-degraded runs anyway with what there is",
+                missing.join(", ")
+            ));
+        }
+        let mut enforced = Vec::new();
+        let ruleset = match support.landlock_abi {
+            Some(_) => {
+                let fd = ruleset(plan).map_err(|e| format!("Landlock: {e}"))?;
+                enforced.push(format!(
+                    "Landlock: read {} tree(s), write {} tree(s), nothing else",
+                    existing(&plan.read).len(),
+                    existing(&plan.write).len()
+                ));
+                if plan.network == Network::None {
+                    enforced.push("Landlock: no TCP bind or connect".into());
+                }
+                fd
+            }
+            None => None,
+        };
+        let namespaces = support.user_namespaces;
+        let placeholders = scratch.join(format!("ztguard-exec-{}", std::process::id()));
+        let mut masks = Vec::new();
+        let mut read_only = Vec::new();
+        if namespaces {
+            std::fs::create_dir_all(placeholders.join("dir"))
+                .map_err(|e| format!("{}: {e}", placeholders.display()))?;
+            let file = placeholders.join("file");
+            std::fs::write(&file, b"").map_err(|e| format!("{}: {e}", file.display()))?;
+            for p in &plan.mask {
+                let Ok(meta) = std::fs::metadata(p) else {
+                    continue;
+                };
+                let source = if meta.is_dir() {
+                    placeholders.join("dir")
+                } else {
+                    file.clone()
+                };
+                masks.push((cstr(&source)?, cstr(p)?));
+            }
+            for p in existing(&plan.read_only) {
+                read_only.push(cstr(&p)?);
+            }
+            let no_access = std::fs::Permissions::from_mode(0o000);
+            std::fs::set_permissions(&file, no_access.clone()).map_err(|e| e.to_string())?;
+            std::fs::set_permissions(placeholders.join("dir"), no_access)
+                .map_err(|e| e.to_string())?;
+            enforced.push(format!(
+                "private user and mount namespaces: {} credential path(s) masked, {} protected path(s) read-only",
+                masks.len(),
+                read_only.len()
+            ));
+            if plan.network == Network::None {
+                enforced.push("private network namespace: no network at all".into());
+            }
+        }
+        // SAFETY: getuid/getgid cannot fail and touch no memory.
+        let (uid, gid) = unsafe { (libc::getuid(), libc::getgid()) };
+        Ok(Prepared {
+            ruleset,
+            namespaces,
+            network: plan.network,
+            uid_map: CString::new(format!("{uid} {uid} 1\n")).map_err(|e| e.to_string())?,
+            gid_map: CString::new(format!("{gid} {gid} 1\n")).map_err(|e| e.to_string())?,
+            masks,
+            read_only,
+            placeholders,
+            enforced,
+            missing,
+        })
+    }
+}
+
+fn existing(paths: &[PathBuf]) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = Vec::new();
+    for p in paths {
+        if p.exists() && !out.contains(p) {
+            out.push(p.clone());
+        }
+    }
+    out
+}
+
+/// The Landlock ruleset of a plan, as a file descriptor for the child.
+fn ruleset(plan: &Plan) -> Result<Option<OwnedFd>, landlock::RulesetError> {
+    let abi = ABI_WANTED;
+    let mut rs = Ruleset::default()
+        .set_compatibility(CompatLevel::BestEffort)
+        .handle_access(AccessFs::from_all(abi))?;
+    if plan.network == Network::None {
+        rs = rs.handle_access(AccessNet::from_all(abi))?;
+    }
+    let created = rs
+        .scope(Scope::from_all(abi))?
+        .create()?
+        .add_rules(path_beneath_rules(
+            existing(&plan.read),
+            AccessFs::from_read(abi),
+        ))?
+        .add_rules(path_beneath_rules(
+            existing(&plan.write),
+            AccessFs::from_all(abi),
+        ))?;
+    Ok(created.into())
+}
+
+/// Write `data` to the file at `path` (a `/proc/self` map), in the child.
+fn write_proc(path: &[u8], data: &[u8]) -> io::Result<()> {
+    // SAFETY: `path` is NUL-terminated (from a CString); the buffer outlives the calls.
+    unsafe {
+        let fd = libc::open(path.as_ptr().cast(), libc::O_WRONLY | libc::O_CLOEXEC);
+        if fd < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        let n = libc::write(fd, data.as_ptr().cast(), data.len());
+        libc::close(fd);
+        if n < 0 {
+            return Err(io::Error::last_os_error());
+        }
+    }
+    Ok(())
+}
+
+fn check(r: libc::c_int) -> io::Result<()> {
+    if r != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+/// Start `argv` in the sandbox with exactly `env`, in `cwd`.
+pub fn spawn(
+    p: &Prepared,
+    argv: &[OsString],
+    env: &[(OsString, OsString)],
+    cwd: &Path,
+) -> Result<Child, String> {
+    let Some((program, args)) = argv.split_first() else {
+        return Err("no command given".into());
+    };
+    let mut c = Command::new(program);
+    c.args(args)
+        .env_clear()
+        .envs(env.iter().cloned())
+        .current_dir(cwd);
+    let ruleset = p.ruleset.as_ref().map(AsRawFd::as_raw_fd);
+    let namespaces = p.namespaces;
+    let net = p.network == Network::None;
+    // Owned copies for the closure, made before the fork.
+    let uid_map = p.uid_map.clone();
+    let gid_map = p.gid_map.clone();
+    let masks = p.masks.clone();
+    let read_only = p.read_only.clone();
+    let setgroups = b"/proc/self/setgroups\0";
+    let uid_path = b"/proc/self/uid_map\0";
+    let gid_path = b"/proc/self/gid_map\0";
+    // SAFETY: the closure runs in the forked child before exec. It only
+    // makes system calls on buffers built before the fork (above), and
+    // allocates nothing, so it cannot deadlock on a lock another thread
+    // held at the fork.
+    unsafe {
+        c.pre_exec(move || {
+            if namespaces {
+                let mut flags = libc::CLONE_NEWUSER | libc::CLONE_NEWNS;
+                if net {
+                    flags |= libc::CLONE_NEWNET;
+                }
+                check(libc::unshare(flags))?;
+                write_proc(setgroups, b"deny")?;
+                write_proc(uid_path, uid_map.as_bytes())?;
+                write_proc(gid_path, gid_map.as_bytes())?;
+                check(libc::mount(
+                    std::ptr::null(),
+                    c"/".as_ptr(),
+                    std::ptr::null(),
+                    libc::MS_REC | libc::MS_PRIVATE,
+                    std::ptr::null(),
+                ))?;
+                for (source, target) in &masks {
+                    check(libc::mount(
+                        source.as_ptr(),
+                        target.as_ptr(),
+                        std::ptr::null(),
+                        libc::MS_BIND,
+                        std::ptr::null(),
+                    ))?;
+                }
+                for target in &read_only {
+                    check(libc::mount(
+                        target.as_ptr(),
+                        target.as_ptr(),
+                        std::ptr::null(),
+                        libc::MS_BIND | libc::MS_REC,
+                        std::ptr::null(),
+                    ))?;
+                    check(libc::mount(
+                        std::ptr::null(),
+                        target.as_ptr(),
+                        std::ptr::null(),
+                        libc::MS_REMOUNT | libc::MS_BIND | libc::MS_RDONLY,
+                        std::ptr::null(),
+                    ))?;
+                }
+            }
+            check(libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))?;
+            if let Some(fd) = ruleset {
+                let r = libc::syscall(libc::SYS_landlock_restrict_self, fd, 0u32);
+                if r != 0 {
+                    return Err(io::Error::last_os_error());
+                }
+            }
+            Ok(())
+        });
+    }
+    c.spawn().map_err(|e| {
+        format!(
+            "cannot start {} in the sandbox: {e}",
+            program.to_string_lossy()
+        )
+    })
+}
