@@ -22,7 +22,13 @@ impl Env {
     /// A project and home outside /tmp (which the sandbox lets commands
     /// write), for the kernel sandbox tests.
     pub fn outside_tmp() -> Env {
-        Env::with_root(tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("temp dir"))
+        let tmp = std::env::temp_dir();
+        let base = ["/var/tmp", env!("CARGO_TARGET_TMPDIR")]
+            .into_iter()
+            .map(Path::new)
+            .find(|b| b.is_dir() && !b.starts_with("/tmp") && !b.starts_with(&tmp))
+            .expect("a scratch directory outside /tmp (/var/tmp, or a target dir not under /tmp)");
+        Env::with_root(tempfile::tempdir_in(base).expect("temp dir"))
     }
 
     fn with_root(dir: tempfile::TempDir) -> Env {
