@@ -179,3 +179,68 @@ fn the_guards_files_stay_read_only_and_exit_codes_pass_through() {
     );
     assert_eq!(d, "deny");
 }
+
+#[test]
+fn the_proxy_reaches_allowed_hosts_only() {
+    let e = Env::outside_tmp();
+    if !kernel_ready(&e) {
+        return;
+    }
+    // Loopback asks in the default policy; this project allows `localhost`.
+    e.policy_with(&[
+        ("ask = [\"localhost\", ", "ask = ["),
+        (
+            "allow = [\n  \"docs.rs\"",
+            "allow = [\n  \"localhost\", \"docs.rs\"",
+        ),
+    ]);
+    let server = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = server.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for mut c in server.incoming().flatten() {
+            use std::io::{Read, Write};
+            let mut buf = [0u8; 1024];
+            let _ = c.read(&mut buf);
+            let _ =
+                c.write_all(b"HTTP/1.0 200 OK\r\nContent-Length: 19\r\n\r\nhello-through-proxy");
+        }
+    });
+    let fetch = |url: &str| {
+        format!(
+            "python3 -c \"import urllib.request as u\ntry:\n print(u.urlopen('{url}', timeout=5).read().decode())\nexcept Exception as e:\n print('refused', e)\""
+        )
+    };
+    let out = exec(&e, &["-v"], &fetch(&format!("http://localhost:{port}/")));
+    assert!(
+        stdout(&out).contains("hello-through-proxy"),
+        "{} {}",
+        stdout(&out),
+        stderr(&out)
+    );
+    assert!(
+        stderr(&out).contains("only ztguard's proxy"),
+        "{}",
+        stderr(&out)
+    );
+    // 127.0.0.1 still asks in this policy: the proxy refuses what is not allowed outright.
+    let out = exec(&e, &[], &fetch(&format!("http://127.0.0.1:{port}/")));
+    assert!(
+        stdout(&out).contains("refused") && stdout(&out).contains("403"),
+        "{}",
+        stdout(&out)
+    );
+    let out = exec(&e, &[], &fetch("http://evil.example/"));
+    assert!(stdout(&out).contains("403"), "{}", stdout(&out));
+    // Around the proxy there is no way out: a direct connection fails.
+    let out = exec(
+        &e,
+        &[],
+        &format!(
+            "python3 -c \"import socket; socket.create_connection(('127.0.0.1', {port}), timeout=3)\" 2>&1; echo rc=$?"
+        ),
+    );
+    assert!(!stdout(&out).contains("rc=0"), "{}", stdout(&out));
+    // --network none sets no proxy at all.
+    let out = exec(&e, &["--network", "none"], "env | grep -ci proxy; true");
+    assert_eq!(stdout(&out).trim(), "0", "{}", stdout(&out));
+}

@@ -125,8 +125,9 @@ On a kernel without Landlock or user namespaces it refuses to run unless --allow
 Example: ztguard exec -- cargo test"
 )]
 pub struct ExecArgs {
-    /// The network inside: none (a private, empty network namespace) or host.
-    #[arg(long, value_parser = ["none", "host"], default_value = "none")]
+    /// The network inside: proxy (only the hosts the policy allows, through
+    /// ztguard's proxy; HTTPS_PROXY is set), none, or host.
+    #[arg(long, value_parser = ["proxy", "none", "host"], default_value = "proxy")]
     pub network: String,
     /// Run even where the kernel cannot enforce the sandbox, and say what is missing.
     #[arg(long)]
@@ -238,10 +239,10 @@ fn plan(policy: &Policy, project: &Path, home: &Path, args: &ExecArgs) -> (Plan,
             write,
             mask,
             read_only,
-            network: if args.network == "host" {
-                Network::Host
-            } else {
-                Network::None
+            network: match args.network.as_str() {
+                "host" => Network::Host,
+                "none" => Network::None,
+                _ => Network::Proxy,
             },
             allow_degraded: args.allow_degraded,
         },
@@ -275,10 +276,25 @@ pub fn exec(args: &ExecArgs) -> anyhow::Result<ExitCode> {
             eprintln!("ztguard exec: {e}");
         }
     }
-    let env = ztguard_sandbox::env::clean(std::env::vars_os(), &policy.visible_prefix());
+    let mut env = ztguard_sandbox::env::clean(std::env::vars_os(), &policy.visible_prefix());
     let cwd = std::env::current_dir().context("no current directory")?;
-    let mut child =
-        ztguard_sandbox::spawn(&prepared, &args.command, &env, &cwd).map_err(anyhow::Error::msg)?;
+    let network = plan.network;
+    let allow = (network == Network::Proxy).then(|| host_check(policy, &project, &home, &cwd));
+    if network == Network::Proxy {
+        let url = format!("http://127.0.0.1:{}", ztguard_sandbox::proxy::PORT);
+        for k in [
+            "HTTPS_PROXY",
+            "https_proxy",
+            "HTTP_PROXY",
+            "http_proxy",
+            "ALL_PROXY",
+            "all_proxy",
+        ] {
+            env.push((k.into(), url.clone().into()));
+        }
+    }
+    let mut child = ztguard_sandbox::spawn(&prepared, &args.command, &env, &cwd, allow)
+        .map_err(anyhow::Error::msg)?;
     let status = child.wait().context("waiting for the command")?;
     drop(prepared);
     use std::os::unix::process::ExitStatusExt;
@@ -286,6 +302,32 @@ pub fn exec(args: &ExecArgs) -> anyhow::Result<ExitCode> {
         (Some(c), _) => ExitCode::from(c.clamp(0, 255) as u8),
         (None, Some(sig)) => ExitCode::from((128 + sig).clamp(0, 255) as u8),
         _ => ExitCode::from(1),
+    })
+}
+
+/// The proxy's question — may the sandbox reach this host? — answered by
+/// the policy exactly as for a WebFetch to it: only an allow lets it through
+/// (there is no one to ask inside a proxy).
+fn host_check(
+    policy: Policy,
+    project: &Path,
+    home: &Path,
+    cwd: &Path,
+) -> ztguard_sandbox::proxy::Allow {
+    let policy = std::sync::Arc::new(policy);
+    let (project, home, cwd) = (project.to_path_buf(), home.to_path_buf(), cwd.to_path_buf());
+    std::sync::Arc::new(move |host: &str| {
+        let req = ztguard_policy::Request {
+            tool: "WebFetch".into(),
+            action: ztguard_policy::Action::Fetch {
+                url: format!("https://{host}/"),
+            },
+            cwd: cwd.clone(),
+            project: project.clone(),
+            home: home.clone(),
+            agent_type: None,
+        };
+        policy.evaluate(&req).verdict == ztguard_policy::Verdict::Allow
     })
 }
 

@@ -16,6 +16,7 @@ system calls on buffers prepared before the fork: no allocation, no locks.
 
 pub mod env;
 mod plan;
+pub mod proxy;
 mod spawn;
 pub mod status;
 

@@ -12,6 +12,10 @@ pub enum Network {
     None,
     /// The host's network (the hook still decides what commands may reach).
     Host,
+    /// A private network namespace whose only way out is ztguard's
+    /// filtering proxy on 127.0.0.1:3128 (`HTTPS_PROXY`), which reaches
+    /// only the hosts the policy allows.
+    Proxy,
 }
 
 /// A sandbox, as paths. Paths that do not exist are skipped.

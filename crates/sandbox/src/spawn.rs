@@ -16,7 +16,7 @@
 
 use std::ffi::{CString, OsString};
 use std::io;
-use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::CommandExt;
@@ -24,7 +24,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
 
 use landlock::{
-    ABI, Access, AccessFs, AccessNet, CompatLevel, Compatible, Ruleset, RulesetAttr,
+    ABI, Access, AccessFs, AccessNet, CompatLevel, Compatible, NetPort, Ruleset, RulesetAttr,
     RulesetCreatedAttr, Scope, path_beneath_rules,
 };
 
@@ -86,8 +86,13 @@ impl Prepared {
                     existing(&plan.read).len(),
                     existing(&plan.write).len()
                 ));
-                if plan.network == Network::None {
-                    enforced.push("Landlock: no TCP bind or connect".into());
+                match plan.network {
+                    Network::None => enforced.push("Landlock: no TCP bind or connect".into()),
+                    Network::Proxy => enforced.push(format!(
+                        "Landlock: TCP connect only to the proxy's port {}",
+                        crate::proxy::PORT
+                    )),
+                    Network::Host => {}
                 }
                 fd
             }
@@ -125,8 +130,15 @@ impl Prepared {
                 masks.len(),
                 read_only.len()
             ));
-            if plan.network == Network::None {
-                enforced.push("private network namespace: no network at all".into());
+            match plan.network {
+                Network::None => {
+                    enforced.push("private network namespace: no network at all".into())
+                }
+                Network::Proxy => enforced.push(format!(
+                    "private network namespace: only ztguard's proxy on 127.0.0.1:{}, to the hosts the policy allows",
+                    crate::proxy::PORT
+                )),
+                Network::Host => {}
             }
         }
         // SAFETY: getuid/getgid cannot fail and touch no memory.
@@ -162,10 +174,10 @@ fn ruleset(plan: &Plan) -> Result<Option<OwnedFd>, landlock::RulesetError> {
     let mut rs = Ruleset::default()
         .set_compatibility(CompatLevel::BestEffort)
         .handle_access(AccessFs::from_all(abi))?;
-    if plan.network == Network::None {
+    if plan.network != Network::Host {
         rs = rs.handle_access(AccessNet::from_all(abi))?;
     }
-    let created = rs
+    let mut created = rs
         .scope(Scope::from_all(abi))?
         .create()?
         .add_rules(path_beneath_rules(
@@ -176,6 +188,9 @@ fn ruleset(plan: &Plan) -> Result<Option<OwnedFd>, landlock::RulesetError> {
             existing(&plan.write),
             AccessFs::from_all(abi),
         ))?;
+    if plan.network == Network::Proxy {
+        created = created.add_rule(NetPort::new(crate::proxy::PORT, AccessNet::ConnectTcp))?;
+    }
     Ok(created.into())
 }
 
@@ -203,12 +218,52 @@ fn check(r: libc::c_int) -> io::Result<()> {
     Ok(())
 }
 
-/// Start `argv` in the sandbox with exactly `env`, in `cwd`.
+/// A pipe's two ends (close-on-exec), for the child and the proxy thread
+/// to wait on each other.
+fn pipe() -> Result<(OwnedFd, OwnedFd), String> {
+    let mut fds = [0; 2];
+    // SAFETY: pipe2 fills the two-element array it is given.
+    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
+        return Err(format!("pipe: {}", io::Error::last_os_error()));
+    }
+    // SAFETY: both descriptors were just created and are owned here alone.
+    Ok(unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) })
+}
+
+/// With [`Network::Proxy`]: a thread that waits for the child to have its
+/// network namespace, binds the proxy inside it, serves, and lets the
+/// child go on. Returns the child's ends of the two pipes.
+fn start_proxy(allow: crate::proxy::Allow) -> Result<(OwnedFd, OwnedFd), String> {
+    let (ready_r, ready_w) = pipe()?;
+    let (go_r, go_w) = pipe()?;
+    std::thread::spawn(move || {
+        use std::io::{Read, Write};
+        let mut pid = [0u8; 4];
+        let mut from_child = std::fs::File::from(ready_r);
+        let mut to_child = std::fs::File::from(go_w);
+        if from_child.read_exact(&mut pid).is_err() {
+            return;
+        }
+        let ok = match crate::proxy::bind_inside(u32::from_ne_bytes(pid)) {
+            Ok(listener) => {
+                crate::proxy::serve(listener, allow);
+                true
+            }
+            Err(_) => false,
+        };
+        let _ = to_child.write_all(if ok { b"1" } else { b"0" });
+    });
+    Ok((ready_w, go_r))
+}
+
+/// Start `argv` in the sandbox with exactly `env`, in `cwd`. With
+/// [`Network::Proxy`], `allow` decides which hosts the proxy reaches.
 pub fn spawn(
     p: &Prepared,
     argv: &[OsString],
     env: &[(OsString, OsString)],
     cwd: &Path,
+    allow: Option<crate::proxy::Allow>,
 ) -> Result<Child, String> {
     let Some((program, args)) = argv.split_first() else {
         return Err("no command given".into());
@@ -220,7 +275,13 @@ pub fn spawn(
         .current_dir(cwd);
     let ruleset = p.ruleset.as_ref().map(AsRawFd::as_raw_fd);
     let namespaces = p.namespaces;
-    let net = p.network == Network::None;
+    let net = p.network != Network::Host;
+    let proxy = match (p.network, allow) {
+        (Network::Proxy, Some(allow)) => Some(start_proxy(allow)?),
+        (Network::Proxy, None) => return Err("the proxy needs the policy's host check".into()),
+        _ => None,
+    };
+    let proxy_fds = proxy.as_ref().map(|(w, r)| (w.as_raw_fd(), r.as_raw_fd()));
     // Owned copies for the closure, made before the fork.
     let uid_map = p.uid_map.clone();
     let gid_map = p.gid_map.clone();
@@ -277,6 +338,19 @@ pub fn spawn(
                     ))?;
                 }
             }
+            if let Some((ready, go)) = proxy_fds {
+                // Tell the proxy thread where our network namespace is,
+                // and wait until its listener is bound inside it.
+                let pid = libc::getpid().to_ne_bytes();
+                if libc::write(ready, pid.as_ptr().cast(), pid.len()) != pid.len() as isize {
+                    return Err(io::Error::last_os_error());
+                }
+                let mut answer = 0u8;
+                if libc::read(go, (&mut answer as *mut u8).cast(), 1) != 1 || answer != b'1' {
+                    // No allocation here (the proxy thread runs): an errno.
+                    return Err(io::Error::from_raw_os_error(libc::ENETUNREACH));
+                }
+            }
             check(libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))?;
             if let Some(fd) = ruleset {
                 let r = libc::syscall(libc::SYS_landlock_restrict_self, fd, 0u32);
@@ -287,10 +361,12 @@ pub fn spawn(
             Ok(())
         });
     }
-    c.spawn().map_err(|e| {
+    let child = c.spawn().map_err(|e| {
         format!(
             "cannot start {} in the sandbox: {e}",
             program.to_string_lossy()
         )
-    })
+    });
+    drop(proxy);
+    child
 }
