@@ -199,8 +199,16 @@ fn the_proxy_reaches_allowed_hosts_only() {
     std::thread::spawn(move || {
         for mut c in server.incoming().flatten() {
             use std::io::{Read, Write};
+            // Read the whole request head before answering: closing with
+            // unread data would reset the connection under the answer.
+            let mut head = Vec::new();
             let mut buf = [0u8; 1024];
-            let _ = c.read(&mut buf);
+            while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                match c.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => head.extend_from_slice(&buf[..n]),
+                }
+            }
             let _ =
                 c.write_all(b"HTTP/1.0 200 OK\r\nContent-Length: 19\r\n\r\nhello-through-proxy");
         }

@@ -266,6 +266,12 @@ pub fn exec(args: &ExecArgs) -> anyhow::Result<ExitCode> {
             prepared.missing.join("; ")
         );
     }
+    if !project.join(".ztguard.toml").exists() {
+        eprintln!(
+            "ztguard exec: warning: {} has no .ztguard.toml, so none can be bound read-only and a command inside could create one; `ztguard init` writes it",
+            project.display()
+        );
+    }
     if cut_short {
         eprintln!(
             "ztguard exec: warning: the project has more than {WALK_LIMIT} entries; credential files beyond them are not masked"

@@ -155,9 +155,8 @@ fn handle(client: TcpStream, allow: &Allow) -> io::Result<()> {
     if connect {
         to_client.write_all(b"HTTP/1.1 200 Connection established\r\n\r\n")?;
     } else {
-        to_upstream.write_all(line.as_bytes())?;
-        to_upstream.write_all(head.as_bytes())?;
-        to_upstream.write_all(b"\r\n")?;
+        // The request head in one write, as the client sent it.
+        to_upstream.write_all(format!("{line}{head}\r\n").as_bytes())?;
     }
     // Whatever the client sent after the head is already in the reader's buffer.
     let buffered = reader.buffer().to_vec();
