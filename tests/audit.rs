@@ -404,20 +404,27 @@ fn show_stats_timeline_and_tail_read_the_log() {
             let _ = tx.send(line);
         }
     });
-    std::thread::sleep(Duration::from_millis(400));
-    e.hook(&e.event_in(
-        "gamma",
-        "PreToolUse",
-        "Bash",
-        json!({"command": "echo followed"}),
-    ));
-    let line = rx
-        .recv_timeout(Duration::from_secs(20))
-        .expect("tail -f printed the new record");
+    // Append until tail -f (which may start slowly on a busy machine) shows
+    // a record: it must be one appended after it started, never an old one.
+    let mut line = None;
+    for _ in 0..40 {
+        e.hook(&e.event_in(
+            "gamma",
+            "PreToolUse",
+            "Bash",
+            json!({"command": "echo followed"}),
+        ));
+        if let Ok(l) = rx.recv_timeout(Duration::from_millis(500)) {
+            line = Some(l);
+            break;
+        }
+    }
     let _ = follow.kill();
     let _ = follow.wait();
+    let line = line.expect("tail -f printed a new record");
     let r: Value = serde_json::from_str(&line).unwrap();
     assert_eq!(r["input"]["command"], "echo followed");
+    assert_eq!(r["session"], "gamma");
 }
 
 #[test]
