@@ -94,6 +94,14 @@ fn the_environment_holds_no_secrets() {
     if !kernel_ready(&e) {
         return;
     }
+    // Nor can it read them from a process outside the sandbox (Landlock's ptrace scoping).
+    let out = exec(&e, &[], "cat /proc/$PPID/environ; echo \"rc=$?\"");
+    assert!(
+        !stdout(&out).contains("FAKE-aws-secret-in-parent"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(stdout(&out).contains("rc=1"), "{}", stdout(&out));
     let out = exec(&e, &[], "env | cut -d= -f1 | sort");
     let names = stdout(&out);
     assert!(
