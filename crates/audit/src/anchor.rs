@@ -163,7 +163,7 @@ impl Anchor {
 
 /// Verify `log` and compare its end with its checkpoint.
 pub fn check_anchor(log: &Path, anchor: &Anchor) -> Result<(Verification, AnchorStatus), String> {
-    let (snap, cp) = snapshot(log, true, || anchor.read())?;
+    let (snap, cp) = snapshot(log, || anchor.read())?;
     let Some(cp) = cp? else {
         return Ok((check(log, &snap, None)?, AnchorStatus::NoCheckpoint));
     };

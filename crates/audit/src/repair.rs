@@ -9,7 +9,7 @@ use std::path::Path;
 
 use crate::append::open_locked;
 use crate::segments::rotated;
-use crate::verify::{check, snapshot};
+use crate::verify::{Snapshot, check};
 
 /// What [`repair`] removed.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -48,7 +48,9 @@ fn repair_locked(f: &mut File, path: &Path) -> Result<Repaired, String> {
             done.repeated = repeated;
         }
     }
-    let v = verify_text_after(path, &live, done.repeated > 0, f)?;
+    // Verify what the live file is about to hold, before writing it. This
+    // process holds the writers' lock, so no other writer changes the log.
+    let v = check(path, &Snapshot::with_live(path, live.clone()), None)?.torn;
     for loc in &v {
         if loc.file != path {
             let text = std::fs::read_to_string(&loc.file)
@@ -73,25 +75,6 @@ fn repair_locked(f: &mut File, path: &Path) -> Result<Repaired, String> {
         f.write_all(kept.as_bytes()).map_err(io)?;
     }
     Ok(done)
-}
-
-/// The torn lines of the log, once the live file holds `live`.
-fn verify_text_after(
-    path: &Path,
-    live: &str,
-    changed: bool,
-    f: &mut File,
-) -> Result<Vec<crate::Location>, String> {
-    if changed {
-        // Verify what the live file is about to become.
-        let io = |e: std::io::Error| format!("{}: {e}", path.display());
-        f.set_len(0).map_err(io)?;
-        f.seek(SeekFrom::Start(0)).map_err(io)?;
-        f.write_all(live.as_bytes()).map_err(io)?;
-    }
-    // This process holds the writers' lock: read without taking another.
-    let (snap, ()) = snapshot(path, false, || ())?;
-    Ok(check(path, &snap, None)?.torn)
 }
 
 fn drop_lines(text: &str, lines: &[usize]) -> String {

@@ -118,7 +118,7 @@ fn check_line(line: &str) -> Line<'_> {
 
 /// Check the whole chain, across every segment.
 pub fn verify(path: &Path) -> Result<Verification, String> {
-    let (snap, ()) = snapshot(path, true, || ())?;
+    let (snap, ()) = snapshot(path, || ())?;
     check(path, &snap, None)
 }
 
@@ -126,11 +126,10 @@ pub fn verify(path: &Path) -> Result<Verification, String> {
 /// mid-append: under a shared lock, held only for listing and reading
 /// (segments are never appended to, so they are read afterwards). `during`
 /// runs under the same lock (the anchor's checkpoint is read there, so it
-/// matches the text). `locked` is false for a caller that already holds
-/// the writers' lock.
+/// matches the text). A caller that already holds the writers' lock uses
+/// [`Snapshot::with_live`] instead.
 pub(crate) fn snapshot<T>(
     path: &Path,
-    locked: bool,
     during: impl FnOnce() -> T,
 ) -> Result<(Snapshot, T), String> {
     let io = |e: std::io::Error| format!("cannot read {}: {e}", path.display());
@@ -139,7 +138,7 @@ pub(crate) fn snapshot<T>(
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
         Err(e) => return Err(io(e)),
     };
-    if let (Some(f), true) = (&live, locked) {
+    if let Some(f) = &live {
         f.lock_shared().map_err(io)?;
     }
     let taken = (|| {
@@ -154,7 +153,7 @@ pub(crate) fn snapshot<T>(
         };
         Ok((Snapshot { files, live: text }, during()))
     })();
-    if let (Some(f), true) = (&live, locked) {
+    if let Some(f) = &live {
         let _ = f.unlock();
     }
     taken
@@ -164,6 +163,17 @@ pub(crate) fn snapshot<T>(
 pub(crate) struct Snapshot {
     files: Vec<PathBuf>,
     live: Option<String>,
+}
+
+impl Snapshot {
+    /// The log's files with `live` as the live file's text, for a caller
+    /// that holds the writers' lock and has the text in hand (`repair`).
+    pub(crate) fn with_live(path: &Path, live: String) -> Snapshot {
+        Snapshot {
+            files: segments(path),
+            live: Some(live),
+        }
+    }
 }
 
 /// Check a snapshot of the log at `path`; `want` asks for the hash of one
