@@ -148,10 +148,7 @@ pub fn run(cmd: &Command, log: &LogArgs) -> anyhow::Result<ExitCode> {
 
 /// The log and the project it belongs to.
 pub fn resolve_log(log: &LogArgs, home: &Path) -> anyhow::Result<(PathBuf, PathBuf)> {
-    let project = match &log.project {
-        Some(p) => context::absolute(p),
-        None => context::project_root(&std::env::current_dir().context("no current directory")?),
-    };
+    let project = context::project_arg(log.project.as_deref())?;
     if let Some(l) = &log.log {
         return Ok((context::absolute(l), project));
     }
@@ -336,31 +333,17 @@ impl Matcher {
 
 /// A session id from an id or a unique prefix of one.
 fn full_session(log: &Path, given: &str) -> anyhow::Result<String> {
-    let mut found: Vec<String> = Vec::new();
+    let mut ids: Vec<String> = Vec::new();
     ztguard_audit::for_each_record(log, |r| {
         if let Some(s) = r.str("session")
-            && s.starts_with(given)
-            && !found.iter().any(|f| f == s)
+            && !ids.iter().any(|f| f == s)
         {
-            found.push(s.to_string());
+            ids.push(s.to_string());
         }
         true
     })
     .map_err(anyhow::Error::msg)?;
-    match found.len() {
-        0 => bail!("no session {given} in {}", log.display()),
-        1 => Ok(found.remove(0)),
-        _ => {
-            if found.iter().any(|f| f == given) {
-                return Ok(given.to_string());
-            }
-            bail!(
-                "{given} matches {} sessions: {}",
-                found.len(),
-                found.join(", ")
-            )
-        }
-    }
+    context::unique_session(given, ids.iter().map(String::as_str), log)
 }
 
 fn records(log: &Path, m: &Matcher) -> anyhow::Result<Vec<Record>> {

@@ -163,8 +163,7 @@ fn decide(policy: &Policy, req: &Request, decision: Decision, command_items: Vec
         }
     }
     let decision = if added {
-        trace.extend(decision.trace);
-        Decision::from_steps(trace, policy.strict)
+        decision.with_first(trace, policy.strict)
     } else {
         decision
     };

@@ -35,6 +35,43 @@ pub fn project_root(cwd: &Path) -> PathBuf {
     cwd.to_path_buf()
 }
 
+/// The project a command acts on: `--project DIR` when given, else the
+/// one around the current directory.
+pub fn project_arg(given: Option<&Path>) -> anyhow::Result<PathBuf> {
+    use anyhow::Context as _;
+    Ok(match given {
+        Some(p) => absolute(p),
+        None => project_root(&std::env::current_dir().context("no current directory")?),
+    })
+}
+
+/// The one session id that is `given` or starts with it, among `ids`
+/// (which may repeat); `place` names where they were found, for errors.
+pub fn unique_session<'a>(
+    given: &str,
+    ids: impl IntoIterator<Item = &'a str>,
+    place: &Path,
+) -> anyhow::Result<String> {
+    let mut hits: Vec<&str> = Vec::new();
+    for id in ids {
+        if id == given {
+            return Ok(id.to_string());
+        }
+        if id.starts_with(given) && !hits.contains(&id) {
+            hits.push(id);
+        }
+    }
+    match hits.as_slice() {
+        [one] => Ok(one.to_string()),
+        [] => anyhow::bail!("no session {given} in {}", place.display()),
+        many => anyhow::bail!(
+            "{given} matches {} sessions: {}",
+            many.len(),
+            many.join(", ")
+        ),
+    }
+}
+
 /// Load options for a project, honouring `ZTGUARD_MANAGED_POLICY` (another
 /// managed policy path, for packaging and tests) and `ZTGUARD_PROFILE`.
 pub fn load_options(

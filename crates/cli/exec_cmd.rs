@@ -160,13 +160,6 @@ pub struct EnvArgs {
     pub json: bool,
 }
 
-fn project_of(p: &Option<PathBuf>) -> anyhow::Result<PathBuf> {
-    Ok(match p {
-        Some(p) => context::absolute(p),
-        None => context::project_root(&std::env::current_dir().context("no current directory")?),
-    })
-}
-
 /// Files and directories under `project` that the policy keeps from being read.
 fn credentials(policy: &Policy, project: &Path, home: &Path) -> (Vec<PathBuf>, bool) {
     let mut found = Vec::new();
@@ -251,7 +244,7 @@ fn plan(policy: &Policy, project: &Path, home: &Path, args: &ExecArgs) -> (Plan,
 }
 
 pub fn exec(args: &ExecArgs) -> anyhow::Result<ExitCode> {
-    let project = project_of(&args.project)?;
+    let project = context::project_arg(args.project.as_deref())?;
     let home = context::home();
     let policy = context::load(&project, &home, None, false).context("the policy does not load")?;
     let (plan, cut_short) = plan(&policy, &project, &home, args);
@@ -338,7 +331,7 @@ fn host_check(
 }
 
 pub fn env(args: &EnvArgs) -> anyhow::Result<ExitCode> {
-    let project = project_of(&None)?;
+    let project = context::project_arg(None)?;
     let home = context::home();
     let policy = context::load(&project, &home, None, false).context("the policy does not load")?;
     let prefix = policy.visible_prefix();

@@ -149,10 +149,7 @@ fn scene(event: &HookEvent, args: &Args, env: &HookEnv) -> Result<Scene, String>
 /// The fields every record of this event starts with.
 fn record_base(event: &HookEvent, cwd: &Path) -> Map<String, Value> {
     let mut m = Map::new();
-    m.insert(
-        "ts".into(),
-        Value::from(humantime::format_rfc3339_millis(std::time::SystemTime::now()).to_string()),
-    );
+    m.insert("ts".into(), Value::from(trail::now()));
     m.insert("event".into(), Value::from(event.event.clone()));
     // Identifiers come from the client, not the agent: cut, not scanned.
     if let Some(s) = &event.session_id {
@@ -337,7 +334,7 @@ fn alert(policy: &Policy, event: &HookEvent, project: &Path, kind: &str, text: &
     let body = json!({
         "source": "ztguard",
         "kind": kind,
-        "ts": humantime::format_rfc3339_millis(std::time::SystemTime::now()).to_string(),
+        "ts": trail::now(),
         "session": event.session_id,
         "project": project,
         "tool": event.tool_name,
@@ -365,7 +362,7 @@ fn agent_written(policy: &Policy, req: &Request, decision: Decision) -> Decision
     if found.is_empty() {
         return decision;
     }
-    let mut trace: Vec<Step> = found
+    let steps: Vec<Step> = found
         .iter()
         .map(|u| {
             let shown = ztguard_paths::display(&u.path, &req.project, &req.home);
@@ -378,8 +375,7 @@ fn agent_written(policy: &Policy, req: &Request, decision: Decision) -> Decision
             }
         })
         .collect();
-    trace.extend(decision.trace);
-    Decision::from_steps(trace, policy.strict)
+    decision.with_first(steps, policy.strict)
 }
 
 /// Deny a call of a revoked session.
@@ -390,9 +386,7 @@ fn revoked(
     now: bool,
     strict: bool,
 ) -> Decision {
-    let at = humantime::format_rfc3339_seconds(
-        std::time::UNIX_EPOCH + std::time::Duration::from_millis(r.at_ms),
-    );
+    let at = trail::time_of(r.at_ms);
     let subject = if now {
         format!("This session is now revoked: {}", r.why)
     } else {
@@ -401,7 +395,7 @@ fn revoked(
             r.why
         )
     };
-    let mut trace = vec![Step {
+    let step = Step {
         check: Check::Session,
         subject: format!(
             "{subject}. A human can review it with `ztguard audit timeline --session {sid}` and unlock it with `ztguard session unlock {sid}`"
@@ -409,22 +403,20 @@ fn revoked(
         verdict: Verdict::Deny,
         rule: format!("monitor.{}", r.rule),
         path: None,
-    }];
-    trace.extend(d.trace);
-    Decision::from_steps(trace, strict)
+    };
+    d.with_first(vec![step], strict)
 }
 
 /// Deny because a part of the guard failed.
 fn fail_closed(d: Decision, why: &str) -> Decision {
-    let mut trace = vec![Step {
+    let step = Step {
         check: Check::Session,
         subject: format!("ztguard could not decide safely: {why}"),
         verdict: Verdict::Deny,
         rule: "built-in: fail closed".into(),
         path: None,
-    }];
-    trace.extend(d.trace);
-    Decision::from_steps(trace, false)
+    };
+    d.with_first(vec![step], false)
 }
 
 /// UserPromptSubmit: a prompt holding a credential never reaches the model.

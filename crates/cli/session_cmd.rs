@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::{Context as _, bail};
+use anyhow::Context as _;
 use clap::Subcommand;
 use serde_json::{Map, Value, json};
 use ztguard_monitor::{State, provenance, session};
@@ -52,37 +52,13 @@ pub struct ProjectArg {
     pub project: Option<PathBuf>,
 }
 
-fn project_of(arg: &ProjectArg) -> anyhow::Result<PathBuf> {
-    Ok(match &arg.project {
-        Some(p) => context::absolute(p),
-        None => context::project_root(&std::env::current_dir().context("no current directory")?),
-    })
-}
-
 /// A session from an id or a unique prefix.
 fn find(dir: &Path, id: &str) -> anyhow::Result<State> {
     let all = session::list(dir);
-    if let Some(s) = all.iter().find(|s| s.id == id) {
-        return Ok(s.clone());
-    }
-    let hits: Vec<&State> = all.iter().filter(|s| s.id.starts_with(id)).collect();
-    match hits.as_slice() {
-        [one] => Ok((*one).clone()),
-        [] => bail!("no session {id} in {}", dir.display()),
-        many => bail!(
-            "{id} matches {} sessions: {}",
-            many.len(),
-            many.iter()
-                .map(|s| s.id.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-    }
-}
-
-fn time(ms: u64) -> String {
-    humantime::format_rfc3339_seconds(std::time::UNIX_EPOCH + std::time::Duration::from_millis(ms))
-        .to_string()
+    let id = context::unique_session(id, all.iter().map(|s| s.id.as_str()), dir)?;
+    all.into_iter()
+        .find(|s| s.id == id)
+        .ok_or_else(|| anyhow::anyhow!("no session {id} in {}", dir.display()))
 }
 
 /// Append a record of a human's action to the project's audit log.
@@ -97,10 +73,7 @@ fn record_action(project: &Path, event: &str, fields: Map<String, Value>) -> any
         return Ok(());
     };
     let mut m = Map::new();
-    m.insert(
-        "ts".into(),
-        Value::from(humantime::format_rfc3339_millis(std::time::SystemTime::now()).to_string()),
-    );
+    m.insert("ts".into(), Value::from(trail::now()));
     m.insert("event".into(), Value::from(event));
     m.insert("agent".into(), Value::from("human"));
     m.insert(
@@ -113,7 +86,7 @@ fn record_action(project: &Path, event: &str, fields: Map<String, Value>) -> any
 }
 
 pub fn run(cmd: &Command, project: &ProjectArg) -> anyhow::Result<ExitCode> {
-    let project = project_of(project)?;
+    let project = context::project_arg(project.project.as_deref())?;
     let dir = session::dir(&project);
     let now = ztguard_monitor::now_ms();
     match cmd {
@@ -136,7 +109,7 @@ pub fn run(cmd: &Command, project: &ProjectArg) -> anyhow::Result<ExitCode> {
                     "{:<38} {:<24} last {}  {:>5} calls {:>4} denied {:>4} credential attempts",
                     s.id,
                     state,
-                    time(s.last_ms),
+                    trail::time_of(s.last_ms),
                     s.calls,
                     s.denials,
                     s.credential_attempts
@@ -152,11 +125,11 @@ pub fn run(cmd: &Command, project: &ProjectArg) -> anyhow::Result<ExitCode> {
             println!("session {}", s.id);
             println!(
                 "  started {}, last call {}",
-                time(s.started_ms),
-                time(s.last_ms)
+                trail::time_of(s.started_ms),
+                trail::time_of(s.last_ms)
             );
             if let Some(e) = s.ended_ms {
-                println!("  ended {}", time(e));
+                println!("  ended {}", trail::time_of(e));
             }
             println!(
                 "  {} calls, {} denied ({} in a row), {} writes, {} distinct files read",
@@ -185,7 +158,7 @@ pub fn run(cmd: &Command, project: &ProjectArg) -> anyhow::Result<ExitCode> {
             match &s.revoked {
                 Some(r) => println!(
                     "  REVOKED at {} by {} ({}): {}\n  review: ztguard audit timeline --session {}\n  unlock: ztguard session unlock {}",
-                    time(r.at_ms),
+                    trail::time_of(r.at_ms),
                     r.by,
                     r.rule,
                     r.why,
@@ -195,7 +168,7 @@ pub fn run(cmd: &Command, project: &ProjectArg) -> anyhow::Result<ExitCode> {
                 None => println!("  not revoked"),
             }
             for u in &s.unlocks {
-                println!("  unlocked at {} (was {})", time(u.at_ms), u.rule);
+                println!("  unlocked at {} (was {})", trail::time_of(u.at_ms), u.rule);
             }
         }
         Command::Revoke { id, reason } => {
@@ -250,7 +223,7 @@ pub struct ApproveArgs {
 }
 
 pub fn approve(args: &ApproveArgs) -> anyhow::Result<ExitCode> {
-    let project = project_of(&args.project)?;
+    let project = context::project_arg(args.project.project.as_deref())?;
     let home = context::home();
     let cwd = std::env::current_dir().context("no current directory")?;
     let now = ztguard_monitor::now_ms();
@@ -263,7 +236,7 @@ pub fn approve(args: &ApproveArgs) -> anyhow::Result<ExitCode> {
                 "written by the agent with {} in session {} at {}",
                 w.tool,
                 w.session,
-                time(w.at_ms)
+                trail::time_of(w.at_ms)
             ),
             None => "not recorded as written by the agent".into(),
         };

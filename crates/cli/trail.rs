@@ -120,6 +120,17 @@ impl Trail {
     }
 }
 
+/// Now, as a record's `ts`: RFC 3339 in UTC with milliseconds.
+pub fn now() -> String {
+    humantime::format_rfc3339_millis(std::time::SystemTime::now()).to_string()
+}
+
+/// A time in milliseconds since the epoch (session state), for people.
+pub fn time_of(ms: u64) -> String {
+    humantime::format_rfc3339_seconds(std::time::UNIX_EPOCH + std::time::Duration::from_millis(ms))
+        .to_string()
+}
+
 /// The log, the session states and the provenance ledger are the
 /// machine's record, not the project's source: a new `.ztguard/` gets a
 /// `.gitignore` for them (once, with the log's first record).

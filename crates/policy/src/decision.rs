@@ -93,6 +93,13 @@ pub struct Decision {
 }
 
 impl Decision {
+    /// Decide again with `steps` in front of this decision's trace: a later
+    /// check (content, provenance, the session monitor) adding its opinion.
+    pub fn with_first(self, mut steps: Vec<Step>, strict: bool) -> Decision {
+        steps.extend(self.trace);
+        Decision::from_steps(steps, strict)
+    }
+
     /// Build a decision from its steps: the first strictest step decides.
     /// Every subject is redacted: reasons and traces quote commands, which can carry credentials.
     pub fn from_steps(mut trace: Vec<Step>, strict: bool) -> Decision {

@@ -52,14 +52,18 @@ struct Eval<'a> {
     current_path: Option<std::path::PathBuf>,
 }
 
+/// The prefix of the variables the agent may see: the last of `layers` that sets one.
+fn visible_prefix<'a>(layers: impl DoubleEndedIterator<Item = &'a Layer>) -> String {
+    layers
+        .rev()
+        .find_map(|l| l.visible_prefix.clone())
+        .unwrap_or_else(|| "AI_ACCESSIBLE_".into())
+}
+
 impl Policy {
     /// The prefix of the variables the agent may see (the last layer that sets it).
     pub fn visible_prefix(&self) -> String {
-        self.layers
-            .iter()
-            .rev()
-            .find_map(|l| l.visible_prefix.clone())
-            .unwrap_or_else(|| "AI_ACCESSIBLE_".into())
+        visible_prefix(self.layers.iter())
     }
 
     /// The rule that keeps `path` from being read (`write`: changed) by
@@ -90,11 +94,7 @@ impl Policy {
             .iter()
             .flat_map(|l| l.secret_vars.iter().cloned())
             .collect();
-        let visible_prefix = layers
-            .iter()
-            .rev()
-            .find_map(|l| l.visible_prefix.clone())
-            .unwrap_or_else(|| "AI_ACCESSIBLE_".into());
+        let visible_prefix = visible_prefix(layers.iter().copied());
         let mut ev = Eval {
             layers,
             req,
