@@ -73,12 +73,14 @@ pub fn check(state: &State, facts: &Facts, m: &MonitorSettings, now: u64) -> Opt
             ),
         );
     }
-    if m.files_read > 0 && state.files_read > u64::from(m.files_read) {
+    // Counted from the last unlock, so an unlocked session starts afresh.
+    let files_read = state.files_read.saturating_sub(state.files_read_base);
+    if m.files_read > 0 && files_read > u64::from(m.files_read) {
         return anomaly(
             "file-access-count",
             format!(
-                "it read {} distinct files (limit {})",
-                state.files_read, m.files_read
+                "it read {files_read} distinct files (limit {})",
+                m.files_read
             ),
         );
     }

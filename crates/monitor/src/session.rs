@@ -239,9 +239,7 @@ pub fn record(
             add_reads(dir, id, &facts.reads)?
         };
         s.count(facts, new_files, now);
-        let mut check = s.clone();
-        check.files_read = s.files_read.saturating_sub(s.files_read_base);
-        let anomaly = rules::check(&check, facts, m, now);
+        let anomaly = rules::check(s, facts, m, now);
         if let Some(a) = &anomaly {
             s.revoked = Some(Revocation {
                 at_ms: now,
@@ -285,26 +283,34 @@ fn add_reads(dir: &Path, id: &str, paths: &[PathBuf]) -> Result<u64, String> {
 
 /// Busiest minutes of the project's recent past sessions that did real work.
 fn past_peaks(dir: &Path, except: &str) -> Vec<Peaks> {
-    let mut files: Vec<(std::time::SystemTime, PathBuf)> = std::fs::read_dir(dir)
-        .into_iter()
-        .flatten()
-        .filter_map(Result::ok)
-        .filter(|e| e.path().extension().is_some_and(|x| x == "json"))
-        .filter(|e| {
-            e.path()
-                .file_stem()
-                .is_some_and(|s| s != file_stem(except).as_str())
-        })
-        .filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path())))
+    let me = file_stem(except);
+    let mut files: Vec<(std::time::SystemTime, PathBuf)> = state_files(dir)
+        .filter(|p| p.file_stem().is_some_and(|s| s != me.as_str()))
+        .filter_map(|p| Some((std::fs::metadata(&p).ok()?.modified().ok()?, p)))
         .collect();
     files.sort_by_key(|f| std::cmp::Reverse(f.0));
     files
         .into_iter()
         .take(BASELINE_SESSIONS)
-        .filter_map(|(_, p)| serde_json::from_str::<State>(&std::fs::read_to_string(p).ok()?).ok())
+        .filter_map(|(_, p)| read_state(&p))
         .filter(|s| s.calls >= BASELINE_MIN_CALLS && s.revoked.is_none())
         .map(|s| s.peaks)
         .collect()
+}
+
+/// The session state files of a sessions directory.
+fn state_files(dir: &Path) -> impl Iterator<Item = PathBuf> {
+    std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+}
+
+/// One state file, when it parses (listing skips a damaged one).
+fn read_state(path: &Path) -> Option<State> {
+    serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()
 }
 
 /// Start (or resume) a session: creates its state, with the baseline.
@@ -330,13 +336,7 @@ pub fn load(dir: &Path, id: &str) -> Result<Option<State>, String> {
 
 /// Every session of the project, most recently active first.
 pub fn list(dir: &Path) -> Vec<State> {
-    let mut out: Vec<State> = std::fs::read_dir(dir)
-        .into_iter()
-        .flatten()
-        .filter_map(Result::ok)
-        .filter(|e| e.path().extension().is_some_and(|x| x == "json"))
-        .filter_map(|e| serde_json::from_str(&std::fs::read_to_string(e.path()).ok()?).ok())
-        .collect();
+    let mut out: Vec<State> = state_files(dir).filter_map(|p| read_state(&p)).collect();
     out.sort_by_key(|s: &State| std::cmp::Reverse(s.last_ms));
     out
 }
