@@ -57,7 +57,7 @@ pub fn log_path(project: &Path, settings: &AuditSettings) -> PathBuf {
 /// The anchor of a log: its checkpoint under the data directory, named by
 /// a hash of the log's path, and the signing key when there is one.
 pub fn anchor(log: &Path, places: &Places) -> Result<Anchor, String> {
-    let id = sha256_hex(log.as_os_str().as_encoded_bytes());
+    let id = ztguard_audit::sha256_hex(log.as_os_str().as_encoded_bytes());
     Ok(Anchor {
         path: places
             .data_dir
@@ -191,13 +191,8 @@ pub fn cut(mut s: String) -> String {
     s
 }
 
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    use sha2::Digest;
-    format!("{:x}", sha2::Sha256::digest(bytes))
-}
-
 fn text_facts(text: &str) -> (usize, String) {
-    (text.len(), sha256_hex(text.as_bytes()))
+    (text.len(), ztguard_audit::sha256_hex(text.as_bytes()))
 }
 
 /// What a tool call was asked to do, for the record: what it names, never

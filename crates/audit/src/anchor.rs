@@ -89,8 +89,7 @@ const CHECKPOINT_SIZE: usize = 512;
 fn mac_of(key: &[u8], log: &str, seq: u64, hash: &str) -> Option<String> {
     let mut m = Hmac::<Sha256>::new_from_slice(key).ok()?;
     m.update(format!("ztguard-audit-checkpoint\n{log}\n{seq}\n{hash}").as_bytes());
-    let tag = m.finalize().into_bytes();
-    Some(tag.iter().map(|b| format!("{b:02x}")).collect())
+    Some(format!("{:x}", m.finalize().into_bytes()))
 }
 
 impl Anchor {

@@ -43,7 +43,12 @@ pub const GENESIS: &str = "00000000000000000000000000000000000000000000000000000
 /// The hash of a record: SHA-256 over its JSON without the `hash` field.
 /// `prev` is inside that JSON, which chains the records.
 pub fn record_hash(without_hash: &str) -> String {
-    format!("{:x}", Sha256::digest(without_hash.as_bytes()))
+    sha256_hex(without_hash.as_bytes())
+}
+
+/// SHA-256 as lowercase hex (content summaries, checkpoint names).
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    format!("{:x}", Sha256::digest(bytes))
 }
 
 #[cfg(test)]
