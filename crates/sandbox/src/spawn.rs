@@ -80,12 +80,14 @@ impl Prepared {
         let mut enforced = Vec::new();
         let ruleset = match support.landlock_abi {
             Some(_) => {
-                let fd = ruleset(plan).map_err(|e| format!("Landlock: {e}"))?;
+                let (read, write) = (existing(&plan.read), existing(&plan.write));
                 enforced.push(format!(
                     "Landlock: read {} tree(s), write {} tree(s), nothing else",
-                    existing(&plan.read).len(),
-                    existing(&plan.write).len()
+                    read.len(),
+                    write.len()
                 ));
+                let fd =
+                    ruleset(read, write, plan.network).map_err(|e| format!("Landlock: {e}"))?;
                 match plan.network {
                     Network::None => enforced.push("Landlock: no TCP bind or connect".into()),
                     Network::Proxy => enforced.push(format!(
@@ -168,27 +170,25 @@ fn existing(paths: &[PathBuf]) -> Vec<PathBuf> {
     out
 }
 
-/// The Landlock ruleset of a plan, as a file descriptor for the child.
-fn ruleset(plan: &Plan) -> Result<Option<OwnedFd>, landlock::RulesetError> {
+/// The Landlock ruleset of a plan's existing trees, as a file descriptor for the child.
+fn ruleset(
+    read: Vec<PathBuf>,
+    write: Vec<PathBuf>,
+    network: Network,
+) -> Result<Option<OwnedFd>, landlock::RulesetError> {
     let abi = ABI_WANTED;
     let mut rs = Ruleset::default()
         .set_compatibility(CompatLevel::BestEffort)
         .handle_access(AccessFs::from_all(abi))?;
-    if plan.network != Network::Host {
+    if network != Network::Host {
         rs = rs.handle_access(AccessNet::from_all(abi))?;
     }
     let mut created = rs
         .scope(Scope::from_all(abi))?
         .create()?
-        .add_rules(path_beneath_rules(
-            existing(&plan.read),
-            AccessFs::from_read(abi),
-        ))?
-        .add_rules(path_beneath_rules(
-            existing(&plan.write),
-            AccessFs::from_all(abi),
-        ))?;
-    if plan.network == Network::Proxy {
+        .add_rules(path_beneath_rules(read, AccessFs::from_read(abi)))?
+        .add_rules(path_beneath_rules(write, AccessFs::from_all(abi)))?;
+    if network == Network::Proxy {
         created = created.add_rule(NetPort::new(crate::proxy::PORT, AccessNet::ConnectTcp))?;
     }
     Ok(created.into())
