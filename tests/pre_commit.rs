@@ -75,16 +75,8 @@ fn the_pre_commit_framework_runs_the_published_hooks() {
     // revision) is reused until the next commit.
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/pre-commit-src");
     let _ = std::fs::remove_dir_all(&src);
-    let out = Command::new("git")
-        .args(["clone", "-q", env!("CARGO_MANIFEST_DIR")])
-        .arg(&src)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    git(manifest, &["clone", "-q", ".", &src.to_string_lossy()]);
     let rev = git(&src, &["rev-parse", "HEAD"]);
 
     let root = dir.path().join("project");

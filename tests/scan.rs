@@ -8,9 +8,8 @@
 mod common;
 
 use std::path::Path;
-use std::process::Command;
 
-use common::{Env, git, stderr, stdout};
+use common::{Env, git, git_command, stderr, stdout};
 use serde_json::{Value, json};
 
 /// Fake credentials, assembled at run time so no literal token sits in the source.
@@ -353,17 +352,7 @@ fn git_pre_commit_hook_blocks_a_secret() {
         &format!("t = \"{}\"\n", fake_github_token()),
     );
     git(&e.project, &["add", "leak.py"]);
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(&e.project)
-        .args([
-            "-c",
-            "user.name=t",
-            "-c",
-            "user.email=t@example.invalid",
-            "-c",
-            "commit.gpgsign=false",
-        ])
+    let out = git_command(&e.project)
         .args(["commit", "-qm", "leak"])
         .env("HOME", &e.home)
         .output()
