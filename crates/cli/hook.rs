@@ -171,11 +171,22 @@ fn record_base(event: &HookEvent, cwd: &Path) -> Map<String, Value> {
     m
 }
 
-fn latency(m: &mut Map<String, Value>, env: &HookEnv) {
+/// Append the record of `event`: the common fields, `extra`, and the
+/// hook's latency so far.
+fn append_record(
+    t: &Trail,
+    event: &HookEvent,
+    cwd: &Path,
+    env: &HookEnv,
+    extra: Map<String, Value>,
+) -> Result<(), String> {
+    let mut m = record_base(event, cwd);
+    m.extend(extra);
     m.insert(
         "latency_us".into(),
         Value::from(env.started.elapsed().as_micros() as u64),
     );
+    t.append(m).map(|_| ())
 }
 
 /// PreToolUse and PermissionRequest: decide, count, record, alert.
@@ -212,13 +223,13 @@ fn decide(event: &HookEvent, args: &Args, env: &HookEnv) -> HookOutput {
     if policy.monitor.enabled
         && let Some(sid) = &event.session_id
     {
-        let facts = Facts::of(&decision, &sc.project);
-        let counted = (ev == "PreToolUse").then_some(&facts);
+        // A PermissionRequest follows its PreToolUse: checked, not counted again.
+        let facts = (ev == "PreToolUse").then(|| Facts::of(&decision, &sc.project));
         let dir = session::dir(&sc.project);
         match session::record(
             &dir,
             sid,
-            counted,
+            facts.as_ref(),
             &policy.monitor,
             ztguard_monitor::now_ms(),
         ) {
@@ -244,21 +255,19 @@ fn decide(event: &HookEvent, args: &Args, env: &HookEnv) -> HookOutput {
         Ok(Some(t)) => {
             let allowed = decision.verdict == Verdict::Allow;
             if t.wants(ev, Some(&tool), allowed) {
-                let mut m = record_base(event, &sc.cwd);
+                let mut m = Map::new();
                 m.insert(
                     "input".into(),
                     Value::Object(trail::input_summary(&tool, &event.tool_input)),
                 );
                 decision_fields(&mut m, &decision);
-                latency(&mut m, env);
-                if let Err(e) = t.append(m) {
+                if let Err(e) = append_record(t, event, &sc.cwd, env, m) {
                     record_error = Some(e);
                 }
             }
-            if let (Some(a), Some(sid)) = (&revoked_now, &event.session_id) {
+            if let Some(a) = &revoked_now {
                 let mut m = record_base(event, &sc.cwd);
                 m.insert("event".into(), Value::from("SessionRevoked"));
-                m.insert("session".into(), Value::from(trail::cut(sid.clone())));
                 m.insert("rule".into(), Value::from(format!("monitor.{}", a.rule)));
                 m.insert("reason".into(), Value::from(a.why.clone()));
                 if let Err(e) = t.append(m) {
@@ -306,7 +315,7 @@ fn decide(event: &HookEvent, args: &Args, env: &HookEnv) -> HookOutput {
     out
 }
 
-/// The reason without the advice sentence, for a one-line notice.
+/// The reason without its `ztguard: ` prefix, for a one-line notice.
 fn short(reason: &str) -> &str {
     reason.strip_prefix("ztguard: ").unwrap_or(reason)
 }
@@ -452,8 +461,14 @@ fn prompt(event: &HookEvent, args: &Args, env: &HookEnv) -> HookOutput {
         m.insert("found".into(), json!(kinds));
     }
     let record = finish_record(event, env, &scene(event, args, env), m);
-    match (blocked, record) {
-        (Some(reason), _) => claude::render_prompt_block(&reason),
+    answer_or_notice(blocked.map(|r| claude::render_prompt_block(&r)), record)
+}
+
+/// The answer of an event that decides nothing: its own (if any), else a
+/// notice for the human when its record could not be written, else nothing.
+fn answer_or_notice(answer: Option<HookOutput>, record: Result<(), String>) -> HookOutput {
+    match (answer, record) {
+        (Some(out), _) => out,
         (None, Err(e)) => {
             claude::render_notice(&format!("ztguard: the audit log could not be written: {e}"))
         }
@@ -480,10 +495,7 @@ fn finish_record(
     if !t.wants(&event.event, event.tool_name.as_deref(), allowed) {
         return Ok(());
     }
-    let mut m = record_base(event, &sc.cwd);
-    m.extend(extra);
-    latency(&mut m, env);
-    t.append(m).map(|_| ())
+    append_record(&t, event, &sc.cwd, env, extra)
 }
 
 /// Events that decide nothing: PostToolUse(Failure), SessionStart/End and
@@ -536,13 +548,7 @@ fn observe(event: &HookEvent, args: &Args, env: &HookEnv) -> HookOutput {
         _ => {}
     }
     let record = finish_record(event, env, &sc, extra);
-    match (notice, record) {
-        (Some(out), _) => out,
-        (None, Err(e)) => {
-            claude::render_notice(&format!("ztguard: the audit log could not be written: {e}"))
-        }
-        (None, Ok(())) => claude::render_nothing(),
-    }
+    answer_or_notice(notice, record)
 }
 
 /// Start or end the session's state (the baseline is drawn at the start).
@@ -566,27 +572,16 @@ fn session_event(event: &HookEvent, sc: &Result<Scene, String>, start: bool) {
 /// Record the files a finished tool call wrote, with their content hashes.
 fn note_written(event: &HookEvent, env: &HookEnv, sc: &Scene) -> Result<(), String> {
     let tool = event.tool_name.as_deref().unwrap_or("");
-    let input = &event.tool_input;
-    let files: Vec<PathBuf> = match tool {
-        "Write" | "Edit" | "MultiEdit" => input
-            .get("file_path")
-            .and_then(Value::as_str)
-            .map(|p| vec![ztguard_paths::resolve(p, &sc.cwd, &env.home).real])
-            .unwrap_or_default(),
-        "NotebookEdit" => input
-            .get("notebook_path")
-            .and_then(Value::as_str)
-            .map(|p| vec![ztguard_paths::resolve(p, &sc.cwd, &env.home).real])
-            .unwrap_or_default(),
-        "Bash" | "Monitor" => input
-            .get("command")
-            .and_then(Value::as_str)
-            .map(|c| {
-                let mut w = provenance::exec_effects(c, &sc.cwd, &env.home).1;
-                w.truncate(64);
-                w
-            })
-            .unwrap_or_default(),
+    // The adapter already knows which field of which tool names the file.
+    let files: Vec<PathBuf> = match claude::to_action(tool, &event.tool_input) {
+        Ok(Action::Write { path, .. }) => {
+            vec![ztguard_paths::resolve(&path, &sc.cwd, &env.home).real]
+        }
+        Ok(Action::Exec { command }) if matches!(tool, "Bash" | "Monitor") => {
+            let mut w = provenance::exec_effects(&command, &sc.cwd, &env.home).1;
+            w.truncate(64);
+            w
+        }
         _ => return Ok(()),
     };
     if files.is_empty() {
