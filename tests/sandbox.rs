@@ -223,7 +223,9 @@ fn the_proxy_reaches_allowed_hosts_only() {
     });
     let fetch = |url: &str| {
         format!(
-            "python3 -c \"import urllib.request as u\ntry:\n print(u.urlopen('{url}', timeout=5).read().decode())\nexcept Exception as e:\n print('refused', e)\""
+            // Loopback is the sandbox's own, so NO_PROXY keeps it off the
+            // proxy; this test sends it there to reach the host's.
+            "NO_PROXY= no_proxy= python3 -c \"import urllib.request as u\ntry:\n print(u.urlopen('{url}', timeout=5).read().decode())\nexcept Exception as e:\n print('refused', e)\""
         )
     };
     let out = exec(&e, &["-v"], &fetch(&format!("http://localhost:{port}/")));
@@ -259,4 +261,220 @@ fn the_proxy_reaches_allowed_hosts_only() {
     // --network none sets no proxy at all.
     let out = exec(&e, &["--network", "none"], "env | grep -ci proxy; true");
     assert_eq!(stdout(&out).trim(), "0", "{}", stdout(&out));
+}
+
+/// `ztguard exec` with `ztguard` itself on the sandbox's PATH.
+fn exec_with_ztguard(e: &Env, extra: &[&str], script: &str) -> std::process::Output {
+    let bin = std::path::Path::new(env!("CARGO_BIN_EXE_ztguard"))
+        .parent()
+        .unwrap()
+        .to_path_buf();
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+    let mut args = vec!["exec"];
+    args.extend_from_slice(extra);
+    args.extend_from_slice(&["--", "sh", "-c", script]);
+    e.cmd(&args)
+        .env("PATH", path)
+        .output()
+        .expect("run ztguard exec")
+}
+
+#[test]
+fn an_injected_secret_reaches_only_the_approved_operation() {
+    let e = Env::outside_tmp();
+    if !kernel_ready(&e) {
+        return;
+    }
+    common::with_deploy_secret(&e);
+    let token = common::fake_token();
+    let out = exec_with_ztguard(
+        &e,
+        &[],
+        "cat ~/.config/deploy/token; echo \"source=$?\"; \
+         env | grep -c DEPLOY_TOKEN; \
+         ztguard run deploy -- ./scripts/deploy.sh --prod; echo \"op=$?\"; \
+         ztguard run deploy -- sh -c 'echo $DEPLOY_TOKEN'; echo \"other=$?\"",
+    );
+    let (text, err) = (stdout(&out), stderr(&out));
+    assert_eq!(out.status.code(), Some(0), "{text}\n{err}");
+    assert!(
+        text.contains("source=1"),
+        "the source is out of reach: {text}"
+    );
+    assert!(
+        text.contains("\n0\n"),
+        "no DEPLOY_TOKEN in the environment: {text}"
+    );
+    assert!(
+        text.contains(&common::token_sha256()) && text.contains("op=3"),
+        "the approved operation received the value: {text}\n{err}"
+    );
+    assert!(
+        err.contains("the token itself: [REDACTED:deploy]"),
+        "its output is redacted: {err}"
+    );
+    assert!(
+        text.contains("other=2") && err.contains("may go to"),
+        "{text}\n{err}"
+    );
+    assert!(!text.contains(&token) && !err.contains(&token));
+
+    // The operation runs in a sandbox of its own: confined like the agent,
+    // and the agent cannot read its environment.
+    std::fs::write(
+        e.project.join("scripts/deploy.sh"),
+        "#!/bin/sh\ncat ~/.ssh/id_rsa; echo \"op-ssh=$?\"\necho $$ > op.pid\nsleep 3\n",
+    )
+    .unwrap();
+    let out = exec_with_ztguard(
+        &e,
+        &[],
+        "ztguard run deploy -- ./scripts/deploy.sh & \
+         while [ ! -s op.pid ]; do sleep 0.1; done; \
+         cat /proc/$(cat op.pid)/environ; echo \"environ=$?\"; wait",
+    );
+    let text = stdout(&out);
+    assert!(!text.contains(&token), "{text}");
+    assert!(text.contains("environ=1"), "{text}\n{}", stderr(&out));
+    assert!(
+        text.contains("op-ssh=1") && !text.contains("FAKE KEY"),
+        "{text}"
+    );
+
+    // A script changed inside the sandbox gets no secret until a human approves it.
+    let out = exec_with_ztguard(
+        &e,
+        &[],
+        "echo 'echo $DEPLOY_TOKEN | base64' >> scripts/deploy.sh; \
+         ztguard run deploy -- ./scripts/deploy.sh; echo \"changed=$?\"",
+    );
+    let (text, err) = (stdout(&out), stderr(&out));
+    assert!(
+        text.contains("changed=2") && err.contains("changed after `ztguard exec` started"),
+        "{text}\n{err}"
+    );
+    let uses: Vec<_> = e
+        .audit()
+        .into_iter()
+        .filter(|r| r["event"] == "SecretUse" && r["via"] == "broker")
+        .collect();
+    assert_eq!(uses.len(), 4, "{uses:?}");
+}
+
+#[test]
+fn the_model_api_key_stays_outside_the_sandbox() {
+    let e = Env::outside_tmp();
+    if !kernel_ready(&e) {
+        return;
+    }
+    let upstream = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = upstream.local_addr().unwrap().port();
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        for mut c in upstream.incoming().flatten() {
+            use std::io::{Read, Write};
+            let mut head = Vec::new();
+            let mut buf = [0u8; 1024];
+            while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                match c.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => head.extend_from_slice(&buf[..n]),
+                }
+            }
+            let _ = tx.send(String::from_utf8_lossy(&head).into_owned());
+            let _ = c.write_all(
+                b"HTTP/1.1 200 OK\r\nContent-Length: 13\r\nConnection: close\r\n\r\nfrom-upstream",
+            );
+        }
+    });
+    let real = "sk-ant-api03-FAKE-real-key-outside";
+    let call = "python3 -c \"import os, urllib.request as u\n\
+r = u.Request(os.environ['ANTHROPIC_BASE_URL'] + '/v1/messages', data=b'{}', headers={'x-api-key': os.environ['ANTHROPIC_API_KEY']})\n\
+print(u.urlopen(r, timeout=10).read().decode())\"";
+    let out = e
+        .cmd(&[
+            "exec",
+            "--",
+            "sh",
+            "-c",
+            &format!("env | grep ANTHROPIC_; {call}"),
+        ])
+        .env("ANTHROPIC_API_KEY", real)
+        .env("ANTHROPIC_BASE_URL", format!("http://127.0.0.1:{port}"))
+        .output()
+        .unwrap();
+    let (text, err) = (stdout(&out), stderr(&out));
+    assert_eq!(out.status.code(), Some(0), "{text}\n{err}");
+    assert!(text.contains("from-upstream"), "{text}\n{err}");
+    assert!(!text.contains(real), "the sandbox saw the real key: {text}");
+    assert!(
+        text.contains("ANTHROPIC_API_KEY=ztguard-placeholder-")
+            && text.contains("ANTHROPIC_BASE_URL=http://127.0.0.1:"),
+        "{text}"
+    );
+    let seen = rx.recv().unwrap();
+    assert!(seen.contains(&format!("x-api-key: {real}")), "{seen}");
+    assert!(!seen.contains("placeholder"), "{seen}");
+    // A request without the placeholder is refused before it leaves.
+    let out = e
+        .cmd(&[
+            "exec",
+            "--",
+            "sh",
+            "-c",
+            &call.replace("os.environ['ANTHROPIC_API_KEY']", "'sk-ant-guessed'"),
+        ])
+        .env("ANTHROPIC_API_KEY", real)
+        .env("ANTHROPIC_BASE_URL", format!("http://127.0.0.1:{port}"))
+        .output()
+        .unwrap();
+    assert!(stderr(&out).contains("403"), "{}", stderr(&out));
+    assert!(rx.try_recv().is_err(), "the upstream got a refused request");
+}
+
+#[test]
+fn hook_decisions_inside_the_sandbox_are_made_and_logged_outside() {
+    let e = Env::outside_tmp();
+    if !kernel_ready(&e) {
+        return;
+    }
+    let out = e.run(&["init", "--no-hook"], "");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let event = e.event(
+        "PreToolUse",
+        "Bash",
+        serde_json::json!({"command": "cat .env"}),
+    );
+    std::fs::write(e.project.join("event.json"), &event).unwrap();
+    let forged = event.replace(
+        &format!("\"cwd\":\"{}\"", e.project.display()),
+        &format!("\"cwd\":\"{}\"", e.home.join(".ssh").display()),
+    );
+    assert_ne!(forged, event);
+    std::fs::write(e.project.join("forged.json"), &forged).unwrap();
+    let out = exec_with_ztguard(
+        &e,
+        &[],
+        "ztguard hook < event.json; echo \"rc=$?\"; ztguard hook < forged.json; echo \"forged=$?\"",
+    );
+    let (text, err) = (stdout(&out), stderr(&out));
+    assert!(
+        text.contains("\"permissionDecision\":\"deny\"") && text.contains("rc=0"),
+        "{text}\n{err}"
+    );
+    assert!(
+        text.contains("forged=2") && err.contains("run in the project"),
+        "{err}"
+    );
+    // The record was written outside, where the sandbox cannot write.
+    let records = e.audit();
+    assert!(
+        records
+            .iter()
+            .any(|r| r["event"] == "PreToolUse" && r["decision"] == "deny"),
+        "{records:?}"
+    );
+    assert!(!e.home.join(".ssh/.ztguard").exists());
+    let out = e.run(&["audit", "verify"], "");
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
 }

@@ -2,17 +2,21 @@
 //! command where the kernel enforces the policy's file boundary and the
 //! environment holds no secrets.
 
+use std::collections::BTreeMap;
 use std::ffi::OsString;
+use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
+use std::process::{ExitCode, Stdio};
+use std::sync::Arc;
 
 use anyhow::Context as _;
 use clap::Subcommand;
 use serde_json::json;
+use ztguard_inject::broker::{self, Reply, Request};
 use ztguard_policy::Policy;
-use ztguard_sandbox::{Network, Plan, Prepared, Support};
+use ztguard_sandbox::{Bridge, Network, Plan, Prepared, Support};
 
-use crate::context;
+use crate::{context, gateway, run_cmd};
 
 /// System trees a program needs to read and run.
 const SYSTEM: &[&str] = &[
@@ -135,6 +139,9 @@ pub struct ExecArgs {
     /// Print what is enforced before running.
     #[arg(short, long)]
     pub verbose: bool,
+    /// Pass no model API gateway: the sandbox gets no API key at all, not even a placeholder.
+    #[arg(long)]
+    pub no_gateway: bool,
     /// The project (default: the one around the current directory).
     #[arg(long, value_name = "DIR")]
     pub project: Option<PathBuf>,
@@ -195,10 +202,31 @@ fn credentials(policy: &Policy, project: &Path, home: &Path) -> (Vec<PathBuf>, b
     (found, false)
 }
 
+/// The real directory of `program` as PATH finds it, unless it lies in the
+/// project (already writable) or is a credential path.
+fn program_dir(program: &std::ffi::OsStr, project: &Path) -> Option<PathBuf> {
+    let p = Path::new(program);
+    let found = if p.components().count() > 1 {
+        Some(context::absolute(p))
+    } else {
+        std::env::var_os("PATH").and_then(|path| {
+            std::env::split_paths(&path)
+                .map(|d| d.join(p))
+                .find(|c| c.is_file())
+        })
+    }?;
+    let dir = std::fs::canonicalize(found).ok()?.parent()?.to_path_buf();
+    (!dir.starts_with(project) && dir != Path::new("/")).then_some(dir)
+}
+
 /// The sandbox for a project under its policy.
 fn plan(policy: &Policy, project: &Path, home: &Path, args: &ExecArgs) -> (Plan, bool) {
     let mut read: Vec<PathBuf> = SYSTEM.iter().map(PathBuf::from).collect();
     read.extend(HOME_READ.iter().map(|p| home.join(p)));
+    // ztguard itself (the hook and `ztguard run` inside call it) and the
+    // directory of the program asked for (an agent installed anywhere).
+    read.extend(std::env::current_exe().ok());
+    read.extend(args.command.first().and_then(|p| program_dir(p, project)));
     let mut write: Vec<PathBuf> = vec![project.to_path_buf(), PathBuf::from("/tmp")];
     write.push(std::env::temp_dir());
     write.extend(DEVICES.iter().map(PathBuf::from));
@@ -237,6 +265,7 @@ fn plan(policy: &Policy, project: &Path, home: &Path, args: &ExecArgs) -> (Plan,
                 "none" => Network::None,
                 _ => Network::Proxy,
             },
+            service_ports: Vec::new(),
             allow_degraded: args.allow_degraded,
         },
         cut_short,
@@ -247,12 +276,25 @@ pub fn exec(args: &ExecArgs) -> anyhow::Result<ExitCode> {
     let project = context::project_arg(args.project.as_deref())?;
     let home = context::home();
     let policy = context::load(&project, &home, None, false).context("the policy does not load")?;
-    let (plan, cut_short) = plan(&policy, &project, &home, args);
+    agent_state(&home, &args.command);
+    let (mut plan, cut_short) = plan(&policy, &project, &home, args);
+    let gateway = if args.no_gateway {
+        None
+    } else {
+        gateway::from_env().map_err(anyhow::Error::msg)?
+    };
+    let private_net = plan.network != Network::Host;
+    if private_net {
+        plan.service_ports.push(broker::PORT);
+        if gateway.is_some() {
+            plan.service_ports.push(ztguard_inject::gateway::PORT);
+        }
+    }
     let support = ztguard_sandbox::probe();
     let scratch = context::data_dir().join("run");
     std::fs::create_dir_all(&scratch)
         .with_context(|| format!("cannot create {}", scratch.display()))?;
-    let prepared = Prepared::new(&plan, &support, &scratch).map_err(anyhow::Error::msg)?;
+    let prepared = Arc::new(Prepared::new(&plan, &support, &scratch).map_err(anyhow::Error::msg)?);
     if !prepared.missing.is_empty() {
         eprintln!(
             "ztguard exec: WARNING: running with a degraded sandbox; not enforced: {}",
@@ -275,10 +317,12 @@ pub fn exec(args: &ExecArgs) -> anyhow::Result<ExitCode> {
             eprintln!("ztguard exec: {e}");
         }
     }
-    let mut env = ztguard_sandbox::env::clean(std::env::vars_os(), &policy.visible_prefix());
+    let clean_env = ztguard_sandbox::env::clean(std::env::vars_os(), &policy.visible_prefix());
     let cwd = std::env::current_dir().context("no current directory")?;
     let network = plan.network;
-    let allow = (network == Network::Proxy).then(|| host_check(policy, &project, &home, &cwd));
+    let policy = Arc::new(policy);
+    let allow = (network == Network::Proxy).then(|| host_check(&policy, &project, &home, &cwd));
+    let mut env = clean_env.clone();
     if network == Network::Proxy {
         let url = format!("http://127.0.0.1:{}", ztguard_sandbox::proxy::PORT);
         for k in [
@@ -291,31 +335,260 @@ pub fn exec(args: &ExecArgs) -> anyhow::Result<ExitCode> {
         ] {
             env.push((k.into(), url.clone().into()));
         }
+        // Loopback inside is the sandbox's own (ztguard's broker and
+        // gateway, a test's server): reached directly, never through the proxy.
+        for k in ["NO_PROXY", "no_proxy"] {
+            env.push((k.into(), "localhost,127.0.0.1,::1".into()));
+        }
     }
-    let mut child = ztguard_sandbox::spawn(&prepared, &args.command, &env, &cwd, allow)
+    let broker = Arc::new(Broker {
+        policy: policy.clone(),
+        pinned: pin(&policy, &project, &home),
+        project: project.clone(),
+        prepared: prepared.clone(),
+        env: clean_env,
+        allow: allow.clone(),
+    });
+    let handler: broker::Handler = {
+        let b = broker.clone();
+        Arc::new(move |req, reply| b.handle(req, reply))
+    };
+    let gateway = gateway.map(|(g, inside)| (Arc::new(g), inside));
+    let mut bridge = Bridge {
+        allow,
+        services: Vec::new(),
+    };
+    let mut listen =
+        |port: u16, serve: Box<dyn FnOnce(TcpListener) + Send>| -> anyhow::Result<u16> {
+            if private_net {
+                bridge.services.push((port, serve));
+                Ok(port)
+            } else {
+                // The host's network: an ephemeral port on its loopback.
+                let l = TcpListener::bind("127.0.0.1:0").context("binding a loopback port")?;
+                let p = l.local_addr()?.port();
+                serve(l);
+                Ok(p)
+            }
+        };
+    let broker_port = listen(broker::PORT, Box::new(move |l| broker::serve(l, handler)))?;
+    env.push((
+        broker::ENV.into(),
+        format!("127.0.0.1:{broker_port}").into(),
+    ));
+    if let Some((g, inside)) = gateway {
+        let port = listen(ztguard_inject::gateway::PORT, Box::new(move |l| g.serve(l)))?;
+        env.push((
+            "ANTHROPIC_BASE_URL".into(),
+            format!("http://127.0.0.1:{port}").into(),
+        ));
+        env.extend(inside.into_iter().map(|(k, v)| (k.into(), v.into())));
+        if args.verbose {
+            eprintln!(
+                "ztguard exec: the model API key stays outside; the sandbox gets a placeholder and the gateway on 127.0.0.1:{port}"
+            );
+        }
+    }
+    let mut child = ztguard_sandbox::spawn(&prepared, &args.command, &env, &cwd, bridge, |_| {})
         .map_err(anyhow::Error::msg)?;
     let status = child.wait().context("waiting for the command")?;
-    drop(prepared);
-    use std::os::unix::process::ExitStatusExt;
-    Ok(match (status.code(), status.signal()) {
-        (Some(c), _) => ExitCode::from(c.clamp(0, 255) as u8),
-        (None, Some(sig)) => ExitCode::from((128 + sig).clamp(0, 255) as u8),
-        _ => ExitCode::from(1),
-    })
+    prepared.clean_up();
+    Ok(ExitCode::from(
+        run_cmd::exit_code(status).clamp(0, 255) as u8
+    ))
+}
+
+/// Create the agent's own state where it is missing, before the sandbox
+/// starts: inside, the home itself is not writable, so Claude Code could not
+/// create `~/.claude/` (and would lose its sessions and hooks' state) or
+/// `~/.claude.json` (and would start as if for the first time, every time).
+fn agent_state(home: &Path, command: &[OsString]) {
+    let _ = std::fs::create_dir_all(home.join(".cache"));
+    let is_claude = command
+        .first()
+        .and_then(|p| Path::new(p).file_name())
+        .is_some_and(|n| n == "claude");
+    if is_claude {
+        use std::os::unix::fs::DirBuilderExt;
+        let _ = std::fs::DirBuilder::new()
+            .mode(0o700)
+            .recursive(true)
+            .create(home.join(".claude"));
+        let config = home.join(".claude.json");
+        if !config.exists() {
+            let _ = std::fs::write(&config, "{}\n");
+        }
+    }
+}
+
+/// The hashes, at the start, of the project files the secrets' operations
+/// name (`./scripts/deploy.sh`): an operation may receive a secret only
+/// while the files it runs keep that content, or a human approved the new one.
+fn pin(policy: &Policy, project: &Path, home: &Path) -> BTreeMap<PathBuf, String> {
+    let mut pinned = BTreeMap::new();
+    for s in &policy.secrets {
+        for pattern in &s.allow {
+            for word in pattern.source.split_whitespace() {
+                if word.contains(['*', '?', '[']) {
+                    continue;
+                }
+                let p = ztguard_paths::resolve(word, project, home).real;
+                if p.starts_with(project)
+                    && let Some(h) = ztguard_monitor::provenance::file_hash(&p)
+                {
+                    pinned.insert(p, h);
+                }
+            }
+        }
+    }
+    pinned
+}
+
+/// What the sandbox may ask of the process outside.
+struct Broker {
+    policy: Arc<Policy>,
+    pinned: BTreeMap<PathBuf, String>,
+    project: PathBuf,
+    prepared: Arc<Prepared>,
+    /// The sandbox's environment, which operations start from.
+    env: Vec<(OsString, OsString)>,
+    allow: Option<ztguard_sandbox::proxy::Allow>,
+}
+
+impl Broker {
+    fn handle(&self, req: Request, reply: Reply) {
+        let result = match req {
+            Request::Run { secrets, argv, cwd } => self.run(&secrets, &argv, &cwd, &reply),
+            Request::Hook {
+                profile,
+                strict,
+                input,
+            } => self.hook(profile, strict, &input, &reply),
+        };
+        if let Err(why) = result {
+            let _ = reply.error(&why);
+        }
+    }
+
+    /// An approved operation, with its secrets, in a sandbox of its own
+    /// (a sibling of the agent's: the agent cannot trace it or read its
+    /// environment).
+    fn run(
+        &self,
+        names: &[String],
+        argv: &[String],
+        cwd: &Path,
+        reply: &Reply,
+    ) -> Result<(), String> {
+        let refuse = |why: String| {
+            let _ = run_cmd::record(&self.project, names, argv, "broker", Err(&why));
+            Err(why)
+        };
+        if !cwd.starts_with(&self.project) {
+            return refuse(format!(
+                "an operation under ztguard exec runs inside the project {}",
+                self.project.display()
+            ));
+        }
+        let cleared = match run_cmd::clear(
+            &self.policy,
+            names,
+            argv,
+            &self.project,
+            cwd,
+            Some(&self.pinned),
+        ) {
+            Ok(c) => c,
+            Err(why) => return refuse(why),
+        };
+        let mut env = self.env.clone();
+        env.extend(cleared.os_env());
+        let argv_os: Vec<OsString> = argv.iter().map(OsString::from).collect();
+        let bridge = Bridge {
+            allow: self.allow.clone(),
+            services: Vec::new(),
+        };
+        let mut child = ztguard_sandbox::spawn(&self.prepared, &argv_os, &env, cwd, bridge, |c| {
+            c.stdin(Stdio::null())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped());
+        })?;
+        let status = run_cmd::pump(
+            &mut child,
+            &cleared.redactor,
+            reply.stream(false),
+            reply.stream(true),
+        )
+        .map_err(|e| format!("waiting for the operation: {e}"))?;
+        let code = run_cmd::exit_code(status);
+        let _ = run_cmd::record(&self.project, names, argv, "broker", Ok(code));
+        reply.exit(code).map_err(|e| e.to_string())
+    }
+
+    /// A hook decision by the real hook, outside: it reads the policy and
+    /// writes the audit log and session state, which the sandbox cannot.
+    fn hook(
+        &self,
+        profile: Option<String>,
+        strict: bool,
+        input: &str,
+        reply: &Reply,
+    ) -> Result<(), String> {
+        let cwd = serde_json::from_str::<serde_json::Value>(input)
+            .ok()
+            .and_then(|v| v.get("cwd").and_then(|c| c.as_str()).map(PathBuf::from));
+        if let Some(cwd) = &cwd
+            && !context::absolute(cwd).starts_with(&self.project)
+        {
+            return Err(format!(
+                "under ztguard exec, tool calls run in the project {}; this one runs in {}",
+                self.project.display(),
+                cwd.display()
+            ));
+        }
+        let exe = std::env::current_exe().map_err(|e| format!("ztguard's own path: {e}"))?;
+        let mut c = std::process::Command::new(exe);
+        c.arg("hook");
+        if let Some(p) = profile {
+            c.arg("--profile").arg(p);
+        }
+        if strict {
+            c.arg("--strict");
+        }
+        c.env("CLAUDE_PROJECT_DIR", &self.project)
+            .env_remove(broker::ENV)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = c.spawn().map_err(|e| format!("starting the hook: {e}"))?;
+        if let Some(mut stdin) = child.stdin.take() {
+            use std::io::Write;
+            let _ = stdin.write_all(input.as_bytes());
+        }
+        let out = child
+            .wait_with_output()
+            .map_err(|e| format!("the hook: {e}"))?;
+        use std::io::Write;
+        let _ = reply.stream(false).write_all(&out.stdout);
+        let _ = reply.stream(true).write_all(&out.stderr);
+        reply
+            .exit(run_cmd::exit_code(out.status))
+            .map_err(|e| e.to_string())
+    }
 }
 
 /// The proxy's question — may the sandbox reach this host? — answered by
 /// the policy exactly as for a WebFetch to it: only an allow lets it through
 /// (there is no one to ask inside a proxy).
 fn host_check(
-    policy: Policy,
+    policy: &Arc<Policy>,
     project: &Path,
     home: &Path,
     cwd: &Path,
 ) -> ztguard_sandbox::proxy::Allow {
-    let policy = std::sync::Arc::new(policy);
+    let policy = policy.clone();
     let (project, home, cwd) = (project.to_path_buf(), home.to_path_buf(), cwd.to_path_buf());
-    std::sync::Arc::new(move |host: &str| {
+    Arc::new(move |host: &str| {
         let req = ztguard_policy::Request {
             tool: "WebFetch".into(),
             action: ztguard_policy::Action::Fetch {

@@ -21,6 +21,8 @@ use ztguard_agents::claude::{self, HookEvent, HookOutput, KNOWN_EVENTS};
 use ztguard_monitor::{Facts, provenance, session};
 use ztguard_policy::{Action, Check, Decision, Policy, Request, Step, Verdict};
 
+use ztguard_inject::broker;
+
 use crate::context;
 use crate::trail::{self, Places, Trail};
 
@@ -72,6 +74,9 @@ pub fn run(args: &Args) -> ExitCode {
     };
     // Silence the default panic message: the reason goes out as a deny instead.
     std::panic::set_hook(Box::new(|_| {}));
+    if let (Ok(_), Some(addr)) = (&read, std::env::var_os(broker::ENV)) {
+        return forward(&addr.to_string_lossy(), input, args);
+    }
     let out = match read {
         Err(e) => claude::render_error(None, &format!("cannot read the hook input: {e}")),
         Ok(_) => match std::panic::catch_unwind(|| {
@@ -89,6 +94,36 @@ pub fn run(args: &Args) -> ExitCode {
         },
     };
     emit(&out)
+}
+
+/// Under `ztguard exec`: the decision is made by the hook outside the
+/// sandbox (through the broker), where the policy, the audit log and the
+/// session state are out of the agent's reach. No answer is a deny.
+fn forward(addr: &str, input: String, args: &Args) -> ExitCode {
+    let event = serde_json::from_str::<Value>(&input).ok().and_then(|v| {
+        v.get("hook_event_name")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    });
+    let req = broker::Request::Hook {
+        profile: args.profile.clone(),
+        strict: args.strict,
+        input,
+    };
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let deny = |why: &str| emit(&claude::render_error(event.as_deref(), why));
+    match broker::call(addr, &req, &mut out, &mut err) {
+        Ok(broker::Outcome::Exit(code)) => {
+            use std::io::Write;
+            let _ = std::io::stdout().write_all(&out);
+            let _ = std::io::stderr().write_all(&err);
+            ExitCode::from(if code == 0 { 0 } else { 2 })
+        }
+        Ok(broker::Outcome::Refused(why)) => deny(&why),
+        Err(e) => deny(&format!(
+            "the decision is made outside the sandbox, and {e}; is `ztguard exec` still running?"
+        )),
+    }
 }
 
 fn emit(out: &HookOutput) -> ExitCode {

@@ -11,9 +11,11 @@ mod context;
 mod demo;
 mod deps_cmd;
 mod exec_cmd;
+mod gateway;
 mod hook;
 mod init;
 mod policy_cmd;
+mod run_cmd;
 mod scan_cmd;
 mod session_cmd;
 mod trail;
@@ -77,6 +79,8 @@ enum Command {
     Approve(session_cmd::ApproveArgs),
     /// Run a command in a kernel sandbox built from the policy, with no secrets in its environment.
     Exec(exec_cmd::ExecArgs),
+    /// Start an approved operation with a secret the agent never sees ([secrets.NAME]).
+    Run(run_cmd::RunArgs),
     /// The environment variables a command under `ztguard exec` sees (names only).
     Env(exec_cmd::EnvArgs),
     /// What the kernel sandbox can enforce on this machine.
@@ -135,6 +139,7 @@ fn main() -> ExitCode {
         Command::Session { command, project } => session_cmd::run(&command, &project),
         Command::Approve(args) => session_cmd::approve(&args),
         Command::Exec(args) => exec_cmd::exec(&args),
+        Command::Run(args) => run_cmd::run(&args),
         Command::Env(args) => exec_cmd::env(&args),
         Command::Sandbox { command } => exec_cmd::sandbox(&command),
     };

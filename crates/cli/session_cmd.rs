@@ -62,7 +62,12 @@ fn find(dir: &Path, id: &str) -> anyhow::Result<State> {
 }
 
 /// Append a record of a human's action to the project's audit log.
-fn record_action(project: &Path, event: &str, fields: Map<String, Value>) -> anyhow::Result<()> {
+pub fn record_action(
+    project: &Path,
+    event: &str,
+    agent: &str,
+    fields: Map<String, Value>,
+) -> anyhow::Result<()> {
     let home = context::home();
     let settings = context::load(project, &home, None, false)
         .map(|p| p.audit)
@@ -75,7 +80,7 @@ fn record_action(project: &Path, event: &str, fields: Map<String, Value>) -> any
     let mut m = Map::new();
     m.insert("ts".into(), Value::from(trail::now()));
     m.insert("event".into(), Value::from(event));
-    m.insert("agent".into(), Value::from("human"));
+    m.insert("agent".into(), Value::from(agent));
     m.insert(
         "user".into(),
         Value::from(std::env::var("USER").unwrap_or_default()),
@@ -178,7 +183,7 @@ pub fn run(cmd: &Command, project: &ProjectArg) -> anyhow::Result<ExitCode> {
             f.insert("session".into(), Value::from(s.id.clone()));
             f.insert("rule".into(), Value::from("monitor.manual"));
             f.insert("reason".into(), Value::from(trail::redact_text(reason)));
-            record_action(&project, "SessionRevoked", f)?;
+            record_action(&project, "SessionRevoked", "human", f)?;
             println!(
                 "revoked session {}: every further tool call of it is denied.",
                 s.id
@@ -193,7 +198,7 @@ pub fn run(cmd: &Command, project: &ProjectArg) -> anyhow::Result<ExitCode> {
                 "rule".into(),
                 json!(lifted.as_ref().map(|r| format!("monitor.{}", r.rule))),
             );
-            record_action(&project, "SessionUnlocked", f)?;
+            record_action(&project, "SessionUnlocked", "human", f)?;
             match lifted {
                 Some(r) => println!(
                     "unlocked session {} (it was revoked for: {}). Its per-minute counters start over.",
@@ -244,7 +249,7 @@ pub fn approve(args: &ApproveArgs) -> anyhow::Result<ExitCode> {
         let mut f = Map::new();
         f.insert("path".into(), Value::from(real.to_string_lossy()));
         f.insert("sha256".into(), Value::from(sha));
-        record_action(&project, "Approved", f)?;
+        record_action(&project, "Approved", "human", f)?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -64,7 +64,17 @@ impl Env {
             .env_remove("ZTGUARD_STRICT")
             .env_remove("XDG_CONFIG_HOME")
             .env_remove("XDG_DATA_HOME")
-            .env_remove("ZTGUARD_DATA_DIR");
+            .env_remove("ZTGUARD_DATA_DIR")
+            .env_remove("ZTGUARD_BROKER");
+        // The model API credentials of whoever runs the tests stay out of them.
+        for v in [
+            "ANTHROPIC_API_KEY",
+            "ANTHROPIC_AUTH_TOKEN",
+            "CLAUDE_CODE_OAUTH_TOKEN",
+            "ANTHROPIC_BASE_URL",
+        ] {
+            c.env_remove(v);
+        }
         c
     }
 
@@ -217,4 +227,40 @@ pub fn git(dir: &Path, args: &[&str]) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// A fake credential, assembled at run time.
+pub fn fake_token() -> String {
+    format!("fake-deploy-{}", "token-0123456789abcdef")
+}
+
+/// A user policy with one secret from a file in the home, for `./scripts/deploy.sh`,
+/// and the deploy script, which proves it received the value without printing
+/// it plainly, then prints it (to be redacted).
+pub fn with_deploy_secret(e: &Env) {
+    let source = e.home.join(".config/deploy/token");
+    std::fs::create_dir_all(source.parent().unwrap()).unwrap();
+    std::fs::write(&source, format!("{}\n", fake_token())).unwrap();
+    std::fs::create_dir_all(e.home.join(".config/ztguard")).unwrap();
+    std::fs::write(
+        e.home.join(".config/ztguard/policy.toml"),
+        "[secrets.deploy]\nfrom_file = \"~/.config/deploy/token\"\nenv = \"DEPLOY_TOKEN\"\nallow = [\"./scripts/deploy.sh *\"]\n",
+    )
+    .unwrap();
+    let script = e.project.join("scripts/deploy.sh");
+    std::fs::create_dir_all(script.parent().unwrap()).unwrap();
+    std::fs::write(
+        &script,
+        "#!/bin/sh\nprintf 'sha256 of the token: '; printf %s \"$DEPLOY_TOKEN\" | sha256sum | cut -d' ' -f1\necho \"the token itself: $DEPLOY_TOKEN\" >&2\nexit 3\n",
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+pub fn token_sha256() -> String {
+    format!(
+        "{:x}",
+        <sha2::Sha256 as sha2::Digest>::digest(fake_token().as_bytes())
+    )
 }

@@ -46,7 +46,8 @@ pub fn ledger_path(project: &Path) -> PathBuf {
     project.join(".ztguard").join("provenance.json")
 }
 
-fn file_hash(path: &Path) -> Option<String> {
+/// The SHA-256 of a regular file of at most 16 MiB.
+pub fn file_hash(path: &Path) -> Option<String> {
     let meta = std::fs::metadata(path).ok()?;
     if !meta.is_file() || meta.len() > MAX_HASHED {
         return None;
@@ -54,7 +55,8 @@ fn file_hash(path: &Path) -> Option<String> {
     Some(sha256_hex(&std::fs::read(path).ok()?))
 }
 
-fn key(path: &Path) -> String {
+/// A file's key in the ledger.
+pub fn key(path: &Path) -> String {
     path.to_string_lossy().into_owned()
 }
 

@@ -128,4 +128,6 @@ pub struct RawPolicy {
     pub monitor: crate::settings::RawMonitor,
     #[serde(default)]
     pub profiles: BTreeMap<String, RawProfile>,
+    #[serde(default)]
+    pub secrets: BTreeMap<String, crate::secrets::RawSecret>,
 }

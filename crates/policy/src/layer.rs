@@ -105,7 +105,7 @@ impl Layer {
         Ok(())
     }
 
-    fn add_files(&mut self, f: &RawFiles, origin: Option<&str>) -> Result<(), String> {
+    pub(crate) fn add_files(&mut self, f: &RawFiles, origin: Option<&str>) -> Result<(), String> {
         let o = origin.map(str::to_string);
         for (list, items, key) in [
             (&mut self.read, &f.read, "files.read"),

@@ -27,6 +27,7 @@ mod layer;
 pub mod lint;
 mod load;
 mod redact;
+mod secrets;
 mod settings;
 
 pub use action::{Action, Request, TextEdit};
@@ -39,4 +40,5 @@ pub use load::{
     LoadOptions, Policy, PolicyError, ScanSettings, default_policy_toml, protections_toml,
 };
 pub use redact::redact;
+pub use secrets::{RawSecret, Secret, SecretSource};
 pub use settings::{AuditSettings, MonitorSettings};

@@ -127,6 +127,8 @@ pub struct Policy {
     /// The anomaly monitor's thresholds.
     pub monitor: MonitorSettings,
     pub profiles: Vec<Profile>,
+    /// `[secrets.NAME]` from the managed and user policies.
+    pub secrets: Vec<crate::secrets::Secret>,
     pub forced_profile: Option<String>,
     pub strict: bool,
     /// The files that were read, in layer order, for `policy show` and traces.
@@ -259,6 +261,7 @@ impl Policy {
         let mut layers = Vec::new();
         let mut raws: Vec<(String, RawPolicy)> = Vec::new();
         let mut sources = vec!["built-in protections".to_string()];
+        let mut secrets: Vec<crate::secrets::Secret> = Vec::new();
         let (protect, _) = builtin_layer("built-in protections", PROTECTIONS_JSON)?;
         layers.push(protect);
 
@@ -268,7 +271,28 @@ impl Policy {
         ] {
             if let Some(text) = read_optional(path)? {
                 let label = format!("{name} {}", path.display());
-                let (layer, raw) = layer_from_text(path, &label, &text)?;
+                let (mut layer, raw) = layer_from_text(path, &label, &text)?;
+                for (secret_name, r) in &raw.secrets {
+                    let secret = crate::secrets::compile(secret_name, r, &opts.home, &label)
+                        .and_then(|s| {
+                            crate::secrets::guard_source(&mut layer, &s)?;
+                            Ok(s)
+                        })
+                        .map_err(|message| locate(path, &text, message))?;
+                    if let Some(first) = secrets
+                        .iter()
+                        .find(|s: &&crate::secrets::Secret| s.name == secret.name)
+                    {
+                        return Err(PolicyError::Invalid {
+                            path: path.to_path_buf(),
+                            message: format!(
+                                "secrets.{secret_name} is already defined in {}",
+                                first.defined_in
+                            ),
+                        });
+                    }
+                    secrets.push(secret);
+                }
                 sources.push(label.clone());
                 raws.push((label, raw));
                 layers.push(layer);
@@ -285,6 +309,15 @@ impl Policy {
                 builtin_layer("built-in default policy", DEFAULT_JSON)?
             }
         };
+        if let Some(name) = raw.secrets.keys().next() {
+            return Err(PolicyError::Invalid {
+                path: project_file,
+                message: format!(
+                    "secrets.{name}: secrets can be defined only in the user policy ({}) or the managed one: a project's policy travels with the repository, and one that could name any file as a source could hand the agent every credential on the machine",
+                    opts.user.display()
+                ),
+            });
+        }
         raws.push((project.name.clone(), raw));
         if project.import_claude {
             for (path, user_scope) in [
@@ -354,6 +387,7 @@ impl Policy {
             monitor,
             layers,
             profiles,
+            secrets,
             forced_profile: opts.profile.clone(),
             strict,
             sources,

@@ -21,5 +21,5 @@ mod spawn;
 pub mod status;
 
 pub use plan::{Network, Plan};
-pub use spawn::{Prepared, spawn};
+pub use spawn::{Bridge, Prepared, Service, spawn};
 pub use status::{Support, probe};

@@ -32,6 +32,9 @@ pub struct Plan {
     /// guard's policy and log, the agent's settings and hooks).
     pub read_only: Vec<PathBuf>,
     pub network: Network,
+    /// Loopback ports of the bridge's services (broker, gateway) that the
+    /// sandbox may connect to, beside the proxy's.
+    pub service_ports: Vec<u16>,
     /// Run even where the kernel cannot enforce all of this (said loudly).
     pub allow_degraded: bool,
 }

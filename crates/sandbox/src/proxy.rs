@@ -23,12 +23,12 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// is private, so the port is always free there).
 pub const PORT: u16 = 3128;
 
-/// Bring `lo` up and bind a TCP listener on 127.0.0.1:[`PORT`] inside
+/// Bring `lo` up and bind TCP listeners on 127.0.0.1 at `ports` inside
 /// the network namespace of process `pid`. Runs on a thread of its own,
 /// which moves into that namespace and ends there; the socket keeps the
 /// namespace it was made in.
-pub fn bind_inside(pid: u32) -> io::Result<TcpListener> {
-    std::thread::spawn(move || -> io::Result<TcpListener> {
+pub fn bind_inside(pid: u32, ports: Vec<u16>) -> io::Result<Vec<TcpListener>> {
+    std::thread::spawn(move || -> io::Result<Vec<TcpListener>> {
         let ns = std::fs::File::open(format!("/proc/{pid}/ns/net"))?;
         // SAFETY: setns on a namespace file descriptor changes only this
         // thread's network namespace; the thread ends right after.
@@ -36,7 +36,10 @@ pub fn bind_inside(pid: u32) -> io::Result<TcpListener> {
             return Err(io::Error::last_os_error());
         }
         loopback_up()?;
-        TcpListener::bind(("127.0.0.1", PORT))
+        ports
+            .into_iter()
+            .map(|port| TcpListener::bind(("127.0.0.1", port)))
+            .collect()
     })
     .join()
     .map_err(|_| io::Error::other("the namespace thread panicked"))?

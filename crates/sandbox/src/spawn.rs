@@ -16,6 +16,7 @@
 
 use std::ffi::{CString, OsString};
 use std::io;
+use std::net::TcpListener;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::PermissionsExt;
@@ -52,11 +53,18 @@ pub struct Prepared {
     pub missing: Vec<String>,
 }
 
-impl Drop for Prepared {
-    fn drop(&mut self) {
+impl Prepared {
+    /// Remove the masking placeholders (once nothing runs in the sandbox).
+    pub fn clean_up(&self) {
         let _ =
             std::fs::set_permissions(&self.placeholders, std::fs::Permissions::from_mode(0o700));
         let _ = std::fs::remove_dir_all(&self.placeholders);
+    }
+}
+
+impl Drop for Prepared {
+    fn drop(&mut self) {
+        self.clean_up();
     }
 }
 
@@ -86,15 +94,20 @@ impl Prepared {
                     read.len(),
                     write.len()
                 ));
-                let fd =
-                    ruleset(read, write, plan.network).map_err(|e| format!("Landlock: {e}"))?;
-                match plan.network {
-                    Network::None => enforced.push("Landlock: no TCP bind or connect".into()),
-                    Network::Proxy => enforced.push(format!(
-                        "Landlock: TCP connect only to the proxy's port {}",
-                        crate::proxy::PORT
+                let fd = ruleset(read, write, plan.network, &plan.service_ports)
+                    .map_err(|e| format!("Landlock: {e}"))?;
+                let mut ports: Vec<String> =
+                    plan.service_ports.iter().map(u16::to_string).collect();
+                if plan.network == Network::Proxy {
+                    ports.insert(0, crate::proxy::PORT.to_string());
+                }
+                match (plan.network, ports.is_empty()) {
+                    (Network::Host, _) => {}
+                    (_, true) => enforced.push("Landlock: no TCP bind or connect".into()),
+                    (_, false) => enforced.push(format!(
+                        "Landlock: TCP connect only to ztguard's port(s) {} on loopback",
+                        ports.join(", ")
                     )),
-                    Network::Host => {}
                 }
                 fd
             }
@@ -175,6 +188,7 @@ fn ruleset(
     read: Vec<PathBuf>,
     write: Vec<PathBuf>,
     network: Network,
+    service_ports: &[u16],
 ) -> Result<Option<OwnedFd>, landlock::RulesetError> {
     let abi = ABI_WANTED;
     let mut rs = Ruleset::default()
@@ -190,6 +204,11 @@ fn ruleset(
         .add_rules(path_beneath_rules(write, AccessFs::from_all(abi)))?;
     if network == Network::Proxy {
         created = created.add_rule(NetPort::new(crate::proxy::PORT, AccessNet::ConnectTcp))?;
+    }
+    if network != Network::Host {
+        for port in service_ports {
+            created = created.add_rule(NetPort::new(*port, AccessNet::ConnectTcp))?;
+        }
     }
     Ok(created.into())
 }
@@ -230,10 +249,25 @@ fn pipe() -> Result<(OwnedFd, OwnedFd), String> {
     Ok(unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) })
 }
 
-/// With [`Network::Proxy`]: a thread that waits for the child to have its
-/// network namespace, binds the proxy inside it, serves, and lets the
-/// child go on. Returns the child's ends of the two pipes.
-fn start_proxy(allow: crate::proxy::Allow) -> Result<(OwnedFd, OwnedFd), String> {
+/// A service the sandbox reaches on 127.0.0.1 inside its own network
+/// namespace, served from outside: its port and what serves the listener.
+pub type Service = (u16, Box<dyn FnOnce(TcpListener) + Send>);
+
+/// What a sandbox with a private network can reach: the filtering proxy
+/// (with [`Network::Proxy`]) and the services (ztguard's broker, the model
+/// API gateway). Each listener is bound inside the child's network
+/// namespace and served by threads of this process, outside the sandbox.
+#[derive(Default)]
+pub struct Bridge {
+    /// The proxy's host check; required with [`Network::Proxy`].
+    pub allow: Option<crate::proxy::Allow>,
+    pub services: Vec<Service>,
+}
+
+/// With a private network: a thread that waits for the child to have its
+/// network namespace, binds the bridge's listeners inside it, serves them,
+/// and lets the child go on. Returns the child's ends of the two pipes.
+fn start_bridge(bridge: Bridge, proxy: bool) -> Result<(OwnedFd, OwnedFd), String> {
     let (ready_r, ready_w) = pipe()?;
     let (go_r, go_w) = pipe()?;
     std::thread::spawn(move || {
@@ -244,9 +278,18 @@ fn start_proxy(allow: crate::proxy::Allow) -> Result<(OwnedFd, OwnedFd), String>
         if from_child.read_exact(&mut pid).is_err() {
             return;
         }
-        let ok = match crate::proxy::bind_inside(u32::from_ne_bytes(pid)) {
-            Ok(listener) => {
-                crate::proxy::serve(listener, allow);
+        let mut ports: Vec<u16> = bridge.services.iter().map(|(port, _)| *port).collect();
+        if proxy {
+            ports.push(crate::proxy::PORT);
+        }
+        let ok = match crate::proxy::bind_inside(u32::from_ne_bytes(pid), ports) {
+            Ok(mut listeners) => {
+                if proxy && let (Some(listener), Some(allow)) = (listeners.pop(), bridge.allow) {
+                    crate::proxy::serve(listener, allow);
+                }
+                for ((_, serve), listener) in bridge.services.into_iter().zip(listeners) {
+                    serve(listener);
+                }
                 true
             }
             Err(_) => false,
@@ -256,14 +299,16 @@ fn start_proxy(allow: crate::proxy::Allow) -> Result<(OwnedFd, OwnedFd), String>
     Ok((ready_w, go_r))
 }
 
-/// Start `argv` in the sandbox with exactly `env`, in `cwd`. With
-/// [`Network::Proxy`], `allow` decides which hosts the proxy reaches.
+/// Start `argv` in the sandbox with exactly `env`, in `cwd`, reaching
+/// what `bridge` offers. `configure` sets anything else of the command
+/// (its standard streams).
 pub fn spawn(
     p: &Prepared,
     argv: &[OsString],
     env: &[(OsString, OsString)],
     cwd: &Path,
-    allow: Option<crate::proxy::Allow>,
+    bridge: Bridge,
+    configure: impl FnOnce(&mut Command),
 ) -> Result<Child, String> {
     let Some((program, args)) = argv.split_first() else {
         return Err("no command given".into());
@@ -273,14 +318,16 @@ pub fn spawn(
         .env_clear()
         .envs(env.iter().cloned())
         .current_dir(cwd);
+    configure(&mut c);
     let ruleset = p.ruleset.as_ref().map(AsRawFd::as_raw_fd);
     let namespaces = p.namespaces;
     let net = p.network != Network::Host;
-    let proxy = match (p.network, allow) {
-        (Network::Proxy, Some(allow)) => Some(start_proxy(allow)?),
-        (Network::Proxy, None) => return Err("the proxy needs the policy's host check".into()),
-        _ => None,
-    };
+    if p.network == Network::Proxy && bridge.allow.is_none() {
+        return Err("the proxy needs the policy's host check".into());
+    }
+    let proxy = (net && namespaces && (p.network == Network::Proxy || !bridge.services.is_empty()))
+        .then(|| start_bridge(bridge, p.network == Network::Proxy))
+        .transpose()?;
     let proxy_fds = proxy.as_ref().map(|(w, r)| (w.as_raw_fd(), r.as_raw_fd()));
     // Owned copies for the closure, made before the fork.
     let uid_map = p.uid_map.clone();

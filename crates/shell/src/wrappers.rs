@@ -314,6 +314,13 @@ impl Walker {
                 }
                 None
             }
+            "ztguard" if cmd.argv.get(1).is_some_and(|a| a.text() == "run") => {
+                // `ztguard run NAME -- CMD` starts CMD with a secret: CMD is checked like any other.
+                cmd.argv
+                    .iter()
+                    .position(|a| a.text() == "--")
+                    .map(|i| i + 1)
+            }
             "git" => {
                 // git -c core.pager=…, alias.x='!…', core.sshCommand=… run arbitrary commands.
                 None
