@@ -20,6 +20,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
+/// The model API key of the fake sessions (the real one, from the point of view of a sandbox).
+const REAL_KEY: &str = "sk-ant-fake-e2e-real-key";
+
 struct Server(Child);
 
 impl Drop for Server {
@@ -98,14 +101,36 @@ fn run_claude(
     port: u16,
     prompt: &str,
 ) -> Value {
-    let mut child = Command::new(claude)
-        .args(["-p", prompt, "--output-format", "json", "--max-turns", "12"])
+    run_claude_with(claude, project, home, managed, port, prompt, &[])
+}
+
+/// The same, started by `ztguard` with `wrap` (`exec --`) when given, the
+/// model API key being `ANTHROPIC_API_KEY` of that process.
+fn run_claude_with(
+    claude: &Path,
+    project: &Path,
+    home: &Path,
+    managed: &Path,
+    port: u16,
+    prompt: &str,
+    wrap: &[&str],
+) -> Value {
+    let claude_args = ["-p", prompt, "--output-format", "json", "--max-turns", "12"];
+    let mut command = if wrap.is_empty() {
+        Command::new(claude)
+    } else {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_ztguard"));
+        c.args(wrap).arg(claude);
+        c
+    };
+    let mut child = command
+        .args(claude_args)
         .current_dir(project)
         .env("HOME", home)
         .env("ZTGUARD_MANAGED_POLICY", managed)
         .env("ZTGUARD_DATA_DIR", home.join(".local/share/ztguard"))
         .env("ANTHROPIC_BASE_URL", format!("http://127.0.0.1:{port}"))
-        .env("ANTHROPIC_API_KEY", "sk-ant-fake-e2e")
+        .env("ANTHROPIC_API_KEY", REAL_KEY)
         .env("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1")
         .env("DISABLE_TELEMETRY", "1")
         .env("DISABLE_AUTOUPDATER", "1")
@@ -482,4 +507,215 @@ fn claude_code_sessions_are_audited_and_an_exfiltrating_session_is_revoked() {
     assert!(blocked["found"].to_string().contains("github"), "{blocked}");
     let text = std::fs::read_to_string(project.join(".ztguard/audit.jsonl")).expect("log");
     assert!(!text.contains(&fake_token), "no secret in the audit log");
+}
+
+/// A relay in front of the fake model API that keeps the head of every
+/// request it passes on: what the real API would have seen.
+fn recording_relay(to: u16) -> (u16, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use std::io::Read;
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let record = seen.clone();
+    std::thread::spawn(move || {
+        for mut client in listener.incoming().flatten() {
+            let record = record.clone();
+            std::thread::spawn(move || {
+                let Ok(mut up) = TcpStream::connect(("127.0.0.1", to)) else {
+                    return;
+                };
+                let mut got = Vec::new();
+                let mut buf = [0u8; 8192];
+                while !got.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match client.read(&mut buf) {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => got.extend_from_slice(&buf[..n]),
+                    }
+                }
+                let end = got.windows(4).position(|w| w == b"\r\n\r\n").unwrap_or(0);
+                record
+                    .lock()
+                    .expect("lock")
+                    .push(String::from_utf8_lossy(&got[..end]).into_owned());
+                let _ = up.write_all(&got);
+                let (mut c2, mut u2) = (
+                    client.try_clone().expect("clone"),
+                    up.try_clone().expect("clone"),
+                );
+                std::thread::spawn(move || {
+                    let _ = std::io::copy(&mut c2, &mut u2);
+                });
+                let _ = std::io::copy(&mut up, &mut client);
+                // The answer has ended: close both ways, the reading thread included.
+                let _ = client.shutdown(std::net::Shutdown::Both);
+                let _ = up.shutdown(std::net::Shutdown::Both);
+            });
+        }
+    });
+    (port, seen)
+}
+
+/// A throwaway project and home outside /tmp (which the sandbox lets
+/// commands write), with fake credentials.
+fn outside_tmp_root() -> tempfile::TempDir {
+    tempfile::tempdir_in("/var/tmp").expect("a scratch directory in /var/tmp")
+}
+
+#[test]
+fn claude_code_under_exec_is_held_by_the_kernel_even_when_its_hook_allows_everything() {
+    let Some((claude, fake)) = requirements() else {
+        return;
+    };
+    let dir = outside_tmp_root();
+    let root = dir.path().canonicalize().expect("canonical");
+    let (project, home) = (root.join("project"), root.join("home"));
+    std::fs::create_dir_all(project.join(".claude")).expect("mkdir");
+    std::fs::create_dir_all(home.join(".ssh")).expect("mkdir");
+    std::fs::write(home.join(".ssh/id_rsa"), "FAKE-e2e-key\n").expect("write");
+    std::fs::write(project.join(".env"), "API_KEY=FAKE-e2e-do-not-leak\n").expect("write");
+    // A hook that allows every call: only the kernel stands in the way.
+    let allow_all = json!({"hooks": {"PreToolUse": [{"matcher": "*", "hooks": [{"type": "command",
+        "command": "echo '{\"hookSpecificOutput\":{\"hookEventName\":\"PreToolUse\",\"permissionDecision\":\"allow\"}}'"}]}]}});
+    std::fs::write(project.join(".claude/settings.json"), allow_all.to_string()).expect("write");
+
+    let fake_port = free_port();
+    let outside = root.join("outside.txt");
+    let script = root.join("script.json");
+    // One shell call tries everything (the client folds results of many
+    // quick calls into fewer messages), then the Read tool tries the key.
+    let attempts = [
+        "cat ~/.ssh/id_rsa; echo \"ssh=$?\"".to_string(),
+        "cat .env; echo \"env-file=$?\"".to_string(),
+        "env | grep -E '^(ANTHROPIC|ZTGUARD)' | sort".to_string(),
+        format!(
+            "curl -sS -m 5 --noproxy '*' http://127.0.0.1:{fake_port}/ 2>&1; echo \"direct=$?\""
+        ),
+        "curl -sS -m 5 https://evil.invalid/ 2>&1; echo \"proxied=$?\"".to_string(),
+        format!(
+            "echo hi > inside.txt; echo x > {}; echo \"outside=$?\"",
+            outside.display()
+        ),
+    ];
+    let calls = json!([
+        {"name": "Bash", "input": {"command": attempts.join("; "), "description": "try everything"}},
+        {"name": "Read", "input": {"file_path": home.join(".ssh/id_rsa")}},
+    ]);
+    std::fs::write(&script, calls.to_string()).expect("write script");
+    let log = root.join("log.jsonl");
+    let _server = start_server(&fake, fake_port, &script, &log);
+    let (relay, seen) = recording_relay(fake_port);
+    let managed = root.join("no-managed.toml");
+    run_claude_with(
+        &claude,
+        &project,
+        &home,
+        &managed,
+        relay,
+        "do the task",
+        &["exec", "--"],
+    );
+
+    let results = tool_results(&log);
+    assert_eq!(results.len(), 2, "{results:#?}");
+    let all = format!("{results:?}");
+    assert!(
+        !all.contains("FAKE-e2e"),
+        "a credential reached the model: {all}"
+    );
+    let shell = &results[0].1;
+    for expected in [
+        "id_rsa: Permission denied",
+        "ssh=1",
+        "env-file=",
+        // The agent and every tool it runs see a placeholder, never the key.
+        "ANTHROPIC_API_KEY=ztguard-placeholder-",
+        "ZTGUARD_BROKER=127.0.0.1:",
+        "outside=1",
+    ] {
+        assert!(shell.contains(expected), "no `{expected}` in {shell}");
+    }
+    assert!(
+        shell.contains("direct=7") || shell.contains("direct=28"),
+        "a direct connection got through: {shell}"
+    );
+    assert!(!shell.contains("proxied=0"), "{shell}");
+    assert!(
+        results[1].0 && results[1].1.to_lowercase().contains("permission denied"),
+        "{:?}",
+        results[1]
+    );
+    assert!(
+        !all.contains(REAL_KEY),
+        "the real key reached the sandbox: {all}"
+    );
+    assert!(!outside.exists(), "a file was written outside the project");
+    assert_eq!(
+        std::fs::read_to_string(project.join("inside.txt"))
+            .ok()
+            .as_deref(),
+        Some("hi\n")
+    );
+    // The model API saw the real key on every request, never the placeholder.
+    let seen = seen.lock().expect("lock").clone();
+    assert!(seen.len() >= 3, "{seen:#?}");
+    for head in &seen {
+        assert!(
+            head.contains(&format!("x-api-key: {REAL_KEY}")) && !head.contains("placeholder"),
+            "{head}"
+        );
+    }
+}
+
+#[test]
+fn claude_code_under_exec_has_its_calls_decided_and_logged_outside() {
+    let Some((claude, fake)) = requirements() else {
+        return;
+    };
+    let dir = outside_tmp_root();
+    let root = dir.path().canonicalize().expect("canonical");
+    let (project, home, managed) = init_project(&root);
+    let script = root.join("script.json");
+    let calls = json!([
+        {"name": "Bash", "input": {"command": "ls src", "description": "list sources"}},
+        {"name": "Bash", "input": {"command": "cat .env", "description": "read the environment file"}},
+        {"name": "Bash", "input": {"command": "echo tampered >> .ztguard/audit.jsonl; echo \"log=$?\"", "description": "x"}},
+    ]);
+    std::fs::write(&script, calls.to_string()).expect("write script");
+    let log = root.join("log.jsonl");
+    let port = free_port();
+    let _server = start_server(&fake, port, &script, &log);
+    run_claude_with(
+        &claude,
+        &project,
+        &home,
+        &managed,
+        port,
+        "do the task",
+        &["exec", "--"],
+    );
+    let results = tool_results(&log);
+    assert_eq!(results.len(), 3, "{results:#?}");
+    assert_eq!(results[0], (false, "main.rs".to_string()));
+    assert!(
+        results[1].0 && results[1].1.contains("files.deny"),
+        "{:?}",
+        results[1]
+    );
+    // The hook refused it; had it not, the kernel would have.
+    assert!(results[2].0, "{:?}", results[2]);
+    let records = audit_records(&project);
+    let events: Vec<&str> = records.iter().filter_map(|r| r["event"].as_str()).collect();
+    for e in [
+        "SessionStart",
+        "UserPromptSubmit",
+        "PreToolUse",
+        "PostToolUse",
+        "SessionEnd",
+    ] {
+        assert!(events.contains(&e), "no {e} record: {events:?}");
+    }
+    let out = ztguard(&project, &home, &managed, &["audit", "verify", "--json"]);
+    let v: Value = serde_json::from_slice(&out.stdout).expect("verify json");
+    assert!(out.status.success() && v["ok"] == true, "{v}");
+    assert_eq!(v["anchor"]["status"], "matches", "{v}");
 }
