@@ -626,7 +626,7 @@ fn claude_code_under_exec_is_held_by_the_kernel_even_when_its_hook_allows_everyt
     for expected in [
         "id_rsa: Permission denied",
         "ssh=1",
-        "env-file=",
+        "env-file=1",
         // The agent and every tool it runs see a placeholder, never the key.
         "ANTHROPIC_API_KEY=ztguard-placeholder-",
         "ZTGUARD_BROKER=127.0.0.1:",

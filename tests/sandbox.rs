@@ -66,6 +66,7 @@ fn the_kernel_keeps_credentials_and_the_outside_out() {
         ("ssh", "1"),
         ("link", "1"),
         ("grandchild", "1"),
+        ("env-file", "1"),
         ("inside", "0"),
     ] {
         assert!(text.contains(&format!("{what}={code}")), "{what}: {text}");
@@ -477,4 +478,53 @@ fn hook_decisions_inside_the_sandbox_are_made_and_logged_outside() {
     assert!(!e.home.join(".ssh/.ztguard").exists());
     let out = e.run(&["audit", "verify"], "");
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+}
+
+#[test]
+fn a_kernel_without_landlock_or_user_namespaces_is_refused_unless_a_degraded_run_is_asked_for() {
+    let e = Env::outside_tmp();
+    if !kernel_ready(&e) {
+        return;
+    }
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let script = format!(
+        "cat ~/.ssh/id_rsa; echo \"ssh=$?\"; \
+         python3 -c \"import socket; socket.create_connection(('127.0.0.1', {port}), timeout=3)\" 2>/dev/null; echo \"net=$?\""
+    );
+    for (without, missing) in [("landlock", "Landlock"), ("userns", "user namespaces")] {
+        let run = |args: &[&str]| {
+            e.cmd(args)
+                .env("ZTGUARD_SANDBOX_WITHOUT", without)
+                .output()
+                .unwrap()
+        };
+        let out = run(&["sandbox", "status"]);
+        assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+        assert!(stdout(&out).contains(missing), "{}", stdout(&out));
+        let out = run(&["exec", "--", "sh", "-c", "echo ran"]);
+        assert_eq!(out.status.code(), Some(2));
+        assert!(!stdout(&out).contains("ran"));
+        assert!(
+            stderr(&out).contains("cannot enforce")
+                && stderr(&out).contains(missing)
+                && stderr(&out).contains("--allow-degraded"),
+            "{}",
+            stderr(&out)
+        );
+        let out = run(&["exec", "--allow-degraded", "--", "sh", "-c", &script]);
+        let (text, err) = (stdout(&out), stderr(&out));
+        assert!(
+            err.contains("WARNING: running with a degraded sandbox") && err.contains(missing),
+            "{err}"
+        );
+        // What is left still holds: the key is masked (no Landlock) or out
+        // of Landlock's trees (no namespaces), and the network is closed
+        // by whichever of the two remains.
+        assert!(
+            text.contains("ssh=1") && !text.contains("FAKE"),
+            "{without}: {text}"
+        );
+        assert!(!text.contains("net=0"), "{without}: {text}");
+    }
 }

@@ -153,6 +153,9 @@ pub struct ExecArgs {
 #[derive(Subcommand)]
 pub enum SandboxCommand {
     /// What this kernel can enforce (Landlock ABI, user namespaces), probed for real.
+    ///
+    /// Exits 1 when `ztguard exec` would refuse to run here. ZTGUARD_SANDBOX_WITHOUT=landlock,userns
+    /// makes ztguard act as on a kernel without them, to see what `exec --allow-degraded` keeps.
     Status {
         /// Print as JSON.
         #[arg(long)]
@@ -232,12 +235,15 @@ fn plan(policy: &Policy, project: &Path, home: &Path, args: &ExecArgs) -> (Plan,
     write.extend(DEVICES.iter().map(PathBuf::from));
     write.extend(HOME_WRITE.iter().map(|p| home.join(p)));
     let (mut mask, cut_short) = credentials(policy, project, home);
-    // Credentials in the home are outside every tree, unless the home lies
-    // inside one (a home under /tmp): then they are masked too.
-    for c in HOME_CREDENTIALS {
-        let p = home.join(c);
-        let inside = read.iter().chain(&write).any(|t| p.starts_with(t));
-        if inside && p.exists() && policy.forbidding_rule(&p, false, project, home).is_some() {
+    // Credentials in the home and the secrets' source files: outside every
+    // tree, so Landlock alone keeps them out; masked as well, for a home
+    // inside a tree (under /tmp) and for a run without Landlock.
+    let sources = policy.secrets.iter().filter_map(|s| match &s.source {
+        ztguard_policy::SecretSource::File(p) => Some(p.clone()),
+        _ => None,
+    });
+    for p in HOME_CREDENTIALS.iter().map(|c| home.join(c)).chain(sources) {
+        if p.exists() && policy.forbidding_rule(&p, false, project, home).is_some() {
             mask.push(p);
         }
     }
@@ -272,29 +278,158 @@ fn plan(policy: &Policy, project: &Path, home: &Path, args: &ExecArgs) -> (Plan,
     )
 }
 
+/// Where one of ztguard's services (proxy, broker, gateway) listens for
+/// the sandbox: inside its private network namespace on a fixed port, or,
+/// without one, on an ephemeral port of the host's loopback.
+enum Endpoint {
+    Inside(u16),
+    Host(TcpListener),
+}
+
+impl Endpoint {
+    fn new(private: bool, port: u16) -> anyhow::Result<Endpoint> {
+        Ok(if private {
+            Endpoint::Inside(port)
+        } else {
+            Endpoint::Host(TcpListener::bind("127.0.0.1:0").context("binding a loopback port")?)
+        })
+    }
+
+    fn port(&self) -> u16 {
+        match self {
+            Endpoint::Inside(p) => *p,
+            Endpoint::Host(l) => l.local_addr().map(|a| a.port()).unwrap_or(0),
+        }
+    }
+
+    /// Serve it: through the bridge when inside, right away on the host.
+    fn serve(self, bridge: &mut Bridge, serve: Box<dyn FnOnce(TcpListener) + Send>) {
+        match self {
+            Endpoint::Inside(port) => bridge.services.push((port, serve)),
+            Endpoint::Host(l) => serve(l),
+        }
+    }
+}
+
 pub fn exec(args: &ExecArgs) -> anyhow::Result<ExitCode> {
     let project = context::project_arg(args.project.as_deref())?;
     let home = context::home();
     let policy = context::load(&project, &home, None, false).context("the policy does not load")?;
     agent_state(&home, &args.command);
     let (mut plan, cut_short) = plan(&policy, &project, &home, args);
-    let gateway = if args.no_gateway {
-        None
-    } else {
-        gateway::from_env().map_err(anyhow::Error::msg)?
+    let gateway = match args.no_gateway {
+        true => None,
+        false => gateway::from_env().map_err(anyhow::Error::msg)?,
     };
-    let private_net = plan.network != Network::Host;
-    if private_net {
-        plan.service_ports.push(broker::PORT);
-        if gateway.is_some() {
-            plan.service_ports.push(ztguard_inject::gateway::PORT);
+    let support = ztguard_sandbox::probe();
+    let private = plan.network != Network::Host && support.user_namespaces;
+    let proxy = match plan.network {
+        Network::Proxy => Some(Endpoint::new(private, ztguard_sandbox::proxy::PORT)?),
+        _ => None,
+    };
+    let broker_at = Endpoint::new(private, broker::PORT)?;
+    let gateway_at = match gateway {
+        Some(_) => Some(Endpoint::new(private, ztguard_inject::gateway::PORT)?),
+        None => None,
+    };
+    if plan.network != Network::Host {
+        plan.service_ports.push(broker_at.port());
+        plan.service_ports
+            .extend(gateway_at.as_ref().map(Endpoint::port));
+        if let Some(Endpoint::Host(l)) = &proxy {
+            // No network namespace (a degraded run): Landlock lets the
+            // sandbox connect to the proxy's host port and nothing else.
+            plan.service_ports.push(l.local_addr()?.port());
+            plan.network = Network::None;
         }
     }
-    let support = ztguard_sandbox::probe();
     let scratch = context::data_dir().join("run");
     std::fs::create_dir_all(&scratch)
         .with_context(|| format!("cannot create {}", scratch.display()))?;
     let prepared = Arc::new(Prepared::new(&plan, &support, &scratch).map_err(anyhow::Error::msg)?);
+    warn(&prepared, &project, cut_short, args.verbose);
+
+    let clean_env = ztguard_sandbox::env::clean(std::env::vars_os(), &policy.visible_prefix());
+    let cwd = std::env::current_dir().context("no current directory")?;
+    let policy = Arc::new(policy);
+    let allow = proxy
+        .as_ref()
+        .map(|_| host_check(&policy, &project, &home, &cwd));
+    let mut env = clean_env.clone();
+    let mut bridge = Bridge::default();
+    if let Some(proxy) = proxy {
+        env.extend(proxy_vars(proxy.port()));
+        match proxy {
+            Endpoint::Inside(_) => bridge.allow = allow.clone(),
+            Endpoint::Host(l) => {
+                ztguard_sandbox::proxy::serve(l, allow.clone().context("the proxy's host check")?)
+            }
+        }
+    }
+    let broker = Arc::new(Broker {
+        policy: policy.clone(),
+        pinned: pin(&policy, &project, &home),
+        project: project.clone(),
+        prepared: prepared.clone(),
+        env: clean_env,
+        allow: if private { allow } else { None },
+    });
+    env.push((
+        broker::ENV.into(),
+        format!("127.0.0.1:{}", broker_at.port()).into(),
+    ));
+    broker_at.serve(
+        &mut bridge,
+        Box::new(move |l| broker::serve(l, Arc::new(move |req, reply| broker.handle(req, reply)))),
+    );
+    if let (Some((g, inside)), Some(at)) = (gateway, gateway_at) {
+        let port = at.port();
+        env.push((
+            "ANTHROPIC_BASE_URL".into(),
+            format!("http://127.0.0.1:{port}").into(),
+        ));
+        env.extend(inside.into_iter().map(|(k, v)| (k.into(), v.into())));
+        let g = Arc::new(g);
+        at.serve(&mut bridge, Box::new(move |l| g.serve(l)));
+        if args.verbose {
+            eprintln!(
+                "ztguard exec: the model API key stays outside; the sandbox gets a placeholder and the gateway on 127.0.0.1:{port}"
+            );
+        }
+    }
+    let mut child = ztguard_sandbox::spawn(&prepared, &args.command, &env, &cwd, bridge, |_| {})
+        .map_err(anyhow::Error::msg)?;
+    let status = child.wait().context("waiting for the command")?;
+    prepared.clean_up();
+    Ok(ExitCode::from(
+        run_cmd::exit_code(status).clamp(0, 255) as u8
+    ))
+}
+
+/// The proxy variables HTTP clients honour, for a proxy on `port`.
+fn proxy_vars(port: u16) -> Vec<(OsString, OsString)> {
+    let url = format!("http://127.0.0.1:{port}");
+    let mut vars: Vec<(OsString, OsString)> = [
+        "HTTPS_PROXY",
+        "https_proxy",
+        "HTTP_PROXY",
+        "http_proxy",
+        "ALL_PROXY",
+        "all_proxy",
+    ]
+    .iter()
+    .map(|k| (k.into(), url.clone().into()))
+    .collect();
+    // Loopback inside is the sandbox's own (ztguard's broker and gateway,
+    // a test's server): reached directly, never through the proxy.
+    for k in ["NO_PROXY", "no_proxy"] {
+        vars.push((k.into(), "localhost,127.0.0.1,::1".into()));
+    }
+    vars
+}
+
+/// Say what is not enforced, loudly, and with -v what is.
+fn warn(prepared: &Prepared, project: &Path, cut_short: bool, verbose: bool) {
     if !prepared.missing.is_empty() {
         eprintln!(
             "ztguard exec: WARNING: running with a degraded sandbox; not enforced: {}",
@@ -312,90 +447,11 @@ pub fn exec(args: &ExecArgs) -> anyhow::Result<ExitCode> {
             "ztguard exec: warning: the project has more than {WALK_LIMIT} entries; credential files beyond them are not masked"
         );
     }
-    if args.verbose {
+    if verbose {
         for e in &prepared.enforced {
             eprintln!("ztguard exec: {e}");
         }
     }
-    let clean_env = ztguard_sandbox::env::clean(std::env::vars_os(), &policy.visible_prefix());
-    let cwd = std::env::current_dir().context("no current directory")?;
-    let network = plan.network;
-    let policy = Arc::new(policy);
-    let allow = (network == Network::Proxy).then(|| host_check(&policy, &project, &home, &cwd));
-    let mut env = clean_env.clone();
-    if network == Network::Proxy {
-        let url = format!("http://127.0.0.1:{}", ztguard_sandbox::proxy::PORT);
-        for k in [
-            "HTTPS_PROXY",
-            "https_proxy",
-            "HTTP_PROXY",
-            "http_proxy",
-            "ALL_PROXY",
-            "all_proxy",
-        ] {
-            env.push((k.into(), url.clone().into()));
-        }
-        // Loopback inside is the sandbox's own (ztguard's broker and
-        // gateway, a test's server): reached directly, never through the proxy.
-        for k in ["NO_PROXY", "no_proxy"] {
-            env.push((k.into(), "localhost,127.0.0.1,::1".into()));
-        }
-    }
-    let broker = Arc::new(Broker {
-        policy: policy.clone(),
-        pinned: pin(&policy, &project, &home),
-        project: project.clone(),
-        prepared: prepared.clone(),
-        env: clean_env,
-        allow: allow.clone(),
-    });
-    let handler: broker::Handler = {
-        let b = broker.clone();
-        Arc::new(move |req, reply| b.handle(req, reply))
-    };
-    let gateway = gateway.map(|(g, inside)| (Arc::new(g), inside));
-    let mut bridge = Bridge {
-        allow,
-        services: Vec::new(),
-    };
-    let mut listen =
-        |port: u16, serve: Box<dyn FnOnce(TcpListener) + Send>| -> anyhow::Result<u16> {
-            if private_net {
-                bridge.services.push((port, serve));
-                Ok(port)
-            } else {
-                // The host's network: an ephemeral port on its loopback.
-                let l = TcpListener::bind("127.0.0.1:0").context("binding a loopback port")?;
-                let p = l.local_addr()?.port();
-                serve(l);
-                Ok(p)
-            }
-        };
-    let broker_port = listen(broker::PORT, Box::new(move |l| broker::serve(l, handler)))?;
-    env.push((
-        broker::ENV.into(),
-        format!("127.0.0.1:{broker_port}").into(),
-    ));
-    if let Some((g, inside)) = gateway {
-        let port = listen(ztguard_inject::gateway::PORT, Box::new(move |l| g.serve(l)))?;
-        env.push((
-            "ANTHROPIC_BASE_URL".into(),
-            format!("http://127.0.0.1:{port}").into(),
-        ));
-        env.extend(inside.into_iter().map(|(k, v)| (k.into(), v.into())));
-        if args.verbose {
-            eprintln!(
-                "ztguard exec: the model API key stays outside; the sandbox gets a placeholder and the gateway on 127.0.0.1:{port}"
-            );
-        }
-    }
-    let mut child = ztguard_sandbox::spawn(&prepared, &args.command, &env, &cwd, bridge, |_| {})
-        .map_err(anyhow::Error::msg)?;
-    let status = child.wait().context("waiting for the command")?;
-    prepared.clean_up();
-    Ok(ExitCode::from(
-        run_cmd::exit_code(status).clamp(0, 255) as u8
-    ))
 }
 
 /// Create the agent's own state where it is missing, before the sandbox

@@ -162,8 +162,10 @@ impl Prepared {
             ruleset,
             namespaces,
             network: plan.network,
-            uid_map: CString::new(format!("{uid} {uid} 1\n")).map_err(|e| e.to_string())?,
-            gid_map: CString::new(format!("{gid} {gid} 1\n")).map_err(|e| e.to_string())?,
+            uid_map: CString::new(format!("{} {uid} 1\n", inside_id(uid)))
+                .map_err(|e| e.to_string())?,
+            gid_map: CString::new(format!("{} {gid} 1\n", inside_id(gid)))
+                .map_err(|e| e.to_string())?,
             masks,
             read_only,
             placeholders,
@@ -172,6 +174,17 @@ impl Prepared {
         })
     }
 }
+
+/// The id the sandbox runs as: the caller's own, except that root
+/// becomes an ordinary user inside. As root inside its user namespace a
+/// command would keep every capability over its own files, and a masking
+/// placeholder (mode 000) would read as empty instead of being refused.
+fn inside_id(outside: libc::uid_t) -> libc::uid_t {
+    if outside == 0 { UNPRIVILEGED } else { outside }
+}
+
+/// The uid and gid root runs as inside the sandbox.
+pub const UNPRIVILEGED: libc::uid_t = 1000;
 
 fn existing(paths: &[PathBuf]) -> Vec<PathBuf> {
     let mut out: Vec<PathBuf> = Vec::new();

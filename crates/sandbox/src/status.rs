@@ -33,11 +33,23 @@ impl Support {
     }
 }
 
+/// Makes ztguard act as on a kernel without the features it names
+/// (`landlock`, `userns`, comma-separated): to see what a run with
+/// `--allow-degraded` keeps on an older machine, and to test it. It can
+/// only take protection away together with `--allow-degraded`.
+pub const WITHOUT_VAR: &str = "ZTGUARD_SANDBOX_WITHOUT";
+
 /// Probe the running kernel.
 pub fn probe() -> Support {
+    let without = std::env::var(WITHOUT_VAR).unwrap_or_default();
+    let off = |feature: &str| without.split(',').any(|w| w.trim() == feature);
     Support {
-        landlock_abi: landlock_abi(),
-        user_namespaces: user_namespaces(),
+        landlock_abi: if off("landlock") {
+            None
+        } else {
+            landlock_abi()
+        },
+        user_namespaces: !off("userns") && user_namespaces(),
     }
 }
 
