@@ -20,6 +20,12 @@ fn the_hook_keeps_the_agent_from_the_source_and_checks_what_run_starts() {
     assert!(why.contains("secrets.deploy"), "{why}");
     let (d, _) = e.pre("Bash", json!({"command": "cat ~/.config/deploy/token"}));
     assert_eq!(d, "deny");
+    // The human sees what is defined (never a value).
+    let out = e.run(&["policy", "show", "--json"], "");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["secrets"][0]["name"], "deploy", "{v}");
+    assert_eq!(v["secrets"][0]["env"], "DEPLOY_TOKEN", "{v}");
+    assert!(!out.stdout.is_empty() && !stdout(&out).contains(&fake_token()));
     // `ztguard run` is checked by what it starts: an approved operation asks
     // (the default policy asks for unknown scripts), anything else as itself.
     let (d, why) = e.pre(

@@ -119,10 +119,29 @@ fn the_environment_holds_no_secrets() {
             "{secret} leaked: {names}"
         );
     }
-    let out = e.run(&["env", "--json"], "");
+    let out = e
+        .cmd(&["env", "--json"])
+        .env("AWS_SECRET_ACCESS_KEY", "FAKE-aws-secret-in-parent")
+        .env("GITHUB_TOKEN", "FAKE-token-in-parent")
+        .env("AI_ACCESSIBLE_DB_NAME", "orders")
+        .output()
+        .unwrap();
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["prefix"], "AI_ACCESSIBLE_");
-    assert!(v["visible"].as_array().unwrap().iter().any(|n| n == "PATH"));
+    // `ztguard env` tells the truth: every name inside is one it lists
+    // (or one the shell sets itself).
+    let listed: Vec<String> = ["visible", "added"]
+        .iter()
+        .flat_map(|k| v[k].as_array().unwrap().iter())
+        .map(|n| n.as_str().unwrap().to_string())
+        .collect();
+    for name in names.lines() {
+        assert!(
+            listed.iter().any(|l| l == name) || ["PWD", "SHLVL", "_", "OLDPWD"].contains(&name),
+            "{name} is inside but `ztguard env` does not list it: {v}"
+        );
+    }
+    assert!(listed.iter().any(|n| n == "ZTGUARD_BROKER"), "{v}");
 }
 
 #[test]
@@ -431,6 +450,48 @@ print(u.urlopen(r, timeout=10).read().decode())\"";
         .unwrap();
     assert!(stderr(&out).contains("403"), "{}", stderr(&out));
     assert!(rx.try_recv().is_err(), "the upstream got a refused request");
+
+    // Logged in with Claude Code instead: the login file is masked inside,
+    // and the gateway sends its token in place of a placeholder OAuth token.
+    let login = "sk-ant-oat01-FAKE-login-token";
+    std::fs::create_dir_all(e.home.join(".claude")).unwrap();
+    std::fs::write(
+        e.home.join(".claude/.credentials.json"),
+        serde_json::json!({"claudeAiOauth": {"accessToken": login, "refreshToken": "FAKE-refresh"}})
+            .to_string(),
+    )
+    .unwrap();
+    let bearer_call = "python3 -c \"import os, urllib.request as u\n\
+r = u.Request(os.environ['ANTHROPIC_BASE_URL'] + '/v1/messages', data=b'{}', headers={'Authorization': 'Bearer ' + os.environ['CLAUDE_CODE_OAUTH_TOKEN']})\n\
+print(u.urlopen(r, timeout=10).read().decode())\"";
+    let out = e
+        .cmd(&[
+            "exec",
+            "--",
+            "sh",
+            "-c",
+            &format!(
+                "cat ~/.claude/.credentials.json; echo \"login=$?\"; env | grep -E 'ANTHROPIC|OAUTH'; {bearer_call}"
+            ),
+        ])
+        .env("ANTHROPIC_BASE_URL", format!("http://127.0.0.1:{port}"))
+        .output()
+        .unwrap();
+    let (text, err) = (stdout(&out), stderr(&out));
+    assert!(
+        text.contains("login=1") && !text.contains("FAKE"),
+        "{text}\n{err}"
+    );
+    assert!(
+        text.contains("CLAUDE_CODE_OAUTH_TOKEN=ztguard-placeholder-")
+            && text.contains("from-upstream"),
+        "{text}\n{err}"
+    );
+    let seen = rx.recv().unwrap();
+    assert!(
+        seen.contains(&format!("Authorization: Bearer {login}")),
+        "{seen}"
+    );
 }
 
 #[test]

@@ -50,6 +50,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             key_file: root.join("no-audit.key"),
         },
         started: std::time::Instant::now(),
+        project: None,
     };
     let mut rows = Vec::new();
     for (i, line) in SESSION.lines().filter(|l| !l.trim().is_empty()).enumerate() {

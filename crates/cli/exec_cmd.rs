@@ -16,7 +16,7 @@ use ztguard_inject::broker::{self, Reply, Request};
 use ztguard_policy::Policy;
 use ztguard_sandbox::{Bridge, Network, Plan, Prepared, Support};
 
-use crate::{context, gateway, run_cmd};
+use crate::{context, gateway, hook, run_cmd};
 
 /// System trees a program needs to read and run.
 const SYSTEM: &[&str] = &[
@@ -70,6 +70,8 @@ const HOME_WRITE: &[&str] = &[".claude", ".claude.json", ".cache"];
 
 /// Credential stores in the home (the built-in protections deny them).
 const HOME_CREDENTIALS: &[&str] = &[
+    // Claude Code's own login, inside its otherwise writable state.
+    ".claude/.credentials.json",
     ".ssh",
     ".aws",
     ".azure",
@@ -319,7 +321,7 @@ pub fn exec(args: &ExecArgs) -> anyhow::Result<ExitCode> {
     let (mut plan, cut_short) = plan(&policy, &project, &home, args);
     let gateway = match args.no_gateway {
         true => None,
-        false => gateway::from_env().map_err(anyhow::Error::msg)?,
+        false => gateway::from_env(&home).map_err(anyhow::Error::msg)?,
     };
     let support = ztguard_sandbox::probe();
     let private = plan.network != Network::Host && support.user_namespaces;
@@ -581,8 +583,9 @@ impl Broker {
         reply.exit(code).map_err(|e| e.to_string())
     }
 
-    /// A hook decision by the real hook, outside: it reads the policy and
-    /// writes the audit log and session state, which the sandbox cannot.
+    /// A hook decision, made here, outside: the policy, the audit log and
+    /// the session state are out of the sandbox's reach, and the project is
+    /// pinned to the one `ztguard exec` was started for.
     fn hook(
         &self,
         profile: Option<String>,
@@ -590,46 +593,24 @@ impl Broker {
         input: &str,
         reply: &Reply,
     ) -> Result<(), String> {
-        let cwd = serde_json::from_str::<serde_json::Value>(input)
-            .ok()
-            .and_then(|v| v.get("cwd").and_then(|c| c.as_str()).map(PathBuf::from));
-        if let Some(cwd) = &cwd
-            && !context::absolute(cwd).starts_with(&self.project)
-        {
-            return Err(format!(
-                "under ztguard exec, tool calls run in the project {}; this one runs in {}",
-                self.project.display(),
-                cwd.display()
-            ));
-        }
-        let exe = std::env::current_exe().map_err(|e| format!("ztguard's own path: {e}"))?;
-        let mut c = std::process::Command::new(exe);
-        c.arg("hook");
-        if let Some(p) = profile {
-            c.arg("--profile").arg(p);
-        }
-        if strict {
-            c.arg("--strict");
-        }
-        c.env("CLAUDE_PROJECT_DIR", &self.project)
-            .env_remove(broker::ENV)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        let mut child = c.spawn().map_err(|e| format!("starting the hook: {e}"))?;
-        if let Some(mut stdin) = child.stdin.take() {
-            use std::io::Write;
-            let _ = stdin.write_all(input.as_bytes());
-        }
-        let out = child
-            .wait_with_output()
-            .map_err(|e| format!("the hook: {e}"))?;
+        let args = hook::Args {
+            profile,
+            strict,
+            input: None,
+        };
+        let env = hook::HookEnv {
+            project: Some(self.project.clone()),
+            ..hook::HookEnv::from_process(std::time::Instant::now())
+        };
+        let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            hook::answer_with(input, &args, &env)
+        }))
+        .map_err(|_| "internal error in the hook; please report it".to_string())?;
+        let (stdout, stderr, code) = hook::rendered(&out);
         use std::io::Write;
-        let _ = reply.stream(false).write_all(&out.stdout);
-        let _ = reply.stream(true).write_all(&out.stderr);
-        reply
-            .exit(run_cmd::exit_code(out.status))
-            .map_err(|e| e.to_string())
+        let _ = reply.stream(false).write_all(&stdout);
+        let _ = reply.stream(true).write_all(&stderr);
+        reply.exit(i32::from(code)).map_err(|e| e.to_string())
     }
 }
 
@@ -671,10 +652,25 @@ pub fn env(args: &EnvArgs) -> anyhow::Result<ExitCode> {
         .iter()
         .filter(|k| ztguard_sandbox::env::passes(std::ffi::OsStr::new(k.as_str()), &prefix))
         .collect();
+    // What `ztguard exec` adds, by default (the proxy's variables, the
+    // broker's address, and the gateway's when there is a model API key).
+    let mut added: Vec<String> = proxy_vars(ztguard_sandbox::proxy::PORT)
+        .into_iter()
+        .map(|(k, _)| k.to_string_lossy().into_owned())
+        .collect();
+    added.push(broker::ENV.to_string());
+    if let Some((_, inside)) = gateway::from_env(&home).map_err(anyhow::Error::msg)? {
+        added.push("ANTHROPIC_BASE_URL".into());
+        added.extend(
+            inside
+                .into_iter()
+                .map(|(k, _)| format!("{k} (a placeholder)")),
+        );
+    }
     if args.json {
         println!(
             "{}",
-            json!({"prefix": prefix, "visible": kept, "withheld": all.len() - kept.len()})
+            json!({"prefix": prefix, "visible": kept, "added": added, "withheld": all.len() - kept.len()})
         );
     } else {
         println!(
@@ -685,7 +681,13 @@ pub fn env(args: &EnvArgs) -> anyhow::Result<ExitCode> {
         for k in &kept {
             println!("  {k}");
         }
-        println!("{} other variables are withheld.", all.len() - kept.len());
+        println!(
+            "{} other variables are withheld. ztguard adds:",
+            all.len() - kept.len()
+        );
+        for k in &added {
+            println!("  {k}");
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

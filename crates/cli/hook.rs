@@ -49,6 +49,9 @@ pub struct HookEnv {
     pub managed: Option<PathBuf>,
     pub places: Places,
     pub started: Instant,
+    /// The project every call must be in (calls from inside `ztguard
+    /// exec`); None: the one around the call's cwd.
+    pub project: Option<PathBuf>,
 }
 
 impl HookEnv {
@@ -59,6 +62,7 @@ impl HookEnv {
             home,
             managed: None,
             started,
+            project: None,
         }
     }
 }
@@ -126,17 +130,23 @@ fn forward(addr: &str, input: String, args: &Args) -> ExitCode {
     }
 }
 
+/// An answer as the agent reads it: stdout, stderr, and exit 0 or 2.
+pub fn rendered(out: &HookOutput) -> (Vec<u8>, Vec<u8>, u8) {
+    let line = |s: &Option<String>| s.as_ref().map(|s| format!("{s}\n").into_bytes());
+    (
+        line(&out.stdout).unwrap_or_default(),
+        line(&out.stderr).unwrap_or_default(),
+        if out.exit == 0 { 0 } else { 2 },
+    )
+}
+
 fn emit(out: &HookOutput) -> ExitCode {
     use std::io::Write;
-    if let Some(s) = &out.stdout {
-        let mut so = std::io::stdout().lock();
-        let _ = writeln!(so, "{s}");
-        let _ = so.flush();
-    }
-    if let Some(e) = &out.stderr {
-        let _ = writeln!(std::io::stderr(), "{e}");
-    }
-    ExitCode::from(if out.exit == 0 { 0 } else { 2 })
+    let (so, se, code) = rendered(out);
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(&so).and_then(|()| stdout.flush());
+    let _ = std::io::stderr().write_all(&se);
+    ExitCode::from(code)
 }
 
 /// Answer one hook event.
@@ -167,7 +177,17 @@ fn scene(event: &HookEvent, args: &Args, env: &HookEnv) -> Result<Scene, String>
         None => std::env::current_dir()
             .map_err(|e| format!("no `cwd` and no current directory: {e}"))?,
     };
-    let project = context::project_root(&cwd);
+    let project = match &env.project {
+        Some(p) if cwd.starts_with(p) => p.clone(),
+        Some(p) => {
+            return Err(format!(
+                "under ztguard exec, tool calls run in the project {}; this one runs in {}",
+                p.display(),
+                cwd.display()
+            ));
+        }
+        None => context::project_root(&cwd),
+    };
     let mut opts = context::load_options(&project, &env.home, args.profile.as_deref(), args.strict);
     if let Some(m) = &env.managed {
         opts.managed = m.clone();

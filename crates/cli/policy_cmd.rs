@@ -75,11 +75,25 @@ pub fn run(cmd: &Command) -> anyhow::Result<ExitCode> {
                 .iter()
                 .map(|p| serde_json::json!({ "name": p.name, "agent_types": p.agent_types }))
                 .collect();
+            let secrets: Vec<serde_json::Value> = policy
+                .secrets
+                .iter()
+                .map(|s| {
+                    serde_json::json!({
+                        "name": s.name,
+                        "source": s.source.to_string(),
+                        "env": s.env,
+                        "allow": s.allow.iter().map(|p| p.source.clone()).collect::<Vec<_>>(),
+                        "defined_in": s.defined_in,
+                    })
+                })
+                .collect();
             if *json {
                 let v = serde_json::json!({
                     "project": project,
                     "layers": policy.sources,
                     "profiles": profiles,
+                    "secrets": secrets,
                     "strict": policy.strict,
                     "scan": policy.scan,
                     "audit": policy.audit,
@@ -160,6 +174,17 @@ pub fn run(cmd: &Command) -> anyhow::Result<ExitCode> {
                     println!(
                         "profile {}: selected by agent types {:?}, --profile or ZTGUARD_PROFILE",
                         p.name, p.agent_types
+                    );
+                }
+                for s in &policy.secrets {
+                    let allow: Vec<&str> = s.allow.iter().map(|p| p.source.as_str()).collect();
+                    println!(
+                        "secret {}: from {}, as ${} to `ztguard run {} -- {}`",
+                        s.name,
+                        s.source,
+                        s.env,
+                        s.name,
+                        allow.join("` or `… -- ")
                     );
                 }
             }

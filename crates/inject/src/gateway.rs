@@ -72,15 +72,49 @@ pub struct Credentials {
     pub placeholder: String,
     /// Sent as `x-api-key` (ANTHROPIC_API_KEY).
     pub api_key: Option<String>,
-    /// Sent as `Authorization: Bearer` (ANTHROPIC_AUTH_TOKEN, CLAUDE_CODE_OAUTH_TOKEN).
-    pub bearer: Option<String>,
+    /// Sent as `Authorization: Bearer` (ANTHROPIC_AUTH_TOKEN, CLAUDE_CODE_OAUTH_TOKEN,
+    /// or Claude Code's login).
+    pub bearer: Option<Bearer>,
+}
+
+/// Where the bearer token comes from.
+pub enum Bearer {
+    Token(String),
+    /// Claude Code's login file (`~/.claude/.credentials.json`), read at
+    /// each request so that a token the client outside refreshed is used.
+    ClaudeLogin(std::path::PathBuf),
+}
+
+impl Bearer {
+    fn token(&self) -> Result<String, String> {
+        match self {
+            Bearer::Token(t) => Ok(t.clone()),
+            Bearer::ClaudeLogin(path) => claude_login_token(path),
+        }
+    }
+}
+
+/// The access token of Claude Code's login file.
+pub fn claude_login_token(path: &std::path::Path) -> Result<String, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let v: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    v.pointer("/claudeAiOauth/accessToken")
+        .and_then(|t| t.as_str())
+        .filter(|t| !t.is_empty())
+        .map(str::to_string)
+        .ok_or_else(|| format!("{} holds no claudeAiOauth.accessToken", path.display()))
 }
 
 /// A gateway ready to serve.
 pub struct Gateway {
     pub upstream: Upstream,
     pub credentials: Credentials,
-    tls: Option<Arc<rustls::ClientConfig>>,
+    /// Certificates trusted beside the built-in roots.
+    extra_roots: Vec<rustls::pki_types::CertificateDer<'static>>,
+    /// Built on the first request: about 1.5 ms that a command which never
+    /// calls the API should not wait for.
+    tls: std::sync::OnceLock<Result<Arc<rustls::ClientConfig>, String>>,
 }
 
 impl Gateway {
@@ -91,34 +125,42 @@ impl Gateway {
         credentials: Credentials,
         extra_roots: Option<&[u8]>,
     ) -> Result<Gateway, String> {
-        let tls = if upstream.tls {
-            let mut roots = rustls::RootCertStore {
-                roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
-            };
-            if let Some(pem) = extra_roots {
-                use rustls::pki_types::{CertificateDer, pem::PemObject};
-                for cert in CertificateDer::pem_slice_iter(pem) {
-                    let cert = cert.map_err(|e| format!("a trusted certificate: {e}"))?;
-                    roots
-                        .add(cert)
-                        .map_err(|e| format!("a trusted certificate: {e}"))?;
-                }
-            }
-            let provider = Arc::new(rustls::crypto::ring::default_provider());
-            let config = rustls::ClientConfig::builder_with_provider(provider)
-                .with_safe_default_protocol_versions()
-                .map_err(|e| e.to_string())?
-                .with_root_certificates(roots)
-                .with_no_client_auth();
-            Some(Arc::new(config))
-        } else {
-            None
+        use rustls::pki_types::{CertificateDer, pem::PemObject};
+        let extra_roots = match extra_roots {
+            Some(pem) => CertificateDer::pem_slice_iter(pem)
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| format!("a trusted certificate: {e}"))?,
+            None => Vec::new(),
         };
         Ok(Gateway {
             upstream,
             credentials,
-            tls,
+            extra_roots,
+            tls: std::sync::OnceLock::new(),
         })
+    }
+
+    /// The TLS client configuration: the built-in roots and the extra ones.
+    fn tls_config(&self) -> Result<Arc<rustls::ClientConfig>, String> {
+        self.tls
+            .get_or_init(|| {
+                let mut roots = rustls::RootCertStore {
+                    roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+                };
+                for cert in &self.extra_roots {
+                    roots
+                        .add(cert.clone())
+                        .map_err(|e| format!("a trusted certificate: {e}"))?;
+                }
+                let provider = Arc::new(rustls::crypto::ring::default_provider());
+                let config = rustls::ClientConfig::builder_with_provider(provider)
+                    .with_safe_default_protocol_versions()
+                    .map_err(|e| e.to_string())?
+                    .with_root_certificates(roots)
+                    .with_no_client_auth();
+                Ok(Arc::new(config))
+            })
+            .clone()
     }
 
     /// Serve on `listener` until the process ends, a thread per connection.
@@ -194,13 +236,14 @@ impl Gateway {
             .ok_or_else(|| io::Error::other("no address"))?;
         let tcp = TcpStream::connect_timeout(&addr, Duration::from_secs(10))?;
         tcp.set_read_timeout(Some(Duration::from_secs(600)))?;
-        match &self.tls {
-            None => Ok(Box::new(tcp)),
-            Some(config) => {
+        match self.upstream.tls {
+            false => Ok(Box::new(tcp)),
+            true => {
+                let config = self.tls_config().map_err(io::Error::other)?;
                 let name = rustls::pki_types::ServerName::try_from(self.upstream.host.clone())
                     .map_err(io::Error::other)?;
-                let mut conn = rustls::ClientConnection::new(config.clone(), name)
-                    .map_err(io::Error::other)?;
+                let mut conn =
+                    rustls::ClientConnection::new(config, name).map_err(io::Error::other)?;
                 let mut tcp = tcp;
                 // Handshake now, so an untrusted certificate is a 502 that says so.
                 while conn.is_handshaking() {
@@ -224,10 +267,10 @@ impl Gateway {
             let lower = name.to_ascii_lowercase();
             let (offered, real, header) = match lower.as_str() {
                 "host" | "connection" | "keep-alive" | "proxy-connection" | "upgrade" => continue,
-                "x-api-key" => (Some(value.trim()), &c.api_key, "x-api-key: "),
+                "x-api-key" => (Some(value.trim()), c.api_key.clone().map(Ok), "x-api-key: "),
                 "authorization" => (
                     value.trim().strip_prefix("Bearer ").map(str::trim),
-                    &c.bearer,
+                    c.bearer.as_ref().map(Bearer::token),
                     "Authorization: Bearer ",
                 ),
                 _ => {
@@ -240,14 +283,17 @@ impl Gateway {
                     "the request's {name} is not the sandbox's placeholder"
                 ));
             }
-            let Some(real) = real else {
-                return Err(format!(
-                    "the request authenticates with {name}, and ztguard exec was started without that credential"
-                ));
+            let real = match real {
+                Some(r) => r?,
+                None => {
+                    return Err(format!(
+                        "the request authenticates with {name}, and ztguard exec was started without that credential"
+                    ));
+                }
             };
             authenticated = true;
             out.push_str(header);
-            out.push_str(real);
+            out.push_str(&real);
             out.push_str("\r\n");
         }
         if !authenticated {
