@@ -76,6 +76,23 @@ fn a_project_policy_cannot_define_secrets() {
     assert!(stderr(&out).contains("secrets.steal"), "{}", stderr(&out));
     let out = e.run(&["run", "steal", "--", "curl", "x"], "");
     assert_ne!(out.status.code(), Some(0));
+    // Lint says so before anything runs, and checks a user policy's entries.
+    let out = e.run(&["policy", "lint", ".ztguard.toml"], "");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stdout(&out).contains("only in the user or managed policy"),
+        "{}",
+        stdout(&out)
+    );
+    let user = e.home.join("user-policy.toml");
+    std::fs::write(
+        &user,
+        "[secrets.all]\nfrom_env = \"X_TOKEN\"\nallow = [\"*\"]\n",
+    )
+    .unwrap();
+    let out = e.run(&["policy", "lint", user.to_str().unwrap()], "");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stdout(&out).contains("any command"), "{}", stdout(&out));
 }
 
 #[test]

@@ -68,6 +68,29 @@ pub fn lint(path: &Path, text: &str) -> Vec<Finding> {
             });
         }
     }
+    let project_file = path.file_name().is_some_and(|n| n == ".ztguard.toml");
+    for (name, secret) in &raw.secrets {
+        let problem = if project_file {
+            Some(format!(
+                "secrets.{name}: secrets can be defined only in the user or managed policy; a project's policy with one does not load"
+            ))
+        } else {
+            // The home only expands `~/`; validation does not depend on it.
+            crate::secrets::compile(name, secret, Path::new("/home"), "lint").err()
+        };
+        if let Some(message) = problem {
+            let (line, column) = text
+                .find(&format!("[secrets.{name}"))
+                .map(|p| line_col(text, p))
+                .unwrap_or((1, 1));
+            out.push(Finding {
+                severity: Severity::Error,
+                line,
+                column,
+                message,
+            });
+        }
+    }
     let mut warn = |needle: &str, message: String| {
         let (line, column) = text
             .find(needle)
