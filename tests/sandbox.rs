@@ -343,7 +343,7 @@ fn an_injected_secret_reaches_only_the_approved_operation() {
     // and the agent cannot read its environment.
     std::fs::write(
         e.project.join("scripts/deploy.sh"),
-        "#!/bin/sh\ncat ~/.ssh/id_rsa; echo \"op-ssh=$?\"\necho $$ > op.pid\nsleep 3\n",
+        "#!/bin/sh\ncat ~/.ssh/id_rsa; echo \"op-ssh=$?\"\necho \"op-proxy=${HTTPS_PROXY:-none} broker=${ZTGUARD_BROKER:-none}\"\necho $$ > op.pid\nsleep 3\n",
     )
     .unwrap();
     let out = exec_with_ztguard(
@@ -360,6 +360,11 @@ fn an_injected_secret_reaches_only_the_approved_operation() {
         text.contains("op-ssh=1") && !text.contains("FAKE KEY"),
         "{text}"
     );
+    // It reaches the network the way the agent does, and not the broker.
+    assert!(
+        text.contains("op-proxy=http://127.0.0.1:3128 broker=none"),
+        "{text}"
+    );
 
     // A script changed inside the sandbox gets no secret until a human approves it.
     let out = exec_with_ztguard(
@@ -373,12 +378,29 @@ fn an_injected_secret_reaches_only_the_approved_operation() {
         text.contains("changed=2") && err.contains("changed after `ztguard exec` started"),
         "{text}\n{err}"
     );
+    // Nor does a symlink put in its place (to a shell that would print the value).
+    std::fs::write(
+        e.project.join("scripts/deploy.sh"),
+        "#!/bin/sh\necho deploying\n",
+    )
+    .unwrap();
+    let out = exec_with_ztguard(
+        &e,
+        &[],
+        "rm scripts/deploy.sh && ln -s /bin/sh scripts/deploy.sh && \
+         ztguard run deploy -- ./scripts/deploy.sh -c 'echo $DEPLOY_TOKEN | base64'; echo \"symlink=$?\"",
+    );
+    let (text, err) = (stdout(&out), stderr(&out));
+    assert!(
+        text.contains("symlink=2") && err.contains("changed after `ztguard exec` started"),
+        "{text}\n{err}"
+    );
     let uses: Vec<_> = e
         .audit()
         .into_iter()
         .filter(|r| r["event"] == "SecretUse" && r["via"] == "broker")
         .collect();
-    assert_eq!(uses.len(), 4, "{uses:?}");
+    assert_eq!(uses.len(), 5, "{uses:?}");
 }
 
 #[test]
@@ -588,4 +610,56 @@ fn a_kernel_without_landlock_or_user_namespaces_is_refused_unless_a_degraded_run
         );
         assert!(!text.contains("net=0"), "{without}: {text}");
     }
+}
+
+#[test]
+fn a_program_the_operation_finds_on_path_is_held_to_its_content_too() {
+    let e = Env::outside_tmp();
+    if !kernel_ready(&e) {
+        return;
+    }
+    common::with_deploy_secret(&e);
+    std::fs::write(
+        e.home.join(".config/ztguard/policy.toml"),
+        "[secrets.deploy]\nfrom_file = \"~/.config/deploy/token\"\nenv = \"DEPLOY_TOKEN\"\nallow = [\"deploy-tool *\"]\n",
+    )
+    .unwrap();
+    let tool = e.project.join("bin/deploy-tool");
+    std::fs::create_dir_all(tool.parent().unwrap()).unwrap();
+    std::fs::write(&tool, "#!/bin/sh\necho tool-ran\n").unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&tool, std::fs::Permissions::from_mode(0o755)).unwrap();
+    // A PATH with a directory of the project in it (as some setups have).
+    let bin = std::path::Path::new(env!("CARGO_BIN_EXE_ztguard"))
+        .parent()
+        .unwrap();
+    let path = format!(
+        "{}:{}:{}",
+        e.project.join("bin").display(),
+        bin.display(),
+        std::env::var("PATH").unwrap()
+    );
+    let run = |script: &str| {
+        e.cmd(&["exec", "--", "sh", "-c", script])
+            .env("PATH", &path)
+            .output()
+            .unwrap()
+    };
+    let out = run("ztguard run deploy -- deploy-tool; echo \"rc=$?\"");
+    assert!(
+        stdout(&out).contains("tool-ran") && stdout(&out).contains("rc=0"),
+        "{} {}",
+        stdout(&out),
+        stderr(&out)
+    );
+    let out = run(
+        "printf '#!/bin/sh\\necho $DEPLOY_TOKEN | base64\\n' > bin/deploy-tool; \
+         ztguard run deploy -- deploy-tool; echo \"rc=$?\"",
+    );
+    assert!(
+        stdout(&out).contains("rc=2") && stderr(&out).contains("changed after"),
+        "{} {}",
+        stdout(&out),
+        stderr(&out)
+    );
 }

@@ -214,11 +214,7 @@ fn program_dir(program: &std::ffi::OsStr, project: &Path) -> Option<PathBuf> {
     let found = if p.components().count() > 1 {
         Some(context::absolute(p))
     } else {
-        std::env::var_os("PATH").and_then(|path| {
-            std::env::split_paths(&path)
-                .map(|d| d.join(p))
-                .find(|c| c.is_file())
-        })
+        std::env::var_os("PATH").and_then(|path| run_cmd::on_path(&p.to_string_lossy(), &path))
     }?;
     let dir = std::fs::canonicalize(found).ok()?.parent()?.to_path_buf();
     (!dir.starts_with(project) && dir != Path::new("/")).then_some(dir)
@@ -357,7 +353,7 @@ pub fn exec(args: &ExecArgs) -> anyhow::Result<ExitCode> {
     let allow = proxy
         .as_ref()
         .map(|_| host_check(&policy, &project, &home, &cwd));
-    let mut env = clean_env.clone();
+    let mut env = clean_env;
     let mut bridge = Bridge::default();
     if let Some(proxy) = proxy {
         env.extend(proxy_vars(proxy.port()));
@@ -370,10 +366,20 @@ pub fn exec(args: &ExecArgs) -> anyhow::Result<ExitCode> {
     }
     let broker = Arc::new(Broker {
         policy: policy.clone(),
-        pinned: pin(&policy, &project, &home),
+        pinned: run_cmd::Pinned {
+            hashes: pin(
+                &policy,
+                &project,
+                &home,
+                std::env::var_os("PATH").as_deref(),
+            ),
+            writable: plan.write.clone(),
+        },
         project: project.clone(),
         prepared: prepared.clone(),
-        env: clean_env,
+        // Operations start from the sandbox's environment, proxy included,
+        // without the broker's and the gateway's variables.
+        env: env.clone(),
         allow: if private { allow } else { None },
     });
     env.push((
@@ -482,19 +488,29 @@ fn agent_state(home: &Path, command: &[OsString]) {
 /// The hashes, at the start, of the project files the secrets' operations
 /// name (`./scripts/deploy.sh`): an operation may receive a secret only
 /// while the files it runs keep that content, or a human approved the new one.
-fn pin(policy: &Policy, project: &Path, home: &Path) -> BTreeMap<PathBuf, String> {
+fn pin(
+    policy: &Policy,
+    project: &Path,
+    home: &Path,
+    path: Option<&std::ffi::OsStr>,
+) -> BTreeMap<PathBuf, String> {
     let mut pinned = BTreeMap::new();
     for s in &policy.secrets {
         for pattern in &s.allow {
-            for word in pattern.source.split_whitespace() {
+            for (i, word) in pattern.source.split_whitespace().enumerate() {
                 if word.contains(['*', '?', '[']) {
                     continue;
                 }
-                let p = ztguard_paths::resolve(word, project, home).real;
-                if p.starts_with(project)
-                    && let Some(h) = ztguard_monitor::provenance::file_hash(&p)
-                {
-                    pinned.insert(p, h);
+                // Keyed as named: a symlink put in its place later is
+                // compared by what it points to now.
+                let named = ztguard_paths::resolve(word, project, home).lexical;
+                let found = (i == 0 && !word.contains('/'))
+                    .then(|| path.and_then(|p| run_cmd::on_path(word, p)))
+                    .flatten();
+                for p in [Some(named), found].into_iter().flatten() {
+                    if let Some(h) = ztguard_monitor::provenance::file_hash(&p) {
+                        pinned.insert(p, h);
+                    }
                 }
             }
         }
@@ -505,7 +521,7 @@ fn pin(policy: &Policy, project: &Path, home: &Path) -> BTreeMap<PathBuf, String
 /// What the sandbox may ask of the process outside.
 struct Broker {
     policy: Arc<Policy>,
-    pinned: BTreeMap<PathBuf, String>,
+    pinned: run_cmd::Pinned,
     project: PathBuf,
     prepared: Arc<Prepared>,
     /// The sandbox's environment, which operations start from.
@@ -548,14 +564,18 @@ impl Broker {
                 self.project.display()
             ));
         }
-        let cleared = match run_cmd::clear(
-            &self.policy,
+        let path = self
+            .env
+            .iter()
+            .find(|(k, _)| k == "PATH")
+            .map(|(_, v)| v.as_os_str());
+        let ask = run_cmd::Ask {
             names,
             argv,
-            &self.project,
             cwd,
-            Some(&self.pinned),
-        ) {
+            path,
+        };
+        let cleared = match run_cmd::clear(&self.policy, &self.project, &ask, Some(&self.pinned)) {
             Ok(c) => c,
             Err(why) => return refuse(why),
         };

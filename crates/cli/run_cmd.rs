@@ -63,18 +63,65 @@ impl Cleared {
     }
 }
 
-/// Check that `argv` may receive each of `names`, and fetch the values.
-/// `pinned`: under `ztguard exec`, the hashes the project's files had when
-/// it started; a file the operation runs must still have that content, or
-/// a human's approval of the new one.
+/// An operation asking for secrets.
+pub struct Ask<'a> {
+    pub names: &'a [String],
+    pub argv: &'a [String],
+    pub cwd: &'a Path,
+    /// The PATH the operation starts with (finds a bare program name).
+    pub path: Option<&'a std::ffi::OsStr>,
+}
+
+/// Under `ztguard exec`: what the files were when it started, and where
+/// the sandbox can write.
+pub struct Pinned {
+    /// SHA-256 of the files the secrets' operations name, by path as named.
+    pub hashes: BTreeMap<PathBuf, String>,
+    /// The trees the sandbox may write.
+    pub writable: Vec<PathBuf>,
+}
+
+/// The file PATH finds for a bare program name, as named (lexically).
+pub fn on_path(program: &str, path: &std::ffi::OsStr) -> Option<PathBuf> {
+    std::env::split_paths(path)
+        .map(|d| d.join(program))
+        .find(|c| c.is_file())
+}
+
+/// The files an operation runs: every argument naming an existing file,
+/// and the program PATH finds for a bare name. (As named, and real.)
+fn files_run(ask: &Ask, home: &Path) -> Vec<ztguard_paths::Resolved> {
+    let mut out: Vec<ztguard_paths::Resolved> = ask
+        .argv
+        .iter()
+        .map(|w| ztguard_paths::resolve(w, ask.cwd, home))
+        .filter(|r| r.real.is_file())
+        .collect();
+    if let (Some(program), Some(path)) = (ask.argv.first(), ask.path)
+        && !program.contains('/')
+        && let Some(found) = on_path(program, path)
+    {
+        out.push(ztguard_paths::resolve(
+            &found.to_string_lossy(),
+            ask.cwd,
+            home,
+        ));
+    }
+    out
+}
+
+/// Check that the operation may receive each secret it names, and fetch
+/// the values. Under `ztguard exec` (`pinned`), a file the operation runs
+/// from a tree the sandbox can write must still have the content it had
+/// when `exec` started, or a human's approval of the new one: the agent
+/// may have changed it by any means, not only through the file tools.
 pub fn clear(
     policy: &Policy,
-    names: &[String],
-    argv: &[String],
     project: &Path,
-    cwd: &Path,
-    pinned: Option<&BTreeMap<PathBuf, String>>,
+    ask: &Ask,
+    pinned: Option<&Pinned>,
 ) -> Result<Cleared, String> {
+    let (names, argv) = (ask.names, ask.argv);
     if names.is_empty() {
         return Err("name at least one secret".into());
     }
@@ -103,12 +150,9 @@ pub fn clear(
         chosen.push(s);
     }
     let home = context::home();
-    let runs: Vec<PathBuf> = argv
-        .iter()
-        .map(|w| ztguard_paths::resolve(w, cwd, &home).real)
-        .filter(|p| p.is_file())
-        .collect();
-    if let Some(u) = ztguard_monitor::provenance::unapproved(project, &runs, &[])
+    let runs = files_run(ask, &home);
+    let reals: Vec<PathBuf> = runs.iter().map(|r| r.real.clone()).collect();
+    if let Some(u) = ztguard_monitor::provenance::unapproved(project, &reals, &[])
         .into_iter()
         .next()
     {
@@ -121,19 +165,25 @@ pub fn clear(
     }
     if let Some(pinned) = pinned {
         let ledger = ztguard_monitor::provenance::ledger(project).unwrap_or_default();
-        for p in runs.iter().filter(|p| p.starts_with(project)) {
-            let now = ztguard_monitor::provenance::file_hash(p);
+        let in_reach = |p: &Path| pinned.writable.iter().any(|w| p.starts_with(w));
+        for r in runs
+            .iter()
+            .filter(|r| in_reach(&r.lexical) || in_reach(&r.real))
+        {
+            let now = ztguard_monitor::provenance::file_hash(&r.real);
             let approved = ledger
                 .approvals
-                .get(&ztguard_monitor::provenance::key(p))
+                .get(&ztguard_monitor::provenance::key(&r.real))
                 .map(|a| &a.sha256);
-            if now.is_some() && (now.as_ref() == pinned.get(p) || now.as_ref() == approved) {
+            if now.is_some()
+                && (now.as_ref() == pinned.hashes.get(&r.lexical) || now.as_ref() == approved)
+            {
                 continue;
             }
             return Err(format!(
                 "{} changed after `ztguard exec` started (or was not there then), so it may not receive a secret; a human can approve this content with `ztguard approve {}`",
-                p.display(),
-                p.display()
+                r.lexical.display(),
+                r.real.display()
             ));
         }
     }
@@ -263,7 +313,14 @@ pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
     let project = context::project_arg(args.project.as_deref())?;
     let home = context::home();
     let policy = context::load(&project, &home, None, false).context("the policy does not load")?;
-    let cleared = match clear(&policy, &names, &argv, &project, &cwd, None) {
+    let path = std::env::var_os("PATH");
+    let ask = Ask {
+        names: &names,
+        argv: &argv,
+        cwd: &cwd,
+        path: path.as_deref(),
+    };
+    let cleared = match clear(&policy, &project, &ask, None) {
         Ok(c) => c,
         Err(why) => {
             record(&project, &names, &argv, "direct", Err(&why))?;
