@@ -663,3 +663,51 @@ fn a_program_the_operation_finds_on_path_is_held_to_its_content_too() {
         stderr(&out)
     );
 }
+
+#[test]
+fn a_profile_narrows_the_sandbox_and_every_decision_inside_it() {
+    let e = Env::outside_tmp();
+    if !kernel_ready(&e) {
+        return;
+    }
+    let out = e.run(&["init", "--no-hook"], "");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let policy = e.project.join(".ztguard.toml");
+    let mut text = std::fs::read_to_string(&policy).unwrap();
+    text.push_str(
+        "\n[profiles.review]\ndefault = \"deny\"\ntools.allow = [\"Read\"]\nfiles.deny = [\"private/**\"]\n",
+    );
+    std::fs::write(&policy, text).unwrap();
+    std::fs::create_dir_all(e.project.join("private")).unwrap();
+    std::fs::write(e.project.join("private/plan.txt"), "the plan\n").unwrap();
+    let event = e.event("PreToolUse", "Bash", serde_json::json!({"command": "ls"}));
+    std::fs::write(e.project.join("event.json"), event).unwrap();
+    let script = "cat private/plan.txt; echo \"plan=$?\"; ztguard hook < event.json";
+
+    let out = exec_with_ztguard(&e, &[], script);
+    let text = stdout(&out);
+    assert!(
+        text.contains("the plan") && text.contains("plan=0"),
+        "{text}"
+    );
+    assert!(text.contains("\"permissionDecision\":\"allow\""), "{text}");
+
+    let out = exec_with_ztguard(&e, &["--profile", "review"], script);
+    let text = stdout(&out);
+    assert!(
+        text.contains("plan=1") && !text.contains("the plan"),
+        "the profile's denied files are masked: {text}"
+    );
+    assert!(
+        text.contains("\"permissionDecision\":\"deny\""),
+        "the hook inside decides with the profile: {text}"
+    );
+
+    let out = exec_with_ztguard(&e, &["--profile", "nope"], "echo ran");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        !stdout(&out).contains("ran") && stderr(&out).contains("nope"),
+        "{}",
+        stderr(&out)
+    );
+}

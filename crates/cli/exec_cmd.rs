@@ -144,6 +144,11 @@ pub struct ExecArgs {
     /// Pass no model API gateway: the sandbox gets no API key at all, not even a placeholder.
     #[arg(long)]
     pub no_gateway: bool,
+    /// Apply this profile of the policy (a narrower, per-skill policy): the
+    /// files it denies are masked too, and every hook decision and proxy
+    /// check inside uses it (also: ZTGUARD_PROFILE).
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
     /// The project (default: the one around the current directory).
     #[arg(long, value_name = "DIR")]
     pub project: Option<PathBuf>,
@@ -312,7 +317,8 @@ impl Endpoint {
 pub fn exec(args: &ExecArgs) -> anyhow::Result<ExitCode> {
     let project = context::project_arg(args.project.as_deref())?;
     let home = context::home();
-    let policy = context::load(&project, &home, None, false).context("the policy does not load")?;
+    let policy = context::load(&project, &home, args.profile.as_deref(), false)
+        .context("the policy does not load")?;
     agent_state(&home, &args.command);
     let (mut plan, cut_short) = plan(&policy, &project, &home, args);
     let gateway = match args.no_gateway {
@@ -381,6 +387,7 @@ pub fn exec(args: &ExecArgs) -> anyhow::Result<ExitCode> {
         // without the broker's and the gateway's variables.
         env: env.clone(),
         allow: if private { allow } else { None },
+        profile: policy.forced_profile.clone(),
     });
     env.push((
         broker::ENV.into(),
@@ -527,6 +534,8 @@ struct Broker {
     /// The sandbox's environment, which operations start from.
     env: Vec<(OsString, OsString)>,
     allow: Option<ztguard_sandbox::proxy::Allow>,
+    /// The profile `exec` applies, for hook calls that name none.
+    profile: Option<String>,
 }
 
 impl Broker {
@@ -614,7 +623,7 @@ impl Broker {
         reply: &Reply,
     ) -> Result<(), String> {
         let args = hook::Args {
-            profile,
+            profile: profile.or_else(|| self.profile.clone()),
             strict,
             input: None,
         };

@@ -82,8 +82,10 @@ impl Policy {
         };
         let access = if write { Access::Write } else { Access::Read };
         let real = real_path(path);
-        self.layers
-            .iter()
+        // The forced profile (`--profile`) forbids what it denies, too.
+        self.active_layers(None)
+            .0
+            .into_iter()
             .find_map(|l| l.forbids(access, path, &real, &anchors))
     }
 
