@@ -181,3 +181,37 @@ fn a_script_the_agent_wrote_receives_no_secret_until_a_human_approves_it() {
     let out = e.run(&["run", "deploy", "--", "./scripts/deploy.sh"], "");
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 }
+
+#[test]
+fn a_configured_command_runs_by_the_secrets_name_alone() {
+    let e = Env::new();
+    with_deploy_secret(&e);
+    std::fs::write(
+        e.home.join(".config/ztguard/policy.toml"),
+        "[secrets.deploy]\nfrom_file = \"~/.config/deploy/token\"\nenv = \"DEPLOY_TOKEN\"\ncommand = [\"./scripts/deploy.sh\", \"--prod\"]\n",
+    )
+    .unwrap();
+    let out = e.run(&["run", "deploy"], "");
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(stdout(&out).contains(&token_sha256()), "{}", stdout(&out));
+    // Only that exact command: other arguments are another operation.
+    let out = e.run(
+        &["run", "deploy", "--", "./scripts/deploy.sh", "--debug"],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("may go to"), "{}", stderr(&out));
+    // Without a configured command the operation must be given.
+    std::fs::write(
+        e.home.join(".config/ztguard/policy.toml"),
+        "[secrets.deploy]\nfrom_file = \"~/.config/deploy/token\"\nallow = [\"./scripts/deploy.sh *\"]\n",
+    )
+    .unwrap();
+    let out = e.run(&["run", "deploy"], "");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("no configured command"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -536,10 +536,13 @@ fn hook_decisions_inside_the_sandbox_are_made_and_logged_outside() {
     );
     assert_ne!(forged, event);
     std::fs::write(e.project.join("forged.json"), &forged).unwrap();
+    let out = e.run(&["audit", "key", "--new"], "");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let out = exec_with_ztguard(
         &e,
         &[],
-        "ztguard hook < event.json; echo \"rc=$?\"; ztguard hook < forged.json; echo \"forged=$?\"",
+        "ztguard hook < event.json; echo \"rc=$?\"; ztguard hook < forged.json; echo \"forged=$?\"; \
+         ztguard policy show > /dev/null; echo \"show=$?\"; cat ~/.config/ztguard/audit.key; echo \"key=$?\"",
     );
     let (text, err) = (stdout(&out), stderr(&out));
     assert!(
@@ -549,6 +552,11 @@ fn hook_decisions_inside_the_sandbox_are_made_and_logged_outside() {
     assert!(
         text.contains("forged=2") && err.contains("run in the project"),
         "{err}"
+    );
+    // ztguard's own commands work inside; its signing key is out of reach.
+    assert!(
+        text.contains("show=0") && text.contains("key=1"),
+        "{text}\n{err}"
     );
     // The record was written outside, where the sandbox cannot write.
     let records = e.audit();
@@ -621,7 +629,7 @@ fn a_program_the_operation_finds_on_path_is_held_to_its_content_too() {
     common::with_deploy_secret(&e);
     std::fs::write(
         e.home.join(".config/ztguard/policy.toml"),
-        "[secrets.deploy]\nfrom_file = \"~/.config/deploy/token\"\nenv = \"DEPLOY_TOKEN\"\nallow = [\"deploy-tool *\"]\n",
+        "[secrets.deploy]\nfrom_file = \"~/.config/deploy/token\"\nenv = \"DEPLOY_TOKEN\"\ncommand = [\"deploy-tool\"]\n",
     )
     .unwrap();
     let tool = e.project.join("bin/deploy-tool");
@@ -645,7 +653,8 @@ fn a_program_the_operation_finds_on_path_is_held_to_its_content_too() {
             .output()
             .unwrap()
     };
-    let out = run("ztguard run deploy -- deploy-tool; echo \"rc=$?\"");
+    // The configured command, started by name.
+    let out = run("ztguard run deploy; echo \"rc=$?\"");
     assert!(
         stdout(&out).contains("tool-ran") && stdout(&out).contains("rc=0"),
         "{} {}",

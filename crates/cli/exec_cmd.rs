@@ -63,6 +63,8 @@ const HOME_READ: &[&str] = &[
     ".gradle",
     ".gitconfig",
     ".config/git",
+    // ztguard's own user policy (its signing key is masked below).
+    ".config/ztguard",
 ];
 
 /// The agent's own state under the home directory, writable.
@@ -72,6 +74,7 @@ const HOME_WRITE: &[&str] = &[".claude", ".claude.json", ".cache"];
 const HOME_CREDENTIALS: &[&str] = &[
     // Claude Code's own login, inside its otherwise writable state.
     ".claude/.credentials.json",
+    ".config/ztguard/audit.key",
     ".ssh",
     ".aws",
     ".azure",
@@ -503,8 +506,17 @@ fn pin(
 ) -> BTreeMap<PathBuf, String> {
     let mut pinned = BTreeMap::new();
     for s in &policy.secrets {
-        for pattern in &s.allow {
-            for (i, word) in pattern.source.split_whitespace().enumerate() {
+        let operations = s
+            .allow
+            .iter()
+            .map(|p| p.source.split_whitespace().collect::<Vec<_>>())
+            .chain(
+                s.command
+                    .iter()
+                    .map(|c| c.iter().map(String::as_str).collect()),
+            );
+        for words in operations {
+            for (i, word) in words.into_iter().enumerate() {
                 if word.contains(['*', '?', '[']) {
                     continue;
                 }
@@ -563,6 +575,14 @@ impl Broker {
         cwd: &Path,
         reply: &Reply,
     ) -> Result<(), String> {
+        let configured;
+        let argv = match argv.is_empty() {
+            true => {
+                configured = run_cmd::configured(&self.policy, names)?;
+                &configured[..]
+            }
+            false => argv,
+        };
         let refuse = |why: String| {
             let _ = run_cmd::record(&self.project, names, argv, "broker", Err(&why));
             Err(why)

@@ -84,6 +84,7 @@ pub fn run(cmd: &Command) -> anyhow::Result<ExitCode> {
                         "source": s.source.to_string(),
                         "env": s.env,
                         "allow": s.allow.iter().map(|p| p.source.clone()).collect::<Vec<_>>(),
+                        "command": s.command,
                         "defined_in": s.defined_in,
                     })
                 })
@@ -177,7 +178,8 @@ pub fn run(cmd: &Command) -> anyhow::Result<ExitCode> {
                     );
                 }
                 for s in &policy.secrets {
-                    let allow: Vec<&str> = s.allow.iter().map(|p| p.source.as_str()).collect();
+                    let mut allow: Vec<String> = s.allow.iter().map(|p| p.source.clone()).collect();
+                    allow.extend(s.command.as_ref().map(|c| c.join(" ")));
                     println!(
                         "secret {}: from {}, as ${} to `ztguard run {} -- {}`",
                         s.name,

@@ -41,8 +41,8 @@ pub struct RunArgs {
     /// The project (default: the one around the current directory).
     #[arg(long, value_name = "DIR")]
     pub project: Option<PathBuf>,
-    /// The operation and its arguments.
-    #[arg(required = true, last = true, value_name = "CMD")]
+    /// The operation and its arguments (default: the secret's configured `command`).
+    #[arg(last = true, value_name = "CMD")]
     pub command: Vec<OsString>,
 }
 
@@ -280,6 +280,34 @@ pub fn record(
     crate::session_cmd::record_action(project, "SecretUse", "ztguard run", m)
 }
 
+/// The configured operation of the secrets named (they must agree on one).
+pub fn configured(policy: &Policy, names: &[String]) -> Result<Vec<String>, String> {
+    let mut found: Option<&Vec<String>> = None;
+    for name in names {
+        let c = policy
+            .secrets
+            .iter()
+            .find(|s| &s.name == name)
+            .and_then(|s| s.command.as_ref());
+        match (c, found) {
+            (None, _) => {
+                return Err(format!(
+                    "secret `{name}` has no configured command: give the operation after `--`"
+                ));
+            }
+            (Some(c), Some(f)) if c != f => {
+                return Err(
+                    "the secrets named configure different commands: give one after `--`".into(),
+                );
+            }
+            (Some(c), _) => found = Some(c),
+        }
+    }
+    found
+        .cloned()
+        .ok_or_else(|| "name at least one secret".to_string())
+}
+
 fn exit(code: i32) -> ExitCode {
     ExitCode::from(code.clamp(0, 255) as u8)
 }
@@ -291,7 +319,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
         .map(|s| s.trim().to_string())
         .filter(|s| !s.is_empty())
         .collect();
-    let argv: Vec<String> = args
+    let mut argv: Vec<String> = args
         .command
         .iter()
         .map(|a| a.to_string_lossy().into_owned())
@@ -313,6 +341,9 @@ pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
     let project = context::project_arg(args.project.as_deref())?;
     let home = context::home();
     let policy = context::load(&project, &home, None, false).context("the policy does not load")?;
+    if argv.is_empty() {
+        argv = configured(&policy, &names).map_err(anyhow::Error::msg)?;
+    }
     let path = std::env::var_os("PATH");
     let ask = Ask {
         names: &names,
@@ -327,8 +358,8 @@ pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
             anyhow::bail!("{why}");
         }
     };
-    let mut child = std::process::Command::new(&args.command[0])
-        .args(&args.command[1..])
+    let mut child = std::process::Command::new(&argv[0])
+        .args(&argv[1..])
         .envs(cleared.os_env())
         .stdin(Stdio::inherit())
         .stdout(Stdio::piped())

@@ -38,6 +38,9 @@ pub struct RawSecret {
     /// Command patterns of the operations allowed to receive it.
     #[serde(default)]
     pub allow: Vec<String>,
+    /// The operation `ztguard run NAME` starts when given no command
+    /// (argv); it may receive the secret without an `allow` entry.
+    pub command: Option<Vec<String>>,
 }
 
 /// Where a secret's value comes from.
@@ -67,6 +70,8 @@ pub struct Secret {
     pub env: String,
     /// The operations allowed to receive it.
     pub allow: Vec<CommandPattern>,
+    /// The configured operation (`ztguard run NAME` with no command).
+    pub command: Option<Vec<String>>,
     /// The policy file that defined it.
     pub defined_in: String,
 }
@@ -74,7 +79,10 @@ pub struct Secret {
 impl Secret {
     /// Is `argv` one of the operations allowed to receive this secret?
     pub fn allows(&self, argv: &[&str]) -> bool {
-        self.allow.iter().any(|p| p.matches(argv))
+        self.command
+            .as_ref()
+            .is_some_and(|c| c.iter().map(String::as_str).eq(argv.iter().copied()))
+            || self.allow.iter().any(|p| p.matches(argv))
     }
 }
 
@@ -143,9 +151,16 @@ pub(crate) fn compile(
     if !is_var_name(&env) {
         return Err(format!("{at}: env `{env}` is not a variable name"));
     }
-    if raw.allow.is_empty() {
+    if raw
+        .command
+        .as_ref()
+        .is_some_and(|c| c.first().is_none_or(|p| p.trim().is_empty()))
+    {
+        return Err(format!("{at}: command needs a program"));
+    }
+    if raw.allow.is_empty() && raw.command.is_none() {
         return Err(format!(
-            "{at}: allow lists no operation, so nothing could receive it (e.g. allow = [\"./scripts/deploy.sh *\"])"
+            "{at}: neither allow nor command names an operation, so nothing could receive it (e.g. allow = [\"./scripts/deploy.sh *\"])"
         ));
     }
     let mut allow = Vec::new();
@@ -163,6 +178,7 @@ pub(crate) fn compile(
         source,
         env,
         allow,
+        command: raw.command.clone(),
         defined_in: defined_in.to_string(),
     })
 }
@@ -224,7 +240,8 @@ mod tests {
             ),
             ("from_file = \"token\"\nallow = [\"x\"]", "absolute"),
             ("from_env = \"A-B\"\nallow = [\"x\"]", "not a variable"),
-            ("from_env = \"A\"", "allow lists no operation"),
+            ("from_env = \"A\"", "neither allow nor command"),
+            ("from_env = \"A\"\ncommand = []", "command needs a program"),
             ("from_env = \"A\"\nallow = [\"*\"]", "any command"),
             (
                 "from_env = \"A\"\nenv = \"1X\"\nallow = [\"x\"]",
@@ -235,6 +252,15 @@ mod tests {
             let e = compile("deploy", &raw(bad), home, "user").expect_err(bad);
             assert!(e.contains(why), "{bad}: {e}");
         }
+        let configured = compile(
+            "deploy",
+            &raw("from_env = \"A\"\ncommand = [\"./deploy.sh\", \"--prod\"]"),
+            home,
+            "user",
+        )
+        .expect("a configured command is enough");
+        assert!(configured.allows(&["./deploy.sh", "--prod"]));
+        assert!(!configured.allows(&["./deploy.sh", "--prod", "--debug"]));
         let e = compile("a b", &raw("from_env = \"A\"\nallow = [\"x\"]"), home, "u")
             .expect_err("bad name");
         assert!(e.contains("letters, digits"), "{e}");
