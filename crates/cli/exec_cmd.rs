@@ -111,6 +111,39 @@ const PROTECTED: &[&str] = &[
     ".vscode",
 ];
 
+/// The agent's settings inside its writable state, bound read-only.
+const HOME_SETTINGS: &[&str] = &[
+    ".claude/settings.json",
+    ".claude/hooks",
+    ".claude/agents",
+    ".claude/commands",
+];
+
+/// Startup and persistence files of the home (the built-in protections
+/// keep them from the agent), bound read-only when the home lies inside a
+/// writable tree.
+const HOME_PERSISTENCE: &[&str] = &[
+    ".bashrc",
+    ".bash_profile",
+    ".bash_login",
+    ".bash_logout",
+    ".profile",
+    ".zshrc",
+    ".zshenv",
+    ".zprofile",
+    ".zlogin",
+    ".config/fish",
+    ".inputrc",
+    ".gitconfig",
+    ".config/git",
+    ".ssh",
+    ".config/autostart",
+    ".config/systemd",
+    ".local/share/systemd",
+    ".config/ztguard",
+    ".local/share/ztguard",
+];
+
 /// Directories not searched for credential files to mask.
 const SKIP_DIRS: &[&str] = &[
     ".git",
@@ -253,16 +286,20 @@ fn plan(policy: &Policy, project: &Path, home: &Path, args: &ExecArgs) -> (Plan,
             mask.push(p);
         }
     }
-    let candidates = PROTECTED.iter().map(|p| project.join(p)).chain(
-        [
-            ".claude/settings.json",
-            ".claude/hooks",
-            ".claude/agents",
-            ".claude/commands",
-        ]
+    // The home's startup and persistence files matter only where the home
+    // lies inside a writable tree (a home under /tmp); elsewhere Landlock
+    // keeps the whole home out.
+    let home_writable = write.iter().any(|t| home.starts_with(t));
+    let candidates = PROTECTED
         .iter()
-        .map(|p| home.join(p)),
-    );
+        .map(|p| project.join(p))
+        .chain(HOME_SETTINGS.iter().map(|p| home.join(p)))
+        .chain(
+            HOME_PERSISTENCE
+                .iter()
+                .filter(|_| home_writable)
+                .map(|p| home.join(p)),
+        );
     let read_only = candidates
         .filter(|p| p.exists() && policy.forbidding_rule(p, true, project, home).is_some())
         .collect();

@@ -9,6 +9,7 @@ mod check;
 mod content;
 mod context;
 mod demo;
+mod demo_sandbox;
 mod deps_cmd;
 mod exec_cmd;
 mod gateway;
