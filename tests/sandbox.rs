@@ -27,6 +27,18 @@ fn kernel_ready(e: &Env) -> bool {
     false
 }
 
+/// A project and home outside /tmp, when this kernel can enforce the sandbox.
+fn sandboxed() -> Option<Env> {
+    let e = Env::outside_tmp();
+    kernel_ready(&e).then_some(e)
+}
+
+/// `ztguard init` without the hook: a policy file to bind read-only.
+fn init(e: &Env) {
+    let out = e.run(&["init", "--no-hook"], "");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
+
 /// Run `script` with sh inside `ztguard exec` (extra args before `--`).
 fn exec(e: &Env, extra: &[&str], script: &str) -> std::process::Output {
     let mut args = vec!["exec"];
@@ -41,10 +53,9 @@ fn exec(e: &Env, extra: &[&str], script: &str) -> std::process::Output {
 
 #[test]
 fn the_kernel_keeps_credentials_and_the_outside_out() {
-    let e = Env::outside_tmp();
-    if !kernel_ready(&e) {
+    let Some(e) = sandboxed() else {
         return;
-    }
+    };
     // Without any mask, Landlock alone keeps the home's keys out.
     let out = exec(&e, &[], "cat ~/.ssh/id_rsa; echo \"ssh=$?\"");
     assert!(stdout(&out).contains("ssh=1"), "{}", stdout(&out));
@@ -91,10 +102,9 @@ fn the_kernel_keeps_credentials_and_the_outside_out() {
 
 #[test]
 fn the_environment_holds_no_secrets() {
-    let e = Env::outside_tmp();
-    if !kernel_ready(&e) {
+    let Some(e) = sandboxed() else {
         return;
-    }
+    };
     // Nor can it read them from a process outside the sandbox (Landlock's ptrace scoping).
     let out = exec(&e, &[], "cat /proc/$PPID/environ; echo \"rc=$?\"");
     assert!(
@@ -146,10 +156,9 @@ fn the_environment_holds_no_secrets() {
 
 #[test]
 fn no_network_unless_asked_for() {
-    let e = Env::outside_tmp();
-    if !kernel_ready(&e) {
+    let Some(e) = sandboxed() else {
         return;
-    }
+    };
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     let probe = format!(
@@ -169,12 +178,10 @@ fn no_network_unless_asked_for() {
 
 #[test]
 fn the_guards_files_stay_read_only_and_exit_codes_pass_through() {
-    let e = Env::outside_tmp();
-    if !kernel_ready(&e) {
+    let Some(e) = sandboxed() else {
         return;
-    }
-    let out = e.run(&["init", "--no-hook"], "");
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    };
+    init(&e);
     let before = std::fs::read_to_string(e.project.join(".ztguard.toml")).unwrap();
     let out = exec(
         &e,
@@ -210,10 +217,9 @@ fn the_guards_files_stay_read_only_and_exit_codes_pass_through() {
 
 #[test]
 fn the_proxy_reaches_allowed_hosts_only() {
-    let e = Env::outside_tmp();
-    if !kernel_ready(&e) {
+    let Some(e) = sandboxed() else {
         return;
-    }
+    };
     // Loopback asks in the default policy; this project allows `localhost`.
     e.policy_with(&[
         ("ask = [\"localhost\", ", "ask = ["),
@@ -301,10 +307,9 @@ fn exec_with_ztguard(e: &Env, extra: &[&str], script: &str) -> std::process::Out
 
 #[test]
 fn an_injected_secret_reaches_only_the_approved_operation() {
-    let e = Env::outside_tmp();
-    if !kernel_ready(&e) {
+    let Some(e) = sandboxed() else {
         return;
-    }
+    };
     common::with_deploy_secret(&e);
     let token = common::fake_token();
     let out = exec_with_ztguard(
@@ -405,10 +410,9 @@ fn an_injected_secret_reaches_only_the_approved_operation() {
 
 #[test]
 fn the_model_api_key_stays_outside_the_sandbox() {
-    let e = Env::outside_tmp();
-    if !kernel_ready(&e) {
+    let Some(e) = sandboxed() else {
         return;
-    }
+    };
     let upstream = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = upstream.local_addr().unwrap().port();
     let (tx, rx) = std::sync::mpsc::channel::<String>();
@@ -518,12 +522,10 @@ print(u.urlopen(r, timeout=10).read().decode())\"";
 
 #[test]
 fn hook_decisions_inside_the_sandbox_are_made_and_logged_outside() {
-    let e = Env::outside_tmp();
-    if !kernel_ready(&e) {
+    let Some(e) = sandboxed() else {
         return;
-    }
-    let out = e.run(&["init", "--no-hook"], "");
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    };
+    init(&e);
     let event = e.event(
         "PreToolUse",
         "Bash",
@@ -573,10 +575,9 @@ fn hook_decisions_inside_the_sandbox_are_made_and_logged_outside() {
 
 #[test]
 fn a_kernel_without_landlock_or_user_namespaces_is_refused_unless_a_degraded_run_is_asked_for() {
-    let e = Env::outside_tmp();
-    if !kernel_ready(&e) {
+    let Some(e) = sandboxed() else {
         return;
-    }
+    };
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     let script = format!(
@@ -622,10 +623,9 @@ fn a_kernel_without_landlock_or_user_namespaces_is_refused_unless_a_degraded_run
 
 #[test]
 fn a_program_the_operation_finds_on_path_is_held_to_its_content_too() {
-    let e = Env::outside_tmp();
-    if !kernel_ready(&e) {
+    let Some(e) = sandboxed() else {
         return;
-    }
+    };
     common::with_deploy_secret(&e);
     std::fs::write(
         e.home.join(".config/ztguard/policy.toml"),
@@ -675,12 +675,10 @@ fn a_program_the_operation_finds_on_path_is_held_to_its_content_too() {
 
 #[test]
 fn a_profile_narrows_the_sandbox_and_every_decision_inside_it() {
-    let e = Env::outside_tmp();
-    if !kernel_ready(&e) {
+    let Some(e) = sandboxed() else {
         return;
-    }
-    let out = e.run(&["init", "--no-hook"], "");
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    };
+    init(&e);
     let policy = e.project.join(".ztguard.toml");
     let mut text = std::fs::read_to_string(&policy).unwrap();
     text.push_str(

@@ -56,16 +56,7 @@ pub fn lint(path: &Path, text: &str) -> Vec<Finding> {
         ("[monitor]", raw.monitor.check().err()),
     ] {
         if let Some(message) = problem {
-            let (line, column) = text
-                .find(section)
-                .map(|p| line_col(text, p))
-                .unwrap_or((1, 1));
-            out.push(Finding {
-                severity: Severity::Error,
-                line,
-                column,
-                message,
-            });
+            out.push(finding_at(text, section, Severity::Error, message));
         }
     }
     let project_file = path.file_name().is_some_and(|n| n == ".ztguard.toml");
@@ -79,29 +70,12 @@ pub fn lint(path: &Path, text: &str) -> Vec<Finding> {
             crate::secrets::compile(name, secret, Path::new("/home"), "lint").err()
         };
         if let Some(message) = problem {
-            let (line, column) = text
-                .find(&format!("[secrets.{name}"))
-                .map(|p| line_col(text, p))
-                .unwrap_or((1, 1));
-            out.push(Finding {
-                severity: Severity::Error,
-                line,
-                column,
-                message,
-            });
+            let at = format!("[secrets.{name}");
+            out.push(finding_at(text, &at, Severity::Error, message));
         }
     }
     let mut warn = |needle: &str, message: String| {
-        let (line, column) = text
-            .find(needle)
-            .map(|p| line_col(text, p))
-            .unwrap_or((1, 1));
-        out.push(Finding {
-            severity: Severity::Warning,
-            line,
-            column,
-            message,
-        });
+        out.push(finding_at(text, needle, Severity::Warning, message));
     };
     broad_grants(&raw, &mut warn);
     if let Some(p) = &raw.audit.path
@@ -127,6 +101,20 @@ pub fn lint(path: &Path, text: &str) -> Vec<Finding> {
     }
     out.sort_by_key(|f| (f.line, f.column));
     out
+}
+
+/// A finding at the first place `needle` occurs in the text (else line 1).
+fn finding_at(text: &str, needle: &str, severity: Severity, message: String) -> Finding {
+    let (line, column) = text
+        .find(needle)
+        .map(|p| line_col(text, p))
+        .unwrap_or((1, 1));
+    Finding {
+        severity,
+        line,
+        column,
+        message,
+    }
 }
 
 fn broad_grants(raw: &RawPolicy, warn: &mut dyn FnMut(&str, String)) {
