@@ -507,5 +507,17 @@ fn help_teaches() {
     assert!(stdout(&out).contains("ztguard demo"));
     let out = e.run(&["check", "--help"], "");
     assert!(stdout(&out).contains("Examples:"));
+    let out = e.run(&["exec", "--help"], "");
+    assert!(
+        stdout(&out).contains("ztguard exec -- claude") && stdout(&out).contains("placeholder"),
+        "{}",
+        stdout(&out)
+    );
+    let out = e.run(&["run", "--help"], "");
+    assert!(
+        stdout(&out).contains("ztguard run deploy_token --"),
+        "{}",
+        stdout(&out)
+    );
     let _ = Path::new("");
 }

@@ -158,13 +158,19 @@ const WALK_LIMIT: usize = 50_000;
 
 #[derive(clap::Args)]
 #[command(
-    long_about = "Run a command where the kernel enforces the policy: a clean environment (only PATH, HOME \
-and a few other base variables, plus those starting with [env] visible_prefix), Landlock file rules \
-(system trees read-only, the project and temp writable, toolchains readable, nothing else: ~/.ssh and \
-~/.aws do not exist for it), credential files inside the project masked, the guard's own files and the \
-agent's settings bound read-only, and no network (a private network namespace) unless --network host.\n\n\
+    after_help = "Run a command (typically the agent: `ztguard exec -- claude`) where the kernel enforces \
+the policy: a clean environment (PATH, HOME and a few other base variables, plus those starting with \
+[env] visible_prefix, kept under their names), Landlock file rules (system trees and toolchains readable, \
+the project, temp and the agent's own state writable, nothing else: ~/.ssh and ~/.aws do not exist for \
+it), credential files masked, the guard's files and the agent's settings bound read-only, and the network \
+only through ztguard's proxy to the hosts the policy allows.\n\n\
+The model API key stays outside: the command gets a placeholder and ANTHROPIC_BASE_URL pointing at a \
+gateway that swaps in the real key. The hook inside hands its decisions to this process, which writes the \
+audit log where the sandbox cannot, and `ztguard run NAME -- CMD` inside starts approved operations with \
+their secrets in a sandbox of their own.\n\n\
 On a kernel without Landlock or user namespaces it refuses to run unless --allow-degraded.\n\n\
-Example: ztguard exec -- cargo test"
+Examples:\n  ztguard exec -- claude\n  ztguard exec --network none -- cargo test\n  \
+ztguard exec --profile secure-code-review -v -- claude"
 )]
 pub struct ExecArgs {
     /// The network inside: proxy (only the hosts the policy allows, through

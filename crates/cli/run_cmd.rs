@@ -25,7 +25,7 @@ use crate::context;
 
 #[derive(clap::Args)]
 #[command(
-    long_about = "Start an approved operation with one or more secrets from [secrets.NAME] in the user or \
+    after_help = "Start an approved operation with one or more secrets from [secrets.NAME] in the user or \
 managed policy. The secret's source (a file, a command, a variable of ztguard's own environment) is read \
 here, never by the agent; the operation receives it in the variable the entry names; its output is \
 redacted of it; and the use is recorded in the audit log. The operation must match one of the entry's \

@@ -214,7 +214,7 @@ pub fn run(cmd: &Command, project: &ProjectArg) -> anyhow::Result<ExitCode> {
 /// `ztguard approve PATH…`
 #[derive(clap::Args)]
 #[command(
-    long_about = "Approve files the agent wrote so that they may run. Until then, running a file the agent \
+    after_help = "Approve files the agent wrote so that they may run. Until then, running a file the agent \
 created or changed (`./gen.sh`, `bash gen.sh`, `python gen.py`) is asked (or denied, per `[monitor] \
 run_agent_written`). The approval is bound to the file's current SHA-256: a later edit voids it. \
 Review the file before approving it."
