@@ -743,3 +743,71 @@ fn a_home_inside_a_writable_tree_keeps_its_keys_and_startup_files() {
     // The rest of such a home is as writable as the tree it lies in.
     assert!(text.contains("scratch=0"), "{text}");
 }
+
+#[test]
+fn an_interrupt_is_the_commands_and_the_sandbox_dies_with_ztguard() {
+    let Some(e) = sandboxed() else {
+        return;
+    };
+    let pid_of = |file: &str| -> i32 {
+        let path = e.project.join(file);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            if let Some(pid) = std::fs::read_to_string(&path)
+                .ok()
+                .and_then(|t| t.trim().parse().ok())
+            {
+                return pid;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{file} never appeared"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    };
+    let alive = |pid: i32| std::path::Path::new(&format!("/proc/{pid}")).exists();
+    // SIGINT to ztguard exec alone: it waits on, the command finishes normally.
+    let mut c = e
+        .cmd(&[
+            "exec",
+            "--",
+            "sh",
+            "-c",
+            "echo $$ > a.pid; sleep 1; echo finished",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    pid_of("a.pid");
+    let _ = std::process::Command::new("kill")
+        .args(["-INT", &c.id().to_string()])
+        .status();
+    let out = {
+        use std::io::Read;
+        let mut s = String::new();
+        c.stdout.take().unwrap().read_to_string(&mut s).unwrap();
+        s
+    };
+    assert_eq!(c.wait().unwrap().code(), Some(0));
+    assert!(out.contains("finished"), "{out}");
+    // ztguard exec killed: the sandbox does not run on without it.
+    let mut c = e
+        .cmd(&["exec", "--", "sh", "-c", "echo $$ > b.pid; sleep 30"])
+        .spawn()
+        .unwrap();
+    let inner = pid_of("b.pid");
+    assert!(alive(inner));
+    c.kill().unwrap();
+    let _ = c.wait();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while alive(inner) && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    // A zombie until reaped by init still shows in /proc: check its state.
+    let state = std::fs::read_to_string(format!("/proc/{inner}/stat")).unwrap_or_default();
+    assert!(
+        state.is_empty() || state.contains(") Z "),
+        "the sandboxed command outlived ztguard exec: {state}"
+    );
+}

@@ -460,11 +460,27 @@ pub fn exec(args: &ExecArgs) -> anyhow::Result<ExitCode> {
     }
     let mut child = ztguard_sandbox::spawn(&prepared, &args.command, &env, &cwd, bridge, |_| {})
         .map_err(anyhow::Error::msg)?;
+    // Ctrl-C and Ctrl-\ are the command's (an interactive agent interrupts
+    // its own work with them): this process, which serves its proxy,
+    // broker and gateway, waits on.
+    ignore_interrupts();
     let status = child.wait().context("waiting for the command")?;
     prepared.clean_up();
     Ok(ExitCode::from(
         run_cmd::exit_code(status).clamp(0, 255) as u8
     ))
+}
+
+/// Ignore SIGINT and SIGQUIT from here on (the command was started with
+/// the default dispositions).
+fn ignore_interrupts() {
+    for sig in [libc::SIGINT, libc::SIGQUIT] {
+        // SAFETY: installing SIG_IGN runs no handler code; the sandboxed
+        // command was spawned before, with its own default dispositions.
+        unsafe {
+            libc::signal(sig, libc::SIG_IGN);
+        }
+    }
 }
 
 /// The proxy variables HTTP clients honour, for a proxy on `port`.

@@ -347,6 +347,8 @@ pub fn spawn(
     let gid_map = p.gid_map.clone();
     let masks = p.masks.clone();
     let read_only = p.read_only.clone();
+    // SAFETY: getpid cannot fail and touches no memory.
+    let parent = unsafe { libc::getpid() };
     let setgroups = b"/proc/self/setgroups\0";
     let uid_path = b"/proc/self/uid_map\0";
     let gid_path = b"/proc/self/gid_map\0";
@@ -410,6 +412,19 @@ pub fn spawn(
                     // No allocation here (the proxy thread runs): an errno.
                     return Err(io::Error::from_raw_os_error(libc::ENETUNREACH));
                 }
+            }
+            // Without the process outside (its proxy, broker and gateway),
+            // the sandbox must not run on: it dies with it.
+            check(libc::prctl(
+                libc::PR_SET_PDEATHSIG,
+                libc::SIGKILL as libc::c_ulong,
+                0,
+                0,
+                0,
+            ))?;
+            if libc::getppid() != parent {
+                // The parent is already gone.
+                return Err(io::Error::from_raw_os_error(libc::ESRCH));
             }
             check(libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))?;
             if let Some(fd) = ruleset {
