@@ -461,6 +461,29 @@ print(u.urlopen(r, timeout=10).read().decode())\"";
     let seen = rx.recv().unwrap();
     assert!(seen.contains(&format!("x-api-key: {real}")), "{seen}");
     assert!(!seen.contains("placeholder"), "{seen}");
+    // The API's host is reachable through the proxy for the client's own
+    // checks, without the key (the default policy would deny the host).
+    let out = e
+        .cmd(&[
+            "exec",
+            "--",
+            "sh",
+            "-c",
+            &format!(
+                "NO_PROXY= no_proxy= python3 -c \"import urllib.request as u; print(u.urlopen('http://127.0.0.1:{port}/ping', timeout=10).read().decode())\""
+            ),
+        ])
+        .env("ANTHROPIC_API_KEY", real)
+        .env("ANTHROPIC_BASE_URL", format!("http://127.0.0.1:{port}"))
+        .output()
+        .unwrap();
+    assert!(stdout(&out).contains("from-upstream"), "{}", stderr(&out));
+    let seen = rx.recv().unwrap();
+    assert!(
+        seen.starts_with("GET http://127.0.0.1") || seen.starts_with("GET /ping"),
+        "{seen}"
+    );
+    assert!(!seen.contains(real), "{seen}");
     // A request without the placeholder is refused before it leaves.
     let out = e
         .cmd(&[

@@ -402,9 +402,12 @@ pub fn exec(args: &ExecArgs) -> anyhow::Result<ExitCode> {
     let clean_env = ztguard_sandbox::env::clean(std::env::vars_os(), &policy.visible_prefix());
     let cwd = std::env::current_dir().context("no current directory")?;
     let policy = Arc::new(policy);
+    // The model API's host answers the client's own connectivity checks
+    // through the proxy; the key it would need stays in the gateway.
+    let api_host = gateway.as_ref().map(|(g, _)| g.upstream.host.clone());
     let allow = proxy
         .as_ref()
-        .map(|_| host_check(&policy, &project, &home, &cwd));
+        .map(|_| host_check(&policy, &project, &home, &cwd, api_host));
     let mut env = clean_env;
     let mut bridge = Bridge::default();
     if let Some(proxy) = proxy {
@@ -724,12 +727,14 @@ impl Broker {
 
 /// The proxy's question — may the sandbox reach this host? — answered by
 /// the policy exactly as for a WebFetch to it: only an allow lets it through
-/// (there is no one to ask inside a proxy).
+/// (there is no one to ask inside a proxy). With the gateway, the model
+/// API's host is reachable too: without the key, which stays in the gateway.
 fn host_check(
     policy: &Arc<Policy>,
     project: &Path,
     home: &Path,
     cwd: &Path,
+    api_host: Option<String>,
 ) -> ztguard_sandbox::proxy::Allow {
     let policy = policy.clone();
     let (project, home, cwd) = (project.to_path_buf(), home.to_path_buf(), cwd.to_path_buf());
@@ -744,7 +749,8 @@ fn host_check(
             home: home.clone(),
             agent_type: None,
         };
-        policy.evaluate(&req).verdict == ztguard_policy::Verdict::Allow
+        api_host.as_deref() == Some(host)
+            || policy.evaluate(&req).verdict == ztguard_policy::Verdict::Allow
     })
 }
 
