@@ -350,7 +350,8 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         install_git_hook(&project, false, args.force)?;
     }
     println!(
-        "next: `ztguard policy lint` to check the policy, `ztguard check bash 'cat .env'` to try it"
+        "next: `ztguard policy lint` to check the policy, `ztguard check bash 'cat .env'` to try it, \
+         `ztguard exec -- claude` to run the agent inside the kernel sandbox"
     );
     Ok(ExitCode::SUCCESS)
 }
