@@ -521,3 +521,41 @@ fn help_teaches() {
     );
     let _ = Path::new("");
 }
+
+#[test]
+fn a_hook_inside_exec_whose_broker_is_gone_denies() {
+    let e = Env::new();
+    // A port nothing listens on: bind one, then close it.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let run = |event: &str| {
+        let mut c = e
+            .cmd(&["hook"])
+            .env("ZTGUARD_BROKER", format!("127.0.0.1:{port}"))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        c.stdin.take().unwrap().write_all(event.as_bytes()).unwrap();
+        c.wait_with_output().unwrap()
+    };
+    let out = run(&e.event("PreToolUse", "Bash", json!({"command": "ls"})));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("outside the sandbox") && stderr(&out).contains("ztguard exec"),
+        "{}",
+        stderr(&out)
+    );
+    // PermissionRequest ignores exit 2: the deny is in the JSON.
+    let out = run(&e.event("PermissionRequest", "Bash", json!({"command": "ls"})));
+    assert_eq!(out.status.code(), Some(0));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        v["hookSpecificOutput"]["decision"]["behavior"], "deny",
+        "{v}"
+    );
+}
