@@ -194,6 +194,22 @@ fn the_guards_files_stay_read_only_and_exit_codes_pass_through() {
         std::fs::read_to_string(e.project.join(".ztguard.toml")).unwrap(),
         before
     );
+    // The project's agent and git configuration: not even a new file there.
+    std::fs::create_dir_all(e.project.join(".claude")).unwrap();
+    std::fs::create_dir_all(e.project.join(".git/hooks")).unwrap();
+    let out = exec(
+        &e,
+        &[],
+        "echo '{}' > .claude/settings.local.json; echo \"local=$?\"; \
+         echo 'exit 0' > .git/hooks/pre-commit; echo \"githook=$?\"; echo ok > src/new.rs; echo \"src=$?\"",
+    );
+    let text = stdout(&out);
+    assert!(
+        !text.contains("local=0") && !text.contains("githook=0") && text.contains("src=0"),
+        "{text}"
+    );
+    assert!(!e.project.join(".claude/settings.local.json").exists());
+    assert!(!e.project.join(".git/hooks/pre-commit").exists());
     // The agent's own settings inside ~/.claude stay read-only while the rest of it is writable.
     std::fs::create_dir_all(e.home.join(".claude")).unwrap();
     std::fs::write(e.home.join(".claude/settings.json"), "{}").unwrap();

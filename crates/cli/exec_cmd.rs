@@ -95,13 +95,6 @@ const HOME_CREDENTIALS: &[&str] = &[
 const PROTECTED: &[&str] = &[
     ".ztguard.toml",
     ".ztguard",
-    ".claude/settings.json",
-    ".claude/settings.local.json",
-    ".claude/hooks",
-    ".claude/agents",
-    ".claude/commands",
-    ".claude/skills",
-    ".git/hooks",
     ".git/config",
     ".mcp.json",
     ".gitleaks.toml",
@@ -109,6 +102,15 @@ const PROTECTED: &[&str] = &[
     ".envrc",
     ".husky",
     ".vscode",
+];
+
+/// Directories of the project's agent and git configuration, bound
+/// read-only as a whole (when the policy protects the file named beside
+/// each), so that a settings file or hook that does not exist yet cannot be
+/// created inside either.
+const CONFIG_DIRS: &[(&str, &str)] = &[
+    (".claude", ".claude/settings.local.json"),
+    (".git/hooks", ".git/hooks/pre-commit"),
 ];
 
 /// The agent's settings inside its writable state, bound read-only.
@@ -306,9 +308,20 @@ fn plan(policy: &Policy, project: &Path, home: &Path, args: &ExecArgs) -> (Plan,
                 .filter(|_| home_writable)
                 .map(|p| home.join(p)),
         );
-    let read_only = candidates
+    let mut read_only: Vec<PathBuf> = candidates
         .filter(|p| p.exists() && policy.forbidding_rule(p, true, project, home).is_some())
         .collect();
+    read_only.extend(
+        CONFIG_DIRS
+            .iter()
+            .filter(|(_, probe)| {
+                policy
+                    .forbidding_rule(&project.join(probe), true, project, home)
+                    .is_some()
+            })
+            .map(|(dir, _)| project.join(dir))
+            .filter(|d| d.is_dir()),
+    );
     (
         Plan {
             read,
