@@ -850,3 +850,53 @@ fn an_interrupt_is_the_commands_and_the_sandbox_dies_with_ztguard() {
         "the sandboxed command outlived ztguard exec: {state}"
     );
 }
+
+#[test]
+fn the_policys_own_readable_and_writable_trees_are_the_kernels_too() {
+    let Some(e) = sandboxed() else {
+        return;
+    };
+    e.policy_with(&[
+        (
+            "\"/tmp/**\", \"**\", \"~/.cargo/registry/**\"",
+            "\"/tmp/**\", \"**\", \"~/datasets/**\", \"~/**\", \"~/.cargo/registry/**\"",
+        ),
+        (
+            "write = [\"/tmp/**\", \"**\"]",
+            "write = [\"/tmp/**\", \"**\", \"~/notes/**\"]",
+        ),
+    ]);
+    for (p, text) in [
+        ("datasets/a.csv", "1,2\n"),
+        ("notes/old.txt", "old\n"),
+        ("other/x.txt", "other\n"),
+    ] {
+        let p = e.home.join(p);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+    let out = exec(
+        &e,
+        &[],
+        "cat ~/datasets/a.csv; echo \"data=$?\"; echo x > ~/datasets/b.csv; echo \"data-write=$?\"; \
+         echo new > ~/notes/new.txt; echo \"notes=$?\"; cat ~/other/x.txt; echo \"other=$?\"; \
+         cat ~/.ssh/id_rsa; echo \"ssh=$?\"",
+    );
+    let text = stdout(&out);
+    for expected in ["1,2", "data=0", "notes=0", "other=1", "ssh=1"] {
+        assert!(
+            text.contains(expected),
+            "no {expected}: {text}\n{}",
+            stderr(&out)
+        );
+    }
+    // Read-only where the policy grants reading only; `~/**` (the whole home) is the hook's alone.
+    assert!(
+        !text.contains("data-write=0") && !text.contains("FAKE"),
+        "{text}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(e.home.join("notes/new.txt")).unwrap(),
+        "new\n"
+    );
+}

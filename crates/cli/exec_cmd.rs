@@ -269,6 +269,28 @@ fn program_dir(program: &std::ffi::OsStr, project: &Path) -> Option<PathBuf> {
     (!dir.starts_with(project) && dir != Path::new("/")).then_some(dir)
 }
 
+/// The trees the policy grants that a tree rule can carry: not the root,
+/// the home or a directory holding it (the credential stores would come
+/// with them), and not a tree the policy itself forbids (the protections
+/// keep `/etc/**` from being written whatever a layer grants).
+fn enforceable(
+    trees: Vec<PathBuf>,
+    policy: &Policy,
+    project: &Path,
+    home: &Path,
+    write: bool,
+) -> Vec<PathBuf> {
+    trees
+        .into_iter()
+        .filter(|t| !home.starts_with(t) && t != Path::new("/"))
+        .filter(|t| {
+            policy
+                .forbidding_rule(&t.join("x"), write, project, home)
+                .is_none()
+        })
+        .collect()
+}
+
 /// The sandbox for a project under its policy.
 fn plan(policy: &Policy, project: &Path, home: &Path, args: &ExecArgs) -> (Plan, bool) {
     let mut read: Vec<PathBuf> = SYSTEM.iter().map(PathBuf::from).collect();
@@ -281,6 +303,9 @@ fn plan(policy: &Policy, project: &Path, home: &Path, args: &ExecArgs) -> (Plan,
     write.push(std::env::temp_dir());
     write.extend(DEVICES.iter().map(PathBuf::from));
     write.extend(HOME_WRITE.iter().map(|p| home.join(p)));
+    let (granted_read, granted_write) = policy.granted_trees(project, home);
+    read.extend(enforceable(granted_read, policy, project, home, false));
+    write.extend(enforceable(granted_write, policy, project, home, true));
     let (mut mask, cut_short) = credentials(policy, project, home);
     // Credentials in the home and the secrets' source files: outside every
     // tree, so Landlock alone keeps them out; masked as well, for a home

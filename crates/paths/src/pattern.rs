@@ -91,6 +91,30 @@ impl Pattern {
         })
     }
 
+    /// The directory tree a grant of this pattern lies in: its literal
+    /// prefix (up to the first component with a wildcard), for patterns
+    /// anchored at the home or the root. None for project-relative and
+    /// negated patterns, and for one with `{a,b}` alternatives at its start.
+    /// `~/.cargo/registry/**` is `~/.cargo/registry`; `/usr/lib/python3*/**`
+    /// is `/usr/lib`.
+    pub fn tree(&self, anchors: &Anchors) -> Option<PathBuf> {
+        if self.negated || self.alternatives.len() != 1 {
+            return None;
+        }
+        let mut out = match self.anchor {
+            Anchor::Project => return None,
+            Anchor::Home => anchors.home.clone(),
+            Anchor::Root => PathBuf::from("/"),
+        };
+        for c in self.alternatives[0].split('/').filter(|c| !c.is_empty()) {
+            if c.contains(['*', '?', '[', '{']) {
+                break;
+            }
+            out.push(c);
+        }
+        Some(out)
+    }
+
     /// Does the pattern (ignoring negation) cover `path` (absolute, normalized)?
     pub fn matches(
         &self,
@@ -250,6 +274,21 @@ mod tests {
             project: "/p".into(),
             home: "/home/u".into(),
         }
+    }
+
+    #[test]
+    fn grants_lie_in_the_tree_of_their_literal_prefix() {
+        let tree = |p: &str| Pattern::parse(p).expect("pattern").tree(&anchors());
+        assert_eq!(
+            tree("~/.cargo/registry/**"),
+            Some("/home/u/.cargo/registry".into())
+        );
+        assert_eq!(tree("/usr/lib/python3*/**"), Some("/usr/lib".into()));
+        assert_eq!(tree("/etc/hosts"), Some("/etc/hosts".into()));
+        assert_eq!(tree("~/**"), Some("/home/u".into()));
+        assert_eq!(tree("src/**"), None);
+        assert_eq!(tree("!~/.ssh/*.pub"), None);
+        assert_eq!(tree("~/{a,b}/**"), None);
     }
 
     fn m(list: &[&str], path: &str) -> bool {

@@ -89,6 +89,36 @@ impl Policy {
             .find_map(|l| l.forbids(access, path, &real, &anchors))
     }
 
+    /// The directory trees outside the project that the policy's
+    /// `files.read` and `files.write` grant (their literal prefixes): what
+    /// the sandbox opens beside its built-in trees, so the kernel follows
+    /// the policy. (read, write); the caller drops grants too broad to
+    /// enforce by tree.
+    pub fn granted_trees(&self, project: &Path, home: &Path) -> (Vec<PathBuf>, Vec<PathBuf>) {
+        let anchors = Anchors {
+            project: project.to_path_buf(),
+            home: home.to_path_buf(),
+        };
+        let (layers, _) = self.active_layers(None);
+        let trees =
+            |lists: &dyn Fn(&Layer) -> &Vec<crate::layer::Origin<ztguard_paths::PatternList>>| {
+                let mut out: Vec<PathBuf> = Vec::new();
+                for l in &layers {
+                    for set in lists(l) {
+                        for p in &set.items.patterns {
+                            if let Some(t) = p.tree(&anchors)
+                                && !out.contains(&t)
+                            {
+                                out.push(t);
+                            }
+                        }
+                    }
+                }
+                out
+            };
+        (trees(&|l| &l.read), trees(&|l| &l.write))
+    }
+
     /// Decide one tool call.
     pub fn evaluate(&self, req: &Request) -> Decision {
         let (layers, profile) = self.active_layers(req.agent_type.as_deref());
