@@ -900,3 +900,34 @@ fn the_policys_own_readable_and_writable_trees_are_the_kernels_too() {
         "new\n"
     );
 }
+
+#[test]
+fn no_unix_socket_reaches_out_unless_asked_for() {
+    let Some(e) = sandboxed() else {
+        return;
+    };
+    // A socket served outside, as the Docker daemon or an ssh agent would be.
+    let path = e.project.join("agent.sock");
+    let listener = std::os::unix::net::UnixListener::bind(&path).unwrap();
+    std::thread::spawn(move || {
+        for c in listener.incoming().flatten() {
+            use std::io::Write;
+            let mut c = c;
+            let _ = c.write_all(b"served-outside");
+        }
+    });
+    let probe = "python3 -c \"import socket\n\
+try:\n s = socket.socket(socket.AF_UNIX); s.connect('agent.sock'); print('got', s.recv(64))\n\
+except OSError as e:\n print('refused', e.errno)\n\
+a, b = socket.socketpair(); a.send(b'x'); print('pair', b.recv(1))\"";
+    let out = exec(&e, &[], probe);
+    let text = stdout(&out);
+    assert!(
+        text.contains("refused 13") && !text.contains("served-outside"),
+        "{text}\n{}",
+        stderr(&out)
+    );
+    assert!(text.contains("pair b'x'"), "socketpair still works: {text}");
+    let out = exec(&e, &["--allow-unix-sockets"], probe);
+    assert!(stdout(&out).contains("served-outside"), "{}", stdout(&out));
+}

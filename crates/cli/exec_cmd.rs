@@ -164,8 +164,8 @@ const WALK_LIMIT: usize = 50_000;
 the policy: a clean environment (PATH, HOME and a few other base variables, plus those starting with \
 [env] visible_prefix, kept under their names), Landlock file rules (system trees and toolchains readable, \
 the project, temp and the agent's own state writable, nothing else: ~/.ssh and ~/.aws do not exist for \
-it), credential files masked, the guard's files and the agent's settings bound read-only, and the network \
-only through ztguard's proxy to the hosts the policy allows.\n\n\
+it), credential files masked, the guard's files and the agent's settings bound read-only, the network \
+only through ztguard's proxy to the hosts the policy allows, and no Unix sockets (seccomp).\n\n\
 The model API key stays outside: the command gets a placeholder and ANTHROPIC_BASE_URL pointing at a \
 gateway that swaps in the real key. The hook inside hands its decisions to this process, which writes the \
 audit log where the sandbox cannot, and `ztguard run NAME -- CMD` inside starts approved operations with \
@@ -188,6 +188,11 @@ pub struct ExecArgs {
     /// Pass no model API gateway: the sandbox gets no API key at all, not even a placeholder.
     #[arg(long)]
     pub no_gateway: bool,
+    /// Let the command create Unix sockets (refused by default: by their
+    /// paths they reach the Docker daemon, ssh and D-Bus agents, whatever
+    /// the file rules say). For test suites that serve on one.
+    #[arg(long)]
+    pub allow_unix_sockets: bool,
     /// Apply this profile of the policy (a narrower, per-skill policy): the
     /// files it denies are masked too, and every hook decision and proxy
     /// check inside uses it (also: ZTGUARD_PROFILE).
@@ -359,6 +364,7 @@ fn plan(policy: &Policy, project: &Path, home: &Path, args: &ExecArgs) -> (Plan,
                 _ => Network::Proxy,
             },
             service_ports: Vec::new(),
+            unix_sockets: args.allow_unix_sockets,
             allow_degraded: args.allow_degraded,
         },
         cut_short,

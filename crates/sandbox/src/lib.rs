@@ -8,13 +8,15 @@ and let the kernel enforce the same boundary.
 - [`Plan`] and [`spawn`]: a command started in private user, mount and
   (without network) network namespaces, with credential files masked by
   bind mounts, protected files bound read-only, and a Landlock ruleset
-  that grants only the plan's trees.
+  that grants only the plan's trees, and a seccomp filter that refuses
+  Unix and other socket families Landlock and the namespaces do not confine.
 
 Everything the child does between `fork` and `exec` is a fixed list of
 system calls on buffers prepared before the fork: no allocation, no locks.
 */
 
 pub mod env;
+mod filter;
 mod plan;
 pub mod proxy;
 mod spawn;

@@ -35,6 +35,11 @@ pub struct Plan {
     /// Loopback ports of the bridge's services (broker, gateway) that the
     /// sandbox may connect to, beside the proxy's.
     pub service_ports: Vec<u16>,
+    /// Let the command create Unix sockets. Off by default: a path socket
+    /// is reachable whatever Landlock says (the Docker socket, an ssh or
+    /// D-Bus agent), so `socket(AF_UNIX)` is refused by seccomp, as are
+    /// families other than IPv4, IPv6 and netlink; `socketpair` still works.
+    pub unix_sockets: bool,
     /// Run even where the kernel cannot enforce all of this (said loudly).
     pub allow_degraded: bool,
 }

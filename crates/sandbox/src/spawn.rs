@@ -47,6 +47,8 @@ pub struct Prepared {
     masks: Vec<(CString, CString)>,
     read_only: Vec<CString>,
     placeholders: PathBuf,
+    /// The seccomp filter on socket families.
+    seccomp: seccompiler::BpfProgram,
     /// What is enforced, for the banner and `sandbox status`.
     pub enforced: Vec<String>,
     /// What is not, when `allow_degraded` let it run anyway.
@@ -156,6 +158,13 @@ impl Prepared {
                 Network::Host => {}
             }
         }
+        let seccomp = crate::filter::sockets(plan.unix_sockets)
+            .map_err(|e| format!("the seccomp filter: {e}"))?;
+        enforced.push(if plan.unix_sockets {
+            "seccomp: sockets of IPv4, IPv6, netlink and Unix only; no io_uring".into()
+        } else {
+            "seccomp: sockets of IPv4, IPv6 and netlink only (no Unix socket can reach the Docker, ssh or D-Bus agents); no io_uring".into()
+        });
         // SAFETY: getuid/getgid cannot fail and touch no memory.
         let (uid, gid) = unsafe { (libc::getuid(), libc::getgid()) };
         Ok(Prepared {
@@ -169,6 +178,7 @@ impl Prepared {
             masks,
             read_only,
             placeholders,
+            seccomp,
             enforced,
             missing,
         })
@@ -347,6 +357,7 @@ pub fn spawn(
     let gid_map = p.gid_map.clone();
     let masks = p.masks.clone();
     let read_only = p.read_only.clone();
+    let seccomp = p.seccomp.clone();
     // SAFETY: getpid cannot fail and touches no memory.
     let parent = unsafe { libc::getpid() };
     let setgroups = b"/proc/self/setgroups\0";
@@ -432,6 +443,14 @@ pub fn spawn(
                 if r != 0 {
                     return Err(io::Error::last_os_error());
                 }
+            }
+            // Last: from here on, only the allowed socket families.
+            match seccompiler::apply_filter(&seccomp) {
+                Ok(()) => {}
+                Err(seccompiler::Error::Seccomp(e) | seccompiler::Error::Prctl(e)) => {
+                    return Err(e);
+                }
+                Err(_) => return Err(io::Error::from_raw_os_error(libc::EINVAL)),
             }
             Ok(())
         });
