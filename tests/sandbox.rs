@@ -623,7 +623,11 @@ fn a_kernel_without_landlock_or_user_namespaces_is_refused_unless_a_degraded_run
         "cat ~/.ssh/id_rsa; echo \"ssh=$?\"; \
          python3 -c \"import socket; socket.create_connection(('127.0.0.1', {port}), timeout=3)\" 2>/dev/null; echo \"net=$?\""
     );
-    for (without, missing) in [("landlock", "Landlock"), ("userns", "user namespaces")] {
+    for (without, missing) in [
+        ("landlock", "Landlock"),
+        ("userns", "user namespaces"),
+        ("seccomp", "seccomp"),
+    ] {
         let run = |args: &[&str]| {
             e.cmd(args)
                 .env("ZTGUARD_SANDBOX_WITHOUT", without)

@@ -210,7 +210,7 @@ pub struct ExecArgs {
 pub enum SandboxCommand {
     /// What this kernel can enforce (Landlock ABI, user namespaces), probed for real.
     ///
-    /// Exits 1 when `ztguard exec` would refuse to run here. ZTGUARD_SANDBOX_WITHOUT=landlock,userns
+    /// Exits 1 when `ztguard exec` would refuse to run here. ZTGUARD_SANDBOX_WITHOUT=landlock,userns,seccomp
     /// makes ztguard act as on a kernel without them, to see what `exec --allow-degraded` keeps.
     Status {
         /// Print as JSON.
@@ -860,6 +860,7 @@ pub fn sandbox(cmd: &SandboxCommand) -> anyhow::Result<ExitCode> {
             json!({
                 "landlock_abi": s.landlock_abi,
                 "user_namespaces": s.user_namespaces,
+                "seccomp": s.seccomp,
                 "missing": missing,
                 "full": missing.is_empty(),
             })
@@ -876,6 +877,14 @@ pub fn sandbox(cmd: &SandboxCommand) -> anyhow::Result<ExitCode> {
             "user namespaces: {}",
             if s.user_namespaces {
                 "available (credential masking, read-only binds, private network)"
+            } else {
+                "not available"
+            }
+        );
+        println!(
+            "seccomp: {}",
+            if s.seccomp {
+                "available (socket families: no Unix sockets)"
             } else {
                 "not available"
             }

@@ -47,8 +47,8 @@ pub struct Prepared {
     masks: Vec<(CString, CString)>,
     read_only: Vec<CString>,
     placeholders: PathBuf,
-    /// The seccomp filter on socket families.
-    seccomp: seccompiler::BpfProgram,
+    /// The seccomp filter on socket families (None: the kernel has none).
+    seccomp: Option<seccompiler::BpfProgram>,
     /// What is enforced, for the banner and `sandbox status`.
     pub enforced: Vec<String>,
     /// What is not, when `allow_degraded` let it run anyway.
@@ -158,13 +158,20 @@ impl Prepared {
                 Network::Host => {}
             }
         }
-        let seccomp = crate::filter::sockets(plan.unix_sockets)
-            .map_err(|e| format!("the seccomp filter: {e}"))?;
-        enforced.push(if plan.unix_sockets {
-            "seccomp: sockets of IPv4, IPv6, netlink and Unix only; no io_uring".into()
-        } else {
-            "seccomp: sockets of IPv4, IPv6 and netlink only (no Unix socket can reach the Docker, ssh or D-Bus agents); no io_uring".into()
-        });
+        let seccomp = match support.seccomp {
+            true => Some(
+                crate::filter::sockets(plan.unix_sockets)
+                    .map_err(|e| format!("the seccomp filter: {e}"))?,
+            ),
+            false => None,
+        };
+        if seccomp.is_some() {
+            enforced.push(if plan.unix_sockets {
+                "seccomp: sockets of IPv4, IPv6, netlink and Unix only; no io_uring".into()
+            } else {
+                "seccomp: sockets of IPv4, IPv6 and netlink only (no Unix socket can reach the Docker, ssh or D-Bus agents); no io_uring".into()
+            });
+        }
         // SAFETY: getuid/getgid cannot fail and touch no memory.
         let (uid, gid) = unsafe { (libc::getuid(), libc::getgid()) };
         Ok(Prepared {
@@ -445,12 +452,14 @@ pub fn spawn(
                 }
             }
             // Last: from here on, only the allowed socket families.
-            match seccompiler::apply_filter(&seccomp) {
-                Ok(()) => {}
-                Err(seccompiler::Error::Seccomp(e) | seccompiler::Error::Prctl(e)) => {
-                    return Err(e);
+            if let Some(filter) = &seccomp {
+                match seccompiler::apply_filter(filter) {
+                    Ok(()) => {}
+                    Err(seccompiler::Error::Seccomp(e) | seccompiler::Error::Prctl(e)) => {
+                        return Err(e);
+                    }
+                    Err(_) => return Err(io::Error::from_raw_os_error(libc::EINVAL)),
                 }
-                Err(_) => return Err(io::Error::from_raw_os_error(libc::EINVAL)),
             }
             Ok(())
         });

@@ -11,6 +11,8 @@ pub struct Support {
     pub landlock_abi: Option<i32>,
     /// Unprivileged user namespaces (and with them mount and network namespaces).
     pub user_namespaces: bool,
+    /// seccomp filters (the socket-family filter).
+    pub seccomp: bool,
 }
 
 impl Support {
@@ -29,12 +31,15 @@ impl Support {
                 "user namespaces (masking credential files, read-only binds, no network)".into(),
             );
         }
+        if !self.seccomp {
+            out.push("seccomp filters (refusing Unix sockets)".into());
+        }
         out
     }
 }
 
 /// Makes ztguard act as on a kernel without the features it names
-/// (`landlock`, `userns`, comma-separated): to see what a run with
+/// (`landlock`, `userns`, `seccomp`, comma-separated): to see what a run with
 /// `--allow-degraded` keeps on an older machine, and to test it. It can
 /// only take protection away together with `--allow-degraded`.
 pub const WITHOUT_VAR: &str = "ZTGUARD_SANDBOX_WITHOUT";
@@ -50,7 +55,25 @@ pub fn probe() -> Support {
             landlock_abi()
         },
         user_namespaces: !off("userns") && user_namespaces(),
+        seccomp: !off("seccomp") && seccomp(),
     }
+}
+
+/// Does this kernel take seccomp filters that return an errno?
+fn seccomp() -> bool {
+    const SECCOMP_GET_ACTION_AVAIL: libc::c_uint = 2;
+    let action: u32 = libc::SECCOMP_RET_ERRNO;
+    // SAFETY: SECCOMP_GET_ACTION_AVAIL reads the one u32 it is pointed at
+    // and changes nothing.
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_seccomp,
+            SECCOMP_GET_ACTION_AVAIL,
+            0,
+            &action as *const u32,
+        )
+    };
+    r == 0
 }
 
 fn landlock_abi() -> Option<i32> {
