@@ -853,6 +853,17 @@ fn an_interrupt_is_the_commands_and_the_sandbox_dies_with_ztguard() {
         state.is_empty() || state.contains(") Z "),
         "the sandboxed command outlived ztguard exec: {state}"
     );
+    // The killed run left its masking placeholders; the next run sweeps them.
+    let run_dir = e.home.join(".local/share/ztguard/run");
+    let left = run_dir.join(format!("ztguard-exec-{}", c.id()));
+    assert!(left.exists(), "{}", left.display());
+    let out = exec(&e, &[], "true");
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        std::fs::read_dir(&run_dir).unwrap().next().is_none(),
+        "placeholders left behind in {}",
+        run_dir.display()
+    );
 }
 
 #[test]

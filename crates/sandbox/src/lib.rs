@@ -23,5 +23,5 @@ mod spawn;
 pub mod status;
 
 pub use plan::{Network, Plan};
-pub use spawn::{Bridge, Prepared, Service, spawn};
+pub use spawn::{Bridge, Prepared, Service, spawn, sweep};
 pub use status::{Support, probe};

@@ -58,9 +58,39 @@ pub struct Prepared {
 impl Prepared {
     /// Remove the masking placeholders (once nothing runs in the sandbox).
     pub fn clean_up(&self) {
-        let _ =
-            std::fs::set_permissions(&self.placeholders, std::fs::Permissions::from_mode(0o700));
-        let _ = std::fs::remove_dir_all(&self.placeholders);
+        remove_placeholders(&self.placeholders);
+    }
+}
+
+/// Remove a placeholder directory: its entries are mode 000, so they are
+/// opened up first (removing a directory means listing it).
+fn remove_placeholders(dir: &Path) {
+    let open = std::fs::Permissions::from_mode(0o700);
+    let _ = std::fs::set_permissions(dir, open.clone());
+    for entry in ["dir", "file"] {
+        let _ = std::fs::set_permissions(dir.join(entry), open.clone());
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// Remove the placeholders of earlier runs whose process is gone (a
+/// `ztguard exec` that was killed could not clean up after itself).
+pub fn sweep(scratch: &Path) {
+    let Ok(entries) = std::fs::read_dir(scratch) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix("ztguard-exec-"))
+            .and_then(|p| p.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if !Path::new(&format!("/proc/{pid}")).exists() {
+            remove_placeholders(&e.path());
+        }
     }
 }
 
