@@ -946,3 +946,65 @@ a, b = socket.socketpair(); a.send(b'x'); print('pair', b.recv(1))\"";
     let out = exec(&e, &["--allow-unix-sockets"], probe);
     assert!(stdout(&out).contains("served-outside"), "{}", stdout(&out));
 }
+
+#[test]
+fn an_unprivileged_user_gets_the_same_sandbox() {
+    let Some(e) = sandboxed() else {
+        return;
+    };
+    // SAFETY: geteuid cannot fail and touches no memory.
+    if unsafe { libc::geteuid() } != 0 {
+        // Every other test here already runs unprivileged.
+        return;
+    }
+    // Run as nobody: the bridge must not need privileges of its own
+    // (binding the proxy and the broker inside the sandbox's namespace).
+    let root = e.project.parent().unwrap().to_path_buf();
+    let bin = root.join("ztguard");
+    std::fs::copy(env!("CARGO_BIN_EXE_ztguard"), &bin).unwrap();
+    let event = e.event(
+        "PreToolUse",
+        "Bash",
+        serde_json::json!({"command": "cat .env"}),
+    );
+    std::fs::write(e.project.join("event.json"), event).unwrap();
+    let status = std::process::Command::new("chown")
+        .args(["-R", "65534:65534"])
+        .arg(&root)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let script = format!(
+        "id -u; cat ~/.ssh/id_rsa; echo \"ssh=$?\"; cat .env; echo \"env=$?\"; echo x > inside; echo \"in=$?\"; \
+         {} hook < event.json",
+        bin.display()
+    );
+    let out = std::process::Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+        .arg(&bin)
+        .args(["exec", "--", "sh", "-c", &script])
+        .current_dir(&e.project)
+        .env_clear()
+        .env("HOME", &e.home)
+        .env("PATH", "/usr/bin:/bin")
+        .env("ZTGUARD_MANAGED_POLICY", e.home.join("no-managed.toml"))
+        .output()
+        .unwrap();
+    let (text, err) = (stdout(&out), stderr(&out));
+    assert_eq!(out.status.code(), Some(0), "{text}\n{err}");
+    for expected in [
+        "65534\n",
+        "ssh=1",
+        "env=1",
+        "in=0",
+        "\"permissionDecision\":\"deny\"",
+    ] {
+        assert!(text.contains(expected), "no {expected}: {text}\n{err}");
+    }
+    assert!(!text.contains("FAKE"), "{text}");
+    let run_dir = e.home.join(".local/share/ztguard/run");
+    assert!(
+        std::fs::read_dir(&run_dir).unwrap().next().is_none(),
+        "placeholders left behind by an unprivileged run"
+    );
+}

@@ -15,6 +15,7 @@ Everything the child does between `fork` and `exec` is a fixed list of
 system calls on buffers prepared before the fork: no allocation, no locks.
 */
 
+mod bridge;
 pub mod env;
 mod filter;
 mod plan;
@@ -22,6 +23,7 @@ pub mod proxy;
 mod spawn;
 pub mod status;
 
+pub use bridge::Bridge;
 pub use plan::{Network, Plan};
-pub use spawn::{Bridge, Prepared, Service, spawn, sweep};
+pub use spawn::{Prepared, Service, spawn, sweep};
 pub use status::{Support, probe};

@@ -1,7 +1,7 @@
 //! The filtering proxy: the only way out of a sandbox without network.
 //!
 //! It listens on a socket bound *inside* the sandbox's network namespace
-//! (see [`bind_inside`]) and connects out from the host's, so the sandbox
+//! (see the bridge) and connects out from the host's, so the sandbox
 //! reaches exactly the hosts the policy allows. It speaks the two forms
 //! HTTP clients use through `HTTPS_PROXY`/`HTTP_PROXY`: `CONNECT host:port`
 //! (TLS tunnels) and absolute-form requests (`GET http://host/…`).
@@ -23,30 +23,9 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// is private, so the port is always free there).
 pub const PORT: u16 = 3128;
 
-/// Bring `lo` up and bind TCP listeners on 127.0.0.1 at `ports` inside
-/// the network namespace of process `pid`. Runs on a thread of its own,
-/// which moves into that namespace and ends there; the socket keeps the
-/// namespace it was made in.
-pub fn bind_inside(pid: u32, ports: Vec<u16>) -> io::Result<Vec<TcpListener>> {
-    std::thread::spawn(move || -> io::Result<Vec<TcpListener>> {
-        let ns = std::fs::File::open(format!("/proc/{pid}/ns/net"))?;
-        // SAFETY: setns on a namespace file descriptor changes only this
-        // thread's network namespace; the thread ends right after.
-        if unsafe { libc::setns(ns.as_raw_fd(), libc::CLONE_NEWNET) } != 0 {
-            return Err(io::Error::last_os_error());
-        }
-        loopback_up()?;
-        ports
-            .into_iter()
-            .map(|port| TcpListener::bind(("127.0.0.1", port)))
-            .collect()
-    })
-    .join()
-    .map_err(|_| io::Error::other("the namespace thread panicked"))?
-}
-
-/// `ip link set lo up`, in the calling thread's network namespace.
-fn loopback_up() -> io::Result<()> {
+/// `ip link set lo up`, in the calling process's network namespace (the
+/// sandbox's, from its child before `exec`: only system calls).
+pub(crate) fn loopback_up() -> io::Result<()> {
     // SAFETY: a datagram socket used only for the interface ioctls below;
     // `ifr` is a zeroed, properly sized ifreq whose name is set in bounds.
     unsafe {

@@ -17,7 +17,7 @@
 use std::ffi::{CString, OsString};
 use std::io;
 use std::net::TcpListener;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsRawFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::CommandExt;
@@ -29,6 +29,7 @@ use landlock::{
     RulesetCreatedAttr, Scope, path_beneath_rules,
 };
 
+use crate::bridge::Bridge;
 use crate::plan::{Network, Plan};
 use crate::status::Support;
 
@@ -297,67 +298,9 @@ fn check(r: libc::c_int) -> io::Result<()> {
     Ok(())
 }
 
-/// A pipe's two ends (close-on-exec), for the child and the proxy thread
-/// to wait on each other.
-fn pipe() -> Result<(OwnedFd, OwnedFd), String> {
-    let mut fds = [0; 2];
-    // SAFETY: pipe2 fills the two-element array it is given.
-    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
-        return Err(format!("pipe: {}", io::Error::last_os_error()));
-    }
-    // SAFETY: both descriptors were just created and are owned here alone.
-    Ok(unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) })
-}
-
 /// A service the sandbox reaches on 127.0.0.1 inside its own network
 /// namespace, served from outside: its port and what serves the listener.
 pub type Service = (u16, Box<dyn FnOnce(TcpListener) + Send>);
-
-/// What a sandbox with a private network can reach: the filtering proxy
-/// (with [`Network::Proxy`]) and the services (ztguard's broker, the model
-/// API gateway). Each listener is bound inside the child's network
-/// namespace and served by threads of this process, outside the sandbox.
-#[derive(Default)]
-pub struct Bridge {
-    /// The proxy's host check; required with [`Network::Proxy`].
-    pub allow: Option<crate::proxy::Allow>,
-    pub services: Vec<Service>,
-}
-
-/// With a private network: a thread that waits for the child to have its
-/// network namespace, binds the bridge's listeners inside it, serves them,
-/// and lets the child go on. Returns the child's ends of the two pipes.
-fn start_bridge(bridge: Bridge, proxy: bool) -> Result<(OwnedFd, OwnedFd), String> {
-    let (ready_r, ready_w) = pipe()?;
-    let (go_r, go_w) = pipe()?;
-    std::thread::spawn(move || {
-        use std::io::{Read, Write};
-        let mut pid = [0u8; 4];
-        let mut from_child = std::fs::File::from(ready_r);
-        let mut to_child = std::fs::File::from(go_w);
-        if from_child.read_exact(&mut pid).is_err() {
-            return;
-        }
-        let mut ports: Vec<u16> = bridge.services.iter().map(|(port, _)| *port).collect();
-        if proxy {
-            ports.push(crate::proxy::PORT);
-        }
-        let ok = match crate::proxy::bind_inside(u32::from_ne_bytes(pid), ports) {
-            Ok(mut listeners) => {
-                if proxy && let (Some(listener), Some(allow)) = (listeners.pop(), bridge.allow) {
-                    crate::proxy::serve(listener, allow);
-                }
-                for ((_, serve), listener) in bridge.services.into_iter().zip(listeners) {
-                    serve(listener);
-                }
-                true
-            }
-            Err(_) => false,
-        };
-        let _ = to_child.write_all(if ok { b"1" } else { b"0" });
-    });
-    Ok((ready_w, go_r))
-}
 
 /// Start `argv` in the sandbox with exactly `env`, in `cwd`, reaching
 /// what `bridge` offers. `configure` sets anything else of the command
@@ -385,10 +328,13 @@ pub fn spawn(
     if p.network == Network::Proxy && bridge.allow.is_none() {
         return Err("the proxy needs the policy's host check".into());
     }
-    let proxy = (net && namespaces && (p.network == Network::Proxy || !bridge.services.is_empty()))
-        .then(|| start_bridge(bridge, p.network == Network::Proxy))
-        .transpose()?;
-    let proxy_fds = proxy.as_ref().map(|(w, r)| (w.as_raw_fd(), r.as_raw_fd()));
+    let bridged =
+        (net && namespaces && (p.network == Network::Proxy || !bridge.services.is_empty()))
+            .then(|| crate::bridge::start(bridge, p.network == Network::Proxy))
+            .transpose()?;
+    let bridge_to = bridged
+        .as_ref()
+        .map(|b| (b.socket.as_raw_fd(), b.ports, b.count));
     // Owned copies for the closure, made before the fork.
     let uid_map = p.uid_map.clone();
     let gid_map = p.gid_map.clone();
@@ -448,18 +394,10 @@ pub fn spawn(
                     ))?;
                 }
             }
-            if let Some((ready, go)) = proxy_fds {
-                // Tell the proxy thread where our network namespace is,
-                // and wait until its listener is bound inside it.
-                let pid = libc::getpid().to_ne_bytes();
-                if libc::write(ready, pid.as_ptr().cast(), pid.len()) != pid.len() as isize {
-                    return Err(io::Error::last_os_error());
-                }
-                let mut answer = 0u8;
-                if libc::read(go, (&mut answer as *mut u8).cast(), 1) != 1 || answer != b'1' {
-                    // No allocation here (the proxy thread runs): an errno.
-                    return Err(io::Error::from_raw_os_error(libc::ENETUNREACH));
-                }
+            if let Some((to, ports, count)) = &bridge_to {
+                // Bind the bridge's listeners in our new network namespace
+                // and hand them to the process outside, which serves them.
+                crate::bridge::bind_and_send(*to, &ports[..*count])?;
             }
             // Without the process outside (its proxy, broker and gateway),
             // the sandbox must not run on: it dies with it.
@@ -500,6 +438,6 @@ pub fn spawn(
             program.to_string_lossy()
         )
     });
-    drop(proxy);
+    drop(bridged);
     child
 }
