@@ -559,3 +559,19 @@ fn a_hook_inside_exec_whose_broker_is_gone_denies() {
         "{v}"
     );
 }
+
+#[test]
+fn exec_refuses_a_project_that_holds_the_home() {
+    let e = Env::new();
+    let out = e
+        .cmd(&["exec", "--", "true"])
+        .current_dir(&e.home)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("holds the home directory"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -407,6 +407,13 @@ impl Endpoint {
 pub fn exec(args: &ExecArgs) -> anyhow::Result<ExitCode> {
     let project = context::project_arg(args.project.as_deref())?;
     let home = context::home();
+    if home.starts_with(&project) {
+        anyhow::bail!(
+            "the project would be {}, which holds the home directory: everything in the home would be writable inside. \
+             Run `ztguard exec` in a project (a directory with a .git or .ztguard.toml), or give --project DIR",
+            project.display()
+        );
+    }
     let policy = context::load(&project, &home, args.profile.as_deref(), false)
         .context("the policy does not load")?;
     agent_state(&home, &args.command);
