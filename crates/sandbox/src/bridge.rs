@@ -128,6 +128,36 @@ pub(crate) unsafe fn bind_and_send(to: RawFd, ports: &[u16]) -> io::Result<()> {
 #[repr(C, align(8))]
 struct ControlBuffer([u8; 32]);
 
+/// The buffers of a one-byte message that carries one descriptor.
+struct Message {
+    byte: [u8; 1],
+    iov: libc::iovec,
+    control: ControlBuffer,
+    header: libc::msghdr,
+}
+
+impl Message {
+    /// A message whose header points at its own buffers; it must not move
+    /// after this (it lives on the caller's stack until the call ends).
+    ///
+    /// # Safety
+    /// Only writes to `self`.
+    unsafe fn wire(&mut self, control_len: usize) -> *mut libc::msghdr {
+        self.iov.iov_base = self.byte.as_mut_ptr().cast();
+        self.iov.iov_len = 1;
+        self.header.msg_iov = &mut self.iov;
+        self.header.msg_iovlen = 1;
+        self.header.msg_control = self.control.0.as_mut_ptr().cast();
+        self.header.msg_controllen = control_len as _;
+        &mut self.header
+    }
+
+    fn new() -> Message {
+        // SAFETY: all-zero is a valid iovec and msghdr (null pointers, zero lengths).
+        unsafe { std::mem::zeroed() }
+    }
+}
+
 /// Send `fd` over the Unix socket `to`.
 ///
 /// # Safety
@@ -136,23 +166,14 @@ unsafe fn send(to: RawFd, fd: RawFd) -> io::Result<()> {
     // SAFETY: the message points at stack buffers that outlive the call;
     // the control buffer is large and aligned enough for one descriptor.
     unsafe {
-        let mut byte = [0u8; 1];
-        let mut iov = libc::iovec {
-            iov_base: byte.as_mut_ptr().cast(),
-            iov_len: 1,
-        };
-        let mut control = ControlBuffer([0; 32]);
-        let mut msg: libc::msghdr = std::mem::zeroed();
-        msg.msg_iov = &mut iov;
-        msg.msg_iovlen = 1;
-        msg.msg_control = control.0.as_mut_ptr().cast();
-        msg.msg_controllen = libc::CMSG_SPACE(std::mem::size_of::<RawFd>() as u32) as _;
-        let cmsg = libc::CMSG_FIRSTHDR(&msg);
+        let mut m = Message::new();
+        let msg = m.wire(libc::CMSG_SPACE(std::mem::size_of::<RawFd>() as u32) as usize);
+        let cmsg = libc::CMSG_FIRSTHDR(msg);
         (*cmsg).cmsg_level = libc::SOL_SOCKET;
         (*cmsg).cmsg_type = libc::SCM_RIGHTS;
         (*cmsg).cmsg_len = libc::CMSG_LEN(std::mem::size_of::<RawFd>() as u32) as _;
         std::ptr::write_unaligned(libc::CMSG_DATA(cmsg).cast::<RawFd>(), fd);
-        if libc::sendmsg(to, &msg, 0) != 1 {
+        if libc::sendmsg(to, msg, 0) != 1 {
             return Err(io::Error::last_os_error());
         }
     }
@@ -164,25 +185,16 @@ fn receive(from: RawFd) -> io::Result<Option<OwnedFd>> {
     // SAFETY: as in `send`; the received descriptor is close-on-exec and
     // owned by the returned OwnedFd alone.
     unsafe {
-        let mut byte = [0u8; 1];
-        let mut iov = libc::iovec {
-            iov_base: byte.as_mut_ptr().cast(),
-            iov_len: 1,
-        };
-        let mut control = ControlBuffer([0; 32]);
-        let mut msg: libc::msghdr = std::mem::zeroed();
-        msg.msg_iov = &mut iov;
-        msg.msg_iovlen = 1;
-        msg.msg_control = control.0.as_mut_ptr().cast();
-        msg.msg_controllen = control.0.len() as _;
-        let n = libc::recvmsg(from, &mut msg, libc::MSG_CMSG_CLOEXEC);
+        let mut m = Message::new();
+        let msg = m.wire(std::mem::size_of::<ControlBuffer>());
+        let n = libc::recvmsg(from, msg, libc::MSG_CMSG_CLOEXEC);
         if n < 0 {
             return Err(io::Error::last_os_error());
         }
         if n == 0 {
             return Ok(None);
         }
-        let cmsg = libc::CMSG_FIRSTHDR(&msg);
+        let cmsg = libc::CMSG_FIRSTHDR(msg);
         if cmsg.is_null()
             || (*cmsg).cmsg_level != libc::SOL_SOCKET
             || (*cmsg).cmsg_type != libc::SCM_RIGHTS
