@@ -151,6 +151,12 @@ fn run_gives_the_value_to_the_approved_operation_only_and_redacts_it() {
     );
     let out = e.run(&["audit", "verify"], "");
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    let out = e.run(&["audit", "show", "--event", "SecretUse"], "");
+    assert!(
+        stdout(&out).contains("allow deploy → ./scripts/deploy.sh --prod (exit 3)"),
+        "{}",
+        stdout(&out)
+    );
 }
 
 #[test]

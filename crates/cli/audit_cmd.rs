@@ -396,6 +396,24 @@ fn subject(r: &Record) -> String {
     if let Some(n) = r.u64("prompt_bytes") {
         return format!("prompt of {n} bytes");
     }
+    if r.str("event") == Some("SecretUse") {
+        let names: Vec<&str> = r
+            .fields
+            .get("secrets")
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        let code = r
+            .fields
+            .get("exit_code")
+            .map(|c| format!(" (exit {c})"))
+            .unwrap_or_default();
+        return format!(
+            "{} → {}{code}",
+            names.join(","),
+            r.str("command").unwrap_or("")
+        );
+    }
     for k in ["source", "error"] {
         if let Some(v) = r.str(k) {
             return v.to_string();
