@@ -834,6 +834,13 @@ fn an_interrupt_is_the_commands_and_the_sandbox_dies_with_ztguard() {
     };
     assert_eq!(c.wait().unwrap().code(), Some(0));
     assert!(out.contains("finished"), "{out}");
+    // The command itself takes interrupts as usual (nothing ignored).
+    let out = exec(&e, &[], "grep SigIgn /proc/self/status");
+    assert!(
+        stdout(&out).contains("SigIgn:\t0000000000000000"),
+        "{}",
+        stdout(&out)
+    );
     // ztguard exec killed: the sandbox does not run on without it.
     let mut c = e
         .cmd(&["exec", "--", "sh", "-c", "echo $$ > b.pid; sleep 30"])

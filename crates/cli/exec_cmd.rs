@@ -513,12 +513,13 @@ pub fn exec(args: &ExecArgs) -> anyhow::Result<ExitCode> {
             );
         }
     }
-    let mut child = ztguard_sandbox::spawn(&prepared, &args.command, &env, &cwd, bridge, |_| {})
-        .map_err(anyhow::Error::msg)?;
     // Ctrl-C and Ctrl-\ are the command's (an interactive agent interrupts
     // its own work with them): this process, which serves its proxy,
-    // broker and gateway, waits on.
+    // broker and gateway, waits on. Ignored before the command starts (it
+    // restores them for itself), so no interrupt can fall in between.
     ignore_interrupts();
+    let mut child = ztguard_sandbox::spawn(&prepared, &args.command, &env, &cwd, bridge, |_| {})
+        .map_err(anyhow::Error::msg)?;
     let status = child.wait().context("waiting for the command")?;
     prepared.clean_up();
     Ok(ExitCode::from(
@@ -526,12 +527,12 @@ pub fn exec(args: &ExecArgs) -> anyhow::Result<ExitCode> {
     ))
 }
 
-/// Ignore SIGINT and SIGQUIT from here on (the command was started with
-/// the default dispositions).
+/// Ignore SIGINT and SIGQUIT from here on (the sandboxed command resets
+/// them to their defaults before it starts).
 fn ignore_interrupts() {
     for sig in [libc::SIGINT, libc::SIGQUIT] {
         // SAFETY: installing SIG_IGN runs no handler code; the sandboxed
-        // command was spawned before, with its own default dispositions.
+        // command puts back the default dispositions in its child.
         unsafe {
             libc::signal(sig, libc::SIG_IGN);
         }

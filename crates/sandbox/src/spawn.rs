@@ -399,6 +399,10 @@ pub fn spawn(
                 // and hand them to the process outside, which serves them.
                 crate::bridge::bind_and_send(*to, &ports[..*count])?;
             }
+            // The interrupts ztguard ignores are the command's own again.
+            for sig in [libc::SIGINT, libc::SIGQUIT] {
+                libc::signal(sig, libc::SIG_DFL);
+            }
             // Without the process outside (its proxy, broker and gateway),
             // the sandbox must not run on: it dies with it.
             check(libc::prctl(
