@@ -170,7 +170,7 @@ The model API key stays outside: the command gets a placeholder and ANTHROPIC_BA
 gateway that swaps in the real key. The hook inside hands its decisions to this process, which writes the \
 audit log where the sandbox cannot, and `ztguard run NAME -- CMD` inside starts approved operations with \
 their secrets in a sandbox of their own.\n\n\
-On a kernel without Landlock or user namespaces it refuses to run unless --allow-degraded.\n\n\
+On a kernel without Landlock, user namespaces or seccomp filters it refuses to run unless --allow-degraded.\n\n\
 Examples:\n  ztguard exec -- claude\n  ztguard exec --network none -- cargo test\n  \
 ztguard exec --profile secure-code-review -v -- claude"
 )]
@@ -437,10 +437,10 @@ pub fn exec(args: &ExecArgs) -> anyhow::Result<ExitCode> {
         plan.service_ports.push(broker_at.port());
         plan.service_ports
             .extend(gateway_at.as_ref().map(Endpoint::port));
-        if let Some(Endpoint::Host(l)) = &proxy {
+        if let Some(on_host @ Endpoint::Host(_)) = &proxy {
             // No network namespace (a degraded run): Landlock lets the
             // sandbox connect to the proxy's host port and nothing else.
-            plan.service_ports.push(l.local_addr()?.port());
+            plan.service_ports.push(on_host.port());
             plan.network = Network::None;
         }
     }
@@ -522,9 +522,7 @@ pub fn exec(args: &ExecArgs) -> anyhow::Result<ExitCode> {
         .map_err(anyhow::Error::msg)?;
     let status = child.wait().context("waiting for the command")?;
     prepared.clean_up();
-    Ok(ExitCode::from(
-        run_cmd::exit_code(status).clamp(0, 255) as u8
-    ))
+    Ok(run_cmd::exit(run_cmd::exit_code(status)))
 }
 
 /// Ignore SIGINT and SIGQUIT from here on (the sandboxed command resets

@@ -117,12 +117,7 @@ fn forward(addr: &str, input: String, args: &Args) -> ExitCode {
     let (mut out, mut err) = (Vec::new(), Vec::new());
     let deny = |why: &str| emit(&claude::render_error(event.as_deref(), why));
     match broker::call(addr, &req, &mut out, &mut err) {
-        Ok(broker::Outcome::Exit(code)) => {
-            use std::io::Write;
-            let _ = std::io::stdout().write_all(&out);
-            let _ = std::io::stderr().write_all(&err);
-            ExitCode::from(if code == 0 { 0 } else { 2 })
-        }
+        Ok(broker::Outcome::Exit(code)) => put(&out, &err, if code == 0 { 0 } else { 2 }),
         Ok(broker::Outcome::Refused(why)) => deny(&why),
         Err(e) => deny(&format!(
             "the decision is made outside the sandbox, and {e}; is `ztguard exec` still running?"
@@ -141,11 +136,16 @@ pub fn rendered(out: &HookOutput) -> (Vec<u8>, Vec<u8>, u8) {
 }
 
 fn emit(out: &HookOutput) -> ExitCode {
-    use std::io::Write;
     let (so, se, code) = rendered(out);
-    let mut stdout = std::io::stdout().lock();
-    let _ = stdout.write_all(&so).and_then(|()| stdout.flush());
-    let _ = std::io::stderr().write_all(&se);
+    put(&so, &se, code)
+}
+
+/// Write a rendered answer and end with its code (0 or 2).
+fn put(stdout: &[u8], stderr: &[u8], code: u8) -> ExitCode {
+    use std::io::Write;
+    let mut so = std::io::stdout().lock();
+    let _ = so.write_all(stdout).and_then(|()| so.flush());
+    let _ = std::io::stderr().write_all(stderr);
     ExitCode::from(code)
 }
 

@@ -178,15 +178,13 @@ pub fn run(cmd: &Command) -> anyhow::Result<ExitCode> {
                     );
                 }
                 for s in &policy.secrets {
-                    let mut allow: Vec<String> = s.allow.iter().map(|p| p.source.clone()).collect();
-                    allow.extend(s.command.as_ref().map(|c| c.join(" ")));
                     println!(
                         "secret {}: from {}, as ${} to `ztguard run {} -- {}`",
                         s.name,
                         s.source,
                         s.env,
                         s.name,
-                        allow.join("` or `… -- ")
+                        s.operations().join("` or `… -- ")
                     );
                 }
             }

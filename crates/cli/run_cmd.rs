@@ -128,7 +128,7 @@ pub fn clear(
     let words: Vec<&str> = argv.iter().map(String::as_str).collect();
     let mut chosen = Vec::new();
     for name in names {
-        let Some(s) = policy.secrets.iter().find(|s| &s.name == name) else {
+        let Some(s) = policy.secret(name) else {
             let known: Vec<&str> = policy.secrets.iter().map(|s| s.name.as_str()).collect();
             return Err(format!(
                 "no secret `{name}` in the user or managed policy (defined: {})",
@@ -140,11 +140,10 @@ pub fn clear(
             ));
         };
         if !s.allows(&words) {
-            let patterns: Vec<&str> = s.allow.iter().map(|p| p.source.as_str()).collect();
             return Err(format!(
                 "`{}` is not an operation secret `{name}` may go to (allowed: {})",
                 argv.join(" "),
-                patterns.join(", ")
+                s.operations().join(", ")
             ));
         }
         chosen.push(s);
@@ -171,13 +170,8 @@ pub fn clear(
             .filter(|r| in_reach(&r.lexical) || in_reach(&r.real))
         {
             let now = ztguard_monitor::provenance::file_hash(&r.real);
-            let approved = ledger
-                .approvals
-                .get(&ztguard_monitor::provenance::key(&r.real))
-                .map(|a| &a.sha256);
-            if now.is_some()
-                && (now.as_ref() == pinned.hashes.get(&r.lexical) || now.as_ref() == approved)
-            {
+            let unchanged = now.is_some() && now.as_ref() == pinned.hashes.get(&r.lexical);
+            if unchanged || ledger.approves(&r.real, now.as_deref()) {
                 continue;
             }
             return Err(format!(
@@ -284,11 +278,7 @@ pub fn record(
 pub fn configured(policy: &Policy, names: &[String]) -> Result<Vec<String>, String> {
     let mut found: Option<&Vec<String>> = None;
     for name in names {
-        let c = policy
-            .secrets
-            .iter()
-            .find(|s| &s.name == name)
-            .and_then(|s| s.command.as_ref());
+        let c = policy.secret(name).and_then(|s| s.command.as_ref());
         match (c, found) {
             (None, _) => {
                 return Err(format!(
@@ -308,7 +298,8 @@ pub fn configured(policy: &Policy, names: &[String]) -> Result<Vec<String>, Stri
         .ok_or_else(|| "name at least one secret".to_string())
 }
 
-fn exit(code: i32) -> ExitCode {
+/// A process exit code from an operation's (clamped to 0–255).
+pub fn exit(code: i32) -> ExitCode {
     ExitCode::from(code.clamp(0, 255) as u8)
 }
 

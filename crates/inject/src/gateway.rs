@@ -168,38 +168,32 @@ impl Gateway {
         std::thread::spawn(move || {
             for conn in listener.incoming().flatten() {
                 let g = self.clone();
+                // An error here means the client has gone or the upstream
+                // failed mid-way: there is no one left to tell.
                 std::thread::spawn(move || {
-                    if let Err(e) = g.handle(conn.try_clone(), BufReader::new(conn)) {
-                        // The client has gone or the upstream failed mid-way: nothing to tell.
-                        let _ = e;
-                    }
+                    let _ = g.handle(conn);
                 });
             }
         });
     }
 
-    fn handle(
-        &self,
-        client: io::Result<TcpStream>,
-        mut reader: BufReader<TcpStream>,
-    ) -> io::Result<()> {
-        let mut client = client?;
+    fn handle(&self, mut client: TcpStream) -> io::Result<()> {
         client.set_read_timeout(Some(Duration::from_secs(300)))?;
+        let mut reader = BufReader::new(client.try_clone()?);
         let head = match read_head(&mut reader) {
             Ok(h) => h,
             Err(e) => return answer(&mut client, 400, &e),
         };
-        let head = match self.rewrite(&head) {
-            Ok(h) => h,
+        let mut request = match self.rewrite(&head) {
+            Ok(text) => text.into_bytes(),
             Err(e) => return answer(&mut client, 403, &e),
         };
-        let mut request = head.text.into_bytes();
         let body = match read_body(&mut reader, &head.framing) {
             Ok(b) => b,
             Err(e) => return answer(&mut client, 400, &e),
         };
         request.extend_from_slice(&body);
-        let upstream = match self.connect() {
+        let mut upstream = match self.connect() {
             Ok(u) => u,
             Err(e) => {
                 return answer(
@@ -212,7 +206,6 @@ impl Gateway {
                 );
             }
         };
-        let mut upstream = upstream;
         upstream.write_all(&request)?;
         upstream.flush()?;
         let mut buf = [0u8; 16 * 1024];
@@ -256,7 +249,7 @@ impl Gateway {
 
     /// The request head as the upstream gets it: the real credential in
     /// place of the placeholder, the upstream's host, `Connection: close`.
-    fn rewrite(&self, head: &Head) -> Result<Head, String> {
+    fn rewrite(&self, head: &Head) -> Result<String, String> {
         let c = &self.credentials;
         let mut out = format!(
             "{} {}{} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n",
@@ -303,13 +296,7 @@ impl Gateway {
             );
         }
         out.push_str("\r\n");
-        Ok(Head {
-            method: head.method.clone(),
-            target: head.target.clone(),
-            headers: Vec::new(),
-            framing: head.framing,
-            text: out,
-        })
+        Ok(out)
     }
 }
 
@@ -328,8 +315,6 @@ struct Head {
     target: String,
     headers: Vec<(String, String)>,
     framing: Framing,
-    /// The head as text (after a rewrite).
-    text: String,
 }
 
 fn read_head(r: &mut impl BufRead) -> Result<Head, String> {
@@ -380,7 +365,6 @@ fn read_head(r: &mut impl BufRead) -> Result<Head, String> {
         target,
         headers,
         framing,
-        text: String::new(),
     })
 }
 

@@ -41,6 +41,17 @@ pub struct Ledger {
     pub approvals: BTreeMap<String, Approval>,
 }
 
+impl Ledger {
+    /// Has a human approved exactly this content (`hash`) of `path`?
+    pub fn approves(&self, path: &Path, hash: Option<&str>) -> bool {
+        hash.is_some_and(|h| {
+            self.approvals
+                .get(&key(path))
+                .is_some_and(|a| a.sha256 == h)
+        })
+    }
+}
+
 /// The ledger file of a project.
 pub fn ledger_path(project: &Path) -> PathBuf {
     project.join(".ztguard").join("provenance.json")
@@ -56,7 +67,7 @@ pub fn file_hash(path: &Path) -> Option<String> {
 }
 
 /// A file's key in the ledger.
-pub fn key(path: &Path) -> String {
+fn key(path: &Path) -> String {
     path.to_string_lossy().into_owned()
 }
 
@@ -173,14 +184,12 @@ pub fn unapproved(project: &Path, runs: &[PathBuf], line_writes: &[PathBuf]) -> 
         let l = ledger_cache.get_or_insert_with(|| ledger(project).unwrap_or_default());
         let k = key(p);
         let Some(w) = l.files.get(&k) else { continue };
-        let current = file_hash(p);
-        let approved = l.approvals.get(&k).map(|a| a.sha256.clone());
-        if current.is_some() && current == approved {
+        if l.approves(p, file_hash(p).as_deref()) {
             continue;
         }
-        let why = match approved {
-            Some(_) => "was written by the agent and has changed since a human approved it".into(),
-            None => format!(
+        let why = match l.approvals.contains_key(&k) {
+            true => "was written by the agent and has changed since a human approved it".into(),
+            false => format!(
                 "was written by the agent ({}, session {}) and no human has approved it",
                 w.tool, w.session
             ),

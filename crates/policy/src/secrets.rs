@@ -76,7 +76,21 @@ pub struct Secret {
     pub defined_in: String,
 }
 
+impl crate::load::Policy {
+    /// The `[secrets.NAME]` entry of this name.
+    pub fn secret(&self, name: &str) -> Option<&Secret> {
+        self.secrets.iter().find(|s| s.name == name)
+    }
+}
+
 impl Secret {
+    /// The operations that may receive it, as written (for messages).
+    pub fn operations(&self) -> Vec<String> {
+        let mut out: Vec<String> = self.allow.iter().map(|p| p.source.clone()).collect();
+        out.extend(self.command.as_ref().map(|c| c.join(" ")));
+        out
+    }
+
     /// Is `argv` one of the operations allowed to receive this secret?
     pub fn allows(&self, argv: &[&str]) -> bool {
         self.command

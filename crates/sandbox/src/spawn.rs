@@ -6,10 +6,14 @@
 //! system calls on those buffers:
 //!
 //! 1. `unshare` a user and a mount namespace (and a network namespace
-//!    without network), and map its own uid and gid;
+//!    unless it keeps the host's), and map its uid and gid;
 //! 2. make every mount private, bind the placeholders over masked paths and
 //!    bind protected paths read-only onto themselves;
-//! 3. `PR_SET_NO_NEW_PRIVS`, then `landlock_restrict_self`.
+//! 3. with a private network, bind the bridge's listeners there and pass
+//!    them out (see `bridge`);
+//! 4. restore the default interrupts, die with the parent
+//!    (`PR_SET_PDEATHSIG`), `PR_SET_NO_NEW_PRIVS`, `landlock_restrict_self`,
+//!    and last the seccomp socket filter.
 //!
 //! Mounts come before Landlock, which forbids changing mounts afterwards.
 //! Children inherit all of it across `fork` and `exec`.
