@@ -546,7 +546,15 @@ impl Eval<'_> {
                 );
             }
         }
+        for p in &fx.projects {
+            self.project(&label, p);
+        }
+        let mut risky_seen: Vec<&String> = Vec::new();
         for r in &fx.risky {
+            if risky_seen.contains(&r) {
+                continue;
+            }
+            risky_seen.push(r);
             self.step(
                 Check::Risky,
                 format!("{label}: {r}"),
@@ -561,6 +569,33 @@ impl Eval<'_> {
                 Verdict::Ask,
                 "built-in: file operands must be known to be checked",
             );
+        }
+    }
+
+    /// A tool run on another project's build files (`git -C DIR`, `make -C DIR`,
+    /// `cargo --manifest-path F`) obeys that project's configuration: hooks,
+    /// pagers, build scripts. Inside this project that is the user's own.
+    fn project(&mut self, label: &str, f: &FileRef) {
+        let Some(base) = self.base_of(&f.cwd) else {
+            self.step(
+                Check::Risky,
+                format!("{label} {} a directory chosen at run time", f.how),
+                Verdict::Ask,
+                "built-in: a tool run on another project obeys that project's configuration",
+            );
+            return;
+        };
+        for v in f.path.values.iter().filter(|v| !v.is_empty()) {
+            let r = resolve(v, &base, &self.req.home);
+            if !r.real.starts_with(&self.req.project) || !r.lexical.starts_with(&self.req.project) {
+                let subject = format!("{label} {} {}", f.how, self.shown(&r.lexical));
+                self.step(
+                    Check::Risky,
+                    subject,
+                    Verdict::Ask,
+                    "built-in: a tool run on another project obeys that project's configuration (hooks, pagers, build scripts)",
+                );
+            }
         }
     }
 

@@ -5,6 +5,7 @@
 //! one table-like module so a reviewer can check it against the man pages.
 
 use crate::model::{Arg, Cwd, RedirectMode, SimpleCommand};
+use crate::options;
 use crate::wrappers::{interpreter, is_shell};
 
 /// A file (or tree) a command touches.
@@ -50,6 +51,10 @@ pub struct Effects {
     pub unknown_operands: Vec<String>,
     /// Options that make an allowed command do something else (`git -c`, `--exec-path`).
     pub risky: Vec<String>,
+    /// Directories (or build files) whose project the command runs: `git -C DIR`,
+    /// `make -C DIR`, `npm --prefix DIR`, `cargo --manifest-path F`. Outside the
+    /// project, their configuration is not the user's.
+    pub projects: Vec<FileRef>,
 }
 
 struct Ctx<'a> {
@@ -403,6 +408,11 @@ pub fn effects(cmd: &SimpleCommand) -> Effects {
     for r in &cmd.redirects {
         redirect(&mut c, &r.target, r.mode);
     }
+    // A bare `NAME=v` reaches later commands only through names already exported.
+    let bare = cmd.argv.is_empty();
+    for (name, value) in &cmd.assignments {
+        assignment(&mut c, name, value, !bare);
+    }
     if cmd.argv.is_empty() {
         return c.fx;
     }
@@ -422,6 +432,23 @@ pub fn effects(cmd: &SimpleCommand) -> Effects {
         inline_code(&mut c, code.code.as_deref());
     }
     c.fx
+}
+
+/// What `name=value` does to the program it reaches (`handed`: given to a
+/// program by a prefix, `export` or `env`, rather than set in the shell).
+fn assignment(c: &mut Ctx<'_>, name: &str, value: &Arg, handed: bool) {
+    if crate::vars::runs_value(name) == Some(crate::vars::ValueUse::Script) {
+        // BASH_ENV=f bash …, ENV=f sh …: the file runs when a shell starts.
+        c.exec(value);
+        c.fx.risky
+            .push(format!("`{name}` makes a shell run {} first", value.text()));
+    }
+    let reaches = handed || crate::vars::exported(name);
+    if reaches && !crate::vars::harmless(name, value.text()) {
+        c.fx.risky.push(format!(
+            "`{name}=…` can change what the command runs or loads (variables such as RUST_LOG, NODE_ENV or CI are passed without asking)"
+        ));
+    }
 }
 
 /// Files a wrapper itself reads or writes: `xargs -a FILE`, `time -o FILE`,
@@ -516,7 +543,53 @@ fn redirect(c: &mut Ctx<'_>, target: &Arg, mode: RedirectMode) {
     }
 }
 
+/// Apply what the options of a tool with a spec do ([`crate::options`]).
+fn review_options(c: &mut Ctx<'_>, tool: &str, spec: &options::Spec, args: &[Arg]) {
+    let r = options::review(tool, spec, args);
+    debug_assert!(r.operands.len() <= args.len());
+    c.fx.risky.extend(r.risky);
+    for a in &r.reads {
+        c.read(a);
+    }
+    for a in &r.writes {
+        c.write(a);
+    }
+    for a in &r.write_dirs {
+        let mut f = c.file(a, "writes into");
+        f.recursive = true;
+        c.check_dynamic(a);
+        c.fx.writes.push(f);
+    }
+    for a in &r.projects {
+        let f = c.file(a, "runs the project in");
+        c.check_dynamic(a);
+        c.fx.projects.push(f);
+    }
+}
+
 fn command(c: &mut Ctx<'_>, name: &str, args: &[Arg]) {
+    if let Some(spec) = options::tool(name) {
+        review_options(c, name, &spec, args);
+    }
+    // `cargo +nightly test --config …`, `go test -exec …`, `npm run x --script-shell …`:
+    // the subcommand's own options.
+    if let Some(at) = options::subcommand_at(name, args)
+        && let Some(spec) = options::sub(name, args[at].text())
+    {
+        let tool = format!("{name} {}", args[at].text());
+        review_options(c, &tool, &spec, &args[at + 1..]);
+    }
+    if matches!(
+        name,
+        "gcc" | "g++" | "cc" | "c++" | "clang" | "clang++" | "ld"
+    ) {
+        // `gcc @FILE` reads options (and so programs to run) from FILE.
+        for a in args.iter().filter(|a| a.text().starts_with('@')) {
+            c.read(&with_value(a, &a.text()[1..]));
+            c.fx.risky
+                .push(format!("{name} {} takes options from a file", a.text()));
+        }
+    }
     match name {
         _ if READERS.contains(&name) => {
             let s = split(args, reader_options(name));
@@ -874,8 +947,14 @@ fn command(c: &mut Ctx<'_>, name: &str, args: &[Arg]) {
                 c.fx.env_dump = true;
             }
         }
-        "export" | "declare" | "typeset" | "set" | "compgen" | "readonly" => {
+        "export" | "declare" | "typeset" | "set" | "compgen" | "readonly" | "local" => {
             let s = split(args, &[]);
+            let exports = name == "export" || s.has(&["-x"]);
+            for a in &s.operands {
+                if let Some((n, v)) = a.text().split_once('=') {
+                    assignment(c, n, &with_value(a, v), exports);
+                }
+            }
             let prints = match name {
                 "set" => args.is_empty(),
                 "compgen" => s.has(&["-v", "-e"]),
@@ -928,6 +1007,11 @@ fn command(c: &mut Ctx<'_>, name: &str, args: &[Arg]) {
         }
         _ if is_shell(name) => {
             let s = split(args, &["-o", "+o", "-O", "+O", "--rcfile", "--init-file"]);
+            for f in s.values(&["--rcfile", "--init-file"]) {
+                c.exec(f);
+                c.fx.risky
+                    .push(format!("{name} runs the startup file {}", f.text()));
+            }
             if let Some(f) = s.operands.first() {
                 c.exec(f);
             }
@@ -1585,44 +1669,54 @@ fn wget(c: &mut Ctx<'_>, args: &[Arg]) {
 fn git(c: &mut Ctx<'_>, args: &[Arg]) {
     // Global options come before the subcommand.
     let mut i = 0;
+    while i < args.len() && args[i].text().starts_with('-') {
+        i += if matches!(
+            args[i].text(),
+            "-C" | "-c"
+                | "--git-dir"
+                | "--work-tree"
+                | "--namespace"
+                | "--super-prefix"
+                | "--config-env"
+        ) {
+            2
+        } else {
+            1
+        };
+    }
+    let globals = &args[..i.min(args.len())];
+    review_options(c, "git", &options::GIT, globals);
+    // `git -C DIR`: relative paths (and the repository) are DIR's.
     let mut cwd_override: Option<Cwd> = None;
-    while i < args.len() {
-        let t = args[i].text();
-        if !t.starts_with('-') {
-            break;
-        }
-        match t {
-            "-C" => {
-                if let Some(d) = args.get(i + 1) {
-                    let dir = d.text().to_string();
-                    cwd_override = Some(if d.dynamic {
-                        Cwd::Unknown
-                    } else if dir.starts_with('/') {
-                        Cwd::Dir(dir)
-                    } else {
-                        match &c.cmd.cwd {
-                            Cwd::Start => Cwd::Dir(dir),
-                            Cwd::Dir(p) => Cwd::Dir(format!("{p}/{dir}")),
-                            Cwd::Unknown => Cwd::Unknown,
-                        }
-                    });
+    for (k, a) in globals.iter().enumerate() {
+        if a.text() == "-C"
+            && let Some(d) = globals.get(k + 1)
+        {
+            let dir = d.text().to_string();
+            cwd_override = Some(if d.dynamic {
+                Cwd::Unknown
+            } else if dir.starts_with('/') {
+                Cwd::Dir(dir)
+            } else {
+                match cwd_override.as_ref().unwrap_or(&c.cmd.cwd) {
+                    Cwd::Start => Cwd::Dir(dir),
+                    Cwd::Dir(p) => Cwd::Dir(format!("{p}/{dir}")),
+                    Cwd::Unknown => Cwd::Unknown,
                 }
-                i += 2;
-            }
-            "-c" | "--config-env" => {
-                let v = args.get(i + 1).map(|a| a.text()).unwrap_or("");
-                c.fx.risky.push(format!("git {t} {v} can make git run arbitrary programs (core.pager, core.sshCommand, alias.*=!…)"));
-                i += 2;
-            }
-            "--git-dir" | "--work-tree" | "--namespace" | "--super-prefix" => i += 2,
-            _ if t.starts_with("--exec-path") || t.starts_with("--config-env") => {
-                c.fx.risky
-                    .push(format!("git {t} changes which programs git runs"));
-                i += 1;
-            }
-            _ => i += 1,
+            });
         }
     }
+    // The repository git runs in is trusted with its configuration (hooks, fsmonitor, pager).
+    c.fx.projects.push(FileRef {
+        path: Arg::lit("."),
+        cwd: cwd_override.clone().unwrap_or_else(|| c.cmd.cwd.clone()),
+        recursive: false,
+        hidden: true,
+        excludes: Vec::new(),
+        follow_links: false,
+        guessed: false,
+        how: "runs git in",
+    });
     let cwd = cwd_override.unwrap_or_else(|| c.cmd.cwd.clone());
     let file = |a: &Arg, how: &'static str| FileRef {
         path: a.clone(),
@@ -1636,6 +1730,15 @@ fn git(c: &mut Ctx<'_>, args: &[Arg]) {
     };
     let Some(sub) = args.get(i) else { return };
     let rest = &args[i + 1..];
+    review_options(
+        c,
+        &format!("git {}", sub.text()),
+        &options::git_sub(sub.text()),
+        rest,
+    );
+    if let Some(why) = options::git_sub_runs(sub.text(), rest) {
+        c.fx.risky.push(why);
+    }
     let s = split(
         rest,
         &[

@@ -29,6 +29,8 @@ assert_eq!(a.commands[1].cwd, ztguard_shell::Cwd::Dir("src".into()));
 
 mod effects;
 mod model;
+mod options;
+pub mod vars;
 mod walk;
 mod word;
 mod wrappers;

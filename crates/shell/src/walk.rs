@@ -235,6 +235,11 @@ impl Walker {
                 sc.exp.expand(&c.value.value);
                 self.substitutions(sc);
                 for item in &c.cases {
+                    // Patterns are expanded too: `case x in $(id)) …`.
+                    for p in &item.patterns {
+                        sc.exp.expand(&p.value);
+                    }
+                    self.substitutions(sc);
                     if let Some(list) = &item.cmd {
                         self.list(list, sc);
                     }
@@ -280,6 +285,20 @@ impl Walker {
         let subs = std::mem::take(&mut sc.exp.substitutions);
         for body in subs {
             self.nested(&body, sc, "$(…)");
+        }
+        for e in std::mem::take(&mut sc.exp.evals) {
+            self.dynamic(DynamicKind::Eval, e);
+        }
+        // Variables expanded outside a simple command (`[[ $TOKEN == a* ]]`,
+        // `case $TOKEN in`, `for x in $TOKEN`) are read all the same.
+        let used = std::mem::take(&mut sc.exp.used);
+        if !used.is_empty() {
+            self.push(SimpleCommand {
+                cwd: sc.cwd.clone(),
+                via: sc.via.clone(),
+                vars: used,
+                ..Default::default()
+            });
         }
         if let Some(e) = sc.exp.error.take() {
             self.out.error.get_or_insert(e);
@@ -386,7 +405,9 @@ impl Walker {
             for (name, value) in &assignments {
                 set_var(sc, name, value);
             }
-            if !redirects.is_empty() || !vars.is_empty() {
+            // `PATH=/tmp:$PATH; ls` changes what later commands run: listed for the effects pass.
+            let reaches = assignments.iter().any(|(n, _)| crate::vars::exported(n));
+            if !redirects.is_empty() || !vars.is_empty() || reaches {
                 self.push(SimpleCommand {
                     assignments,
                     redirects,
@@ -428,13 +449,23 @@ impl Walker {
             CommandPrefixOrSuffixItem::AssignmentWord(a, _) => {
                 let name = match &a.name {
                     ast::AssignmentName::VariableName(n) => n.clone(),
-                    ast::AssignmentName::ArrayElementName(n, _) => n.clone(),
+                    ast::AssignmentName::ArrayElementName(n, index) => {
+                        // `a[$(cmd)]=1`: the subscript is expanded (arithmetic or a word).
+                        sc.exp.arithmetic(index);
+                        sc.exp.expand(index);
+                        n.clone()
+                    }
                 };
                 let value = match &a.value {
                     ast::AssignmentValue::Scalar(v) => sc.exp.expand_one(&v.value),
                     ast::AssignmentValue::Array(items) => {
                         let mut arg = Arg::lit("");
-                        for (_, v) in items {
+                        for (key, v) in items {
+                            if let Some(k) = key {
+                                // `a=([$(cmd)]=1)`: keys are expanded too.
+                                sc.exp.arithmetic(&k.value);
+                                sc.exp.expand(&k.value);
+                            }
                             let x = sc.exp.expand_one(&v.value);
                             arg.dynamic |= x.dynamic;
                             if let Some(first) = arg.values.first_mut() {
@@ -447,6 +478,7 @@ impl Walker {
                         arg
                     }
                 };
+                self.value_runs(&name, &value, sc);
                 if prefix {
                     parts.assignments.push((name, value));
                 } else {
@@ -466,6 +498,23 @@ impl Walker {
                     dynamic: true,
                     ..Default::default()
                 });
+            }
+        }
+    }
+
+    /// `PS4='$(…)'`, `PROMPT_COMMAND=…`: a value the shell will run as code is analyzed as code.
+    pub(crate) fn value_runs(&mut self, name: &str, value: &Arg, sc: &Scope) {
+        if crate::vars::runs_value(name) != Some(crate::vars::ValueUse::Code) {
+            return;
+        }
+        if value.dynamic {
+            self.dynamic(
+                DynamicKind::Eval,
+                format!("`{name}` is set to code computed at run time"),
+            );
+        } else {
+            for v in &value.values {
+                self.nested(v, sc, name);
             }
         }
     }

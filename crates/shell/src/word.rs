@@ -7,8 +7,8 @@ use std::collections::HashMap;
 
 use brush_parser::ParserOptions;
 use brush_parser::word::{
-    self, BraceExpressionMember, BraceExpressionOrText, Parameter, ParameterExpr, TildeExpr,
-    WordPiece, WordPieceWithSource,
+    self, BraceExpressionMember, BraceExpressionOrText, Parameter, ParameterExpr,
+    ParameterTransformOp, TildeExpr, WordPiece, WordPieceWithSource,
 };
 
 use crate::model::Arg;
@@ -30,6 +30,8 @@ pub(crate) struct Expander {
     pub used: Vec<String>,
     /// Set when a word failed to parse.
     pub error: Option<String>,
+    /// Expansions that evaluate run-time data as code or names (`${x@P}`, `${!v}`).
+    pub evals: Vec<String>,
 }
 
 #[derive(Default)]
@@ -233,6 +235,10 @@ impl Expander {
 
     fn parameter(&mut self, expr: &ParameterExpr, quoted: bool, fields: &mut Vec<Field>) {
         let cur = fields.len() - 1;
+        // Every operand of an expansion is itself expanded at run time:
+        // `${x:-$(curl …)}`, `${x//a/$(cat .env)}`, `${a[$(id)]}` and
+        // `${x:$(id):1}` run their substitutions whatever `x` holds.
+        self.operands(expr);
         let (param, indirect) = match expr {
             ParameterExpr::Parameter {
                 parameter,
@@ -241,7 +247,20 @@ impl Expander {
             other => {
                 // ${v:-x}, ${v#pat}, ${!prefix*}, … : the value is computed at run time.
                 if let Some(name) = expr_name(other) {
-                    self.used.push(name);
+                    self.used.push(name.clone());
+                    if expr_indirect(other) {
+                        self.indirect(&name);
+                    }
+                }
+                if let ParameterExpr::Transform {
+                    op: ParameterTransformOp::PromptExpand,
+                    ..
+                } = other
+                {
+                    // `${x@P}` expands the value as a prompt: any `$(…)` in it runs.
+                    self.evals.push(
+                        "`${…@P}` runs the command substitutions in a variable's value".into(),
+                    );
                 }
                 fields[cur].started = true;
                 fields[cur].dynamic = true;
@@ -260,6 +279,7 @@ impl Expander {
         };
         self.used.push(name.clone());
         if indirect {
+            self.indirect(&name);
             fields[cur].started = true;
             fields[cur].dynamic = true;
             return;
@@ -315,6 +335,112 @@ impl Expander {
             }
         }
     }
+}
+
+impl Expander {
+    /// Walk the words inside an expansion's operands for what they run and read.
+    fn operands(&mut self, expr: &ParameterExpr) {
+        use ParameterExpr as P;
+        let param = match expr {
+            P::Parameter { parameter, .. }
+            | P::UseDefaultValues { parameter, .. }
+            | P::AssignDefaultValues { parameter, .. }
+            | P::IndicateErrorIfNullOrUnset { parameter, .. }
+            | P::UseAlternativeValue { parameter, .. }
+            | P::ParameterLength { parameter, .. }
+            | P::RemoveSmallestSuffixPattern { parameter, .. }
+            | P::RemoveLargestSuffixPattern { parameter, .. }
+            | P::RemoveSmallestPrefixPattern { parameter, .. }
+            | P::RemoveLargestPrefixPattern { parameter, .. }
+            | P::Substring { parameter, .. }
+            | P::Transform { parameter, .. }
+            | P::UppercaseFirstChar { parameter, .. }
+            | P::UppercasePattern { parameter, .. }
+            | P::LowercaseFirstChar { parameter, .. }
+            | P::LowercasePattern { parameter, .. }
+            | P::ReplaceSubstring { parameter, .. } => Some(parameter),
+            P::VariableNames { .. } | P::MemberKeys { .. } => None,
+        };
+        if let Some(Parameter::NamedWithIndex { index, .. }) = param {
+            // An indexed array's subscript is arithmetic; an associative one's a word.
+            self.arithmetic(index);
+            self.operand(index);
+        }
+        let words: Vec<&str> = match expr {
+            P::UseDefaultValues {
+                default_value: w, ..
+            }
+            | P::AssignDefaultValues {
+                default_value: w, ..
+            }
+            | P::IndicateErrorIfNullOrUnset {
+                error_message: w, ..
+            }
+            | P::UseAlternativeValue {
+                alternative_value: w,
+                ..
+            }
+            | P::RemoveSmallestSuffixPattern { pattern: w, .. }
+            | P::RemoveLargestSuffixPattern { pattern: w, .. }
+            | P::RemoveSmallestPrefixPattern { pattern: w, .. }
+            | P::RemoveLargestPrefixPattern { pattern: w, .. }
+            | P::UppercaseFirstChar { pattern: w, .. }
+            | P::UppercasePattern { pattern: w, .. }
+            | P::LowercaseFirstChar { pattern: w, .. }
+            | P::LowercasePattern { pattern: w, .. } => w.iter().map(String::as_str).collect(),
+            P::ReplaceSubstring {
+                pattern,
+                replacement,
+                ..
+            } => std::iter::once(pattern.as_str())
+                .chain(replacement.as_deref())
+                .collect(),
+            P::Substring { offset, length, .. } => {
+                self.arithmetic(&offset.value);
+                if let Some(l) = length {
+                    self.arithmetic(&l.value);
+                }
+                Vec::new()
+            }
+            _ => Vec::new(),
+        };
+        for w in words {
+            self.operand(w);
+        }
+    }
+
+    /// Expand one operand word for its side products (substitutions, variables), discarding the value.
+    fn operand(&mut self, word: &str) {
+        if !word.contains(['$', '`']) {
+            return;
+        }
+        match word::parse(word, &ParserOptions::default()) {
+            Ok(pieces) => {
+                let mut scratch = vec![Field::new()];
+                self.pieces(&pieces, true, &mut scratch);
+            }
+            Err(e) => self.error = Some(format!("cannot parse expansion operand {word:?}: {e}")),
+        }
+    }
+
+    /// `${!v}`: the variable read is named by `v`'s value.
+    fn indirect(&mut self, name: &str) {
+        match self.vars.get(name) {
+            Some(vals) if !self.dynamic_vars.iter().any(|d| d == name) => {
+                let vals = vals.clone();
+                self.used.extend(vals);
+            }
+            _ => self.evals.push(format!(
+                "`${{!{name}}}` reads a variable whose name is chosen at run time"
+            )),
+        }
+    }
+}
+
+/// Whether an expansion is indirect (`${!v:-x}`).
+fn expr_indirect(expr: &ParameterExpr) -> bool {
+    let dbg = format!("{expr:?}");
+    dbg.contains("indirect: true")
 }
 
 fn expr_name(expr: &ParameterExpr) -> Option<String> {

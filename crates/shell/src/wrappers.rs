@@ -285,6 +285,31 @@ impl Walker {
                     ) + 1,
                 )
             }
+            "alias" => {
+                // `alias ls='cat .env'`: the alias body runs wherever the name is used later.
+                for a in &cmd.argv[1..] {
+                    if let Some((_, body)) = a.text().split_once('=') {
+                        let mut code = a.clone();
+                        code.values = vec![body.to_string()];
+                        self.nested_code(&code, sc, "alias");
+                    }
+                }
+                None
+            }
+            "hash" | "enable"
+                if cmd
+                    .argv
+                    .iter()
+                    .skip(1)
+                    .any(|a| a.text().starts_with("-p") || a.text().starts_with("-f")) =>
+            {
+                // `hash -p /usr/bin/curl ls`, `enable -f x.so name`: a name now runs another program.
+                self.dynamic(
+                    DynamicKind::CommandName,
+                    format!("`{}` changes which program a name runs", cmd.display()),
+                );
+                None
+            }
             "eval" => {
                 let code = join_args(&cmd.argv[1..]);
                 cmd.wrapper = true;
