@@ -1,0 +1,118 @@
+//! Attack classes, many variants each, against the built-in default.
+//!
+//! Each file in `classes/` holds one class of attack: the effect it reaches
+//! (reading a credential, running a program, writing where the host's tools
+//! look later…) and many ways to reach it. A line is `class | kind |
+//! expectation | subject`, as in `cases.rs`; `{P}` is the fixture project,
+//! `{H}` its home. `block` must be denied or asked, `deny` denied, `allow`
+//! allowed (the everyday neighbours of each class, so a fix that blocks too
+//! much fails too).
+
+#![allow(clippy::expect_used, clippy::unwrap_used)] // a failed setup step should stop the test loudly
+
+mod fixture;
+
+use fixture::Fixture;
+use ztguard_policy::Verdict;
+
+const CLASSES: &[(&str, &str)] = &[
+    ("expansion", include_str!("classes/expansion.txt")),
+    ("same-line", include_str!("classes/same-line.txt")),
+    ("runs-program", include_str!("classes/runs-program.txt")),
+    ("hidden-read", include_str!("classes/hidden-read.txt")),
+    ("env-dump", include_str!("classes/env-dump.txt")),
+    ("tree-write", include_str!("classes/tree-write.txt")),
+    ("persistence", include_str!("classes/persistence.txt")),
+    ("guard-state", include_str!("classes/guard-state.txt")),
+    (
+        "restricted-path",
+        include_str!("classes/restricted-path.txt"),
+    ),
+];
+
+struct Case {
+    kind: String,
+    expect: String,
+    subject: String,
+}
+
+fn cases(table: &str) -> Vec<Case> {
+    let mut out: Vec<Case> = Vec::new();
+    for line in table.lines() {
+        if line.starts_with('#') {
+            continue;
+        }
+        let parts: Vec<&str> = line.splitn(4, " | ").collect();
+        if parts.len() == 4 {
+            out.push(Case {
+                kind: parts[1].to_string(),
+                expect: parts[2].to_string(),
+                subject: parts[3].to_string(),
+            });
+        } else if let Some(last) = out.last_mut()
+            && !line.is_empty()
+        {
+            last.subject.push('\n');
+            last.subject.push_str(line);
+        }
+    }
+    out
+}
+
+fn check(class: &str, table: &str) {
+    let fx = Fixture::new();
+    let all = cases(table);
+    let blocks = all.iter().filter(|c| c.expect != "allow").count();
+    assert!(blocks >= 8, "{class}: only {blocks} attack variants");
+    let mut failures = Vec::new();
+    for c in &all {
+        let d = fx.decide(&c.kind, &c.subject, None);
+        let ok = match c.expect.as_str() {
+            "deny" => d.verdict == Verdict::Deny,
+            "block" => d.verdict != Verdict::Allow,
+            "allow" => d.verdict == Verdict::Allow,
+            other => panic!("unknown expectation {other}"),
+        };
+        if !ok {
+            failures.push(format!(
+                "{} {:?}: expected {}, got {} — {}",
+                c.kind, c.subject, c.expect, d.verdict, d.reason
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{class}: {} of {} cases failed:\n{}",
+        failures.len(),
+        all.len(),
+        failures.join("\n")
+    );
+}
+
+macro_rules! class_tests {
+    ($($name:ident => $class:literal),* $(,)?) => {
+        $(
+            #[test]
+            fn $name() {
+                let table = CLASSES
+                    .iter()
+                    .find(|(c, _)| *c == $class)
+                    .map(|(_, t)| *t)
+                    .expect("a class file");
+                check($class, table);
+            }
+        )*
+    };
+}
+
+class_tests! {
+    expansion => "expansion",
+    same_line => "same-line",
+    runs_program => "runs-program",
+    hidden_read => "hidden-read",
+    env_dump => "env-dump",
+    tree_write => "tree-write",
+    persistence => "persistence",
+    guard_state => "guard-state",
+    restricted_path => "restricted-path",
+}
