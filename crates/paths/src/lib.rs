@@ -27,4 +27,4 @@ mod tree;
 pub use glob::{GlobExpansion, expand_glob, on_stack, wildmatch};
 pub use pattern::{Anchor, Anchors, Pattern, PatternList};
 pub use resolve::{Resolved, display, lexical_normalize, real_path, resolve, user_home};
-pub use tree::{TreeScan, scan_tree};
+pub use tree::{TreeScan, Walk, scan_tree, scan_tree_with};

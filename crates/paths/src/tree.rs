@@ -44,6 +44,44 @@ pub fn scan_tree(
     max_entries: usize,
     flag: &mut dyn FnMut(&Path) -> bool,
 ) -> TreeScan {
+    scan_tree_with(
+        root,
+        Walk {
+            hidden,
+            follow_links,
+            gitignore: false,
+        },
+        excludes,
+        max_entries,
+        flag,
+    )
+}
+
+/// How a tool walks a tree.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Walk {
+    /// Hidden entries are visited.
+    pub hidden: bool,
+    /// Symlinks met inside the tree are followed.
+    pub follow_links: bool,
+    /// What `.gitignore`, `.ignore` and git's excludes ignore is skipped,
+    /// as `rg`, `fd` and `git add` skip it.
+    pub gitignore: bool,
+}
+
+/// [`scan_tree`] for a tool that walks as `walk` says.
+pub fn scan_tree_with(
+    root: &Path,
+    walk: Walk,
+    excludes: &[String],
+    max_entries: usize,
+    flag: &mut dyn FnMut(&Path) -> bool,
+) -> TreeScan {
+    let Walk {
+        hidden,
+        follow_links,
+        gitignore,
+    } = walk;
     let mut scan = TreeScan::default();
     let includes: Vec<&str> = excludes
         .iter()
@@ -57,6 +95,9 @@ pub fn scan_tree(
         .collect();
     if flag(root) {
         scan.hits.push(root.to_path_buf());
+    }
+    if gitignore {
+        return scan_ignoring(root, walk, &excludes, &includes, max_entries, flag, scan);
     }
     let mut stack = vec![root.to_path_buf()];
     let mut seen = 0usize;
@@ -96,6 +137,62 @@ pub fn scan_tree(
                 if flag(&target) {
                     scan.hits.push(path);
                 }
+            }
+        }
+    }
+    scan
+}
+
+/// The walk of a tool that skips what git ignores (the `ignore` crate walks
+/// as ripgrep does: `.gitignore`, `.ignore`, `.git/info/exclude`, the global excludes).
+fn scan_ignoring(
+    root: &Path,
+    walk: Walk,
+    excludes: &[&str],
+    includes: &[&str],
+    max_entries: usize,
+    flag: &mut dyn FnMut(&Path) -> bool,
+    mut scan: TreeScan,
+) -> TreeScan {
+    let walker = ignore::WalkBuilder::new(root)
+        .hidden(!walk.hidden)
+        .follow_links(false)
+        .filter_entry(|e| {
+            let name = e.file_name().to_string_lossy();
+            !(e.depth() > 0
+                && e.file_type().is_some_and(|t| t.is_dir())
+                && SKIPPED_DIRS.contains(&name.as_ref()))
+        })
+        .build();
+    for (seen, e) in walker.flatten().enumerate() {
+        if seen > max_entries {
+            scan.truncated = true;
+            return scan;
+        }
+        if e.depth() == 0 {
+            continue;
+        }
+        let name = e.file_name().to_string_lossy();
+        if excludes.iter().any(|x| wildmatch(x, &name)) {
+            continue;
+        }
+        let Some(ft) = e.file_type() else { continue };
+        if ft.is_dir() {
+            continue;
+        }
+        if !includes.is_empty() && !includes.iter().any(|i| wildmatch(i, &name)) {
+            continue;
+        }
+        if ft.is_symlink() && !walk.follow_links {
+            continue;
+        }
+        let path = e.path();
+        if flag(path) {
+            scan.hits.push(path.to_path_buf());
+        } else if ft.is_symlink() {
+            let target = crate::resolve::real_path(path);
+            if flag(&target) {
+                scan.hits.push(path.to_path_buf());
             }
         }
     }

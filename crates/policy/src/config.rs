@@ -25,6 +25,9 @@ pub struct RawFiles {
     pub deny: Vec<String>,
     #[serde(default)]
     pub protect: Vec<String>,
+    /// Paths whose writes ask a human: configuration the host's tools run later.
+    #[serde(default)]
+    pub ask: Vec<String>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]

@@ -2,13 +2,41 @@
 
 use std::path::{Path, PathBuf};
 
-use ztguard_paths::{Anchors, display, expand_glob, real_path, resolve, scan_tree, wildmatch};
-use ztguard_shell::{Cwd, FileRef, ShellEnv, SimpleCommand, analyze, effects, url_host};
+use ztguard_paths::{
+    Anchors, Walk, display, expand_glob, real_path, resolve, scan_tree, scan_tree_with, wildmatch,
+};
+use ztguard_shell::{Cwd, Effects, FileRef, ShellEnv, SimpleCommand, analyze, effects, url_host};
 
 use crate::action::{Action, Request};
 use crate::decision::{Check, Decision, Step, Verdict};
 use crate::layer::{Access, Layer};
 use crate::load::Policy;
+
+/// Names looked up under a directory that receives a tree: the guard's files,
+/// hooks and settings, and the configuration the host's tools run.
+const TREE_WRITE_PROBES: &[&str] = &[
+    "settings.json",
+    "settings.local.json",
+    "pre-commit",
+    "config",
+    "audit.jsonl",
+    "hooks/pre-commit",
+    ".claude/settings.json",
+    ".claude/settings.local.json",
+    ".git/hooks/pre-commit",
+    ".git/config",
+    ".ztguard.toml",
+    ".ztguard/audit.jsonl",
+    ".mcp.json",
+    ".husky/pre-commit",
+    ".vscode/tasks.json",
+    ".envrc",
+    ".cargo/config.toml",
+    ".npmrc",
+    ".github/workflows/ci.yml",
+    ".bashrc",
+    ".profile",
+];
 
 /// Most entries looked at inside a directory read as a whole, before asking instead.
 const TREE_LIMIT: usize = 20_000;
@@ -27,6 +55,8 @@ struct Tree<'x> {
     content: bool,
     /// The tree is a guess at a run-time input: what it reaches is asked about.
     guessed: bool,
+    /// What git ignores is skipped (`rg`, `fd`).
+    gitignore: bool,
 }
 
 impl Default for Tree<'_> {
@@ -37,6 +67,7 @@ impl Default for Tree<'_> {
             excludes: &[],
             content: true,
             guessed: false,
+            gitignore: false,
         }
     }
 }
@@ -50,6 +81,14 @@ struct Eval<'a> {
     visible_prefix: String,
     /// The file the steps being added are about.
     current_path: Option<std::path::PathBuf>,
+    /// Links made earlier in the line (`ln -s .claude c`): (link, what it points to).
+    links: Vec<(PathBuf, PathBuf)>,
+    /// Directories the command being checked copies or moves (`cp -r a b`,
+    /// `mv a b`): a destination that does not exist yet becomes a copy of
+    /// them. None when a source is not known here (a glob, a run-time path).
+    tree_sources: Option<Vec<PathBuf>>,
+    /// Paths written earlier in the line (`mkdir x && … && mv x y`).
+    made: Vec<PathBuf>,
 }
 
 /// The prefix of the variables the agent may see: the last of `layers` that sets one.
@@ -138,6 +177,9 @@ impl Policy {
             secret_vars,
             visible_prefix,
             current_path: None,
+            links: Vec::new(),
+            tree_sources: Some(Vec::new()),
+            made: Vec::new(),
         };
         if let Some(p) = profile {
             ev.steps.push(Step {
@@ -282,7 +324,7 @@ impl Eval<'_> {
                 return;
             }
         };
-        let r = resolve(text, &base, &self.req.home);
+        let r = self.resolved(text, &base);
         if glob {
             let g = expand_glob(&r.lexical);
             if g.truncated {
@@ -350,6 +392,7 @@ impl Eval<'_> {
             excludes,
             content,
             guessed,
+            gitignore,
         } = how;
         let before = self.steps.len();
         self.file(Check::ReadTree, what, lex, real);
@@ -359,7 +402,12 @@ impl Eval<'_> {
         let layers = self.layers.clone();
         let anchors = self.anchors.clone();
         let mut rules: Vec<(PathBuf, String)> = Vec::new();
-        let scan = scan_tree(real, hidden, follow, excludes, TREE_LIMIT, &mut |p| {
+        let walk = Walk {
+            hidden,
+            follow_links: follow,
+            gitignore,
+        };
+        let scan = scan_tree_with(real, walk, excludes, TREE_LIMIT, &mut |p| {
             let real_p = real_path(p);
             match layers
                 .iter()
@@ -471,7 +519,83 @@ impl Eval<'_> {
         }
         for cmd in &analysis.commands {
             self.simple(cmd);
+            self.note_link(cmd);
         }
+    }
+
+    /// Resolve a path as the line would see it: through the links made earlier in it.
+    fn resolved(&self, text: &str, base: &Path) -> ztguard_paths::Resolved {
+        let mut r = resolve(text, base, &self.req.home);
+        for (link, target) in self.links.iter().rev() {
+            for p in [r.lexical.clone(), r.real.clone()] {
+                if let Ok(rest) = p.strip_prefix(link) {
+                    let through = if rest.as_os_str().is_empty() {
+                        target.clone()
+                    } else {
+                        target.join(rest)
+                    };
+                    r.real = real_path(&through);
+                    return r;
+                }
+            }
+        }
+        r
+    }
+
+    /// `ln [-s] TARGET LINK` (or `cp -s`/`cp -l`): later paths through LINK reach TARGET.
+    fn note_link(&mut self, cmd: &SimpleCommand) {
+        let name = cmd.name();
+        let words = cmd.words();
+        let links = match name {
+            "ln" => true,
+            "cp" => words.iter().skip(1).any(|w| {
+                matches!(*w, "-s" | "-l" | "--symbolic-link" | "--link")
+                    || (w.starts_with('-') && !w.starts_with("--") && w.contains(['s', 'l']))
+            }),
+            _ => false,
+        };
+        if !links {
+            return;
+        }
+        let Some(base) = self.base_of(&cmd.cwd) else {
+            return;
+        };
+        let symbolic = words.iter().skip(1).any(|w| {
+            *w == "--symbolic"
+                || *w == "-s"
+                || (w.starts_with('-') && !w.starts_with("--") && w.contains('s'))
+        });
+        let ops: Vec<&str> = cmd.argv[1..]
+            .iter()
+            .filter(|a| !a.text().starts_with('-'))
+            .map(|a| a.text())
+            .collect();
+        let (target, link) = match ops.as_slice() {
+            [t] => (
+                *t,
+                Path::new(t)
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default(),
+            ),
+            [t, l] => (*t, l.to_string()),
+            _ => return,
+        };
+        let mut link_path = resolve(&link, &base, &self.req.home).lexical;
+        if link_path.is_dir()
+            && !link_path.is_symlink()
+            && let Some(n) = Path::new(target).file_name()
+        {
+            link_path = link_path.join(n);
+        }
+        // A symlink's target is relative to the link's own directory.
+        let target_base = if symbolic {
+            link_path.parent().map(Path::to_path_buf).unwrap_or(base)
+        } else {
+            base
+        };
+        let target_path = resolve(target, &target_base, &self.req.home);
+        self.links.push((link_path, target_path.real));
     }
 
     /// The directory relative paths point into: the call's cwd, moved by a `cd`
@@ -517,8 +641,17 @@ impl Eval<'_> {
         for r in &fx.reads {
             self.file_ref(Check::Read, &label, r);
         }
+        self.tree_sources = self.source_dirs(&fx);
         for w in &fx.writes {
             self.file_ref(Check::Write, &label, w);
+        }
+        for w in &fx.writes {
+            if let Some(base) = self.base_of(&w.cwd) {
+                for v in w.path.values.iter().filter(|v| !v.is_empty()) {
+                    let real = self.resolved(v, &base).real;
+                    self.made.push(real);
+                }
+            }
         }
         for d in &fx.deletes {
             self.file_ref(Check::Delete, &label, d);
@@ -586,7 +719,7 @@ impl Eval<'_> {
             return;
         };
         for v in f.path.values.iter().filter(|v| !v.is_empty()) {
-            let r = resolve(v, &base, &self.req.home);
+            let r = self.resolved(v, &base);
             if !r.real.starts_with(&self.req.project) || !r.lexical.starts_with(&self.req.project) {
                 let subject = format!("{label} {} {}", f.how, self.shown(&r.lexical));
                 self.step(
@@ -611,7 +744,7 @@ impl Eval<'_> {
                 self.path(check, &what, v, glob, base.as_deref());
                 continue;
             };
-            let r = resolve(v, b, &self.req.home);
+            let r = self.resolved(v, b);
             match check {
                 // A reading command given a directory may read all of it (`diff -r`,
                 // `git diff --no-index dir`, flags not modelled): check the tree.
@@ -622,8 +755,31 @@ impl Eval<'_> {
                         excludes: &f.excludes,
                         content: true,
                         guessed: f.guessed,
+                        gitignore: f.gitignore,
                     };
                     self.tree(&what, &r.lexical, &r.real, how);
+                }
+                // Files landing in a directory under names not known here.
+                Check::Write if f.into || r.real.is_dir() => {
+                    let before = self.steps.len();
+                    self.file(Check::Write, &what, &r.lexical, &r.real);
+                    if !self.denied_since(before) {
+                        let probes = TREE_WRITE_PROBES.iter().map(PathBuf::from).collect();
+                        self.write_tree(&what, &r.lexical, &r.real, probes);
+                    }
+                }
+                // A directory copied or moved to a new name: its files land
+                // there under their own relative names.
+                Check::Write if recursive && !r.real.exists() => {
+                    let before = self.steps.len();
+                    self.file(Check::Write, &what, &r.lexical, &r.real);
+                    if !self.denied_since(before) {
+                        let landing = match &self.tree_sources {
+                            None => TREE_WRITE_PROBES.iter().map(PathBuf::from).collect(),
+                            Some(dirs) => landing_names(dirs),
+                        };
+                        self.write_tree(&what, &r.lexical, &r.real, landing);
+                    }
                 }
                 Check::Delete if recursive => {
                     let before = self.steps.len();
@@ -633,6 +789,60 @@ impl Eval<'_> {
                     }
                 }
                 _ => self.file(check, &what, &r.lexical, &r.real),
+            }
+        }
+    }
+
+    /// The directories a command copies or moves as trees; None when one of
+    /// its tree sources cannot be known here (a glob, a run-time path, a
+    /// path made earlier in the line).
+    fn source_dirs(&self, fx: &Effects) -> Option<Vec<PathBuf>> {
+        let mut dirs = Vec::new();
+        for f in fx.reads.iter().chain(&fx.deletes) {
+            if !(f.recursive || f.path.tree) {
+                continue;
+            }
+            if f.path.dynamic || f.path.glob {
+                return None;
+            }
+            let base = self.base_of(&f.cwd)?;
+            for v in f.path.values.iter().filter(|v| !v.is_empty()) {
+                let r = self.resolved(v, &base);
+                if r.real.is_dir() {
+                    dirs.push(r.real);
+                } else if !r.real.exists() && self.made.iter().any(|m| m.starts_with(&r.real)) {
+                    // Made earlier in the line: what it holds is not known here.
+                    return None;
+                }
+            }
+        }
+        Some(dirs)
+    }
+
+    /// Files written into a directory under names not known in advance (an
+    /// archive extracted, a tree copied or moved in) may land on the guard's
+    /// own files or on configuration the host runs later: ask when the
+    /// directory holds such a place.
+    fn write_tree(&mut self, what: &str, lex: &Path, real: &Path, names: Vec<PathBuf>) {
+        let layers = self.layers.clone();
+        let anchors = self.anchors.clone();
+        for probe in &names {
+            let (pl, pr) = (lex.join(probe), real.join(probe));
+            let rule = layers.iter().find_map(|l| {
+                l.forbids(Access::Write, &pl, &pr, &anchors).or_else(|| {
+                    l.file(Access::Write, &pl, &pr, &anchors)
+                        .filter(|(v, _)| *v == Verdict::Ask)
+                        .map(|(_, r)| r)
+                })
+            });
+            if let Some(rule) = rule {
+                let subject = format!(
+                    "{what} {} and so could write {}",
+                    self.shown(lex),
+                    self.shown(&pl)
+                );
+                self.step(Check::Write, subject, Verdict::Ask, rule);
+                return;
             }
         }
     }
@@ -675,6 +885,27 @@ impl Eval<'_> {
         let upper = name.to_ascii_uppercase();
         self.secret_vars.iter().any(|p| wildmatch(p, &upper))
     }
+}
+
+/// The relative names of the files under `dirs`, as they land when the
+/// directories are copied or moved to a new name; the usual probes too when
+/// a tree is too large to list.
+fn landing_names(dirs: &[PathBuf]) -> Vec<PathBuf> {
+    let mut names = Vec::new();
+    for d in dirs {
+        let scan = scan_tree(d, true, false, &[], TREE_LIMIT, &mut |p| {
+            if let Ok(rel) = p.strip_prefix(d)
+                && !rel.as_os_str().is_empty()
+            {
+                names.push(rel.to_path_buf());
+            }
+            false
+        });
+        if scan.truncated {
+            names.extend(TREE_WRITE_PROBES.iter().map(PathBuf::from));
+        }
+    }
+    names
 }
 
 fn truncate(s: &str, max: usize) -> String {

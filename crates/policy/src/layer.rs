@@ -37,6 +37,8 @@ pub struct Layer {
     pub(crate) write: Vec<Origin<PatternList>>,
     pub(crate) deny: Vec<Origin<PatternList>>,
     pub(crate) protect: Vec<Origin<PatternList>>,
+    /// Writes here ask: files the host's tools run or obey later.
+    pub(crate) ask_write: Vec<Origin<PatternList>>,
     pub(crate) commands: Rules<Vec<CommandPattern>>,
     pub(crate) tools: Rules<Vec<String>>,
     pub(crate) net_default: Option<Verdict>,
@@ -112,6 +114,7 @@ impl Layer {
             (&mut self.write, &f.write, "files.write"),
             (&mut self.deny, &f.deny, "files.deny"),
             (&mut self.protect, &f.protect, "files.protect"),
+            (&mut self.ask_write, &f.ask, "files.ask"),
         ] {
             if !items.is_empty() {
                 let parsed = PatternList::parse(items).map_err(|e| format!("{key}: {e}"))?;
@@ -279,6 +282,25 @@ impl Layer {
     ) -> Option<(Verdict, String)> {
         if let Some(rule) = self.forbids(access, lex, real, anchors) {
             return Some((Verdict::Deny, rule));
+        }
+        if access == Access::Write {
+            for set in &self.ask_write {
+                if let Some(p) = set
+                    .items
+                    .matched(lex, anchors)
+                    .or_else(|| set.items.matched(real, anchors))
+                {
+                    return Some((
+                        Verdict::Ask,
+                        format!(
+                            "{}: files.ask \"{}\"{}",
+                            self.name,
+                            p.source,
+                            label(&set.origin)
+                        ),
+                    ));
+                }
+            }
         }
         let (sets, key) = match access {
             Access::Read => (&self.read, "files.read"),

@@ -46,7 +46,8 @@ secret-shell | bash | deny | awk '{print}' .env
 secret-shell | bash | deny | grep KEY .env
 secret-shell | bash | deny | grep -r KEY .
 secret-shell | bash | deny | grep -R --include='*' KEY .
-secret-shell | bash | deny | rg --hidden KEY
+secret-shell | bash | deny | rg --hidden --no-ignore KEY
+secret-shell | bash | deny | rg -uu KEY
 secret-shell | bash | deny | cat < .env
 secret-shell | bash | deny | while read l; do echo "$l"; done < .env
 secret-shell | bash | deny | cp .env /tmp/x
@@ -366,8 +367,9 @@ look | bash | allow | wc -l src/*.rs
 look | bash | allow | grep -rn password src
 look | bash | allow | grep -rn TODO src tests
 look | bash | allow | grep -c fn src/*.rs
-look | bash | allow | grep -r --exclude='.env*' --exclude='*.key' --exclude='*.tfstate' KEY .
+look | bash | allow | grep -r --exclude='.env*' --exclude='*.key' --exclude='*.tfstate' --exclude-dir=secrets --exclude='credentials*' KEY .
 look | bash | allow | rg -n unwrap src
+look | bash | allow | rg --hidden KEY
 look | bash | allow | find . -name '*.rs'
 look | bash | allow | find src -type f
 look | bash | allow | find . -name '*.rs' -exec wc -l {} +

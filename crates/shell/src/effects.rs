@@ -23,6 +23,13 @@ pub struct FileRef {
     pub follow_links: bool,
     /// The path is a guess at a run-time input ([`Arg::guessed`]).
     pub guessed: bool,
+    /// A recursive read skips what git ignores (`rg`, `fd`, `git add` without `-f`).
+    pub gitignore: bool,
+    /// A write into a directory that surely receives files under names not
+    /// known here (an archive extracted, `cp -t DIR`, several sources). A
+    /// write that is only `recursive` receives a tree when its source is one
+    /// (`cp -r a b`, `mv a b`).
+    pub into: bool,
     /// What the command is doing, for reasons: "reads", "writes", "uploads", …
     pub how: &'static str,
 }
@@ -60,6 +67,9 @@ pub struct Effects {
 struct Ctx<'a> {
     cmd: &'a SimpleCommand,
     fx: Effects,
+    /// Where relative paths of the tool's arguments resolve when the tool
+    /// changes directory itself (`git -C DIR`); the command's cwd otherwise.
+    dir: Option<Cwd>,
 }
 
 impl Ctx<'_> {
@@ -72,12 +82,14 @@ impl Ctx<'_> {
         // find -exec {} and xargs input: links are not followed unless -L, which is rarer than the risk; be safe.
         FileRef {
             path: a.clone(),
-            cwd: self.cmd.cwd.clone(),
+            cwd: self.dir.clone().unwrap_or_else(|| self.cmd.cwd.clone()),
             recursive: a.tree,
             hidden: true,
             excludes,
             follow_links: a.tree,
             guessed: a.guessed,
+            gitignore: false,
+            into: false,
             how,
         }
     }
@@ -134,6 +146,29 @@ impl Ctx<'_> {
         }
         self.check_dynamic(a);
         let f = self.file(a, "writes");
+        self.fx.writes.push(f);
+    }
+    /// A directory that receives files whose names are not known here
+    /// (an archive extracted, a tree copied or moved into it).
+    fn write_tree(&mut self, a: &Arg) {
+        if pseudo_device(a.text()) {
+            return;
+        }
+        self.check_dynamic(a);
+        let mut f = self.file(a, "writes into");
+        f.recursive = true;
+        f.into = true;
+        self.fx.writes.push(f);
+    }
+    /// A destination that receives a tree when the source is a directory
+    /// (`cp -r a b`, `mv a b`), the source itself otherwise.
+    fn write_maybe_tree(&mut self, a: &Arg) {
+        if pseudo_device(a.text()) {
+            return;
+        }
+        self.check_dynamic(a);
+        let mut f = self.file(a, "writes");
+        f.recursive = true;
         self.fx.writes.push(f);
     }
     fn delete(&mut self, a: &Arg, recursive: bool) {
@@ -403,6 +438,7 @@ pub fn effects(cmd: &SimpleCommand) -> Effects {
     let mut c = Ctx {
         cmd,
         fx: Effects::default(),
+        dir: None,
     };
     c.fx.env_reads = cmd.vars.clone();
     for r in &cmd.redirects {
@@ -544,7 +580,13 @@ fn redirect(c: &mut Ctx<'_>, target: &Arg, mode: RedirectMode) {
 }
 
 /// Apply what the options of a tool with a spec do ([`crate::options`]).
-fn review_options(c: &mut Ctx<'_>, tool: &str, spec: &options::Spec, args: &[Arg]) {
+/// Apply what a tool's options do; returns its operands.
+fn review_options<'a>(
+    c: &mut Ctx<'_>,
+    tool: &str,
+    spec: &options::Spec,
+    args: &'a [Arg],
+) -> Vec<&'a Arg> {
     let r = options::review(tool, spec, args);
     debug_assert!(r.operands.len() <= args.len());
     c.fx.risky.extend(r.risky);
@@ -565,23 +607,44 @@ fn review_options(c: &mut Ctx<'_>, tool: &str, spec: &options::Spec, args: &[Arg
         c.check_dynamic(a);
         c.fx.projects.push(f);
     }
+    r.operands
 }
 
 fn command(c: &mut Ctx<'_>, name: &str, args: &[Arg]) {
+    let mut operands: Option<Vec<&Arg>> = None;
     if let Some(spec) = options::tool(name) {
-        review_options(c, name, &spec, args);
+        operands = Some(review_options(c, name, &spec, args));
     }
     // `cargo +nightly test --config …`, `go test -exec …`, `npm run x --script-shell …`:
     // the subcommand's own options.
-    if let Some(at) = options::subcommand_at(name, args)
+    let at = options::subcommand_at(name, args);
+    if let Some(at) = at
         && let Some(spec) = options::sub(name, args[at].text())
     {
         let tool = format!("{name} {}", args[at].text());
-        review_options(c, &tool, &spec, &args[at + 1..]);
+        operands = Some(review_options(c, &tool, &spec, &args[at + 1..]));
+    }
+    // `pytest /elsewhere/test_x.py`, `go run /elsewhere/main.go`: the code run
+    // is the operands'; outside the project it is another project's.
+    if options::runs_operands(name, at.map(|i| args[i].text())) {
+        let ops = operands.unwrap_or_else(|| split(args, &[]).operands);
+        for a in ops {
+            if at.is_some_and(|i| std::ptr::eq(a, &args[i])) {
+                continue;
+            }
+            // `pytest tests/test_x.py::test_y`: the file is before `::`.
+            let a = match a.text().split_once("::") {
+                Some((file, _)) => with_value(a, file),
+                None => (*a).clone(),
+            };
+            let f = c.file(&a, "runs code from");
+            c.check_dynamic(&a);
+            c.fx.projects.push(f);
+        }
     }
     if matches!(
         name,
-        "gcc" | "g++" | "cc" | "c++" | "clang" | "clang++" | "ld"
+        "gcc" | "g++" | "cc" | "c++" | "clang" | "clang++" | "ld" | "rustc" | "cpp"
     ) {
         // `gcc @FILE` reads options (and so programs to run) from FILE.
         for a in args.iter().filter(|a| a.text().starts_with('@')) {
@@ -599,6 +662,17 @@ fn command(c: &mut Ctx<'_>, name: &str, args: &[Arg]) {
             }
             for a in s.values(&["-o", "--output"]) {
                 if name == "sort" {
+                    c.write(a);
+                }
+            }
+            // `uniq IN OUT`, `xxd -r IN OUT`: the second operand is written.
+            if (name == "uniq" || (name == "xxd" && s.has(&["-r", "-revert"])))
+                && let Some(out) = s.operands.get(1)
+            {
+                c.write(out);
+            }
+            for a in s.values(&["-o", "--output"]) {
+                if name == "iconv" {
                     c.write(a);
                 }
             }
@@ -655,10 +729,34 @@ fn command(c: &mut Ctx<'_>, name: &str, args: &[Arg]) {
             }
         }
         "cp" | "rsync" | "scp" | "sftp-put" => copy_like(c, args, false),
+        _ if formats_in_place(name, args) => {
+            // Formatters and fixers rewrite the files and trees they are given.
+            for a in split(args, FORMATTER_VALUES).operands {
+                c.read(a);
+                c.write(a);
+            }
+        }
         "mv" => copy_like(c, args, true),
         "ln" => {
             let s = split(args, &["-t", "--target-directory", "-S", "--suffix"]);
-            if let Some((last, rest)) = s.operands.split_last() {
+            let into: Vec<Arg> = s
+                .values(&["-t", "--target-directory"])
+                .into_iter()
+                .cloned()
+                .chain(
+                    s.eq_values("--target-directory=")
+                        .iter()
+                        .map(|v| Arg::lit(v.as_str())),
+                )
+                .collect();
+            if !into.is_empty() {
+                for d in &into {
+                    c.write_tree(d);
+                }
+                for a in &s.operands {
+                    c.read(a);
+                }
+            } else if let Some((last, rest)) = s.operands.split_last() {
                 c.write(last);
                 // A hard link is a copy of the target; a symlink makes it readable under
                 // another name later in the line. Either way, linking counts as reading.
@@ -709,6 +807,9 @@ fn command(c: &mut Ctx<'_>, name: &str, args: &[Arg]) {
             for f in sed_written_files(&scripts) {
                 c.write(&Arg::lit(f));
             }
+            for f in sed_read_files(&scripts) {
+                c.read(&Arg::lit(f));
+            }
             for a in s.operands.iter().skip(usize::from(!explicit)) {
                 c.read(a);
                 if in_place {
@@ -719,7 +820,16 @@ fn command(c: &mut Ctx<'_>, name: &str, args: &[Arg]) {
         "awk" | "gawk" | "mawk" | "nawk" => {
             let s = split(
                 args,
-                &["-F", "-v", "-f", "--file", "--field-separator", "--assign"],
+                &[
+                    "-F",
+                    "-v",
+                    "-f",
+                    "--file",
+                    "--field-separator",
+                    "--assign",
+                    "-e",
+                    "--source",
+                ],
             );
             let files = s.values(&["-f", "--file"]);
             for a in &files {
@@ -729,6 +839,14 @@ fn command(c: &mut Ctx<'_>, name: &str, args: &[Arg]) {
                 if !a.text().contains('=') {
                     c.read(a);
                 }
+            }
+            let program = match (s.values(&["-e", "--source"]).first(), files.is_empty()) {
+                (Some(p), _) => Some(*p),
+                (None, true) => s.operands.first().copied(),
+                (None, false) => None,
+            };
+            if let Some(p) = program {
+                awk_io(c, p);
             }
         }
         "grep" | "egrep" | "fgrep" | "rg" | "ag" | "ack" | "ugrep" | "zgrep" | "pcregrep" => {
@@ -752,10 +870,100 @@ fn command(c: &mut Ctx<'_>, name: &str, args: &[Arg]) {
             for a in s.values(&["-f", "--from-file"]) {
                 c.read(a);
             }
-            // --rawfile NAME FILE: FILE is an operand-looking word after NAME
+            // --rawfile NAME FILE, --slurpfile NAME FILE: FILE is read, and is no operand.
+            let mut named_files: Vec<&Arg> = Vec::new();
+            for (i, a) in args.iter().enumerate() {
+                if matches!(a.text(), "--rawfile" | "--slurpfile")
+                    && let Some(f) = args.get(i + 2)
+                {
+                    named_files.push(f);
+                }
+            }
+            for f in &named_files {
+                c.read(f);
+            }
+            let operands: Vec<&Arg> = s
+                .operands
+                .iter()
+                .copied()
+                .filter(|o| !named_files.iter().any(|f| std::ptr::eq(*f, *o)))
+                .collect();
             let skip = usize::from(!from_file && name != "xmllint" && name != "mlr");
-            for a in s.operands.iter().skip(skip) {
+            if skip == 1
+                && let Some(filter) = operands.first()
+            {
+                jq_program(c, name, filter);
+            }
+            for a in operands.iter().skip(skip) {
                 c.read(a);
+            }
+            // yq -i rewrites its file.
+            if name == "yq" && s.has(&["-i", "--inplace"]) {
+                for a in operands.iter().skip(skip) {
+                    c.write(a);
+                }
+            }
+        }
+        "make" | "gmake"
+            if args.iter().any(|a| {
+                let t = a.text();
+                t == "--print-data-base"
+                    || (t.starts_with('-') && !t.starts_with("--") && t.contains('p'))
+            }) =>
+        {
+            // make -p prints every variable, the environment's among them.
+            c.fx.env_dump = true;
+        }
+        "man" => {
+            // `man ./x`: an operand with a slash is a file to format and show.
+            for a in split(
+                args,
+                &["-P", "-M", "-S", "-s", "-L", "-m", "-E", "-C", "-H"],
+            )
+            .operands
+            {
+                if a.text().contains('/') {
+                    c.read(a);
+                }
+            }
+        }
+        "gcc" | "g++" | "cc" | "c++" | "clang" | "clang++" | "cpp" | "rustc" => {
+            // A compiler reads its input files (`gcc -E -x c .env` prints one).
+            let s = split(
+                args,
+                &[
+                    "-o",
+                    "-x",
+                    "-I",
+                    "-L",
+                    "-include",
+                    "-imacros",
+                    "-MF",
+                    "-MT",
+                    "-MQ",
+                    "--out-dir",
+                    "--crate-name",
+                    "--crate-type",
+                    "--edition",
+                    "--target",
+                    "--cfg",
+                    "-C",
+                    "-Z",
+                    "--extern",
+                    "--emit",
+                    "-W",
+                    "-A",
+                    "-D",
+                    "-F",
+                    "--cap-lints",
+                    "--explain",
+                    "--print",
+                ],
+            );
+            for a in s.operands {
+                if !a.text().starts_with('@') {
+                    c.read(a);
+                }
             }
         }
         "find" => {
@@ -803,7 +1011,7 @@ fn command(c: &mut Ctx<'_>, name: &str, args: &[Arg]) {
                 .map(|a| (*a).clone())
                 .unwrap_or_else(|| Arg::lit("."));
             if !s.has(&["-l", "-p", "-t", "-v", "-z"]) {
-                c.write(&dest);
+                c.write_tree(&dest);
             }
         }
         "gzip" | "gunzip" | "bzip2" | "bunzip2" | "xz" | "unxz" | "zstd" | "unzstd" | "lz4"
@@ -1068,6 +1276,20 @@ fn command(c: &mut Ctx<'_>, name: &str, args: &[Arg]) {
                     }
                 }
             } else if PKG_TOOLS.contains(&name) {
+                // `npm run env`: the package managers' built-in script prints the environment.
+                let words: Vec<&str> = args
+                    .iter()
+                    .map(Arg::text)
+                    .filter(|w| !w.starts_with('-'))
+                    .collect();
+                if matches!(name, "npm" | "pnpm" | "yarn" | "bun")
+                    && matches!(
+                        words.as_slice(),
+                        ["run" | "run-script", "env", ..] | ["env", ..]
+                    )
+                {
+                    c.fx.env_dump = true;
+                }
                 for a in args {
                     if a.text().contains("://") || a.text().starts_with("git+") {
                         c.net(url_host(a.text()), format!("{name} {}", a.text()));
@@ -1075,6 +1297,156 @@ fn command(c: &mut Ctx<'_>, name: &str, args: &[Arg]) {
                 }
             }
         }
+    }
+}
+
+/// The files an awk program opens itself: `print > "f"`, `getline < "f"`,
+/// `ENVIRON`, `@load`/`@include` and indirect calls. A target that is not a
+/// string literal cannot be checked and asks.
+fn awk_io(c: &mut Ctx<'_>, program: &Arg) {
+    if program.dynamic {
+        c.fx.unknown_operands.push(program.text().to_string());
+        return;
+    }
+    let code = strip_awk_strings(program.text());
+    let text = program.text();
+    if code.contains("ENVIRON") || code.contains("PROCINFO") {
+        c.fx.env_dump = true;
+    }
+    if code.contains('@') {
+        c.fx.risky.push(
+            "awk @load, @include or an indirect call loads or runs code chosen at run time".into(),
+        );
+    }
+    // Redirections inside print/printf, and getline from a file.
+    let b = code.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        let (is_out, is_in) = (b[i] == b'>', b[i] == b'<');
+        if !(is_out || is_in) {
+            i += 1;
+            continue;
+        }
+        let stmt_start = code[..i].rfind([';', '{', '}', '\n']).map_or(0, |p| p + 1);
+        let stmt = &code[stmt_start..i];
+        let relevant = if is_out {
+            stmt.contains("print")
+        } else {
+            stmt.contains("getline")
+        };
+        let mut j = i + 1;
+        if is_out && b.get(j) == Some(&b'>') {
+            j += 1;
+        }
+        if relevant {
+            // The target is the original text at this position: a literal string or not.
+            let rest = text[j..].trim_start();
+            match read_literal(rest) {
+                Some(path) => {
+                    let a = with_value(program, &path);
+                    if is_out {
+                        c.write(&a);
+                    } else {
+                        c.read(&a);
+                    }
+                }
+                None => c.fx.unknown_operands.push(format!(
+                    "awk {} {}",
+                    if is_out { "writes" } else { "reads" },
+                    rest.chars().take(30).collect::<String>()
+                )),
+            }
+        }
+        i = j;
+    }
+}
+
+/// The awk program with the contents of its string literals blanked (same length).
+fn strip_awk_strings(p: &str) -> String {
+    let mut out = String::with_capacity(p.len());
+    let mut in_str = false;
+    let mut escaped = false;
+    for ch in p.chars() {
+        if in_str {
+            if escaped {
+                escaped = false;
+            } else if ch == '\\' {
+                escaped = true;
+            } else if ch == '"' {
+                in_str = false;
+                out.push('"');
+                continue;
+            }
+            for _ in 0..ch.len_utf8() {
+                out.push(' ');
+            }
+        } else {
+            if ch == '"' {
+                in_str = true;
+            }
+            out.push(ch);
+        }
+    }
+    out
+}
+
+/// A double-quoted awk string at the start of `s`, when the expression is only that string.
+fn read_literal(s: &str) -> Option<String> {
+    let rest = s.strip_prefix('"')?;
+    let end = rest.find('"')?;
+    let after = rest[end + 1..].trim_start();
+    if !(after.is_empty() || after.starts_with([';', '}', ')', '\n'])) {
+        return None;
+    }
+    Some(rest[..end].to_string())
+}
+
+/// Options of formatters whose value is the next word.
+const FORMATTER_VALUES: &[&str] = &[
+    "--config",
+    "-c",
+    "--line-length",
+    "-l",
+    "--target-version",
+    "-t",
+    "--ext",
+    "--ignore-path",
+    "--parser",
+    "--plugin",
+    "--edition",
+    "--select",
+    "--ignore",
+    "--extend-select",
+    "--exclude",
+    "--profile",
+    "--settings-path",
+    "--output-format",
+];
+
+/// Whether `name args` rewrites its operands: `black`, `isort`, `rustfmt`,
+/// `gofmt -w`, `prettier --write`, `eslint --fix`, `ruff format` /
+/// `ruff check --fix`, `yq -i`, `clang-format -i`, `shfmt -w`.
+fn formats_in_place(name: &str, args: &[Arg]) -> bool {
+    let has = |flags: &[&str]| {
+        args.iter().any(|a| {
+            let t = a.text();
+            flags.contains(&t) || flags.iter().any(|f| t.starts_with(&format!("{f}=")))
+        })
+    };
+    match name {
+        "black" | "isort" | "autopep8" | "yapf" | "rustfmt" | "dprint" | "biome" => {
+            !has(&["--check", "--diff", "-h", "--help", "--version"])
+                || has(&["-i", "--in-place", "--write"])
+        }
+        "gofmt" | "goimports" | "shfmt" => has(&["-w"]),
+        "prettier" => has(&["--write", "-w"]),
+        "eslint" | "stylelint" | "standard" | "xo" => has(&["--fix"]),
+        "ruff" => {
+            let sub = args.first().map(Arg::text).unwrap_or("");
+            (sub == "format" && !has(&["--check", "--diff"])) || has(&["--fix"])
+        }
+        "yq" | "clang-format" | "sed" | "gsed" | "perl" => false,
+        _ => false,
     }
 }
 
@@ -1188,6 +1560,41 @@ fn reader_options(name: &str) -> &'static [&'static str] {
 }
 
 /// Files a sed script writes: the `w FILE` / `W FILE` commands and the `s///w FILE` flag.
+/// A jq or yq program that reads the environment (`env`, `$ENV`, `strenv(X)`, `envsubst`).
+fn jq_program(c: &mut Ctx<'_>, name: &str, filter: &Arg) {
+    let t = filter.text();
+    let words = t
+        .split(|ch: char| !(ch.is_ascii_alphanumeric() || ch == '_' || ch == '$'))
+        .any(|w| matches!(w, "env" | "$ENV" | "strenv" | "envsubst"));
+    if words {
+        c.fx.env_dump = true;
+    }
+    if name == "yq" && t.contains("load") {
+        c.fx.unknown_operands
+            .push(format!("yq {t} loads a file named in its expression"));
+    }
+}
+
+/// Files sed's `r` and `R` commands read (`1r .env`, `$r f`).
+fn sed_read_files(scripts: &[String]) -> Vec<String> {
+    let mut out = Vec::new();
+    for script in scripts {
+        for cmd in script.split([';', '\n']) {
+            let c = cmd
+                .trim_start_matches(|ch: char| ch.is_ascii_digit() || ",$/^.*[]\\ ".contains(ch));
+            if let Some(f) = c.strip_prefix('r').or_else(|| c.strip_prefix('R'))
+                && f.starts_with([' ', '/', '.', '~'])
+            {
+                let f = f.trim();
+                if !f.is_empty() {
+                    out.push(f.to_string());
+                }
+            }
+        }
+    }
+    out
+}
+
 fn sed_written_files(scripts: &[String]) -> Vec<String> {
     let mut out = Vec::new();
     for script in scripts {
@@ -1250,7 +1657,13 @@ fn copy_like(c: &mut Ctx<'_>, args: &[Arg], moves: bool) {
     let target = s
         .values(&["-t", "--target-directory"])
         .first()
-        .map(|a| (*a).clone());
+        .map(|a| (*a).clone())
+        .or_else(|| {
+            s.eq_values("--target-directory=")
+                .first()
+                .map(|v| Arg::lit(v.as_str()))
+        });
+    let surely_dir = target.is_some() || s.operands.len() > 2;
     let (dest, sources): (Option<Arg>, Vec<&Arg>) = match target {
         Some(t) => (Some(t), s.operands.clone()),
         None => match s.operands.split_last() {
@@ -1266,12 +1679,16 @@ fn copy_like(c: &mut Ctx<'_>, args: &[Arg], moves: bool) {
         }
         c.read_tree(src, recursive);
         if moves {
-            c.delete(src, recursive);
+            // A moved directory takes everything in it along.
+            c.delete(src, true);
         }
     }
     if let Some(d) = dest {
         match remote(d.text()) {
             Some(h) => c.net(Some(h), format!("copies to {}", d.text())),
+            // The destination may be a directory the sources land in under their own names.
+            None if surely_dir || d.text().ends_with('/') => c.write_tree(&d),
+            None if recursive || moves => c.write_maybe_tree(&d),
             None => c.write(&d),
         }
     }
@@ -1379,6 +1796,18 @@ fn grep(c: &mut Ctx<'_>, name: &str, args: &[Arg]) {
             )
         });
     let hidden = !is_rg || s.has(&["--hidden", "-uu", "-uuu", "-.", "--no-ignore-dot"]);
+    // rg and ag skip what .gitignore ignores unless told not to.
+    let gitignore = matches!(name, "rg" | "ag")
+        && !s.has(&[
+            "--no-ignore",
+            "--no-ignore-vcs",
+            "-u",
+            "-uu",
+            "-uuu",
+            "--unrestricted",
+            "--skip-vcs-ignores",
+            "-U",
+        ]);
     let follow_links = if is_rg {
         s.has(&["-L", "--follow"])
     } else {
@@ -1429,6 +1858,7 @@ fn grep(c: &mut Ctx<'_>, name: &str, args: &[Arg]) {
         f.recursive |= recursive;
         f.hidden = hidden;
         f.follow_links = follow_links;
+        f.gitignore = gitignore;
         f.excludes.extend(excludes.iter().cloned());
         c.fx.reads.push(f);
     }
@@ -1504,7 +1934,7 @@ fn tar(c: &mut Ctx<'_>, args: &[Arg]) {
                 .first()
                 .map(|a| (*a).clone())
                 .unwrap_or_else(|| Arg::lit("."));
-            c.write(&dest);
+            c.write_tree(&dest);
         }
     }
 }
@@ -1715,8 +2145,11 @@ fn git(c: &mut Ctx<'_>, args: &[Arg]) {
         excludes: Vec::new(),
         follow_links: false,
         guessed: false,
+        gitignore: false,
+        into: false,
         how: "runs git in",
     });
+    c.dir = cwd_override.clone();
     let cwd = cwd_override.unwrap_or_else(|| c.cmd.cwd.clone());
     let file = |a: &Arg, how: &'static str| FileRef {
         path: a.clone(),
@@ -1726,6 +2159,8 @@ fn git(c: &mut Ctx<'_>, args: &[Arg]) {
         excludes: Vec::new(),
         follow_links: false,
         guessed: false,
+        gitignore: false,
+        into: false,
         how,
     };
     let Some(sub) = args.get(i) else { return };
@@ -1765,6 +2200,52 @@ fn git(c: &mut Ctx<'_>, args: &[Arg]) {
         ],
     );
     match sub.text() {
+        "add" | "stash" | "commit" => {
+            // What git copies into its object store can be read back from it
+            // (`git add -f .env && git diff --cached`): adding is reading.
+            let force = s.has(&["-f", "--force"]);
+            let all = s.has(&["-A", "--all", "-a"]);
+            let untracked = s.has(&["-u", "--include-untracked"]);
+            let mut ops: Vec<&Arg> = s.operands.clone();
+            if sub.text() == "stash" {
+                // `git stash push -u -- paths`: the subcommand word is no path.
+                ops.retain(|a| !matches!(a.text(), "push" | "save"));
+                if !(untracked || all) {
+                    ops.clear();
+                }
+            } else if sub.text() == "commit" {
+                ops.clear();
+            }
+            let dot = Arg::lit(".");
+            if ops.is_empty() && (all || untracked) && sub.text() != "commit" {
+                ops.push(&dot);
+            }
+            for a in ops {
+                let mut f = file(a, "adds to git");
+                // Without -f (or stash -a), git skips what .gitignore ignores.
+                f.gitignore = !(force || (sub.text() == "stash" && all));
+                c.check_dynamic(a);
+                c.fx.reads.push(f);
+            }
+        }
+        "mv" => {
+            let ops: Vec<Arg> = s.operands.iter().map(|a| (*a).clone()).collect();
+            copy_like(c, &ops, true);
+        }
+        "rm" => {
+            let recursive = s.has(&["-r"]);
+            for a in &s.operands {
+                c.fx.deletes.push(FileRef {
+                    recursive,
+                    ..file(a, "deletes")
+                });
+            }
+        }
+        "init" => {
+            if let Some(dir) = s.operands.first() {
+                c.fx.writes.push(file(dir, "writes"));
+            }
+        }
         "clone" | "fetch" | "pull" | "push" | "ls-remote" | "submodule" | "remote" | "archive"
         | "request-pull" | "send-email" => {
             let mut hosts: Vec<Option<String>> = s
@@ -1824,10 +2305,8 @@ fn git(c: &mut Ctx<'_>, args: &[Arg]) {
     for a in s.values(&["-F", "--file", "-t", "--template"]) {
         c.fx.reads.push(file(a, "reads"));
     }
+    // `--output`, `-o/--output-directory`: written by the option spec (options::git_sub).
     for (o, _) in &s.options {
-        if let Some(f) = o.strip_prefix("--output=") {
-            c.fx.writes.push(file(&Arg::lit(f), "writes"));
-        }
         if let Some(f) = o
             .strip_prefix("--upload-pack=")
             .or_else(|| o.strip_prefix("--receive-pack="))
@@ -1835,9 +2314,6 @@ fn git(c: &mut Ctx<'_>, args: &[Arg]) {
         {
             c.fx.risky.push(format!("git {o} runs `{f}`"));
         }
-    }
-    for a in s.values(&["-o", "--output-directory"]) {
-        c.fx.writes.push(file(a, "writes"));
     }
     if matches!(sub.text(), "diff" | "difftool") && s.has(&["--no-index"]) {
         for a in &s.operands {
@@ -1853,6 +2329,16 @@ fn git(c: &mut Ctx<'_>, args: &[Arg]) {
     if matches!(sub.text(), "diff" | "log" | "show") && s.has(&["--ext-diff"]) {
         c.fx.risky
             .push("git --ext-diff runs the configured external diff program".into());
+    }
+    // `git log -p -- .env`, `git diff -- .env`: the paths after `--` are read (from history or the tree).
+    if matches!(
+        sub.text(),
+        "log" | "show" | "diff" | "whatchanged" | "blame" | "annotate" | "format-patch"
+    ) && let Some(dd) = rest.iter().position(|a| a.text() == "--")
+    {
+        for a in &rest[dd + 1..] {
+            c.fx.reads.push(file(a, "reads from history"));
+        }
     }
     // REV:PATH reads a file from history (git show HEAD:.env, git cat-file -p :secrets.json)
     if matches!(

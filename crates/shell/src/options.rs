@@ -53,6 +53,18 @@ pub(crate) struct Spec {
     /// Short options bundle (`-xzf`); false for tools whose options are
     /// single-dash words (`gcc -wrapper`, `go test -exec`).
     pub bundles: bool,
+    /// Values and operands that run or load something by what they say:
+    /// `make SHELL=x`, `go run mod@v`, `cmake -DCMAKE_C_COMPILER_LAUNCHER=x`,
+    /// `pytest -p plugin`. Called with the option as written (`""` for an
+    /// operand) and the word; says why the word makes the call ask.
+    pub check: Check,
+}
+
+/// See [`Spec::check`].
+pub(crate) type Check = fn(&str, &str) -> Option<&'static str>;
+
+fn no_check(_: &str, _: &str) -> Option<&'static str> {
+    None
 }
 
 /// What the options of one call do.
@@ -107,6 +119,7 @@ pub(crate) fn review<'a>(tool: &str, spec: &Spec, args: &'a [Arg]) -> Review<'a>
         let t = a.text();
         i += 1;
         if only_operands || !t.starts_with('-') || t == "-" || (a.dynamic && !t.starts_with('-')) {
+            judge(tool, spec, "", Some(a), &mut r);
             r.operands.push(a);
             continue;
         }
@@ -136,6 +149,7 @@ pub(crate) fn review<'a>(tool: &str, spec: &Spec, args: &'a [Arg]) -> Review<'a>
                 }
                 None => None,
             };
+            judge(tool, spec, &name, value.as_ref(), &mut r);
             apply(tool, &name, kind, value, &mut r);
             if kind == Kind::RunsRest {
                 return r;
@@ -170,6 +184,7 @@ pub(crate) fn review<'a>(tool: &str, spec: &Spec, args: &'a [Arg]) -> Review<'a>
             };
             match kind {
                 Some(k) => {
+                    judge(tool, spec, &name, value.as_ref(), &mut r);
                     apply(tool, &name, k, value, &mut r);
                     if k == Kind::RunsRest {
                         return r;
@@ -205,6 +220,7 @@ pub(crate) fn review<'a>(tool: &str, spec: &Spec, args: &'a [Arg]) -> Review<'a>
                 } else {
                     Some(with_text(a, &rest))
                 };
+                judge(tool, spec, &name, value.as_ref(), &mut r);
                 apply(tool, &name, kind, value, &mut r);
                 break;
             }
@@ -238,6 +254,19 @@ fn with_text(a: &Arg, v: &str) -> Arg {
     Arg {
         values: vec![v.to_string()],
         ..a.clone()
+    }
+}
+
+/// What the spec's [`Spec::check`] says of an option's value or an operand.
+fn judge(tool: &str, spec: &Spec, name: &str, value: Option<&Arg>, r: &mut Review<'_>) {
+    let Some(v) = value else { return };
+    if let Some(why) = (spec.check)(name, v.text()) {
+        let shown = if name.is_empty() {
+            v.text().to_string()
+        } else {
+            format!("{name} {}", v.text())
+        };
+        r.risky.push(format!("{tool} {shown} {why}"));
     }
 }
 
@@ -277,6 +306,7 @@ pub(crate) const GIT: Spec = Spec {
     ],
     closed: true,
     bundles: true,
+    check: no_check,
 };
 
 /// Options of git subcommands that run programs, load code or touch files
@@ -329,7 +359,24 @@ pub(crate) fn git_sub(sub: &str) -> Spec {
         opts,
         closed: false,
         bundles: true,
+        check: if matches!(sub, "remote" | "ls-remote") {
+            remote_operand
+        } else {
+            no_check
+        },
     }
+}
+
+/// `git remote show HOST:repo`, `git ls-remote https://…`: a URL operand is
+/// contacted (over ssh, which runs the configured ssh command).
+fn remote_operand(opt: &str, w: &str) -> Option<&'static str> {
+    (opt.is_empty() && (w.contains("://") || scp_like(w))).then_some("contacts a remote repository")
+}
+
+/// `host:path` (scp-like remote), not `./a:b` or `C:`.
+fn scp_like(w: &str) -> bool {
+    w.split_once(':')
+        .is_some_and(|(host, _)| host.len() > 1 && !host.contains('/') && !host.starts_with('-'))
 }
 
 /// Subcommands that run programs of the agent's choosing whatever the options.
@@ -411,7 +458,8 @@ const SUBCOMMAND_TOOLS: &[&str] = &[
 
 /// Spec of the options after `tool SUB`.
 pub(crate) fn sub(tool: &str, sub: &str) -> Option<Spec> {
-    let (opts, bundles): (&'static [(&'static str, Kind)], bool) = match (tool, sub) {
+    let (opts, bundles, check): (&'static [(&'static str, Kind)], bool, Check) = match (tool, sub) {
+        ("go", "env") => (&[("-w", RunsRest), ("-u", Flag)], false, no_check),
         (
             "go",
             "build" | "test" | "run" | "install" | "vet" | "list" | "generate" | "get" | "tool"
@@ -430,6 +478,18 @@ pub(crate) fn sub(tool: &str, sub: &str) -> Option<Spec> {
                 ),
             ],
             false,
+            go_word,
+        ),
+        ("cargo", "nextest") => (
+            &[
+                ("--config", Loads),
+                ("--manifest-path|--config-file|--workspace-remap", Project),
+                ("--tool-config-file|--archive-file", Loads),
+                ("--target-dir|--artifact-dir|--extract-to", WritesDir),
+                ("--lockfile-path", Writes),
+            ],
+            true,
+            no_check,
         ),
         ("cargo", _) => (
             &[
@@ -439,18 +499,80 @@ pub(crate) fn sub(tool: &str, sub: &str) -> Option<Spec> {
                 ("--lockfile-path", Writes),
             ],
             true,
+            no_check,
         ),
-        ("npm" | "pnpm" | "yarn" | "bun", _) => (
+        // bun runs files and code itself: `bun run -e CODE`, `bun test --preload F`.
+        ("bun", _) => (
             &[
-                ("--script-shell|--node-options|--shell", Runs),
                 (
-                    "--userconfig|--globalconfig|--preload|-r|--require|--config|--rcfile",
-                    Loads,
+                    "--script-shell|--node-options|--shell|-e|--eval|-p|--print",
+                    Runs,
                 ),
-                ("--prefix|-C|--dir|--cwd", Project),
-                ("--registry", Value),
+                ("--preload|-r|--require|--import", Loads),
+                ("--prefix|--cwd|-c|--config|--tsconfig-override", Project),
+                ("--env-file", Reads),
+                (
+                    "--registry|-d|--define|-l|--loader|-t|--test-name-pattern",
+                    Value,
+                ),
             ],
             true,
+            script_runs,
+        ),
+        ("npm" | "pnpm" | "yarn", "run" | "run-script" | "rum" | "urn") => {
+            (NPM_SUB, true, script_runs)
+        }
+        ("npm" | "pnpm" | "yarn", _) => (NPM_SUB, true, no_check),
+        // `uv run --with PKG`, `uv run --python /tmp/x`: what uv installs or starts before the command.
+        ("uv", "run" | "tool") => (
+            &[
+                (
+                    "--with|--with-editable|--with-requirements|--index|--index-url|--extra-index-url|--default-index|-i|-f|--find-links",
+                    Loads,
+                ),
+                ("--project|--directory", Project),
+                ("--env-file", Reads),
+                (
+                    "-p|--python|--package|--extra|--group|--only-group|-m|--module",
+                    Value,
+                ),
+            ],
+            true,
+            python_path,
+        ),
+        ("meson", "devenv") => (
+            &[
+                ("-C|-w|--workdir", Project),
+                ("--dump", Writes),
+                ("--dump-format", Value),
+            ],
+            true,
+            any_operand_runs,
+        ),
+        ("tox", "exec" | "e") => (
+            &[("-c|--conf|--root", Project), ("-e", Value)],
+            true,
+            any_operand_runs,
+        ),
+        (
+            "dotnet",
+            "build" | "test" | "run" | "publish" | "pack" | "restore" | "msbuild" | "clean"
+            | "vstest",
+        ) => (
+            &[
+                (
+                    "--project|--test-adapter-path|--configfile|-s|--settings|--source",
+                    Project,
+                ),
+                ("-o|--output|--results-directory|--packages", Writes),
+                ("--diag", Writes),
+                (
+                    "-p|--property|-r|--runtime|-c|--configuration|-f|--framework|-v|--verbosity|-a|--arch|--os|--filter|--collect|-l|--logger|--launch-profile|-lp|--blame-hang-timeout|--blame-crash-dump-type",
+                    Value,
+                ),
+            ],
+            false,
+            dotnet_word,
         ),
         _ => return None,
     };
@@ -458,7 +580,596 @@ pub(crate) fn sub(tool: &str, sub: &str) -> Option<Spec> {
         opts,
         closed: false,
         bundles,
+        check,
     })
+}
+
+const NPM_SUB: &[(&str, Kind)] = &[
+    ("--script-shell|--node-options|--shell", Runs),
+    (
+        "--userconfig|--globalconfig|--preload|-r|--require|--config|--rcfile",
+        Loads,
+    ),
+    ("--prefix|-C|--dir|--cwd", Project),
+    ("--registry", Value),
+];
+
+/// `npm run env CMD…` runs CMD; `yarn run node F`, `pnpm run exec X` run a program by name.
+fn script_runs(opt: &str, w: &str) -> Option<&'static str> {
+    let runner = matches!(
+        w,
+        "env"
+            | "exec"
+            | "node"
+            | "nodejs"
+            | "bun"
+            | "deno"
+            | "tsx"
+            | "ts-node"
+            | "sh"
+            | "bash"
+            | "zsh"
+            | "dash"
+            | "python"
+            | "python3"
+            | "npx"
+            | "x"
+    );
+    (opt.is_empty() && runner).then_some("runs a program given on the line")
+}
+
+fn any_operand_runs(opt: &str, _: &str) -> Option<&'static str> {
+    opt.is_empty().then_some("runs a command")
+}
+
+/// `--python /tmp/x`: an interpreter by path, not a version.
+fn python_path(opt: &str, w: &str) -> Option<&'static str> {
+    (matches!(opt, "-p" | "--python") && w.contains('/')).then_some("runs that interpreter")
+}
+
+/// `go run mod@v`, `go mod download mod@v`: a module fetched from the network
+/// (and run); `-ldflags=-extld=F`: the external linker go starts.
+fn go_word(opt: &str, w: &str) -> Option<&'static str> {
+    if opt.is_empty() && !w.starts_with('-') && w.contains('@') && !w.starts_with('@') {
+        return Some("fetches a module from the network");
+    }
+    if opt == "-ldflags"
+        && w.split([' ', '\'', '"']).any(|t| {
+            let t = t.trim_start_matches('-');
+            t == "extld" || t.starts_with("extld=") || t == "extar" || t.starts_with("extar=")
+        })
+    {
+        return Some("sets the program go links with");
+    }
+    None
+}
+
+/// MSBuild properties that import targets (which run `Exec` tasks), loggers
+/// that load an assembly, and response files (`@file`).
+fn dotnet_word(opt: &str, w: &str) -> Option<&'static str> {
+    let bare = w.trim_start_matches(['-', '/']).to_ascii_lowercase();
+    let (o, val) = if opt.is_empty() {
+        match bare.split_once(':') {
+            Some((o, v)) => (o.to_string(), v.to_string()),
+            None => (String::new(), bare.clone()),
+        }
+    } else {
+        (
+            opt.trim_start_matches('-').to_ascii_lowercase(),
+            w.trim_start_matches(':').to_ascii_lowercase(),
+        )
+    };
+    if opt.is_empty() && w.starts_with('@') {
+        return Some("takes options from a file");
+    }
+    if matches!(o.as_str(), "logger" | "l" | "distributedlogger" | "dl") && val.contains(".dll") {
+        return Some("loads a logger assembly");
+    }
+    if o.starts_with('p') && (o == "p" || o.starts_with("prop")) {
+        let name = val.split('=').next().unwrap_or("");
+        if name.contains("targets")
+            || name.contains("props")
+            || name.contains("import")
+            || name.contains("extensionspath")
+            || name.starts_with("msbuild")
+            || name.contains("toolpath")
+            || name.contains("toolexe")
+        {
+            return Some("imports build logic or names a program MSBuild runs");
+        }
+    }
+    if matches!(o.as_str(), "s" | "source") && val.contains("://") {
+        return Some("uses a package source from the network");
+    }
+    None
+}
+
+/// Environment variables that change what a program runs or loads when a
+/// build tool passes them on (`make LD_PRELOAD=…`, `rake RUBYOPT=…`).
+fn env_runs(name: &str, value: &str) -> bool {
+    const ALWAYS: &[&str] = &[
+        "PATH",
+        "BASH_ENV",
+        "ENV",
+        "SHELL",
+        "PYTHONPATH",
+        "PYTHONSTARTUP",
+        "PYTHONHOME",
+        "PYTHONUSERBASE",
+        "NODE_OPTIONS",
+        "NODE_PATH",
+        "RUBYOPT",
+        "RUBYLIB",
+        "PERL5OPT",
+        "PERL5LIB",
+        "PERLLIB",
+        "JAVA_TOOL_OPTIONS",
+        "_JAVA_OPTIONS",
+        "JDK_JAVA_OPTIONS",
+        "MAVEN_OPTS",
+        "GRADLE_OPTS",
+        "GOFLAGS",
+        "RUSTFLAGS",
+        "RUSTC",
+        "RUSTC_WRAPPER",
+        "RUSTC_WORKSPACE_WRAPPER",
+        "EDITOR",
+        "VISUAL",
+        "PAGER",
+        "GIT_SSH",
+        "GIT_SSH_COMMAND",
+        "GIT_EXEC_PATH",
+        "GIT_CONFIG_GLOBAL",
+        "GIT_CONFIG_SYSTEM",
+        "GIT_DIR",
+        "GCONV_PATH",
+        "MAKEFILES",
+        "AWKPATH",
+        "LESSOPEN",
+        "TESTOPTS",
+        "SPEC_OPTS",
+    ];
+    /// Variables that name a program: harmless as a bare name (`CC=clang`), not as a path or command line.
+    const PROGRAMS: &[&str] = &[
+        "CC",
+        "CXX",
+        "CPP",
+        "LD",
+        "AR",
+        "AS",
+        "NM",
+        "RANLIB",
+        "STRIP",
+        "OBJCOPY",
+        "FC",
+        "GO",
+        "CARGO",
+        "PYTHON",
+        "PYTHON3",
+        "PERL",
+        "RUBY",
+        "NODE",
+        "NPM",
+        "JAVA",
+        "JAVAC",
+        "MAKE",
+        "CMAKE",
+        "PKG_CONFIG",
+        "INSTALL",
+        "SED",
+        "AWK",
+        "BISON",
+        "YACC",
+        "LEX",
+        "FLEX",
+        "M4",
+        "CCACHE",
+        "DOCKER",
+        "HOSTCC",
+        "CROSS_COMPILE",
+        "CC_FOR_BUILD",
+        "LINK",
+        "LINKER",
+    ];
+    ALWAYS.contains(&name)
+        || name.starts_with("LD_")
+        || name.starts_with("DYLD_")
+        || name.starts_with("GIT_CONFIG")
+        || name.starts_with("npm_config_")
+        || name.starts_with("CARGO_TARGET_")
+        || (PROGRAMS.contains(&name)
+            && !value
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '+' | '-')))
+}
+
+/// `NAME=value` operands (`make V=1`) as (name, value), names only of identifier characters.
+fn assignment(w: &str) -> Option<(&str, &str)> {
+    let (n, v) = w.split_once('=')?;
+    let ident = !n.is_empty()
+        && n.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.');
+    ident.then_some((n, v))
+}
+
+/// `make SHELL=x`, `make .SHELLFLAGS=…`, `make MAKEFLAGS=--eval=…`, `make CC=/tmp/x`,
+/// `make X='$(shell id)'`: variables on the line override the Makefile's and are exported.
+fn make_word(opt: &str, w: &str) -> Option<&'static str> {
+    if !opt.is_empty() {
+        return None;
+    }
+    let (n, v) = assignment(w.strip_prefix("override ").unwrap_or(w))?;
+    let n = n.trim_end_matches([':', '+', '?', '!']);
+    if matches!(
+        n,
+        "SHELL"
+            | ".SHELLFLAGS"
+            | "MAKEFLAGS"
+            | "MFLAGS"
+            | "GNUMAKEFLAGS"
+            | "MAKEFILES"
+            | "MAKESHELL"
+    ) || env_runs(n, v)
+    {
+        return Some("changes the shell, flags or programs make runs");
+    }
+    (v.contains("$(shell") || v.contains("${shell") || v.contains('`') || v.contains("$$("))
+        .then_some("runs a command when make expands it")
+}
+
+/// `rake test RUBYOPT=-r/tmp/x`: rake puts `NAME=value` operands in the environment.
+fn rake_word(opt: &str, w: &str) -> Option<&'static str> {
+    let (n, v) = assignment(w).filter(|_| opt.is_empty())?;
+    env_runs(n, v).then_some("sets a variable that changes what the tasks run")
+}
+
+/// `cmake -DCMAKE_C_COMPILER_LAUNCHER=x`, `-DCMAKE_TOOLCHAIN_FILE=/x`: cache
+/// variables that name a program cmake's build runs, or CMake code it includes.
+fn cmake_word(opt: &str, w: &str) -> Option<&'static str> {
+    if !opt.starts_with("-D") {
+        return None;
+    }
+    let (name, v) = w.split_once('=')?;
+    let name = name.split(':').next().unwrap_or(name).to_ascii_uppercase();
+    let program = name.ends_with("_LAUNCHER")
+        || (name.starts_with("CMAKE_") && name.ends_with("_COMPILER"))
+        || name.ends_with("_CLANG_TIDY")
+        || name.ends_with("_CPPCHECK")
+        || name.ends_with("_CPPLINT")
+        || name.ends_with("_INCLUDE_WHAT_YOU_USE")
+        || matches!(
+            name.as_str(),
+            "CMAKE_LINKER"
+                | "CMAKE_AR"
+                | "CMAKE_RANLIB"
+                | "CMAKE_MAKE_PROGRAM"
+                | "CMAKE_CROSSCOMPILING_EMULATOR"
+                | "CMAKE_LINK_WHAT_YOU_USE_CHECK"
+                | "CMAKE_OBJCOPY"
+                | "CMAKE_STRIP"
+        );
+    if program
+        && !v
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '+' | '-'))
+    {
+        return Some("sets a program the build runs");
+    }
+    let code = name == "CMAKE_TOOLCHAIN_FILE"
+        || name.starts_with("CMAKE_PROJECT_") && name.ends_with("INCLUDE")
+        || name.ends_with("_INCLUDE_BEFORE")
+        || name == "CMAKE_USER_MAKE_RULES_OVERRIDE"
+        || name == "CMAKE_MODULE_PATH";
+    let outside = v.starts_with('/') || v.starts_with('~') || v.contains("..") || v.contains('$');
+    (code && outside).then_some("includes CMake code from outside the project")
+}
+
+/// `mvn -Dexec.executable=x`, `-Djvm=x`, `-Dmaven.ext.class.path=x`,
+/// `-DargLine=-javaagent:x`, and fully qualified plugin goals
+/// (`group:artifact:goal`, a plugin fetched and run).
+fn mvn_word(opt: &str, w: &str) -> Option<&'static str> {
+    if opt.is_empty() {
+        if w.matches(':').count() >= 2 || w.starts_with("exec:") || w.starts_with("antrun:") {
+            return Some("runs a plugin goal named on the line");
+        }
+        return None;
+    }
+    if !(opt.starts_with("-D") || opt == "--define") {
+        return None;
+    }
+    let (name, v) = w.split_once('=').unwrap_or((w, ""));
+    let runs = name.starts_with("exec.")
+        || matches!(
+            name,
+            "jvm"
+                | "maven.ext.class.path"
+                | "maven.compiler.executable"
+                | "gpg.executable"
+                | "maven.repo.local"
+                | "toolchains"
+                | "surefire.jvm"
+        )
+        || ((name == "argLine" || name.ends_with(".argLine") || name.ends_with("jvmargs"))
+            && (v.contains("agent") || v.contains("bootclasspath")));
+    runs.then_some("sets a program or code the build runs")
+}
+
+/// `gradle -Dorg.gradle.java.home=/x`, `-Porg.gradle.jvmargs=-javaagent:x`.
+fn gradle_word(opt: &str, w: &str) -> Option<&'static str> {
+    if !(opt.starts_with("-D")
+        || opt.starts_with("-P")
+        || opt == "--system-prop"
+        || opt == "--project-prop")
+    {
+        return None;
+    }
+    let (name, v) = w.split_once('=').unwrap_or((w, ""));
+    let runs = name == "org.gradle.java.home"
+        || name == "org.gradle.java.installations.paths"
+        || (name.ends_with("jvmargs") && (v.contains("agent") || v.contains("bootclasspath")));
+    runs.then_some("sets a program or code the build runs")
+}
+
+/// `pytest -p PLUGIN` loads a plugin (`-p no:NAME` only disables one);
+/// `-o addopts=…` and friends override what the configuration loads; `@file` holds options.
+fn pytest_word(opt: &str, w: &str) -> Option<&'static str> {
+    match opt {
+        "" if w.starts_with('@') => Some("takes options from a file"),
+        "-p" if !w.starts_with("no:") => Some("loads a plugin"),
+        "-o" | "--override-ini" => {
+            let name = w.split('=').next().unwrap_or("").trim();
+            matches!(
+                name,
+                "addopts"
+                    | "pythonpath"
+                    | "testpaths"
+                    | "confcutdir"
+                    | "cache_dir"
+                    | "log_file"
+                    | "required_plugins"
+                    | "python_files"
+                    | "rootdir"
+            )
+            .then_some("changes what pytest loads or writes")
+        }
+        _ => None,
+    }
+}
+
+/// `jest --config='{"setupFiles":[…]}'`: inline JSON configuration, not a file to check.
+fn json_config(opt: &str, w: &str) -> Option<&'static str> {
+    (!opt.is_empty() && (w.trim_start().starts_with('{') || w.trim_start().starts_with('[')))
+        .then_some("is configuration given inline (it can load any module)")
+}
+
+/// `sphinx-build -D extensions=x` loads Python modules.
+fn sphinx_word(opt: &str, w: &str) -> Option<&'static str> {
+    (matches!(opt, "-D" | "--define") && w.trim_start().starts_with("extensions"))
+        .then_some("loads Sphinx extensions")
+}
+
+/// `pylint --unsafe-load-any-extension=y` imports any C extension it meets.
+fn pylint_word(opt: &str, w: &str) -> Option<&'static str> {
+    (opt == "--unsafe-load-any-extension" && w.starts_with(['y', 'Y']))
+        .then_some("imports C extensions")
+}
+
+/// `tar -cf host:file`: GNU tar opens a remote archive through rsh/ssh.
+fn tar_word(opt: &str, w: &str) -> Option<&'static str> {
+    (matches!(opt, "" | "-f" | "--file") && scp_like(w))
+        .then_some("is a remote archive (tar runs rsh)")
+}
+
+/// `awk '@load "x"'`, `awk -e '@include "x"'`: gawk loads extensions or code.
+fn awk_word(opt: &str, w: &str) -> Option<&'static str> {
+    (matches!(opt, "" | "-e" | "--source") && (w.contains("@load") || w.contains("@include")))
+        .then_some("loads a gawk extension or source file")
+}
+
+/// `yq 'load("/x")'`: yq reads the files its expression names.
+fn yq_word(opt: &str, w: &str) -> Option<&'static str> {
+    (matches!(opt, "" | "--expression")
+        && [
+            "load(",
+            "load_str(",
+            "load_xml(",
+            "load_props(",
+            "load_base64(",
+        ]
+        .iter()
+        .any(|f| w.contains(f)))
+    .then_some("reads a file its expression names")
+}
+
+/// `ninja -t browse` serves the build graph; `-t msvc -- CMD` runs CMD.
+fn ninja_word(opt: &str, w: &str) -> Option<&'static str> {
+    (opt == "-t" && matches!(w, "browse" | "msvc")).then_some("runs a program")
+}
+
+/// `ctest -D ExperimentalSubmit`, `-T Submit`: results are sent to a dashboard server.
+fn ctest_word(opt: &str, w: &str) -> Option<&'static str> {
+    (matches!(
+        opt,
+        "-D" | "--dashboard" | "-T" | "--test-action" | "-M" | "--test-model"
+    ) && w.contains("Submit"))
+    .then_some("sends results to a server")
+}
+
+/// Python modules run with `python -m MODULE`, by the spec of the tool they are.
+/// `python -m pytest -p x` is `pytest -p x`.
+#[allow(dead_code)] // for effects.rs `command` (see the module notes)
+pub(crate) fn module(name: &str) -> Option<Spec> {
+    tool(module_tool(name)?)
+}
+
+fn module_tool(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "pytest" | "py.test" => "pytest",
+        "unittest" => "unittest",
+        "mypy" => "mypy",
+        "black" => "black",
+        "ruff" => "ruff",
+        "flake8" => "flake8",
+        "pylint" => "pylint",
+        "isort" => "isort",
+        "coverage" => "coverage",
+        "tox" => "tox",
+        "nox" => "nox",
+        "sphinx" => "sphinx-build",
+        _ => return None,
+    })
+}
+
+/// The tool a launcher starts and where that tool's arguments begin in
+/// `args`: `npx jest …`, `uv run pytest …`, `poetry run pytest …`,
+/// `bundle exec rspec …`, `python -m pytest …`, `pnpm exec vitest …`.
+/// The launcher's own options are reviewed by its own spec; the tool's by
+/// [`tool`] (and [`sub`]) with the name returned here.
+#[allow(dead_code)] // for effects.rs `command` (see the module notes)
+pub(crate) fn launched(name: &str, args: &[Arg]) -> Option<(String, usize)> {
+    let first_word = |from: usize, with_value: &[&str]| -> Option<usize> {
+        let mut i = from;
+        while i < args.len() {
+            let t = args[i].text();
+            if t == "--" {
+                return (i + 1 < args.len()).then_some(i + 1);
+            }
+            if t.starts_with('-') && t.len() > 1 {
+                i += if with_value.contains(&t) { 2 } else { 1 };
+                continue;
+            }
+            return Some(i);
+        }
+        None
+    };
+    let tool_at = |at: usize| -> Option<(String, usize)> {
+        let t = args.get(at)?.text();
+        if args[at].dynamic {
+            return None;
+        }
+        let base = crate::command_basename(t);
+        // `jest@29`, `@scope/pkg@1`: the package's version
+        let base = match base.rsplit_once('@') {
+            Some((b, _)) if !b.is_empty() => b,
+            _ => base,
+        };
+        Some((base.to_string(), at + 1))
+    };
+    if crate::wrappers::interpreter(name).is_some_and(|(i, _)| i == "python") {
+        let mut i = 0;
+        while i < args.len() {
+            let t = args[i].text();
+            if t == "-m" {
+                let m = args.get(i + 1)?.text();
+                return Some((module_tool(m).unwrap_or(m).to_string(), i + 2));
+            }
+            if let Some(m) = t.strip_prefix("-m").filter(|m| !m.is_empty()) {
+                return Some((module_tool(m).unwrap_or(m).to_string(), i + 1));
+            }
+            if !t.starts_with('-') || t == "-c" || t == "-" {
+                return None;
+            }
+            i += if matches!(t, "-W" | "-X" | "--check-hash-based-pycs") {
+                2
+            } else {
+                1
+            };
+        }
+        return None;
+    }
+    match name {
+        "npx" | "pnpx" | "bunx" => {
+            if args.iter().any(|a| matches!(a.text(), "-c" | "--call")) {
+                return None;
+            }
+            tool_at(first_word(
+                0,
+                &[
+                    "-p",
+                    "--package",
+                    "--cache",
+                    "--registry",
+                    "-w",
+                    "--workspace",
+                    "--userconfig",
+                ],
+            )?)
+        }
+        "bundle" | "bundler" => {
+            let at = first_word(0, &["--gemfile"])?;
+            (args[at].text() == "exec")
+                .then(|| first_word(at + 1, &["--gemfile"]))
+                .flatten()
+                .and_then(tool_at)
+        }
+        "uv" | "poetry" | "pdm" | "pipenv" | "hatch" | "rye" | "npm" | "pnpm" | "yarn" | "bun" => {
+            let at = subcommand_at(name, args).or_else(|| first_word(0, &[]))?;
+            let launches = matches!(
+                (name, args[at].text()),
+                ("uv" | "poetry" | "pdm" | "pipenv" | "hatch" | "rye", "run")
+                    | ("npm" | "pnpm" | "yarn", "exec" | "dlx")
+                    | ("bun", "x" | "exec")
+            );
+            if !launches {
+                return None;
+            }
+            let at = first_word(
+                at + 1,
+                &[
+                    "--with",
+                    "--with-editable",
+                    "--with-requirements",
+                    "--python",
+                    "-p",
+                    "--project",
+                    "--directory",
+                    "--package",
+                    "--env-file",
+                    "--extra",
+                    "--group",
+                    "--only-group",
+                    "--index",
+                    "--index-url",
+                    "--extra-index-url",
+                    "-i",
+                    "--find-links",
+                    "-f",
+                    "-e",
+                    "--env",
+                    "-w",
+                    "--workspace",
+                    "--filter",
+                    "-F",
+                    "--prefix",
+                    "-C",
+                    "--dir",
+                ],
+            )?;
+            if name == "uv" && at > 0 && matches!(args[at - 1].text(), "-m" | "--module") {
+                let m = args[at].text();
+                return Some((module_tool(m).unwrap_or(m).to_string(), at + 1));
+            }
+            tool_at(at)
+        }
+        _ => None,
+    }
+}
+
+/// Tools that run code from the files named as operands (test files, scripts,
+/// project directories): an operand outside the project is another
+/// project's code. Options cannot say it; the caller judges the operands.
+pub(crate) fn runs_operands(tool: &str, sub: Option<&str>) -> bool {
+    matches!(
+        (tool, sub),
+        ("go", Some("run"))
+            | ("bun", Some("test"))
+            | ("mix", Some("test" | "run"))
+            | ("meson", Some("setup"))
+            | (
+                "pytest" | "mocha" | "jest" | "vitest" | "rspec" | "sphinx-build" | "cmake",
+                _
+            )
+    )
 }
 
 /// Spec of a tool's own options, by the tool's name.
@@ -566,7 +1277,7 @@ pub(crate) fn tool(name: &str) -> Option<Spec> {
         "awk" | "gawk" | "mawk" | "nawk" => (
             &[
                 ("-f|--file|-i|--include|-l|--load|-E|--exec", Loads),
-                ("-F|--field-separator|-v|--assign", Value),
+                ("-F|--field-separator|-v|--assign|-e|--source", Value),
             ],
             false,
         ),
@@ -597,17 +1308,430 @@ pub(crate) fn tool(name: &str) -> Option<Spec> {
             ],
             false,
         ),
-        "sphinx-build" => (&[("-c|-C|-D", Loads)], false),
+        "sphinx-build" => (
+            &[
+                ("-c|--conf-dir", Project),
+                ("-C|--isolated", Flag),
+                ("-d|--doctree-dir", Writes),
+                ("-w|--warning-file", Writes),
+                (
+                    "-D|--define|-b|--builder|-M|-t|--tag|-A|--html-define|-j|--jobs",
+                    Value,
+                ),
+            ],
+            false,
+        ),
+        "pytest" | "py.test" => (
+            &[
+                ("--pyargs", RunsRest),
+                ("--tx|--pastebin", Runs),
+                ("--pdbcls", Loads),
+                (
+                    "-c|--config-file|--inifile|--rootdir|--confcutdir|--cov-config",
+                    Project,
+                ),
+                ("--basetemp", Writes),
+                (
+                    "--junitxml|--junit-xml|--resultlog|--result-log|--log-file|--report-log|--html|--json-report-file",
+                    Writes,
+                ),
+                (
+                    "-p|-o|--override-ini|-k|-m|-r|-W|--pythonwarnings|--tb|--maxfail|--durations|--durations-min|--capture|--import-mode|-n|--numprocesses|--dist|--maxprocesses|--deselect|--ignore|--ignore-glob|--log-level|--log-cli-level|--log-format|--timeout|--count|--reruns|--randomly-seed|--cov-report|--cov-fail-under|--junit-prefix",
+                    Value,
+                ),
+            ],
+            false,
+        ),
+        "unittest" => (
+            &[
+                ("-s|--start-directory|-t|--top-level-directory", Project),
+                ("-p|--pattern|-k", Value),
+            ],
+            false,
+        ),
+        "mypy" | "dmypy" => (
+            &[
+                ("--python-executable", Runs),
+                ("--install-types", RunsRest),
+                ("--config-file", Project),
+                (
+                    "--cache-dir|--any-exprs-report|--cobertura-xml-report|--html-report|--linecount-report|--linecoverage-report|--lineprecision-report|--txt-report|--xml-report|--xslt-html-report|--xslt-txt-report",
+                    Writes,
+                ),
+                ("--junit-xml", Writes),
+                ("--shadow-file", Reads),
+                (
+                    "--python-version|--platform|-m|--module|-p|--package|-c|--command|--exclude|--follow-imports|--always-true|--always-false|--enable-error-code|--disable-error-code|--custom-typeshed-dir|--package-root|--junit-format",
+                    Value,
+                ),
+            ],
+            false,
+        ),
+        "black" | "blackd" => (
+            &[
+                ("--config", Project),
+                (
+                    "-c|--code|-l|--line-length|-t|--target-version|--include|--exclude|--extend-exclude|--force-exclude|--stdin-filename|-W|--workers|--python-cell-magics|--required-version",
+                    Value,
+                ),
+            ],
+            false,
+        ),
+        "ruff" => (
+            &[
+                ("--config", Project),
+                ("--cache-dir", Writes),
+                ("-o|--output-file", Writes),
+                (
+                    "--select|--ignore|--extend-select|--extend-ignore|--per-file-ignores|--extend-per-file-ignores|--fixable|--unfixable|--extend-fixable|--exclude|--extend-exclude|--line-length|--target-version|--stdin-filename|--extension|--output-format",
+                    Value,
+                ),
+            ],
+            false,
+        ),
+        "flake8" => (
+            &[
+                ("--config|--append-config", Project),
+                ("--output-file", Writes),
+                (
+                    "--format|--enable-extensions|--require-plugins|--select|--ignore|--extend-ignore|--extend-select|--exclude|--extend-exclude|--filename|--max-line-length|--max-doc-length|--max-complexity|--per-file-ignores|-j|--jobs|--stdin-display-name",
+                    Value,
+                ),
+            ],
+            false,
+        ),
+        "pylint" => (
+            &[
+                ("--init-hook|--evaluation", Runs),
+                (
+                    "--load-plugins|--extension-pkg-allow-list|--extension-pkg-whitelist",
+                    Loads,
+                ),
+                ("--rcfile", Project),
+                ("--output", Writes),
+                (
+                    "--unsafe-load-any-extension|-j|--jobs|-d|--disable|-e|--enable|--ignore|--ignore-patterns|--ignore-paths|-f|--output-format|--msg-template|--fail-under|--fail-on|--py-version|--source-roots|--recursive|--max-line-length|--ignored-modules|--generated-members|--persistent|--clear-cache-post-run",
+                    Value,
+                ),
+            ],
+            false,
+        ),
+        "isort" => (
+            &[
+                ("--settings-path|--settings-file|--settings|--sp", Project),
+                (
+                    "--virtual-env|--conda-env|--src|--src-path|-l|--line-length|-m|--multi-line|--profile|-p|--project|--skip|-s|--skip-glob|--sg|--py|--python-version|-a|--add-import|--rm|--remove-import|-o|--thirdparty|-b|--builtin|-f|--future|-t|--top|--ext|--extension|--sort-order|--lai|--lines-after-imports",
+                    Value,
+                ),
+            ],
+            false,
+        ),
+        "coverage" => (
+            &[
+                ("--rcfile", Project),
+                ("--data-file|-o", Writes),
+                ("-d|--directory", Writes),
+                (
+                    "--include|--omit|--source|--concurrency|--context|--contexts|--precision|--fail-under|--sort|--format|--title|--debug",
+                    Value,
+                ),
+            ],
+            false,
+        ),
+        "tox" => (
+            &[
+                ("--discover", Runs),
+                ("-x|--override|--installpkg", Loads),
+                ("-c|--conf|--configfile|--root", Project),
+                ("--workdir", Writes),
+                ("--result-json", Writes),
+                (
+                    "-e|--hashseed|--force-dep|-m|--labels|-f|--factors|--exit-and-dump-after|--colored|--runner|--skip-env",
+                    Value,
+                ),
+            ],
+            false,
+        ),
+        "nox" => (
+            &[
+                ("-f|--noxfile", Project),
+                ("--envdir", Writes),
+                ("--report", Writes),
+                (
+                    "-s|--session|--sessions|-e|-k|-t|--tags|-p|--python|--pythons|--force-python|-P|--extra-python|--extra-pythons|-db|--default-venv-backend|-fb|--force-venv-backend",
+                    Value,
+                ),
+            ],
+            false,
+        ),
+        "mocha" | "_mocha" => (
+            &[
+                ("-n|--node-option", Runs),
+                (
+                    "-r|--require|--config|--package|-R|--reporter|-u|--ui|--file|--spec|--loader|--import|--experimental-loader",
+                    Project,
+                ),
+                (
+                    "-O|--reporter-option|--reporter-options|-g|--grep|-f|--fgrep|-t|--timeout|-s|--slow|-j|--jobs|--retries|--extension|--ignore|--exclude|--watch-files|--watch-ignore",
+                    Value,
+                ),
+            ],
+            false,
+        ),
+        "jest" => (
+            &[
+                (
+                    "-c|--config|--rootDir|--roots|--projects|--setupFiles|--setupFilesAfterEnv|--globalSetup|--globalTeardown|--testEnvironment|--env|--testRunner|--runner|--testResultsProcessor|--testSequencer|--transform|--reporters|--resolver|--snapshotResolver|--snapshotSerializers|--moduleDirectories|--modulePaths|--moduleNameMapper|--filter|--prettierPath|--watchPlugins|--preset|--haste|--globals|--testEnvironmentOptions",
+                    Project,
+                ),
+                ("--coverageDirectory|--cacheDirectory", Writes),
+                ("--outputFile", Writes),
+                (
+                    "-t|--testNamePattern|--testPathPattern|--testPathPatterns|--testPathIgnorePatterns|--collectCoverageFrom|--coverageProvider|--coverageReporters|--maxWorkers|-w|--selectProjects|--shard|--seed|--testTimeout|--maxConcurrency|--changedSince|--coverageThreshold|--testMatch|--testRegex",
+                    Value,
+                ),
+            ],
+            false,
+        ),
+        "vitest" => (
+            &[
+                (
+                    "-c|--config|-r|--root|--dir|--workspace|--environment|--reporter|--setupFiles|--globalSetup",
+                    Project,
+                ),
+                ("--outputFile", Writes),
+                ("--coverage.reportsDirectory", Writes),
+                (
+                    "-t|--testNamePattern|--project|--pool|--mode|--shard|--maxWorkers|--minWorkers|--testTimeout|--retry|--bail|--exclude|--browser.name",
+                    Value,
+                ),
+            ],
+            false,
+        ),
+        "eslint" => (
+            &[
+                ("--init|--inspect-config", RunsRest),
+                (
+                    "-c|--config|--rulesdir|--plugin|--resolve-plugins-relative-to|--parser|-f|--format",
+                    Project,
+                ),
+                ("--ignore-path", Reads),
+                ("-o|--output-file|--cache-location", Writes),
+                (
+                    "--ext|--env|--global|--rule|--parser-options|--fix-type|--max-warnings|--ignore-pattern|--stdin-filename|--cache-strategy|--report-unused-disable-directives-severity|--flag|--concurrency",
+                    Value,
+                ),
+            ],
+            false,
+        ),
+        "prettier" => (
+            &[
+                ("--config|--plugin|--plugin-search-dir|--parser", Project),
+                ("--ignore-path", Reads),
+                ("--cache-location", Writes),
+                (
+                    "--config-precedence|--stdin-filepath|--log-level|--loglevel|--cursor-offset|--range-start|--range-end|--end-of-line|--print-width|--tab-width|--trailing-comma|--arrow-parens|--prose-wrap|--quote-props|--html-whitespace-sensitivity|--embedded-language-formatting|--object-wrap|--cache-strategy",
+                    Value,
+                ),
+            ],
+            false,
+        ),
+        "tsc" => (
+            &[
+                ("-p|--project", Project),
+                ("--outDir|--declarationDir|--generateTrace", Writes),
+                (
+                    "--outFile|--out|--tsBuildInfoFile|--generateCpuProfile",
+                    Writes,
+                ),
+                (
+                    "--rootDir|--baseUrl|-t|--target|-m|--module|--lib|--jsx|--moduleResolution|--types|--typeRoots|--locale|--rootDirs",
+                    Value,
+                ),
+            ],
+            false,
+        ),
+        "cmake" => (
+            &[
+                ("-E", Runs),
+                ("-P", Loads),
+                ("-S|-C|--toolchain|--build|--install|--open", Project),
+                ("--prefix", Writes),
+                (
+                    "--graphviz|--trace-redirect|--profiling-output|--system-information",
+                    Writes,
+                ),
+                (
+                    "-B|-D|-U|-G|-A|-T|--preset|--workflow|--log-level|--loglevel|--log-context|--target|-t|--config|--component|--profiling-format|--warn-uninitialized|--debug-find-pkg|--debug-find-var|--trace-source|--trace-format",
+                    Value,
+                ),
+            ],
+            false,
+        ),
+        "ctest" => (
+            &[
+                ("-S|-SP|-SR", Loads),
+                ("--build-and-test|--test-command|--extra-submit", Runs),
+                ("--test-dir|--build-options", Project),
+                ("-O|--output-log|--output-junit", Writes),
+                (
+                    "--resource-spec-file|--tests-from-file|--exclude-from-file",
+                    Reads,
+                ),
+                (
+                    "-C|--build-config|-R|--tests-regex|-E|--exclude-regex|-L|--label-regex|-LE|--label-exclude|-I|--tests-information|-U|--timeout|--repeat|--repeat-until-fail|--stop-time|-T|--test-action|-M|--test-model|-D|--dashboard|--build-generator|--overwrite|--http-header|-FA|--fixture-exclude-any|-FS|-FC|--test-load|--test-output-size-passed|--test-output-size-failed|--test-output-truncation|--output-junit-format|--schedule-random-seed",
+                    Value,
+                ),
+            ],
+            false,
+        ),
+        "ninja" | "samu" => (&[("-f|-C", Project), ("-t|-d|-w|-j|-k|-l", Value)], false),
+        "meson" => (
+            &[
+                ("--wrapper|--gdb-path", Runs),
+                ("--native-file|--cross-file|-C|--sourcedir", Project),
+                ("--destdir", Writes),
+                (
+                    "-D|--setup|--test-args|--wrap-mode|--force-fallback-for|--prefix|--libdir|--bindir|--buildtype|--backend|--logbase|--num-processes|--repeat|--suite|--no-suite|--timeout-multiplier|-t|--default-library|--optimization|--warnlevel|--tags|--only-changed",
+                    Value,
+                ),
+            ],
+            false,
+        ),
+        "mvn" | "mvnw" | "mvnd" => (
+            &[
+                (
+                    "-f|--file|-s|--settings|-gs|--global-settings|-t|--toolchains|-gt|--global-toolchains",
+                    Project,
+                ),
+                ("-l|--log-file", Writes),
+                (
+                    "-D|--define|-P|--activate-profiles|-pl|--projects|-rf|--resume-from|-T|--threads|-b|--builder|-emp|--encrypt-master-password|-ep|--encrypt-password|--color",
+                    Value,
+                ),
+                (
+                    "-fae|-ff|-fn|-llr|-ntp|-npr|-nsu|-npu|-cpu|-am|-amd|-up|-B|-e|-X|-q|-U|-o|-N|-V|-v|-C|-c|-h",
+                    Flag,
+                ),
+            ],
+            false,
+        ),
+        "gradle" | "gradlew" => (
+            &[
+                ("--scan", RunsRest),
+                (
+                    "-I|--init-script|-c|--settings-file|-b|--build-file|-p|--project-dir|-g|--gradle-user-home|--include-build",
+                    Project,
+                ),
+                ("--project-cache-dir", Writes),
+                (
+                    "-D|--system-prop|-P|--project-prop|-x|--exclude-task|-F|--dependency-verification|-M|--write-verification-metadata|--priority|--max-workers|--console|--warning-mode|--tests",
+                    Value,
+                ),
+            ],
+            false,
+        ),
+        "rspec" => (
+            &[
+                ("-r|--require|-I|-O|--options|--default-path", Project),
+                ("-o|--out", Writes),
+                (
+                    "-f|--format|--formatter|-e|--example|-t|--tag|--seed|--order|-P|--pattern|--exclude-pattern|--failure-exit-code|--error-exit-code|--example-matches",
+                    Value,
+                ),
+            ],
+            false,
+        ),
+        "rake" => (
+            &[
+                (
+                    "-e|--execute|-E|--execute-continue|-p|--execute-print",
+                    Runs,
+                ),
+                ("-g|--system", RunsRest),
+                (
+                    "-f|--rakefile|-r|--require|-I|--libdir|-R|--rakelibdir|--rakelib|-C|--directory",
+                    Project,
+                ),
+            ],
+            false,
+        ),
+        "mix" => (
+            &[
+                ("-e|--eval|--erl", Runs),
+                ("-r|--require|-pr|--parallel-require|-c|--config", Project),
+                (
+                    "--include|--exclude|--only|--seed|--max-failures|--max-cases|--formatter|--export-coverage|--partitions|--warnings-as-errors|--color",
+                    Value,
+                ),
+            ],
+            false,
+        ),
+        "golangci-lint" => (
+            &[
+                ("-c|--config", Project),
+                ("--new-from-patch", Reads),
+                (
+                    "--cpu-profile-path|--mem-profile-path|--trace-path|--output.text.path|--output.json.path|--output.checkstyle.path|--output.junit-xml.path|--output.sarif.path|--output.html.path|--output.tab.path|--output.teamcity.path|--output.code-climate.path",
+                    Writes,
+                ),
+                (
+                    "--build-tags|--go|-j|--concurrency|--timeout|--new-from-rev|--new-from-merge-base|--modules-download-mode|-E|--enable|-D|--disable|-p|--presets|--path-prefix|--out-format|--max-issues-per-linter|--max-same-issues",
+                    Value,
+                ),
+            ],
+            false,
+        ),
+        "yq" => (
+            &[
+                ("--from-file|--split-exp", Reads),
+                (
+                    "-I|--indent|-p|--input-format|-o|--output-format|--expression",
+                    Value,
+                ),
+            ],
+            false,
+        ),
         _ => return None,
     };
     let bundles = !matches!(
         name,
-        "gcc" | "g++" | "cc" | "c++" | "clang" | "clang++" | "go"
+        "gcc"
+            | "g++"
+            | "cc"
+            | "c++"
+            | "clang"
+            | "clang++"
+            | "go"
+            | "cmake"
+            | "ctest"
+            | "mvn"
+            | "mvnw"
+            | "mvnd"
+            | "nox"
     );
+    let check: Check = match name {
+        "make" | "gmake" => make_word,
+        "rake" => rake_word,
+        "cmake" => cmake_word,
+        "mvn" | "mvnw" | "mvnd" => mvn_word,
+        "gradle" | "gradlew" => gradle_word,
+        "pytest" | "py.test" => pytest_word,
+        "jest" | "vitest" => json_config,
+        "sphinx-build" => sphinx_word,
+        "pylint" => pylint_word,
+        "tar" | "gtar" | "bsdtar" => tar_word,
+        "awk" | "gawk" | "mawk" | "nawk" => awk_word,
+        "yq" => yq_word,
+        "ninja" | "samu" => ninja_word,
+        "ctest" => ctest_word,
+        _ => no_check,
+    };
     Some(Spec {
         opts,
         closed,
         bundles,
+        check,
     })
 }
 

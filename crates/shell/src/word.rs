@@ -221,7 +221,7 @@ impl Expander {
 
     /// Collect the command substitutions inside an arithmetic expression.
     pub fn arithmetic(&mut self, text: &str) {
-        if !text.contains("$(") && !text.contains('`') {
+        if !text.contains('$') && !text.contains('`') {
             return;
         }
         match word::parse(text, &ParserOptions::default()) {

@@ -195,3 +195,23 @@ fn sed_scripts_that_write_files() {
     assert_eq!(writes("sed 's/a/b/w changed.txt' f"), ["changed.txt"]);
     assert_eq!(writes("sed -e '1d' f"), Vec::<String>::new());
 }
+
+#[test]
+fn code_run_from_operands_is_a_project() {
+    let projects = |line: &str| -> Vec<String> {
+        analyze(line, &env())
+            .commands
+            .iter()
+            .flat_map(|c| effects(c).projects)
+            .filter(|f| f.how == "runs code from")
+            .flat_map(|f| f.path.values)
+            .collect()
+    };
+    assert_eq!(projects("pytest /tmp/evil_test.py"), ["/tmp/evil_test.py"]);
+    assert_eq!(
+        projects("pytest -x /tmp/t.py::test_a tests/"),
+        ["/tmp/t.py", "tests/"]
+    );
+    assert_eq!(projects("go run /tmp/x/main.go"), ["/tmp/x/main.go"]);
+    assert!(projects("cargo test").is_empty());
+}
