@@ -1,72 +1,13 @@
-//! Alerts on denials and revoked sessions: configured commands run with the
-//! alert's JSON on stdin, and the JSON is POSTed to configured URLs.
-//!
-//! Delivery never delays or changes the decision: each target gets a
-//! detached process of its own (its own process group, so it outlives the
-//! hook), and the hook does not wait for it. `http://` URLs are posted by
-//! `ztguard deliver` (a hidden command of this binary, with short
-//! timeouts); `https://` URLs by `curl`, which knows TLS.
+//! `ztguard deliver URL`: the detached half of an alert to an `http://`
+//! URL. The core starts it (`ztguard_core::alert`) and does not wait.
 
 use std::io::{Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
-use std::os::unix::process::CommandExt;
-use std::process::{Command, Stdio};
 use std::time::Duration;
-
-use serde_json::Value;
-use ztguard_policy::AuditSettings;
 
 /// How long a delivery may take to connect, and to send and hear back.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
 const IO_TIMEOUT: Duration = Duration::from_secs(3);
-
-/// Start every configured delivery of `alert` and return at once.
-pub fn raise(settings: &AuditSettings, alert: &Value) {
-    let body = alert.to_string();
-    for cmd in &settings.alert_commands {
-        let mut c = Command::new("/bin/sh");
-        c.arg("-c").arg(cmd);
-        spawn(c, &body);
-    }
-    for url in &settings.alert_urls {
-        if url.starts_with("https://") {
-            let mut c = Command::new("curl");
-            c.args([
-                "-sS",
-                "-o",
-                "/dev/null",
-                "--max-time",
-                "5",
-                "-X",
-                "POST",
-                "-H",
-                "content-type: application/json",
-                "--data-binary",
-                "@-",
-                url,
-            ]);
-            spawn(c, &body);
-        } else if let Ok(me) = std::env::current_exe() {
-            let mut c = Command::new(me);
-            c.arg("deliver").arg(url);
-            spawn(c, &body);
-        }
-    }
-}
-
-/// Start `c` detached with `body` on its stdin. The body is small enough
-/// for the pipe's buffer, so the write does not wait for the reader.
-fn spawn(mut c: Command, body: &str) {
-    c.stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .process_group(0);
-    if let Ok(mut child) = c.spawn()
-        && let Some(mut stdin) = child.stdin.take()
-    {
-        let _ = stdin.write_all(body.as_bytes());
-    }
-}
 
 /// POST `body` to an `http://` URL; returns the status code.
 pub fn post(url: &str, body: &str) -> Result<u16, String> {

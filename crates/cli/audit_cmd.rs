@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use ztguard_audit::{AnchorStatus, Record};
 
 use crate::context;
-use crate::trail::{self, Places};
+use ztguard_core::{Places, trail};
 
 /// Which log.
 #[derive(clap::Args, Clone)]
@@ -125,7 +125,7 @@ reading it and running this command."
 
 pub fn run(cmd: &Command, log: &LogArgs) -> anyhow::Result<ExitCode> {
     let home = context::home();
-    let places = Places::from_env(&home);
+    let places = context::places(&home);
     if let Command::Key { new } = cmd {
         return key(&places, *new);
     }

@@ -1,10 +1,16 @@
-//! `ztguard check`: decide a hypothetical action without an agent.
+//! `ztguard check`: decide a hypothetical action without an agent, through
+//! the same pipeline as the hook (`ztguard_core::Guard::dry_run`): the same
+//! decision, agent-written files and a revoked session included, with
+//! nothing counted, recorded or alerted.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Instant;
 
 use anyhow::Context as _;
-use ztguard_policy::{Action, Decision, Request, Verdict};
+use ztguard_core::{Guard, Origin, ToolCall};
+use ztguard_policy::{Action, Decision, Verdict};
 
 use crate::context;
 
@@ -16,8 +22,11 @@ use crate::context;
   ztguard check write src/db.py --content draft.py     also checks the text for secrets and insecure code
   ztguard check bash 'pip install reqeusts'            also checks the packages it would fetch
   ztguard check fetch https://docs.rs/serde
+  ztguard check glob '**/*.rs'
+  ztguard check agent Explore
   ztguard check tool mcp__github__create_issue
   ztguard check --agent-type secure-code-review read src/main.rs
+  ztguard check --session 3f2a… bash 'ls'             as a call of that session (a revoked one is denied)
 
 Exit status: 0 allow, 1 ask or deny, 2 error.")]
 pub struct Args {
@@ -32,6 +41,9 @@ pub struct Args {
     /// Evaluate as a subagent of this type (selects its profile).
     #[arg(long)]
     agent_type: Option<String>,
+    /// Evaluate as a call of this agent session: a revoked session is denied (nothing is counted).
+    #[arg(long, value_name = "ID")]
+    session: Option<String>,
     /// Apply this profile.
     #[arg(long)]
     profile: Option<String>,
@@ -58,6 +70,10 @@ enum Kind {
     Fetch,
     /// Searching file contents under a path (the Grep tool).
     Grep,
+    /// Listing the names matching a glob (the Glob tool).
+    Glob,
+    /// Starting a subagent of this type (the Agent tool).
+    Agent,
     /// Calling a tool by name (MCP tools, Agent, …).
     Tool,
 }
@@ -70,10 +86,18 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         Some(c) => context::absolute(c),
         None => std::env::current_dir().context("no current directory")?,
     };
-    let home = context::home();
-    let project = context::project_root(&cwd);
-    let policy = context::load(&project, &home, args.profile.as_deref(), args.strict)
-        .context("the policy does not load")?;
+    let env = context::env();
+    let project = env.project_of(&cwd)?;
+    let guard = Guard::open(
+        Arc::new(env),
+        project,
+        context::profile(args.profile.as_deref()).as_deref(),
+        context::strict(args.strict),
+    );
+    let policy = match guard.policy() {
+        Ok(p) => p,
+        Err(e) => anyhow::bail!("the policy does not load: {}", e.message()),
+    };
     let s = args.subject.clone();
     let (tool, action) = match args.kind {
         Kind::Bash => ("Bash".to_string(), Action::Exec { command: s }),
@@ -107,6 +131,19 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
                 content: true,
             },
         ),
+        Kind::Glob => (
+            "Glob".to_string(),
+            Action::List {
+                path: None,
+                pattern: s,
+            },
+        ),
+        Kind::Agent => (
+            "Agent".to_string(),
+            Action::Agent {
+                subagent_type: Some(s),
+            },
+        ),
         Kind::Tool => {
             let known =
                 s.starts_with("mcp__") || ztguard_agents::claude::KNOWN_TOOLS.contains(&s.as_str());
@@ -120,15 +157,22 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             )
         }
     };
-    let req = Request {
+    let call = ToolCall {
+        origin: Origin {
+            event: "check".into(),
+            session: args.session.clone(),
+            fields: serde_json::Map::new(),
+            cwd,
+            tool: Some(tool.clone()),
+            started: Instant::now(),
+        },
         tool,
         action,
-        cwd,
-        project,
-        home,
         agent_type: args.agent_type.clone(),
+        count: false,
+        summary: &serde_json::Map::new,
     };
-    let d = crate::content::review(&policy, &req).decision;
+    let d = guard.dry_run(call)?.decision;
     if args.json {
         println!(
             "{}",

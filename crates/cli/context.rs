@@ -1,7 +1,9 @@
-//! Where the project and home are, and which policy files apply.
+//! Where the project and home are, and which policy files apply: read
+//! from the process environment, for the commands and the core's [`Env`].
 
 use std::path::{Path, PathBuf};
 
+use ztguard_core::{Env, Places};
 use ztguard_policy::{LoadOptions, Policy, PolicyError};
 
 /// The home directory: `$HOME`, else the passwd entry of the current user.
@@ -15,24 +17,73 @@ pub fn home() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("/"))
 }
 
+/// The project Claude Code declares: `$CLAUDE_PROJECT_DIR`.
+fn declared_project() -> Option<PathBuf> {
+    std::env::var_os("CLAUDE_PROJECT_DIR")
+        .filter(|p| !p.is_empty())
+        .map(PathBuf::from)
+}
+
 /// The project root for a call made in `cwd`: `$CLAUDE_PROJECT_DIR` when
 /// `cwd` is inside it, else the nearest ancestor with a `.ztguard.toml`, then
 /// with a `.git`, else `cwd` itself.
 pub fn project_root(cwd: &Path) -> PathBuf {
-    if let Some(p) = std::env::var_os("CLAUDE_PROJECT_DIR").filter(|p| !p.is_empty()) {
-        let p = PathBuf::from(p);
-        if cwd.starts_with(&p) {
-            return p;
-        }
+    ztguard_core::project_root(cwd, declared_project().as_deref())
+}
+
+/// The core's environment for this process: the home, the data
+/// directories, the policy files (`ZTGUARD_MANAGED_POLICY`,
+/// `XDG_CONFIG_HOME`) and the declared project.
+pub fn env() -> Env {
+    let home = home();
+    Env {
+        data_dir: data_dir(),
+        places: places(&home),
+        managed: std::env::var_os("ZTGUARD_MANAGED_POLICY")
+            .filter(|m| !m.is_empty())
+            .map(PathBuf::from),
+        user: std::env::var_os("XDG_CONFIG_HOME")
+            .filter(|x| !x.is_empty())
+            .map(|x| PathBuf::from(x).join("ztguard/policy.toml")),
+        declared_project: declared_project(),
+        pinned_project: None,
+        home,
     }
-    for marker in [".ztguard.toml", ".git"] {
-        for dir in cwd.ancestors() {
-            if dir.join(marker).exists() {
-                return dir.to_path_buf();
-            }
-        }
+}
+
+/// The profile to apply: `given`, else `$ZTGUARD_PROFILE`.
+pub fn profile(given: Option<&str>) -> Option<String> {
+    given.map(str::to_string).or_else(|| {
+        std::env::var("ZTGUARD_PROFILE")
+            .ok()
+            .filter(|p| !p.is_empty())
+    })
+}
+
+/// Strict mode: `given`, or `ZTGUARD_STRICT=1`.
+pub fn strict(given: bool) -> bool {
+    given || std::env::var("ZTGUARD_STRICT").is_ok_and(|v| v == "1" || v == "true")
+}
+
+/// Where the audit log's checkpoints and signing key are.
+pub fn places(home: &Path) -> Places {
+    Places {
+        data_dir: data_dir(),
+        key_file: key_file(home),
     }
-    cwd.to_path_buf()
+}
+
+/// The checkpoint signing key: `$ZTGUARD_AUDIT_KEY`, else
+/// `$XDG_CONFIG_HOME/ztguard/audit.key`, else `~/.config/ztguard/audit.key`.
+/// The built-in protections deny the agent reading it.
+pub fn key_file(home: &Path) -> PathBuf {
+    if let Some(k) = std::env::var_os("ZTGUARD_AUDIT_KEY").filter(|k| !k.is_empty()) {
+        return PathBuf::from(k);
+    }
+    if let Some(x) = std::env::var_os("XDG_CONFIG_HOME").filter(|x| !x.is_empty()) {
+        return PathBuf::from(x).join("ztguard/audit.key");
+    }
+    home.join(".config/ztguard/audit.key")
 }
 
 /// The project a command acts on: `--project DIR` when given, else the
@@ -87,12 +138,8 @@ pub fn load_options(
     if let Some(x) = std::env::var_os("XDG_CONFIG_HOME").filter(|x| !x.is_empty()) {
         o.user = PathBuf::from(x).join("ztguard/policy.toml");
     }
-    o.profile = profile.map(str::to_string).or_else(|| {
-        std::env::var("ZTGUARD_PROFILE")
-            .ok()
-            .filter(|p| !p.is_empty())
-    });
-    o.strict = strict || std::env::var("ZTGUARD_STRICT").is_ok_and(|v| v == "1" || v == "true");
+    o.profile = self::profile(profile);
+    o.strict = self::strict(strict);
     o
 }
 

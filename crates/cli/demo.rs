@@ -1,6 +1,7 @@
 //! `ztguard demo`: a throwaway project with planted fake credentials, and a
 //! realistic agent session — ordinary work mixed with attacks — replayed
-//! through the same code path as the hook.
+//! through the same code path as the hook (the Claude Code adapter and
+//! the core's pipeline).
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -8,8 +9,10 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use serde_json::{Value, json};
+use ztguard_agents::claude::{self, Choice};
+use ztguard_core::{Env, Guards, Places};
 
-use crate::hook;
+use crate::context;
 
 const SESSION: &str = include_str!("demo_session.jsonl");
 
@@ -37,21 +40,19 @@ struct Row {
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let root = std::env::temp_dir().join(format!("ztguard-demo-{}", std::process::id()));
     let (project, home) = build(&root).context("cannot build the demo project")?;
-    let hook_args = hook::Args {
-        profile: None,
-        strict: false,
-        input: None,
+    let places = Places {
+        data_dir: root.join("data"),
+        key_file: root.join("no-audit.key"),
     };
-    let env = hook::HookEnv {
-        home: home.clone(),
+    let guards = Guards::new(Env {
+        user: Some(home.join(".config/ztguard/policy.toml")),
         managed: Some(root.join("no-managed-policy.toml")),
-        places: crate::trail::Places {
-            data_dir: root.join("data"),
-            key_file: root.join("no-audit.key"),
-        },
-        started: std::time::Instant::now(),
-        project: None,
-    };
+        data_dir: context::data_dir(),
+        places: places.clone(),
+        declared_project: None,
+        pinned_project: None,
+        home: home.clone(),
+    });
     let mut rows = Vec::new();
     for (i, line) in SESSION.lines().filter(|l| !l.trim().is_empty()).enumerate() {
         let line = line
@@ -61,8 +62,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             serde_json::from_str(&line).context("the bundled session is not valid JSON")?;
         let tool = entry["tool"].as_str().unwrap_or_default().to_string();
         let (decision, reason) = replay(
-            &env,
-            &hook_args,
+            &guards,
             &format!("demo-call-{:02}", i + 1),
             &root,
             &tool,
@@ -92,15 +92,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     ];
     let mut monitor_rows = Vec::new();
     for (i, (tool, input, attack)) in act2.into_iter().enumerate() {
-        let (decision, reason) = replay(
-            &env,
-            &hook_args,
-            "demo-exfiltration",
-            &root,
-            tool,
-            &input,
-            100 + i,
-        );
+        let (decision, reason) = replay(&guards, "demo-exfiltration", &root, tool, &input, 100 + i);
         monitor_rows.push(Row {
             n: rows.len() + i + 1,
             call: summarize(tool, &input, &project),
@@ -111,7 +103,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             reason,
         });
     }
-    let audit = audit_summary(&project, &env.places);
+    let audit = audit_summary(&project, &places);
     // Act 3: assume the hook was bypassed; the kernel answers.
     let kernel = crate::demo_sandbox::act(&root, &project, &home);
     if args.keep {
@@ -201,10 +193,9 @@ fn print_kernel(kernel: &Result<Vec<crate::demo_sandbox::Row>, String>) {
     }
 }
 
-/// Send one PreToolUse through the hook; the decision and its reason.
+/// Send one PreToolUse through the hook's adapter; the decision and its reason.
 fn replay(
-    env: &hook::HookEnv,
-    args: &hook::Args,
+    guards: &Guards,
     session: &str,
     root: &Path,
     tool: &str,
@@ -221,7 +212,12 @@ fn replay(
         "tool_input": input,
         "tool_use_id": format!("toolu_demo_{i:03}"),
     });
-    let out = hook::answer_with(&event.to_string(), args, env);
+    let started = std::time::Instant::now();
+    let choice = Choice {
+        profile: context::profile(None),
+        strict: context::strict(false),
+    };
+    let out = claude::answer(&event.to_string(), &choice, guards, started);
     match (&out.stdout, out.exit) {
         (Some(s), 0) => {
             let v: Value = serde_json::from_str(s).unwrap_or_default();
@@ -240,10 +236,10 @@ fn replay(
 
 /// One line on the session's audit log: every call left a record, and the
 /// chain verifies against its checkpoint.
-fn audit_summary(project: &Path, places: &crate::trail::Places) -> String {
-    let log = crate::trail::log_path(project, &ztguard_policy::AuditSettings::default());
-    let checked =
-        crate::trail::anchor(&log, places).and_then(|a| ztguard_audit::check_anchor(&log, &a));
+fn audit_summary(project: &Path, places: &Places) -> String {
+    let log = ztguard_core::trail::log_path(project, &ztguard_policy::AuditSettings::default());
+    let checked = ztguard_core::trail::anchor(&log, places)
+        .and_then(|a| ztguard_audit::check_anchor(&log, &a));
     match checked {
         Ok((v, status)) if v.ok() && status.ok() => format!(
             "Audit log: {} records, hash chain verified and anchored (`ztguard demo --keep`, then `ztguard audit timeline --session demo-exfiltration` in the kept project).",

@@ -12,11 +12,13 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use clap::Subcommand;
 use serde_json::json;
+use ztguard_agents::claude::{self, Choice};
+use ztguard_core::Guards;
 use ztguard_inject::broker::{self, Reply, Request};
 use ztguard_policy::Policy;
 use ztguard_sandbox::{Bridge, Network, Plan, Prepared, Support};
 
-use crate::{context, gateway, hook, run_cmd};
+use crate::{context, gateway, run_cmd};
 
 /// System trees a program needs to read and run.
 const SYSTEM: &[&str] = &[
@@ -489,6 +491,10 @@ pub fn exec(args: &ExecArgs) -> anyhow::Result<ExitCode> {
         env: env.clone(),
         allow: if private { allow } else { None },
         profile: policy.forced_profile.clone(),
+        guards: Guards::new(ztguard_core::Env {
+            pinned_project: Some(project.clone()),
+            ..context::env()
+        }),
     });
     env.push((
         broker::ENV.into(),
@@ -661,6 +667,9 @@ struct Broker {
     allow: Option<ztguard_sandbox::proxy::Allow>,
     /// The profile `exec` applies, for hook calls that name none.
     profile: Option<String>,
+    /// The guards that answer hook calls, each with the policy it loaded
+    /// once, for the life of `exec`.
+    guards: Guards,
 }
 
 impl Broker {
@@ -755,20 +764,17 @@ impl Broker {
         input: &str,
         reply: &Reply,
     ) -> Result<(), String> {
-        let args = hook::Args {
-            profile: profile.or_else(|| self.profile.clone()),
-            strict,
-            input: None,
-        };
-        let env = hook::HookEnv {
-            project: Some(self.project.clone()),
-            ..hook::HookEnv::from_process(std::time::Instant::now())
+        let started = std::time::Instant::now();
+        let profile = profile.or_else(|| self.profile.clone());
+        let choice = Choice {
+            profile: context::profile(profile.as_deref()),
+            strict: context::strict(strict),
         };
         let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            hook::answer_with(input, &args, &env)
+            claude::answer(input, &choice, &self.guards, started)
         }))
         .map_err(|_| "internal error in the hook; please report it".to_string())?;
-        let (stdout, stderr, code) = hook::rendered(&out);
+        let (stdout, stderr, code) = out.rendered();
         use std::io::Write;
         let _ = reply.stream(false).write_all(&stdout);
         let _ = reply.stream(true).write_all(&stderr);

@@ -6,7 +6,6 @@
 mod alert;
 mod audit_cmd;
 mod check;
-mod content;
 mod context;
 mod demo;
 mod demo_sandbox;
@@ -19,7 +18,6 @@ mod policy_cmd;
 mod run_cmd;
 mod scan_cmd;
 mod session_cmd;
-mod trail;
 
 use std::process::ExitCode;
 

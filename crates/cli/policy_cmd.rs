@@ -98,7 +98,7 @@ pub fn run(cmd: &Command) -> anyhow::Result<ExitCode> {
                     "strict": policy.strict,
                     "scan": policy.scan,
                     "audit": policy.audit,
-                    "audit_log": crate::trail::log_path(&project, &policy.audit),
+                    "audit_log": ztguard_core::trail::log_path(&project, &policy.audit),
                     "monitor": policy.monitor,
                     "data_dir": context::data_dir(),
                 });
@@ -127,7 +127,7 @@ pub fn run(cmd: &Command) -> anyhow::Result<ExitCode> {
                 if a.enabled {
                     println!(
                         "audit log: {} (all tool calls: {}, file access: {}, alert on deny: {}, {} alert target{}, rotates at {} MB)",
-                        crate::trail::log_path(&project, a).display(),
+                        ztguard_core::trail::log_path(&project, a).display(),
                         a.log_all_tool_calls,
                         a.log_file_access,
                         a.alert_on_deny,

@@ -256,9 +256,9 @@ pub fn record(
     m.insert("secrets".into(), Value::from(names.to_vec()));
     m.insert(
         "command".into(),
-        Value::from(crate::trail::cut(crate::trail::redact_text(
-            &argv.join(" "),
-        ))),
+        Value::from(ztguard_core::redact::cut(
+            ztguard_core::redact::redact_text(&argv.join(" ")),
+        )),
     );
     m.insert("via".into(), Value::from(via));
     match outcome {

@@ -11,7 +11,8 @@ use serde_json::{Map, Value, json};
 use ztguard_monitor::{State, provenance, session};
 
 use crate::context;
-use crate::trail::{self, Places, Trail};
+use ztguard_core::redact::redact_text;
+use ztguard_core::trail::{self, Trail};
 
 #[derive(Subcommand)]
 pub enum Command {
@@ -73,7 +74,7 @@ pub fn record_action(
         .map(|p| p.audit)
         .unwrap_or_default();
     let Some(t) =
-        Trail::open(&settings, project, &Places::from_env(&home)).map_err(anyhow::Error::msg)?
+        Trail::open(&settings, project, &context::places(&home)).map_err(anyhow::Error::msg)?
     else {
         return Ok(());
     };
@@ -86,7 +87,7 @@ pub fn record_action(
         Value::from(std::env::var("USER").unwrap_or_default()),
     );
     m.extend(fields);
-    t.append(m).map_err(anyhow::Error::msg)?;
+    t.append(m)?;
     Ok(())
 }
 
@@ -182,7 +183,7 @@ pub fn run(cmd: &Command, project: &ProjectArg) -> anyhow::Result<ExitCode> {
             let mut f = Map::new();
             f.insert("session".into(), Value::from(s.id.clone()));
             f.insert("rule".into(), Value::from("monitor.manual"));
-            f.insert("reason".into(), Value::from(trail::redact_text(reason)));
+            f.insert("reason".into(), Value::from(redact_text(reason)));
             record_action(&project, "SessionRevoked", "human", f)?;
             println!(
                 "revoked session {}: every further tool call of it is denied.",

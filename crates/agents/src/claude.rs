@@ -12,6 +12,11 @@
 use serde_json::{Value, json};
 use ztguard_policy::{Action, Decision, TextEdit, Verdict};
 
+pub mod answer;
+pub mod summary;
+
+pub use answer::{Choice, answer};
+
 /// Every event name Claude Code documents. Events ztguard does not act on
 /// yet get an empty answer; a name not in this list is treated as an error.
 pub const KNOWN_EVENTS: &[&str] = &[
@@ -235,6 +240,19 @@ pub struct HookOutput {
     pub stderr: Option<String>,
     /// 0 or 2, nothing else.
     pub exit: u8,
+}
+
+impl HookOutput {
+    /// The answer as the agent reads it: stdout, stderr (each a line, or
+    /// nothing), and the exit code, 0 or 2.
+    pub fn rendered(&self) -> (Vec<u8>, Vec<u8>, u8) {
+        let line = |s: &Option<String>| s.as_ref().map(|s| format!("{s}\n").into_bytes());
+        (
+            line(&self.stdout).unwrap_or_default(),
+            line(&self.stderr).unwrap_or_default(),
+            if self.exit == 0 { 0 } else { 2 },
+        )
+    }
 }
 
 /// A PostToolUse answer: a message for the human (`systemMessage`) and

@@ -63,6 +63,9 @@ pub enum Check {
     AgentWritten,
     /// The session monitor: a revoked session, or an anomaly that revokes it.
     Session,
+    /// A part of the guard itself failed (the audit log, the session state,
+    /// a content check), so the call could not be checked safely.
+    FailClosed,
 }
 
 /// One opinion of one layer on one check.
@@ -136,6 +139,7 @@ impl Decision {
                 | Check::Dependency
                 | Check::AgentWritten
                 | Check::Session
+                | Check::FailClosed
         ) {
             // Content findings are sentences of their own (what, where, the fix).
             let past = step.verdict.past();
@@ -258,6 +262,9 @@ fn advice(check: Check, v: Verdict, rule: &str) -> &'static str {
         }
         (Check::Session, _) => {
             "Stop and tell the user; only a human can review this session and unlock it."
+        }
+        (Check::FailClosed, _) => {
+            "The call itself may be fine: tell the user what failed in ztguard; once a human fixes that, the call can be tried again."
         }
         (Check::Profile, _) => "This profile does not allow it.",
         _ => "",

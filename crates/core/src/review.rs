@@ -1,7 +1,7 @@
-//! Content checks on top of the policy's decision: what a Write, Edit,
-//! MultiEdit or NotebookEdit would put in a file (secrets, insecure code, a
-//! risky dependency in a manifest), the packages an install command would
-//! fetch, and secrets in a tool's output (PostToolUse).
+//! Step 2, content review, on top of the policy's decision: what a write
+//! would put in a file (secrets, insecure code, a risky dependency in a
+//! manifest), the packages an install command would fetch, and secrets in
+//! a tool's output or a prompt.
 //!
 //! The policy decides first; a denial stands. Findings then add steps to
 //! the trace with the verdict `[scan]` sets (`deny`, `ask`, or `warn`, which
@@ -13,12 +13,14 @@ use std::sync::{Arc, OnceLock};
 use ztguard_policy::{Action, Check, Decision, OnFinding, Policy, Request, Step, Verdict};
 use ztguard_scan::{Item, Severity};
 
-use crate::context;
+use crate::Error;
 
-/// The decision after content checks, and a warning for the human.
+/// The decision after content checks, a warning for the human, and the
+/// check that could not run (the decision then fails closed).
 pub struct Review {
     pub decision: Decision,
     pub warning: Option<String>,
+    pub error: Option<Error>,
 }
 
 fn verdict(on: OnFinding) -> Option<Verdict> {
@@ -29,10 +31,10 @@ fn verdict(on: OnFinding) -> Option<Verdict> {
     }
 }
 
-/// The secret rules as the hook uses them: inline allow comments are not
+/// The secret rules as the guard uses them: inline allow comments are not
 /// honoured, because the agent writes those too. Built once per process
 /// (parsing the rules costs more than most checks), and never dropped.
-pub fn hook_secrets() -> Result<Arc<ztguard_secrets::Ruleset>, String> {
+pub fn secret_rules() -> Result<Arc<ztguard_secrets::Ruleset>, String> {
     static SET: OnceLock<Result<Arc<ztguard_secrets::Ruleset>, String>> = OnceLock::new();
     SET.get_or_init(|| {
         let mut set = ztguard_secrets::Ruleset::builtin()?;
@@ -54,10 +56,9 @@ const INSTALLERS: &[&str] = &[
 /// A secret found in a command line and the redacted form that replaces it.
 type Hidden = (String, String);
 
-/// Decide a call: the policy first, then the content checks. The hook and
-/// `ztguard check` both answer through this, so they never disagree.
-pub fn review(policy: &Policy, req: &Request) -> Review {
-    let decision = policy.evaluate(req);
+/// The content checks on top of the policy's `decision` of `req`; `data`
+/// holds the dependency database.
+pub fn review(policy: &Policy, req: &Request, decision: Decision, data: &Path) -> Review {
     // Secrets typed into a command line are looked for first, so that whatever
     // decides, no reason or trace repeats them.
     let mut command_items = Vec::new();
@@ -74,7 +75,7 @@ pub fn review(policy: &Policy, req: &Request) -> Review {
             Err(e) => return failed(decision, policy.strict, &e),
         }
     }
-    let mut review = decide(policy, req, decision, command_items);
+    let mut review = decide(policy, req, decision, command_items, data);
     for (secret, shown) in &hidden {
         let d = &mut review.decision;
         d.reason = d.reason.replace(secret.as_str(), shown);
@@ -89,11 +90,18 @@ pub fn review(policy: &Policy, req: &Request) -> Review {
 }
 
 /// The content steps on top of the policy's decision.
-fn decide(policy: &Policy, req: &Request, decision: Decision, command_items: Vec<Item>) -> Review {
+fn decide(
+    policy: &Policy,
+    req: &Request,
+    decision: Decision,
+    command_items: Vec<Item>,
+    data: &Path,
+) -> Review {
     if decision.verdict == Verdict::Deny {
         return Review {
             decision,
             warning: None,
+            error: None,
         };
     }
     let items = match &req.action {
@@ -103,7 +111,7 @@ fn decide(policy: &Policy, req: &Request, decision: Decision, command_items: Vec
             edits,
         } => {
             let rel = relative(path, &req.cwd, &req.project);
-            match written_items(&rel, &req.cwd.join(path), content, edits) {
+            match written_items(&rel, &req.cwd.join(path), content, edits, data) {
                 Ok(items) => items,
                 Err(e) => return failed(decision, policy.strict, &e),
             }
@@ -111,7 +119,7 @@ fn decide(policy: &Policy, req: &Request, decision: Decision, command_items: Vec
         Action::Exec { command } => {
             let mut items = command_items;
             if INSTALLERS.iter().any(|w| command.contains(w)) {
-                items.extend(install_items(command, &req.home));
+                items.extend(install_items(command, &req.home, data));
             }
             items
         }
@@ -121,6 +129,7 @@ fn decide(policy: &Policy, req: &Request, decision: Decision, command_items: Vec
         return Review {
             decision,
             warning: None,
+            error: None,
         };
     }
     let settings = policy.scan;
@@ -169,7 +178,11 @@ fn decide(policy: &Policy, req: &Request, decision: Decision, command_items: Vec
     };
     let warning =
         (!warnings.is_empty()).then(|| format!("ztguard warning: {}", warnings.join("; ")));
-    Review { decision, warning }
+    Review {
+        decision,
+        warning,
+        error: None,
+    }
 }
 
 /// One sentence for the agent and the human: where, what, and the fix.
@@ -204,10 +217,11 @@ fn capitalized(s: &str) -> String {
 
 /// A content check that could not run: fail closed (ask, or deny in strict mode).
 fn failed(decision: Decision, strict: bool, message: &str) -> Review {
+    let error = Error::Content(message.to_string());
     let mut trace = decision.trace;
     trace.push(Step {
-        check: Check::Secret,
-        subject: format!("the content could not be checked: {message}"),
+        check: Check::FailClosed,
+        subject: error.to_string(),
         verdict: Verdict::Ask,
         rule: "scan (fail closed)".into(),
         path: None,
@@ -215,6 +229,7 @@ fn failed(decision: Decision, strict: bool, message: &str) -> Review {
     Review {
         decision: Decision::from_steps(trace, strict),
         warning: None,
+        error: Some(error),
     }
 }
 
@@ -238,10 +253,11 @@ fn written_items(
     full: &Path,
     content: &str,
     edits: &[ztguard_policy::TextEdit],
+    data: &Path,
 ) -> Result<Vec<Item>, String> {
     // The scanner's reader: text files up to its size limit, else the new text alone.
     let Ok(Some(current)) = ztguard_scan::walk::read_text(full) else {
-        return content_items(rel, content);
+        return content_items(rel, content, data);
     };
     let new_text = if edits.is_empty() {
         Some(content.to_string())
@@ -250,12 +266,12 @@ fn written_items(
     };
     let Some(new_text) = new_text else {
         // The edit does not apply to the file as it is: check the new text alone.
-        return content_items(rel, content);
+        return content_items(rel, content, data);
     };
     let Some((first, last)) = changed_lines(&current, &new_text) else {
         return Ok(Vec::new());
     };
-    let mut items = content_items(rel, &new_text)?;
+    let mut items = content_items(rel, &new_text, data)?;
     items.retain(|i| i.line >= first && i.line <= last);
     Ok(items)
 }
@@ -300,13 +316,13 @@ fn changed_lines(old: &str, new: &str) -> Option<(usize, usize)> {
 }
 
 /// Secrets, insecure code and manifest dependencies in content to be written.
-pub fn content_items(rel: &str, content: &str) -> Result<Vec<Item>, String> {
+pub fn content_items(rel: &str, content: &str, data: &Path) -> Result<Vec<Item>, String> {
     let deps = if ztguard_deps::is_manifest(rel) {
-        Some(ztguard_deps::Checker::load(&context::data_dir())?)
+        Some(ztguard_deps::Checker::load(data)?)
     } else {
         None
     };
-    let checks = ztguard_scan::Checks::new(hook_secrets()?, ztguard_scan::Enabled::default(), deps);
+    let checks = ztguard_scan::Checks::new(secret_rules()?, ztguard_scan::Enabled::default(), deps);
     Ok(checks.check(rel, content))
 }
 
@@ -314,7 +330,7 @@ pub fn content_items(rel: &str, content: &str) -> Result<Vec<Item>, String> {
 /// `echo 'KEY=sk_live_…' >> app.py`): the agent should never hold them. Returns
 /// the findings, and each secret with its redacted form (to hide it in reasons).
 fn command_secrets(command: &str) -> Result<(Vec<Item>, Vec<Hidden>), String> {
-    let found = hook_secrets()?.scan(None, command);
+    let found = secret_rules()?.scan(None, command);
     let secrets = found
         .iter()
         .filter_map(|f| command.get(f.span.0..f.span.1))
@@ -329,7 +345,7 @@ fn command_secrets(command: &str) -> Result<(Vec<Item>, Vec<Hidden>), String> {
 }
 
 /// Risky packages an install command would fetch.
-fn install_items(command: &str, home: &Path) -> Vec<Item> {
+fn install_items(command: &str, home: &Path, data: &Path) -> Vec<Item> {
     let env = ztguard_shell::ShellEnv {
         home: Some(home.to_string_lossy().into_owned()),
     };
@@ -346,7 +362,7 @@ fn install_items(command: &str, home: &Path) -> Vec<Item> {
     if deps.is_empty() {
         return Vec::new();
     }
-    let checker = match ztguard_deps::Checker::load(&context::data_dir()) {
+    let checker = match ztguard_deps::Checker::load(data) {
         Ok(c) => c,
         Err(e) => {
             // Fail closed: an unreadable database asks rather than passing unchecked.
@@ -375,8 +391,8 @@ fn install_items(command: &str, home: &Path) -> Vec<Item> {
         .collect()
 }
 
-/// Secrets in a tool's output (PostToolUse): a message for the human, and
-/// one for the agent, or nothing. The output already reached the agent;
+/// Secrets in a tool's output (after the call): a message for the human,
+/// and one for the agent, or nothing. The output already reached the agent;
 /// this makes sure the human knows and the agent is told not to repeat it.
 pub fn output_secrets(tool: &str, response: &serde_json::Value) -> Option<(String, String)> {
     let mut text = String::new();
@@ -384,7 +400,7 @@ pub fn output_secrets(tool: &str, response: &serde_json::Value) -> Option<(Strin
     if text.is_empty() {
         return None;
     }
-    let set = hook_secrets().ok()?;
+    let set = secret_rules().ok()?;
     let found = set.scan(None, &text);
     if found.is_empty() {
         return None;
@@ -415,7 +431,7 @@ pub fn prompt_secrets(prompt: &str) -> Result<Vec<String>, String> {
     if prompt.is_empty() {
         return Ok(Vec::new());
     }
-    let found = hook_secrets()?.scan(None, prompt);
+    let found = secret_rules()?.scan(None, prompt);
     let mut kinds: Vec<String> = Vec::new();
     for f in found {
         let k = format!("{} ({})", f.description, f.rule_id);
