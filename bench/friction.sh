@@ -165,6 +165,25 @@ run_env=(env -i "PATH=$PATH" "HOME=$home" "USER=${USER:-dev}" "LANG=C.UTF-8"
     "XDG_CONFIG_HOME=$home/.config" "XDG_DATA_HOME=$home/.local/share"
     "XDG_CACHE_HOME=$home/.cache" "XDG_STATE_HOME=$home/.local/state" "NO_COLOR=1")
 
+# The scripts a command runs exist in the repository it was taken from
+# (`./scripts/test.sh`, `node scripts/build.js`): make an empty one in the
+# scratch project, so the guard sees what it would see in a real clone.
+materialise() {
+    local p="$1" w
+    set -f
+    for w in $2; do
+        w="${w#[\"\']}"; w="${w%[\"\']}"
+        case "$w" in /*|*..*|*'$'*|-*|*'*'*|*=*) continue ;; esac
+        if [[ "$w" =~ ^(\./)?[A-Za-z0-9_.@+-]+(/[A-Za-z0-9_.@+-]+)*\.(sh|bash|js|mjs|cjs|ts|py)$ ]] \
+            || [[ "$w" =~ ^\./[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*$ ]] \
+            || [[ "$w" =~ ^(scripts?|hack|tools|bin)/[A-Za-z0-9_./-]+$ ]]; then
+            mkdir -p "$p/$(dirname "$w")" 2>/dev/null || continue
+            [ -e "$p/$w" ] || { printf '#!/bin/sh\n' >"$p/$w" && chmod +x "$p/$w"; } 2>/dev/null || true
+        fi
+    done
+    set +f
+}
+
 # ---------------------------------------------------------------- checks
 meta="$work/meta.tsv"
 : >"$meta"
@@ -177,6 +196,7 @@ while IFS=$'\t' read -r eco expect source cmd || [ -n "${eco:-}" ]; do
     case "$expect" in run|ask|deny) ;; *) echo "friction.sh: unknown label '$expect'" >&2; exit 2 ;; esac
     n=$((n + 1))
     p="${proj[$eco]}"
+    materialise "$p" "$cmd"
     rc=0
     (cd "$p" && "${run_env[@]}" "$bin" check bash "$cmd" --json --cwd "$p") \
         >"$work/out/$n.json" 2>"$work/out/$n.err" </dev/null || rc=$?

@@ -295,10 +295,10 @@ fn check_refuses_to_run_what_the_agent_wrote() {
             std::fs::write(project.join(".ztguard.toml"), policy).unwrap();
         });
         let line = "bash scripts/gen.sh";
-        // A human's script: asked as any `bash` line is, by the command rules.
+        // A human's script: the project's own, run as `make` would be.
         std::fs::write(fx.project.join("scripts/gen.sh"), "#!/bin/sh\necho gen\n").unwrap();
         let (v, r) = check(&fx, None, "bash", line);
-        assert_eq!(v, "ask", "{r}");
+        assert_eq!(v, "allow", "{r}");
         assert!(!r.contains("agent"), "{r}");
         // The agent rewrites it through the hook.
         agent_writes(

@@ -18,11 +18,23 @@ pub struct CommandPattern {
     quoted: Option<Vec<String>>,
 }
 
+/// The pattern that matches running one of the project's own scripts
+/// (`./scripts/test.sh`, `node scripts/build.js`, `python tools/gen.py`): a
+/// file inside the project, not among its dependencies, run directly or by
+/// an interpreter without inline code. Whether the agent wrote it is the
+/// provenance check's business (`[monitor] run_agent_written`).
+pub const PROJECT_SCRIPT: &str = "{project-script}";
+
 impl CommandPattern {
     pub fn parse(source: &str) -> Result<CommandPattern, String> {
         let source = source.trim();
         if source.is_empty() {
             return Err("empty command pattern".into());
+        }
+        if source.starts_with('{') && source != PROJECT_SCRIPT {
+            return Err(format!(
+                "unknown special pattern \"{source}\" (the one there is: \"{PROJECT_SCRIPT}\", alone)"
+            ));
         }
         let quoted = source.contains(['\'', '"']).then(|| split_words(source));
         if quoted.as_ref().is_some_and(Vec::is_empty) {
@@ -44,7 +56,16 @@ impl CommandPattern {
 
     /// Words without wildcards: how specific the pattern is (more wins between ask and allow).
     pub fn specificity(&self) -> usize {
+        if self.is_project_script() {
+            // More than `python *` or `bash *`, less than a named script.
+            return 2;
+        }
         self.with_words(|w| w.iter().filter(|w| !w.contains(['*', '?', '['])).count())
+    }
+
+    /// Is this [`PROJECT_SCRIPT`]?
+    pub fn is_project_script(&self) -> bool {
+        self.source == PROJECT_SCRIPT
     }
 
     /// Is this the catch-all `*`?
@@ -53,6 +74,11 @@ impl CommandPattern {
     }
 
     pub fn matches(&self, argv: &[&str]) -> bool {
+        if self.is_project_script() {
+            // Matched by what a command runs, never by its name (a program
+            // may be called `{project-script}`).
+            return false;
+        }
         let Some((first, rest)) = argv.split_first() else {
             return false;
         };
@@ -141,5 +167,19 @@ mod tests {
         assert!(!m("git push * --force *", "git push origin"));
         assert!(m("*", "anything at all"));
         assert!(!m("./gradlew test *", "gradlew test"));
+    }
+
+    #[test]
+    fn project_script_is_its_own_pattern() {
+        let p = CommandPattern::parse(PROJECT_SCRIPT).unwrap();
+        assert!(p.is_project_script());
+        assert!(!p.matches(&["{project-script}"]));
+        assert!(!p.matches(&["bash", "x.sh"]));
+        let interp = CommandPattern::parse("python *").unwrap();
+        let named = CommandPattern::parse("python scripts/deploy.py *").unwrap();
+        assert!(p.specificity() > interp.specificity());
+        assert!(p.specificity() <= named.specificity());
+        assert!(CommandPattern::parse("{projct-script}").is_err());
+        assert!(CommandPattern::parse("{project-script} *").is_err());
     }
 }

@@ -83,10 +83,10 @@ struct Eval<'a> {
     current_path: Option<std::path::PathBuf>,
     /// Links made earlier in the line (`ln -s .claude c`): (link, what it points to).
     links: Vec<(PathBuf, PathBuf)>,
-    /// Directories the command being checked copies or moves (`cp -r a b`,
-    /// `mv a b`): a destination that does not exist yet becomes a copy of
-    /// them. None when a source is not known here (a glob, a run-time path).
-    tree_sources: Option<Vec<PathBuf>>,
+    /// What the command being checked copies or moves (`cp -r a b`,
+    /// `mv a b`), with whether each is a directory. None when a source is
+    /// not known here (a glob, a run-time path).
+    tree_sources: Option<Vec<Source>>,
     /// Paths written earlier in the line (`mkdir x && … && mv x y`).
     made: Vec<PathBuf>,
 }
@@ -617,6 +617,7 @@ impl Eval<'_> {
 
     fn simple(&mut self, cmd: &SimpleCommand) {
         let shown = cmd.display();
+        let fx = effects(cmd);
         if !cmd.argv.is_empty() {
             let words = cmd.policy_words();
             let check = if cmd.wrapper {
@@ -625,14 +626,14 @@ impl Eval<'_> {
                 Check::Command
             };
             let subject = format!("`{shown}`");
+            let script = self.runs_project_script(cmd, &fx);
             self.ask_layers(
                 check,
                 &subject,
-                &mut |l| l.command(&words, cmd.wrapper),
+                &mut |l| l.command(&words, cmd.wrapper, script),
                 !cmd.wrapper,
             );
         }
-        let fx = effects(cmd);
         let label = if shown.is_empty() {
             "a redirection".to_string()
         } else {
@@ -641,7 +642,7 @@ impl Eval<'_> {
         for r in &fx.reads {
             self.file_ref(Check::Read, &label, r);
         }
-        self.tree_sources = self.source_dirs(&fx);
+        self.tree_sources = self.copy_sources(&fx);
         for w in &fx.writes {
             self.file_ref(Check::Write, &label, w);
         }
@@ -759,8 +760,9 @@ impl Eval<'_> {
                     };
                     self.tree(&what, &r.lexical, &r.real, how);
                 }
-                // Files landing in a directory under names not known here.
-                Check::Write if f.into || r.real.is_dir() => {
+                // Files landing in a directory under names not known here
+                // (an archive extracted, `cp -t DIR`, several sources).
+                Check::Write if f.into => {
                     let before = self.steps.len();
                     self.file(Check::Write, &what, &r.lexical, &r.real);
                     if !self.denied_since(before) {
@@ -768,15 +770,16 @@ impl Eval<'_> {
                         self.write_tree(&what, &r.lexical, &r.real, probes);
                     }
                 }
-                // A directory copied or moved to a new name: its files land
-                // there under their own relative names.
-                Check::Write if recursive && !r.real.exists() => {
+                // A copy or move destination (`cp a b`, `mv a b`): what lands
+                // is the sources, under their own names in an existing
+                // directory, as the destination itself otherwise.
+                Check::Write if recursive && (r.real.is_dir() || !r.real.exists()) => {
                     let before = self.steps.len();
                     self.file(Check::Write, &what, &r.lexical, &r.real);
                     if !self.denied_since(before) {
                         let landing = match &self.tree_sources {
                             None => TREE_WRITE_PROBES.iter().map(PathBuf::from).collect(),
-                            Some(dirs) => landing_names(dirs),
+                            Some(sources) => landing_names(sources, r.real.is_dir()),
                         };
                         self.write_tree(&what, &r.lexical, &r.real, landing);
                     }
@@ -793,30 +796,141 @@ impl Eval<'_> {
         }
     }
 
-    /// The directories a command copies or moves as trees; None when one of
-    /// its tree sources cannot be known here (a glob, a run-time path, a
-    /// path made earlier in the line).
-    fn source_dirs(&self, fx: &Effects) -> Option<Vec<PathBuf>> {
-        let mut dirs = Vec::new();
-        for f in fx.reads.iter().chain(&fx.deletes) {
-            if !(f.recursive || f.path.tree) {
-                continue;
+    /// Whether `cmd` runs one of the project's own scripts
+    /// ([`crate::command::PROJECT_SCRIPT`]): one file, inside the project and
+    /// outside its dependencies, run directly (`./scripts/x.sh`) or by an
+    /// interpreter given no inline code (`node scripts/build.js`).
+    fn runs_project_script(&self, cmd: &SimpleCommand, fx: &Effects) -> bool {
+        const INTERPRETERS: &[&str] = &[
+            "node", "python", "python3", "bash", "sh", "zsh", "ruby", "perl", "tsx", "ts-node",
+        ];
+        const NOT_THE_PROJECTS: &[&str] = &[
+            "node_modules",
+            ".git",
+            ".venv",
+            "venv",
+            "site-packages",
+            "vendor",
+            ".cargo",
+        ];
+        if cmd.wrapper || cmd.inline_code.is_some() || fx.executes.len() != 1 {
+            return false;
+        }
+        // Interpreter options that only tune it (none loads code or a file).
+        const TUNING: &[&str] = &[
+            "--max-old-space-size=*",
+            "--stack-size=*",
+            "--trace-*",
+            "--enable-source-maps",
+            "--no-warnings",
+            "--no-deprecation",
+            "--experimental-vm-modules",
+            "--expose-gc",
+            "--allow-natives-syntax",
+            "--unhandled-rejections=*",
+            "--hash-seed=*",
+            "--random-seed=*",
+            "-u",
+            "-B",
+            "-O",
+            "-OO",
+            "-e",
+            "-x",
+            "-u",
+            "-ex",
+            "-xe",
+            "-eu",
+            "-ue",
+            "-eux",
+            "-eo",
+        ];
+        let argv0 = cmd.argv[0].text();
+        if !argv0.contains('/') {
+            if !INTERPRETERS.contains(&cmd.name()) {
+                return false;
             }
-            if f.path.dynamic || f.path.glob {
+            let options = cmd.argv[1..]
+                .iter()
+                .take_while(|a| a.text().starts_with('-'));
+            if !options
+                .into_iter()
+                .all(|a| TUNING.iter().any(|t| wildmatch(t, a.text())))
+            {
+                return false;
+            }
+        }
+        let f = &fx.executes[0];
+        if f.path.dynamic || f.path.glob || f.path.values.len() != 1 {
+            return false;
+        }
+        let Some(base) = self.base_of(&f.cwd) else {
+            return false;
+        };
+        let r = self.resolved(&f.path.values[0], &base);
+        let project = &self.req.project;
+        // Scripts named for what leaves the machine are asked about as before.
+        const OUTWARD: &[&str] = &[
+            "publish", "release", "deploy", "sign", "tag", "upload", "push", "sync",
+        ];
+        let stem = r
+            .lexical
+            .file_stem()
+            .map(|n| n.to_string_lossy().to_ascii_lowercase())
+            .unwrap_or_default();
+        if OUTWARD.iter().any(|w| stem.contains(w)) {
+            return false;
+        }
+        r.real.is_file()
+            && r.real.starts_with(project)
+            && r.lexical.starts_with(project)
+            && !r.real.strip_prefix(project).is_ok_and(|rel| {
+                rel.components()
+                    .any(|c| NOT_THE_PROJECTS.contains(&c.as_os_str().to_string_lossy().as_ref()))
+            })
+    }
+
+    /// What a command copies or moves (its reads and deletes), each with
+    /// whether it is a directory; None when one cannot be known here (a
+    /// glob, a run-time path, a path made earlier in the line).
+    fn copy_sources(&self, fx: &Effects) -> Option<Vec<Source>> {
+        let mut sources = Vec::new();
+        for f in fx.reads.iter().chain(&fx.deletes) {
+            if f.path.dynamic {
                 return None;
             }
             let base = self.base_of(&f.cwd)?;
             for v in f.path.values.iter().filter(|v| !v.is_empty()) {
                 let r = self.resolved(v, &base);
-                if r.real.is_dir() {
-                    dirs.push(r.real);
-                } else if !r.real.exists() && self.made.iter().any(|m| m.starts_with(&r.real)) {
-                    // Made earlier in the line: what it holds is not known here.
-                    return None;
+                let found = if f.path.glob {
+                    // `cp dist/* out/`: what the glob names now.
+                    let g = expand_glob(&r.lexical);
+                    if g.truncated || !g.trees.is_empty() || !self.made.is_empty() {
+                        return None;
+                    }
+                    g.paths.into_iter().map(|p| real_path(&p)).collect()
+                } else {
+                    if !r.real.exists() && self.made.iter().any(|m| m.starts_with(&r.real)) {
+                        // Made earlier in the line: what it holds is not known here.
+                        return None;
+                    }
+                    vec![r.real]
+                };
+                // `cp -r dir/. dest`, `rsync -a dir/ dest`: the contents land,
+                // not the directory.
+                let contents = v.ends_with("/.") || v.ends_with('/');
+                for real in found {
+                    let dir = real.is_dir();
+                    if !sources.iter().any(|s: &Source| s.path == real) {
+                        sources.push(Source {
+                            path: real,
+                            dir,
+                            contents,
+                        });
+                    }
                 }
             }
         }
-        Some(dirs)
+        Some(sources)
     }
 
     /// Files written into a directory under names not known in advance (an
@@ -887,17 +1001,34 @@ impl Eval<'_> {
     }
 }
 
-/// The relative names of the files under `dirs`, as they land when the
-/// directories are copied or moved to a new name; the usual probes too when
-/// a tree is too large to list.
-fn landing_names(dirs: &[PathBuf]) -> Vec<PathBuf> {
+/// The names, relative to a copy's destination, under which `sources` land:
+/// inside an existing directory each source keeps its own name (`cp a d`
+/// writes `d/a`); otherwise a directory's files land directly under the
+/// destination (`cp -r dir new` writes `new/…`) and a file is the
+/// destination itself. The usual probes too when a tree is too large to list.
+fn landing_names(sources: &[Source], into_existing: bool) -> Vec<PathBuf> {
     let mut names = Vec::new();
-    for d in dirs {
-        let scan = scan_tree(d, true, false, &[], TREE_LIMIT, &mut |p| {
-            if let Ok(rel) = p.strip_prefix(d)
+    for src in sources {
+        let top = if into_existing && !(src.dir && src.contents) {
+            match src.path.file_name() {
+                Some(n) => PathBuf::from(n),
+                None => continue,
+            }
+        } else {
+            PathBuf::new()
+        };
+        if !top.as_os_str().is_empty() {
+            names.push(top.clone());
+        }
+        if !src.dir {
+            continue;
+        }
+        let root = &src.path;
+        let scan = scan_tree(root, true, false, &[], TREE_LIMIT, &mut |p| {
+            if let Ok(rel) = p.strip_prefix(root)
                 && !rel.as_os_str().is_empty()
             {
-                names.push(rel.to_path_buf());
+                names.push(top.join(rel));
             }
             false
         });
@@ -906,6 +1037,15 @@ fn landing_names(dirs: &[PathBuf]) -> Vec<PathBuf> {
         }
     }
     names
+}
+
+/// A file or directory a command copies or moves.
+#[derive(Clone, Debug)]
+struct Source {
+    path: PathBuf,
+    dir: bool,
+    /// Written `dir/.` or `dir/`: its contents land, not the directory.
+    contents: bool,
 }
 
 fn truncate(s: &str, max: usize) -> String {

@@ -190,10 +190,18 @@ impl Layer {
 
     /// This layer's rule for a command, if any. Wrappers answer to deny rules only:
     /// what they run is checked on its own.
-    pub(crate) fn command(&self, argv: &[&str], wrapper: bool) -> Option<(Verdict, String)> {
+    /// This layer's rule for a command; `script`: it runs one of the
+    /// project's own scripts ([`crate::command::PROJECT_SCRIPT`]).
+    pub(crate) fn command(
+        &self,
+        argv: &[&str],
+        wrapper: bool,
+        script: bool,
+    ) -> Option<(Verdict, String)> {
         let best = |sets: &Vec<Origin<Vec<CommandPattern>>>| {
             most_specific(sets, |p| {
-                p.matches(argv).then(|| (p.specificity(), p.source.clone()))
+                (p.matches(argv) || (script && p.is_project_script()))
+                    .then(|| (p.specificity(), p.source.clone()))
             })
         };
         let deny = best(&self.commands.deny);

@@ -78,8 +78,14 @@ fn within_a_layer_the_more_specific_rule_wins_and_deny_always_wins() {
             .verdict,
         Verdict::Allow
     );
+    // A setting that runs nothing is allowed; one that does writes the
+    // protected .git/config.
     assert_eq!(
         fx.decide("bash", "git config user.name x", None).verdict,
+        Verdict::Allow
+    );
+    assert_eq!(
+        fx.decide("bash", "git config core.editor x", None).verdict,
         Verdict::Deny
     );
     // "python -m pytest *" (allow) beats "python *" (ask)

@@ -160,8 +160,9 @@ impl Ctx<'_> {
         f.into = true;
         self.fx.writes.push(f);
     }
-    /// A destination that receives a tree when the source is a directory
-    /// (`cp -r a b`, `mv a b`), the source itself otherwise.
+    /// A copy's destination (`cp a b`, `mv a b`): the sources land in it
+    /// under their own names when it is a directory, it becomes the source
+    /// otherwise.
     fn write_maybe_tree(&mut self, a: &Arg) {
         if pseudo_device(a.text()) {
             return;
@@ -433,6 +434,32 @@ const PKG_TOOLS: &[&str] = &[
     "deno",
 ];
 
+/// Git settings that run, load and reach nothing: `git config user.name x`
+/// is not a write to guard (`core.*`, `alias.*`, `*.command` … are).
+const GIT_HARMLESS_KEYS: &[&str] = &[
+    "user.name",
+    "user.email",
+    "init.defaultBranch",
+    "pull.rebase",
+    "pull.ff",
+    "push.autoSetupRemote",
+    "push.default",
+    "fetch.prune",
+    "rebase.autoStash",
+    "rebase.autoSquash",
+    "merge.conflictStyle",
+    "diff.colorMoved",
+    "rerere.enabled",
+    "commit.verbose",
+    "log.date",
+    "color.*",
+    "advice.*",
+    "column.ui",
+    "branch.sort",
+    "tag.sort",
+    "safe.bareRepository",
+];
+
 /// What `cmd` touches. Wrapper entries report only their own redirections.
 pub fn effects(cmd: &SimpleCommand) -> Effects {
     let mut c = Ctx {
@@ -509,6 +536,13 @@ fn wrapper_files(c: &mut Ctx<'_>, name: &str, args: &[Arg]) {
         out
     };
     match name {
+        "uv" | "poetry" | "pdm" | "pipenv" | "rye" => {
+            // The launcher's own options, up to the command it runs.
+            let end = options::launched_at(name, args).unwrap_or(args.len());
+            if let Some(spec) = options::sub(name, "run") {
+                review_options(c, &format!("{name} run"), &spec, &args[1..end]);
+            }
+        }
         "xargs" => {
             for f in value_of(&["-a", "--arg-file"], &["--arg-file="]) {
                 c.read(&f);
@@ -1663,7 +1697,6 @@ fn copy_like(c: &mut Ctx<'_>, args: &[Arg], moves: bool) {
                 .first()
                 .map(|v| Arg::lit(v.as_str()))
         });
-    let surely_dir = target.is_some() || s.operands.len() > 2;
     let (dest, sources): (Option<Arg>, Vec<&Arg>) = match target {
         Some(t) => (Some(t), s.operands.clone()),
         None => match s.operands.split_last() {
@@ -1687,9 +1720,7 @@ fn copy_like(c: &mut Ctx<'_>, args: &[Arg], moves: bool) {
         match remote(d.text()) {
             Some(h) => c.net(Some(h), format!("copies to {}", d.text())),
             // The destination may be a directory the sources land in under their own names.
-            None if surely_dir || d.text().ends_with('/') => c.write_tree(&d),
-            None if recursive || moves => c.write_maybe_tree(&d),
-            None => c.write(&d),
+            None => c.write_maybe_tree(&d),
         }
     }
 }
@@ -2289,7 +2320,28 @@ fn git(c: &mut Ctx<'_>, args: &[Arg]) {
                 .first()
                 .is_some_and(|a| matches!(a.text(), "get" | "list"))
                 || s.operands.len() == 1;
-            if !reading {
+            let file_opt = s.values(&["-f", "--file"]).first().map(|a| (*a).clone());
+            let key = s
+                .operands
+                .iter()
+                .map(|a| a.text())
+                .find(|t| !matches!(*t, "set" | "unset" | "add" | "replace-all"))
+                .unwrap_or("");
+            let shared = s.has(&["--global", "--system"]);
+            if !reading
+                && file_opt.is_none()
+                && !shared
+                && GIT_HARMLESS_KEYS.iter().any(|k| {
+                    k.strip_suffix('*')
+                        .map_or(key.eq_ignore_ascii_case(k), |p| {
+                            key.len() > p.len() && key[..p.len()].eq_ignore_ascii_case(p)
+                        })
+                })
+            {
+                // `git config user.name x`: a setting that runs and loads nothing.
+            } else if let Some(f) = file_opt.filter(|_| !reading) {
+                c.fx.writes.push(file(&f, "writes"));
+            } else if !reading {
                 let target = if s.has(&["--global"]) {
                     Arg::lit("~/.gitconfig")
                 } else if s.has(&["--system"]) {

@@ -155,8 +155,10 @@ impl SimpleCommand {
     /// (`-c`, `--exec-path`) stay, so they match no allow rule.
     pub fn policy_words(&self) -> Vec<&str> {
         let words = self.words();
-        if self.name() != "git" {
-            return words;
+        match self.name() {
+            "git" => {}
+            "cargo" | "npm" | "pnpm" | "yarn" => return package_manager_words(words),
+            _ => return words,
         }
         let mut out = vec![words[0]];
         let mut i = 1;
@@ -177,6 +179,89 @@ impl SimpleCommand {
         out.extend(words.iter().skip(i));
         out
     }
+}
+
+/// `cargo +nightly test`, `pnpm -r --filter app build`, `npm --prefix web test`:
+/// the options that only pick a toolchain, the packages of a workspace or the
+/// directory, dropped so rules name the subcommand (`cargo test *`,
+/// `pnpm build *`). Options that run or load something are judged by the
+/// option specs, not here.
+fn package_manager_words(words: Vec<&str>) -> Vec<&str> {
+    let Some((&tool, rest)) = words.split_first() else {
+        return words;
+    };
+    let (flags, valued): (&[&str], &[&str]) = match tool {
+        "cargo" => (
+            &[
+                "--locked",
+                "--frozen",
+                "--offline",
+                "-q",
+                "--quiet",
+                "-v",
+                "-vv",
+                "--verbose",
+            ],
+            &["--color", "-Z"],
+        ),
+        "pnpm" => (
+            &[
+                "-r",
+                "--recursive",
+                "-w",
+                "--workspace-root",
+                "-s",
+                "--silent",
+                "--parallel",
+                "--stream",
+                "--aggregate-output",
+                "--no-bail",
+                "--frozen-lockfile",
+                "--if-present",
+            ],
+            &[
+                "--filter",
+                "-F",
+                "-C",
+                "--dir",
+                "--reporter",
+                "--workspace-concurrency",
+            ],
+        ),
+        "npm" => (
+            &[
+                "-ws",
+                "--workspaces",
+                "-s",
+                "--silent",
+                "-q",
+                "--quiet",
+                "--if-present",
+            ],
+            &["-w", "--workspace", "--prefix", "--loglevel"],
+        ),
+        "yarn" => (&["-s", "--silent"], &["--cwd"]),
+        _ => return words,
+    };
+    let mut out = vec![tool];
+    let mut i = 0;
+    while i < rest.len() {
+        let w = rest[i];
+        if (tool == "cargo" && i == 0 && w.starts_with('+')) || flags.contains(&w) {
+            i += 1;
+        } else if valued.contains(&w) {
+            i += 2;
+        } else if valued
+            .iter()
+            .any(|v| v.starts_with("--") && w.starts_with(v) && w[v.len()..].starts_with('='))
+        {
+            i += 1;
+        } else {
+            break;
+        }
+    }
+    out.extend(&rest[i.min(rest.len())..]);
+    out
 }
 
 /// Why part of a line cannot be known before it runs.

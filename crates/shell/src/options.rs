@@ -1735,6 +1735,61 @@ pub(crate) fn tool(name: &str) -> Option<Spec> {
     })
 }
 
+/// Options of `uv run` (and `poetry run`, …) that take a value.
+const LAUNCHER_VALUES: &[&str] = &[
+    "--with",
+    "--with-editable",
+    "--with-requirements",
+    "--index",
+    "--index-url",
+    "--extra-index-url",
+    "--default-index",
+    "-i",
+    "-f",
+    "--find-links",
+    "--project",
+    "--directory",
+    "--env-file",
+    "-p",
+    "--python",
+    "--package",
+    "--extra",
+    "--group",
+    "--only-group",
+    "--no-group",
+    "--color",
+    "--cache-dir",
+    "--config-file",
+];
+
+/// Where the command a Python project launcher runs starts in `args`
+/// (`uv run --frozen pytest -x` → 2): after `run` and the launcher's own
+/// options. None when the call is not a `run`, or runs a module or file of
+/// its own choosing (`uv run -m x`, `uv run script.py`) rather than a command.
+pub(crate) fn launched_at(tool: &str, args: &[Arg]) -> Option<usize> {
+    if args.first().map(Arg::text) != Some("run") {
+        return None;
+    }
+    let mut i = 1;
+    while i < args.len() {
+        let t = args[i].text();
+        if t == "--" {
+            i += 1;
+            break;
+        }
+        if !t.starts_with('-') {
+            break;
+        }
+        if matches!(t, "-m" | "--module" | "-s" | "--script") {
+            return None;
+        }
+        let takes = tool == "uv" && LAUNCHER_VALUES.contains(&t);
+        i += if takes { 2 } else { 1 };
+    }
+    let cmd = args.get(i)?;
+    (!cmd.dynamic && !cmd.text().ends_with(".py")).then_some(i)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

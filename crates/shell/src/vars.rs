@@ -409,7 +409,6 @@ const TOOL_NAMESPACES: &[&str] = &[
     "CHROME",
     "ELECTRON",
     "WEBPACK",
-    "VITE",
     "ROLLUP",
     "ESBUILD",
     "SWC",
@@ -462,6 +461,29 @@ fn star_match(pattern: &str, name: &str) -> bool {
 
 /// Whether handing `name=value` to a program leaves what it runs unchanged.
 pub fn harmless(name: &str, value: &str) -> bool {
+    if name == "NODE_OPTIONS" {
+        // `NODE_OPTIONS=--max-old-space-size=4096`: tuning, no code loaded.
+        return !value.trim().is_empty()
+            && value.split_whitespace().all(|w| {
+                [
+                    "--max-old-space-size=",
+                    "--max-semi-space-size=",
+                    "--stack-size=",
+                    "--unhandled-rejections=",
+                ]
+                .iter()
+                .any(|p| w.starts_with(p))
+                    || matches!(
+                        w,
+                        "--enable-source-maps"
+                            | "--no-warnings"
+                            | "--no-deprecation"
+                            | "--trace-warnings"
+                            | "--trace-deprecation"
+                            | "--experimental-vm-modules"
+                    )
+            });
+    }
     if !HARMLESS.iter().any(|p| star_match(p, name)) {
         return !exported(name)
             && !TOOL_NAMESPACES.iter().any(|p| name.starts_with(p))
@@ -525,6 +547,11 @@ mod tests {
             ("FOO", "1"),
             ("PORT", "3000"),
             ("APP_MODE", "test"),
+            (
+                "NODE_OPTIONS",
+                "--max-old-space-size=4096 --enable-source-maps",
+            ),
+            ("VITE_TEST_BUNDLED_DEV", "1"),
         ] {
             assert!(harmless(n, v), "{n}={v}");
         }

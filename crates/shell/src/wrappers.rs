@@ -231,6 +231,14 @@ impl Walker {
                 Some(i)
             }
             "env" => return self.env_wrapper(cmd, sc),
+            // `cross-env NODE_ENV=test jest`: assignments, then the command.
+            "cross-env" => return self.env_wrapper(cmd, sc),
+            // `uv run --frozen pytest`, `poetry run black .`: the command runs in
+            // the project's environment; the launcher's own options are
+            // judged as its effects (crate::effects::wrapper_files).
+            "uv" | "poetry" | "pdm" | "pipenv" | "rye" => {
+                crate::options::launched_at(&name, &cmd.argv[1..]).map(|i| i + 1)
+            }
             "su" | "sg" | "script" => {
                 // su [-] [user] -c CMD ; sg group -c CMD ; script -c CMD file
                 let code = cmd
