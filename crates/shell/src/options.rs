@@ -1758,8 +1758,30 @@ const LAUNCHER_VALUES: &[&str] = &[
     "--only-group",
     "--no-group",
     "--color",
-    "--cache-dir",
-    "--config-file",
+];
+
+/// Options of `uv run` that take no value.
+const LAUNCHER_FLAGS: &[&str] = &[
+    "--frozen",
+    "--locked",
+    "--no-sync",
+    "--isolated",
+    "--no-project",
+    "--all-extras",
+    "--no-dev",
+    "--dev",
+    "--active",
+    "--no-default-groups",
+    "--all-groups",
+    "--offline",
+    "-q",
+    "--quiet",
+    "-v",
+    "--verbose",
+    "--no-editable",
+    "--exact",
+    "--inexact",
+    "--no-progress",
 ];
 
 /// Where the command a Python project launcher runs starts in `args`
@@ -1780,11 +1802,22 @@ pub(crate) fn launched_at(tool: &str, args: &[Arg]) -> Option<usize> {
         if !t.starts_with('-') {
             break;
         }
-        if matches!(t, "-m" | "--module" | "-s" | "--script") {
+        if tool != "uv" {
+            // Their options are not listed here: one could take the next word.
             return None;
         }
-        let takes = tool == "uv" && LAUNCHER_VALUES.contains(&t);
-        i += if takes { 2 } else { 1 };
+        if LAUNCHER_VALUES.contains(&t) {
+            i += 2;
+        } else if LAUNCHER_FLAGS.contains(&t)
+            || LAUNCHER_VALUES
+                .iter()
+                .any(|v| v.starts_with("--") && t.starts_with(&format!("{v}=")))
+        {
+            i += 1;
+        } else {
+            // Unknown (`--upgrade-package P` takes a value): not unwrapped.
+            return None;
+        }
     }
     let cmd = args.get(i)?;
     (!cmd.dynamic && !cmd.text().ends_with(".py")).then_some(i)

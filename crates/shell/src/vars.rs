@@ -151,6 +151,41 @@ const EXPORTED: &[&str] = &[
     "CXX",
 ];
 
+/// Variables a project's own code reads, passed when nothing else about the
+/// name says it reaches a tool (`PORT=3000 npm start`, `APP_MODE=test`).
+/// Every other unlisted name asks: the variables that make some tool run,
+/// load or write something are too many to list (`DEPENDENCIES_OUTPUT`
+/// for gcc, `TAPE` for tar, `RM` for make).
+const PROJECT_OWN: &[&str] = &[
+    "PORT",
+    "APP_*",
+    "FOO",
+    "BAR",
+    "ENVIRONMENT",
+    "STAGE",
+    "LOG_LEVEL",
+    "TESTING",
+    "SLOW",
+    "SEED",
+    "RANDOM_SEED",
+    "WORKERS",
+    "JOBS",
+    "THREADS",
+    "TIMEOUT",
+    "RETRIES",
+    "RUN_*",
+    "SKIP_*",
+    "ENABLE_*",
+    "DISABLE_*",
+    "USE_*",
+    "WITH_*",
+    "UPDATE_SNAPSHOTS",
+    "INSTA_UPDATE",
+    "INSTA_FORCE_PASS",
+    "SNAPSHOT_UPDATE",
+    "FORCE",
+];
+
 /// Words (split at `_`) that make an unlisted variable name a setting that
 /// may run, load or reach something: `MY_TOOL_CMD`, `FOO_PLUGIN_DIR`, `X_URL`.
 const RISKY_WORDS: &[&str] = &[
@@ -430,6 +465,10 @@ const TOOL_NAMESPACES: &[&str] = &[
 /// Flags inside an otherwise harmless variable's value that make a tool run
 /// another program (`RUSTFLAGS=-Clinker=x`, `GOFLAGS=-toolexec=x`).
 const RUNS_PROGRAM_IN_VALUE: &[&str] = &[
+    "link",
+    "html",
+    "runtool",
+    "ld",
     "linker",
     "codegen-backend",
     "plugin",
@@ -485,7 +524,8 @@ pub fn harmless(name: &str, value: &str) -> bool {
             });
     }
     if !HARMLESS.iter().any(|p| star_match(p, name)) {
-        return !exported(name)
+        return PROJECT_OWN.iter().any(|p| star_match(p, name))
+            && !exported(name)
             && !TOOL_NAMESPACES.iter().any(|p| name.starts_with(p))
             && !["FLAGS", "OPT", "OPTS", "OPTIONS"]
                 .iter()
@@ -502,7 +542,10 @@ pub fn harmless(name: &str, value: &str) -> bool {
         name,
         "GOFLAGS" | "RUSTFLAGS" | "RUSTDOCFLAGS" | "CARGO_ENCODED_RUSTFLAGS"
     );
-    !(flags && RUNS_PROGRAM_IN_VALUE.iter().any(|w| value.contains(w)))
+    // Paths (`-B/tmp`, `@file`, `--html-in-header F`) and program options
+    // in a flags variable are not harmless.
+    !(flags
+        && (value.contains(['/', '@']) || RUNS_PROGRAM_IN_VALUE.iter().any(|w| value.contains(w))))
 }
 
 /// Whether a bare assignment to `name` (no `export`) can still reach later commands.
@@ -551,7 +594,6 @@ mod tests {
                 "NODE_OPTIONS",
                 "--max-old-space-size=4096 --enable-source-maps",
             ),
-            ("VITE_TEST_BUNDLED_DEV", "1"),
         ] {
             assert!(harmless(n, v), "{n}={v}");
         }
@@ -596,6 +638,15 @@ mod tests {
             ("DOCKER_HOST", "tcp://evil:2375"),
             ("TF_CLI_ARGS", "-x"),
             ("SSL_CERT_FILE", "/tmp/ca"),
+            ("DEPENDENCIES_OUTPUT", "/home/u/.bashrc x"),
+            ("SUNPRO_DEPENDENCIES", "x"),
+            ("TAPE", "/home/u/.bashrc"),
+            ("RM", "sh /tmp/x"),
+            ("COVERAGE_RCFILE", "/tmp/x"),
+            ("RUSTFLAGS", "-C link-arg=-B/tmp/x"),
+            ("RUSTFLAGS", "@.env"),
+            ("RUSTDOCFLAGS", "--html-in-header .env"),
+            ("VITE_TEST_BUNDLED_DEV", "1"),
         ] {
             assert!(!harmless(n, v), "{n}={v}");
         }

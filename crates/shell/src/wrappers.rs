@@ -232,7 +232,10 @@ impl Walker {
             }
             "env" => return self.env_wrapper(cmd, sc),
             // `cross-env NODE_ENV=test jest`: assignments, then the command.
-            "cross-env" => return self.env_wrapper(cmd, sc),
+            // Only its plain form: cross-env reads `--NAME=V` as an assignment too.
+            "cross-env" if !cmd.argv[1..].iter().any(|a| a.text().starts_with('-')) => {
+                return self.env_wrapper(cmd, sc);
+            }
             // `uv run --frozen pytest`, `poetry run black .`: the command runs in
             // the project's environment; the launcher's own options are
             // judged as its effects (crate::effects::wrapper_files).
