@@ -69,6 +69,7 @@ fn ztguard(fx: &Fixture, args: &[&str], stdin: &str) -> Output {
         "ZTGUARD_DATA_DIR",
         "ZTGUARD_BROKER",
         "ZTGUARD_AUDIT_KEY",
+        "CLAUDE_CODE_SESSION_ATTENDED",
     ] {
         c.env_remove(v);
     }

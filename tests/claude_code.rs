@@ -125,7 +125,22 @@ fn run_claude_with(
     prompt: &str,
     wrap: &[&str],
 ) -> Value {
-    let claude_args = ["-p", prompt, "--output-format", "json", "--max-turns", "12"];
+    run_claude_in(claude, project, home, managed, port, prompt, wrap, None)
+}
+
+/// The same in permission mode `mode` (`--permission-mode`) when given.
+#[allow(clippy::too_many_arguments)]
+fn run_claude_in(
+    claude: &Path,
+    project: &Path,
+    home: &Path,
+    managed: &Path,
+    port: u16,
+    prompt: &str,
+    wrap: &[&str],
+    mode: Option<&str>,
+) -> Value {
+    let mut claude_args = vec!["-p", prompt, "--output-format", "json", "--max-turns", "12"];
     let mut command = if wrap.is_empty() {
         Command::new(claude)
     } else {
@@ -133,6 +148,12 @@ fn run_claude_with(
         c.args(wrap).arg(claude);
         c
     };
+    if let Some(m) = mode {
+        claude_args.extend(["--permission-mode", m]);
+        // The client refuses bypassPermissions to root unless it is told it
+        // runs in a sandbox; these tests run as root under CI.
+        command.env("IS_SANDBOX", "1");
+    }
     let mut child = command
         .args(claude_args)
         .current_dir(project)
@@ -350,6 +371,7 @@ fn ztguard(project: &Path, home: &Path, managed: &Path, args: &[&str]) -> std::p
         .env("ZTGUARD_MANAGED_POLICY", managed)
         .env("ZTGUARD_DATA_DIR", home.join(".local/share/ztguard"))
         .env_remove("ZTGUARD_AUDIT_KEY")
+        .env_remove("CLAUDE_CODE_SESSION_ATTENDED")
         .output()
         .expect("run ztguard")
 }
@@ -469,6 +491,7 @@ fn claude_code_sessions_are_audited_and_an_exfiltrating_session_is_revoked() {
         .env("HOME", &home)
         .env("ZTGUARD_MANAGED_POLICY", &managed)
         .env("ZTGUARD_DATA_DIR", home.join(".local/share/ztguard"))
+        .env_remove("CLAUDE_CODE_SESSION_ATTENDED")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()
@@ -716,4 +739,165 @@ fn claude_code_under_exec_has_its_calls_decided_and_logged_outside() {
     let v: Value = serde_json::from_slice(&out.stdout).expect("verify json");
     assert!(out.status.success() && v["ok"] == true, "{v}");
     assert_eq!(v["anchor"]["status"], "matches", "{v}");
+}
+
+/// A project outside /tmp (which the default policy lets the agent write)
+/// with a directory beside it that its `out` symlink sends a Write to, and
+/// a file to delete; the two calls the default policy asks about.
+fn asking_project(root: &Path) -> (PathBuf, PathBuf, PathBuf, Value) {
+    let (project, home, managed) = init_project(root);
+    let outside = root.join("outside");
+    std::fs::create_dir_all(&outside).expect("mkdir");
+    std::os::unix::fs::symlink(&outside, project.join("out")).expect("symlink");
+    std::fs::write(project.join("notes.txt"), "notes\n").expect("write");
+    let calls = json!([
+        {"name": "Write", "input": {"file_path": project.join("out/escaped.txt"), "content": "x\n"}},
+        {"name": "Bash", "input": {"command": "rm notes.txt", "description": "delete the notes"}},
+        {"name": "Bash", "input": {"command": "ls src", "description": "list sources"}},
+    ]);
+    (project, home, managed, calls)
+}
+
+/// The PreToolUse records of a project's audit log, in order.
+fn pre_records(project: &Path) -> Vec<Value> {
+    audit_records(project)
+        .into_iter()
+        .filter(|r| r["event"] == "PreToolUse")
+        .collect()
+}
+
+/// The real client in each permission mode, `-p`, with calls the policy asks
+/// about: a Write into the project that a symlink sends outside it (as in the
+/// report of a bypassPermissions run that wrote it), and `rm`. `claude -p`
+/// tells its hooks no one attends (CLAUDE_CODE_SESSION_ATTENDED=0), and
+/// bypassPermissions, dontAsk and auto ask no human whatever the session:
+/// ztguard denies both calls itself, says why, and records `ask_denied`.
+/// Nothing is written outside, the file is not deleted, the allowed call runs.
+#[test]
+fn claude_code_with_no_human_to_ask_is_denied_what_the_policy_asks_about() {
+    let Some((claude, fake)) = requirements() else {
+        return;
+    };
+    for mode in [
+        "default",
+        "acceptEdits",
+        "plan",
+        "auto",
+        "dontAsk",
+        "bypassPermissions",
+    ] {
+        let dir = outside_tmp_root();
+        let root = dir.path().canonicalize().expect("canonical");
+        let (project, home, managed, calls) = asking_project(&root);
+        let port = free_port();
+        let (log, server) = scripted(&fake, &root, port, &calls);
+        let result = run_claude_in(
+            &claude,
+            &project,
+            &home,
+            &managed,
+            port,
+            "do the task",
+            &[],
+            Some(mode),
+        );
+        drop(server);
+        assert!(
+            !root.join("outside/escaped.txt").exists(),
+            "{mode}: the Write went outside"
+        );
+        assert!(
+            project.join("notes.txt").exists(),
+            "{mode}: rm ran: {result}"
+        );
+        let results = tool_results(&log);
+        assert_eq!(results.len(), 3, "{mode}: {results:#?}");
+        let by = match mode {
+            "default" | "acceptEdits" | "plan" => "unattended",
+            m => m,
+        };
+        for (is_error, text) in &results[..2] {
+            assert!(
+                *is_error
+                    && text.contains("ztguard:")
+                    && text.contains("No human can approve this"),
+                "{mode}: {text}"
+            );
+        }
+        assert_eq!(results[2], (false, "main.rs".to_string()), "{mode}");
+        let records = pre_records(&project);
+        assert_eq!(records.len(), 3, "{mode}: {records:#?}");
+        for r in &records[..2] {
+            assert_eq!(r["permission_mode"], mode, "{r}");
+            assert_eq!(r["decision"], "deny", "{r}");
+            assert_eq!(r["ask_denied"], by, "{r}");
+        }
+        assert_eq!(records[2]["decision"], "allow", "{}", records[2]);
+        let denied = result["permission_denials"].as_array().map_or(0, Vec::len);
+        assert_eq!(denied, 2, "{mode}: {result}");
+    }
+}
+
+/// What the real client does with an ask it cannot put to anyone: the hook
+/// registered without CLAUDE_CODE_SESSION_ATTENDED, so that ztguard answers
+/// `ask` in default mode: here `claude -p` turns the ask into a denial (the
+/// call is in `permission_denials`, the model gets the hook's reason as an
+/// error). Measured on 2.1.332 with a hook that asks about everything:
+/// `claude -p` did so in every permission mode (default, plan, acceptEdits,
+/// auto, dontAsk, bypassPermissions, --dangerously-skip-permissions), and an
+/// interactive session, driven by hand on a terminal, showed its prompt in
+/// every mode, bypassPermissions and dontAsk included. ztguard relies on
+/// neither: a bypassPermissions run was reported to carry out a Write the
+/// hook asked about.
+#[test]
+fn claude_code_in_print_mode_refuses_an_ask_it_cannot_put_to_anyone() {
+    let Some((claude, fake)) = requirements() else {
+        return;
+    };
+    let dir = outside_tmp_root();
+    let root = dir.path().canonicalize().expect("canonical");
+    let (project, home, managed, calls) = asking_project(&root);
+    let settings_path = project.join(".claude/settings.json");
+    let settings = std::fs::read_to_string(&settings_path).expect("settings");
+    let mut v: Value = serde_json::from_str(&settings).expect("settings json");
+    for group in v["hooks"]["PreToolUse"]
+        .as_array_mut()
+        .expect("a PreToolUse hook")
+    {
+        for h in group["hooks"].as_array_mut().expect("hooks") {
+            let command = h["command"].as_str().expect("command").to_string();
+            h["command"] = json!(format!("env -u CLAUDE_CODE_SESSION_ATTENDED {command}"));
+        }
+    }
+    std::fs::write(&settings_path, v.to_string()).expect("write settings");
+    let port = free_port();
+    let (log, server) = scripted(&fake, &root, port, &calls);
+    let result = run_claude_in(
+        &claude,
+        &project,
+        &home,
+        &managed,
+        port,
+        "do the task",
+        &[],
+        Some("default"),
+    );
+    drop(server);
+    let records = pre_records(&project);
+    assert_eq!(records.len(), 3, "{records:#?}");
+    for r in &records[..2] {
+        assert_eq!(r["decision"], "ask", "ztguard asked: {r}");
+        assert!(r.get("ask_denied").is_none(), "{r}");
+    }
+    // The client denied both: nothing outside, nothing deleted.
+    assert!(!root.join("outside/escaped.txt").exists());
+    assert!(project.join("notes.txt").exists());
+    let results = tool_results(&log);
+    assert_eq!(results.len(), 3, "{results:#?}");
+    for (is_error, text) in &results[..2] {
+        assert!(*is_error && text.contains("needs approval"), "{text}");
+    }
+    assert_eq!(results[2], (false, "main.rs".to_string()));
+    let denied = result["permission_denials"].as_array().map_or(0, Vec::len);
+    assert_eq!(denied, 2, "{result}");
 }

@@ -612,6 +612,45 @@ fn hook_decisions_inside_the_sandbox_are_made_and_logged_outside() {
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
 }
 
+/// What the client inside says of its session reaches the hook outside:
+/// an unattended session's ask is denied there, and recorded so.
+#[test]
+fn an_unattended_session_inside_the_sandbox_has_its_asks_denied_outside() {
+    let Some(e) = sandboxed() else {
+        return;
+    };
+    init(&e);
+    std::fs::write(e.project.join("notes.txt"), "notes\n").unwrap();
+    let event = e.event(
+        "PreToolUse",
+        "Bash",
+        serde_json::json!({"command": "rm notes.txt"}),
+    );
+    std::fs::write(e.project.join("event.json"), &event).unwrap();
+    let out = exec_with_ztguard(
+        &e,
+        &[],
+        "ztguard hook < event.json; echo; CLAUDE_CODE_SESSION_ATTENDED=0 ztguard hook < event.json",
+    );
+    let text = stdout(&out);
+    let answers: Vec<Value> = text
+        .lines()
+        .filter(|l| !l.is_empty())
+        .map(|l| serde_json::from_str(l).expect("a JSON answer"))
+        .collect();
+    assert_eq!(answers.len(), 2, "{text}\n{}", stderr(&out));
+    let decision = |v: &Value| v["hookSpecificOutput"]["permissionDecision"].clone();
+    assert_eq!(decision(&answers[0]), "ask", "{text}");
+    assert_eq!(decision(&answers[1]), "deny", "{text}");
+    let records = e.audit();
+    let denied: Vec<&Value> = records
+        .iter()
+        .filter(|r| r["event"] == "PreToolUse" && r["decision"] == "deny")
+        .collect();
+    assert_eq!(denied.len(), 1, "{records:?}");
+    assert_eq!(denied[0]["ask_denied"], "unattended", "{records:?}");
+}
+
 #[test]
 fn a_kernel_without_landlock_or_user_namespaces_is_refused_unless_a_degraded_run_is_asked_for() {
     let Some(e) = sandboxed() else {

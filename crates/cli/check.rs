@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::Context as _;
-use ztguard_core::{Guard, Origin, ToolCall};
+use ztguard_core::{Approver, Guard, Origin, ToolCall};
 use ztguard_policy::{Action, Decision, Verdict};
 
 use crate::context;
@@ -171,6 +171,8 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         agent_type: args.agent_type.clone(),
         count: false,
         summary: &serde_json::Map::new,
+        // Answered as for an interactive session: an ask stays an ask.
+        approver: Approver::Human,
     };
     let d = guard.dry_run(call)?.decision;
     if args.json {

@@ -65,6 +65,17 @@ pub fn strict(given: bool) -> bool {
     given || std::env::var("ZTGUARD_STRICT").is_ok_and(|v| v == "1" || v == "true")
 }
 
+/// Does a human attend the agent's session? Claude Code says so to its
+/// hooks in `CLAUDE_CODE_SESSION_ATTENDED` (`0` in `claude -p` runs, `1`
+/// in interactive ones); None when unset or unreadable.
+pub fn session_attended() -> Option<bool> {
+    match std::env::var("CLAUDE_CODE_SESSION_ATTENDED").ok()?.as_str() {
+        "0" | "false" => Some(false),
+        "1" | "true" => Some(true),
+        _ => None,
+    }
+}
+
 /// Where the audit log's checkpoints and signing key are.
 pub fn places(home: &Path) -> Places {
     Places {

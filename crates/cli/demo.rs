@@ -216,6 +216,7 @@ fn replay(
     let choice = Choice {
         profile: context::profile(None),
         strict: context::strict(false),
+        session_attended: None,
     };
     let out = claude::answer(&event.to_string(), &choice, guards, started);
     match (&out.stdout, out.exit) {

@@ -679,8 +679,9 @@ impl Broker {
             Request::Hook {
                 profile,
                 strict,
+                session_attended,
                 input,
-            } => self.hook(profile, strict, &input, &reply),
+            } => self.hook(profile, strict, session_attended, &input, &reply),
         };
         if let Err(why) = result {
             let _ = reply.error(&why);
@@ -761,6 +762,7 @@ impl Broker {
         &self,
         profile: Option<String>,
         strict: bool,
+        session_attended: Option<bool>,
         input: &str,
         reply: &Reply,
     ) -> Result<(), String> {
@@ -769,6 +771,8 @@ impl Broker {
         let choice = Choice {
             profile: context::profile(profile.as_deref()),
             strict: context::strict(strict),
+            // Said by the client inside the sandbox: it can only turn asks into denials.
+            session_attended,
         };
         let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             claude::answer(input, &choice, &self.guards, started)

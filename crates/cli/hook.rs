@@ -55,6 +55,7 @@ pub fn run(args: &Args) -> ExitCode {
     let choice = Choice {
         profile: context::profile(args.profile.as_deref()),
         strict: context::strict(args.strict),
+        session_attended: context::session_attended(),
     };
     let guards = Guards::new(context::env());
     let out = match read {
@@ -93,6 +94,7 @@ fn forward(addr: &str, input: String, args: &Args) -> ExitCode {
     let req = broker::Request::Hook {
         profile: args.profile.clone(),
         strict: args.strict,
+        session_attended: context::session_attended(),
         input,
     };
     let (mut out, mut err) = (Vec::new(), Vec::new());

@@ -65,7 +65,9 @@ impl Env {
             .env_remove("XDG_CONFIG_HOME")
             .env_remove("XDG_DATA_HOME")
             .env_remove("ZTGUARD_DATA_DIR")
-            .env_remove("ZTGUARD_BROKER");
+            .env_remove("ZTGUARD_BROKER")
+            // Said by Claude Code to its hooks: tests run under `claude -p` would deny every ask.
+            .env_remove("CLAUDE_CODE_SESSION_ATTENDED");
         // The model API credentials of whoever runs the tests stay out of them.
         for v in [
             "ANTHROPIC_API_KEY",

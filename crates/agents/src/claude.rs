@@ -10,6 +10,7 @@
 //! ahead", so this adapter never produces one.
 
 use serde_json::{Value, json};
+use ztguard_core::{Approver, NoHuman};
 use ztguard_policy::{Action, Decision, TextEdit, Verdict};
 
 pub mod answer;
@@ -119,6 +120,93 @@ pub fn parse_event(input: &str) -> Result<HookEvent, String> {
         tool_response: obj.remove("tool_response").unwrap_or(Value::Null),
         other: obj,
     })
+}
+
+/// Claude Code's permission mode: the hook input's `permission_mode`, on
+/// tool events since late 2025 (older builds, and other clients that speak
+/// this protocol, may send none). Codex sends the same field and names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PermissionMode {
+    /// `default` (the UI's "Manual"; `manual` is accepted as its alias).
+    Default,
+    Plan,
+    AcceptEdits,
+    /// `auto`: a model classifier approves calls in place of prompts.
+    Auto,
+    /// `dontAsk`: what is not pre-approved is denied, nothing is asked.
+    DontAsk,
+    /// `bypassPermissions`: everything is approved, nothing is asked.
+    BypassPermissions,
+    /// Any other value, as sent (a string's text, else the JSON).
+    Other(String),
+}
+
+impl PermissionMode {
+    /// The mode of an event: None when it has no `permission_mode`.
+    pub fn of(event: &HookEvent) -> Option<PermissionMode> {
+        event
+            .other
+            .get("permission_mode")
+            .map(PermissionMode::parse)
+    }
+
+    /// A `permission_mode` value.
+    pub fn parse(v: &Value) -> PermissionMode {
+        match v.as_str() {
+            Some("default" | "manual") => PermissionMode::Default,
+            Some("plan") => PermissionMode::Plan,
+            Some("acceptEdits") => PermissionMode::AcceptEdits,
+            Some("auto") => PermissionMode::Auto,
+            Some("dontAsk") => PermissionMode::DontAsk,
+            Some("bypassPermissions") => PermissionMode::BypassPermissions,
+            Some(other) => PermissionMode::Other(other.to_string()),
+            None => PermissionMode::Other(v.to_string()),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        match self {
+            PermissionMode::Default => "default",
+            PermissionMode::Plan => "plan",
+            PermissionMode::AcceptEdits => "acceptEdits",
+            PermissionMode::Auto => "auto",
+            PermissionMode::DontAsk => "dontAsk",
+            PermissionMode::BypassPermissions => "bypassPermissions",
+            PermissionMode::Other(s) => s,
+        }
+    }
+
+    /// Is a hook's `ask` put to a human in this mode? Only in the modes
+    /// made for a human at the keyboard: not where everything is approved
+    /// (`bypassPermissions`), nothing is asked (`dontAsk`), a classifier
+    /// stands in for the human (`auto`), nor in a mode ztguard does not know.
+    pub fn asks_a_human(&self) -> bool {
+        matches!(
+            self,
+            PermissionMode::Default | PermissionMode::Plan | PermissionMode::AcceptEdits
+        )
+    }
+}
+
+/// Who answers an ask for this event: nobody in a permission mode that
+/// asks no human, or when the client said no one attends the session
+/// (`attended`: `Some(false)`); a human otherwise — also when the event
+/// has no permission mode, as with older clients, which ask.
+pub fn approver(mode: Option<&PermissionMode>, attended: Option<bool>) -> Approver {
+    match (mode, attended) {
+        (Some(m), _) if !m.asks_a_human() => {
+            let shown: String = m.as_str().chars().take(100).collect();
+            Approver::Nobody(NoHuman {
+                when: format!("in permission mode `{shown}`"),
+                by: shown,
+            })
+        }
+        (_, Some(false)) => Approver::Nobody(NoHuman {
+            by: "unattended".into(),
+            when: "in a session no one attends (a non-interactive run such as `claude -p`)".into(),
+        }),
+        _ => Approver::Human,
+    }
 }
 
 /// Does this event get a tool decision?
@@ -409,6 +497,71 @@ mod tests {
                 command: "ls".into()
             })
         );
+    }
+
+    #[test]
+    fn permission_modes_made_for_a_human_keep_asking_the_others_deny() {
+        let mode = |v: Value| {
+            let mut e = parse_event(
+                r#"{"hook_event_name":"PreToolUse","tool_name":"Bash","tool_input":{"command":"ls"}}"#,
+            )
+            .expect("valid event");
+            e.other.insert("permission_mode".into(), v);
+            PermissionMode::of(&e)
+        };
+        for m in ["default", "manual", "plan", "acceptEdits"] {
+            let parsed = mode(json!(m)).expect("a mode");
+            assert!(parsed.asks_a_human(), "{m}");
+            assert_eq!(approver(Some(&parsed), None), Approver::Human, "{m}");
+            assert_eq!(approver(Some(&parsed), Some(true)), Approver::Human, "{m}");
+        }
+        for (v, by) in [
+            (json!("bypassPermissions"), "bypassPermissions"),
+            (json!("dontAsk"), "dontAsk"),
+            (json!("auto"), "auto"),
+            (json!("yolo"), "yolo"),
+            (json!("Default"), "Default"),
+            (json!(""), ""),
+            (json!(null), "null"),
+            (json!(3), "3"),
+        ] {
+            let parsed = mode(v.clone()).expect("a mode");
+            assert!(!parsed.asks_a_human(), "{v}");
+            // Even when the client says someone attends the session.
+            for attended in [None, Some(true), Some(false)] {
+                assert_eq!(
+                    approver(Some(&parsed), attended),
+                    Approver::Nobody(NoHuman {
+                        by: by.into(),
+                        when: format!("in permission mode `{by}`"),
+                    }),
+                    "{v}"
+                );
+            }
+        }
+        let long = "x".repeat(5000);
+        let Approver::Nobody(n) = approver(Some(&PermissionMode::Other(long)), None) else {
+            panic!("an unknown mode asks no human");
+        };
+        assert_eq!(n.by.len(), 100);
+    }
+
+    #[test]
+    fn an_unattended_session_asks_no_human_whatever_its_mode() {
+        let unattended = Approver::Nobody(NoHuman {
+            by: "unattended".into(),
+            when: "in a session no one attends (a non-interactive run such as `claude -p`)".into(),
+        });
+        assert_eq!(approver(None, Some(false)), unattended);
+        assert_eq!(
+            approver(Some(&PermissionMode::Default), Some(false)),
+            unattended
+        );
+        // No mode and nothing said: an older client, which asks.
+        assert_eq!(approver(None, None), Approver::Human);
+        assert_eq!(approver(None, Some(true)), Approver::Human);
+        let e = parse_event(r#"{"hook_event_name":"PreToolUse"}"#).expect("valid event");
+        assert_eq!(PermissionMode::of(&e), None);
     }
 
     #[test]

@@ -7,9 +7,11 @@
 //!    ([`crate::provenance`]);
 //! 4. **session monitor**: count the call, revoke the session on an
 //!    anomaly, deny every call of a revoked one ([`crate::session`]);
-//! 5. **record**: the call and its decision in the audit log
+//! 5. **approver**: where no human can answer an ask (the front end says
+//!    so, [`Approver`]), what would be asked is denied ([`crate::approver`]);
+//! 6. **record**: the call and its decision in the audit log
 //!    ([`crate::trail`]); a call that cannot be recorded is not allowed;
-//! 6. **alert**: the configured targets hear of a denial or a revocation
+//! 7. **alert**: the configured targets hear of a denial or a revocation
 //!    ([`crate::alert`]).
 //!
 //! A dry run ([`Guard::dry_run`]) makes the same decision — a revoked
@@ -24,6 +26,7 @@ use std::time::Instant;
 use serde_json::{Map, Value, json};
 use ztguard_policy::{Action, AuditSettings, Check, Decision, Policy, Request, Step, Verdict};
 
+use crate::approver::Approver;
 use crate::redact::{cut, redact_text};
 use crate::trail::{self, Kind, Trail};
 use crate::{Env, Error, alert, provenance, review, session};
@@ -67,6 +70,8 @@ pub struct ToolCall<'a> {
     /// What the call was asked to do, summarised for the record (redacted
     /// by whoever builds it); asked for only when a record is written.
     pub summary: &'a dyn Fn() -> Map<String, Value>,
+    /// Who would answer an ask: with nobody, an ask is denied.
+    pub approver: Approver,
 }
 
 /// The answer to one tool call.
@@ -121,7 +126,7 @@ impl Guard {
         self.policy.as_ref()
     }
 
-    /// Decide a tool call, count it, record it and alert: the six steps.
+    /// Decide a tool call, count it, record it and alert: the seven steps.
     /// Err only when there is no policy to decide with.
     pub fn tool_call(&self, call: ToolCall<'_>) -> Result<Outcome, Error> {
         self.run(call, Mode::Live)
@@ -141,6 +146,7 @@ impl Guard {
             agent_type,
             count,
             summary,
+            approver,
         } = call;
         let req = Request {
             tool,
@@ -161,9 +167,10 @@ impl Guard {
         // 4. session monitor
         let sid = origin.session.as_deref();
         let watched = session::watch(policy, &self.project, sid, count, decision, mode);
-        let mut decision = watched.decision;
         failures.extend(watched.error);
         let revoked_now = watched.revoked_now;
+        // 5. approver (after the monitor, which counts what the policy decided)
+        let (mut decision, ask_denied) = approver.settle(watched.decision);
         if mode == Mode::DryRun {
             return Ok(Outcome {
                 decision,
@@ -172,8 +179,15 @@ impl Guard {
                 failures,
             });
         }
-        // 5. record
-        let recorded = self.record_call(policy, &origin, &req.action, summary, &decision);
+        // 6. record
+        let recorded = self.record_call(
+            policy,
+            &origin,
+            &req.action,
+            summary,
+            &decision,
+            ask_denied.as_deref(),
+        );
         let revoked = match &revoked_now {
             Some(a) => self.record_revoked(policy, &origin, a),
             None => Ok(()),
@@ -182,7 +196,7 @@ impl Guard {
             decision = fail_closed(decision, &e);
             failures.push(e);
         }
-        // 6. alert
+        // 7. alert
         let mut notice = None;
         let sid = sid.unwrap_or("?");
         let raised = if let Some(a) = &revoked_now {
@@ -211,7 +225,8 @@ impl Guard {
         })
     }
 
-    /// The record of a decided call, if the policy wants it.
+    /// The record of a decided call, if the policy wants it; `ask_denied`:
+    /// what showed that no human could approve the ask it denies.
     fn record_call(
         &self,
         policy: &Policy,
@@ -219,6 +234,7 @@ impl Guard {
         action: &Action,
         summary: &dyn Fn() -> Map<String, Value>,
         d: &Decision,
+        ask_denied: Option<&str>,
     ) -> Result<(), Error> {
         let Some(t) =
             Trail::open(&policy.audit, &self.project, &self.env.places).map_err(Error::Audit)?
@@ -235,6 +251,10 @@ impl Guard {
         let mut m = Map::new();
         m.insert("input".into(), Value::Object(summary()));
         decision_fields(&mut m, d);
+        if let Some(by) = ask_denied {
+            // Identifiers come from the client, not the agent: cut, not scanned.
+            m.insert("ask_denied".into(), Value::from(cut(by.to_string())));
+        }
         append(&t, origin, m)
     }
 
@@ -421,8 +441,11 @@ fn append(t: &Trail, o: &Origin, extra: Map<String, Value>) -> Result<(), Error>
 fn decision_fields(m: &mut Map<String, Value>, d: &Decision) {
     m.insert("decision".into(), Value::from(d.verdict.as_str()));
     m.insert("rule".into(), Value::from(d.rule.clone()));
+    // The rules of the strictest opinion in the trace: those of the ask
+    // when strict mode or the approver denied it.
+    let top = d.trace.iter().map(|s| s.verdict).max().unwrap_or(d.verdict);
     let mut rules: Vec<&str> = Vec::new();
-    for s in d.trace.iter().filter(|s| s.verdict == d.verdict) {
+    for s in d.trace.iter().filter(|s| s.verdict == top) {
         if !rules.contains(&s.rule.as_str()) && rules.len() < 8 {
             rules.push(&s.rule);
         }

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use serde_json::{Map, Value};
-use ztguard_core::{Env, Guard, Guards, Origin, Outcome, Places, ToolCall};
+use ztguard_core::{Approver, Env, Guard, Guards, NoHuman, Origin, Outcome, Places, ToolCall};
 use ztguard_policy::{Action, Check, Verdict};
 
 struct Tree {
@@ -66,6 +66,7 @@ fn call<'a>(project: &Path, session: Option<&str>, command: &str) -> ToolCall<'a
         agent_type: None,
         count: true,
         summary: &no_summary,
+        approver: Approver::Human,
     }
 }
 
@@ -181,4 +182,65 @@ fn a_pinned_project_holds_every_call() {
     assert_eq!(env.project_of(&t.project.join("src")).unwrap(), t.project);
     let e = env.project_of(Path::new("/")).unwrap_err();
     assert!(e.to_string().contains("under ztguard exec"), "{e}");
+}
+
+#[test]
+fn with_no_human_to_approve_an_ask_is_denied_and_recorded_as_such() {
+    let t = tree();
+    let g = guard(&t);
+    let nobody = || {
+        Approver::Nobody(NoHuman {
+            by: "bypassPermissions".into(),
+            when: "in permission mode `bypassPermissions`".into(),
+        })
+    };
+    let with = |command: &str, approver: Approver| ToolCall {
+        approver,
+        ..call(&t.project, None, command)
+    };
+    // A human is asked; nobody cannot be, so the same call is denied.
+    let asked = g.dry_run(with("rm notes.txt", Approver::Human)).unwrap();
+    assert_eq!(asked.decision.verdict, Verdict::Ask);
+    let dry = g.dry_run(with("rm notes.txt", nobody())).unwrap();
+    let live = g.tool_call(with("rm notes.txt", nobody())).unwrap();
+    for o in [&dry, &live] {
+        let d = &o.decision;
+        assert_eq!(d.verdict, Verdict::Deny, "{}", d.reason);
+        assert!(d.reason.starts_with(&asked.decision.reason), "{}", d.reason);
+        assert!(
+            d.reason
+                .ends_with("No human can approve this in permission mode `bypassPermissions`, so it is denied instead of asked."),
+            "{}",
+            d.reason
+        );
+        assert_eq!(d.rule, asked.decision.rule);
+    }
+    // What is allowed or denied anyway is not touched.
+    let ls = g.tool_call(with("ls", nobody())).unwrap();
+    assert_eq!(ls.decision.verdict, Verdict::Allow);
+    let env = g.tool_call(with("cat .env", nobody())).unwrap();
+    assert_eq!(env.decision.verdict, Verdict::Deny);
+    assert!(!env.decision.reason.contains("No human"));
+
+    let log = std::fs::read_to_string(t.project.join(".ztguard/audit.jsonl")).unwrap();
+    let records: Vec<Value> = log
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(records.len(), 3, "{records:#?}");
+    let rm = &records[0];
+    assert_eq!(rm["decision"], "deny", "{rm}");
+    assert_eq!(rm["ask_denied"], "bypassPermissions", "{rm}");
+    assert_eq!(rm["rule"], asked.decision.rule.as_str(), "{rm}");
+    assert_eq!(rm["rules"][0], asked.decision.rule.as_str(), "{rm}");
+    assert!(
+        rm["reason"]
+            .as_str()
+            .unwrap()
+            .contains("No human can approve this"),
+        "{rm}"
+    );
+    for r in &records[1..] {
+        assert!(r.get("ask_denied").is_none(), "{r}");
+    }
 }

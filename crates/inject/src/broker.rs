@@ -43,6 +43,10 @@ pub enum Request {
     Hook {
         profile: Option<String>,
         strict: bool,
+        /// What the agent's client told the hook of its session: does a
+        /// human attend it (None: not said)?
+        #[serde(default)]
+        session_attended: Option<bool>,
         input: String,
     },
 }
@@ -224,6 +228,7 @@ mod tests {
         let hook = Request::Hook {
             profile: None,
             strict: false,
+            session_attended: None,
             input: "{}".into(),
         };
         assert_eq!(

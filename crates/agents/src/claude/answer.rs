@@ -16,16 +16,23 @@ use ztguard_core::{Guard, Guards, Kind, Origin, ToolCall, review};
 use ztguard_policy::Action;
 
 use super::{
-    HookEvent, HookOutput, KNOWN_EVENTS, parse_event, render_error, render_nothing, render_notice,
-    render_post, render_prompt_block, render_warned, summary, to_action,
+    HookEvent, HookOutput, KNOWN_EVENTS, PermissionMode, approver, parse_event, render_error,
+    render_nothing, render_notice, render_post, render_prompt_block, render_warned, summary,
+    to_action,
 };
 
 /// The policy choices of the hook's caller: a profile forced on every
-/// call, and strict mode (every ask becomes a deny).
+/// call, and strict mode (every ask becomes a deny); and what the client's
+/// environment said of its session.
 #[derive(Clone, Debug, Default)]
 pub struct Choice {
     pub profile: Option<String>,
     pub strict: bool,
+    /// Does a human attend the session? Claude Code tells its hooks in
+    /// `CLAUDE_CODE_SESSION_ATTENDED`: `0` in `claude -p` runs, `1` in
+    /// interactive ones (measured on 2.1.332). `Some(false)` turns every
+    /// ask into a deny; None: not said.
+    pub session_attended: Option<bool>,
 }
 
 /// Answer one hook event (`input`, the JSON Claude Code sent), with the
@@ -104,7 +111,7 @@ impl Ask<'_> {
         })
     }
 
-    /// PreToolUse and PermissionRequest: the core's six steps.
+    /// PreToolUse and PermissionRequest: the core's seven steps.
     fn decide(&self) -> HookOutput {
         let event = self.event;
         let ev = event.event.as_str();
@@ -128,6 +135,10 @@ impl Ask<'_> {
             // A PermissionRequest follows its PreToolUse: checked, not counted again.
             count: ev == "PreToolUse",
             summary: &input,
+            approver: approver(
+                PermissionMode::of(event).as_ref(),
+                self.choice.session_attended,
+            ),
         };
         match sc.guard.tool_call(call) {
             Ok(o) => render_warned(ev, &o.decision, o.warning.as_deref(), o.notice.as_deref()),
