@@ -603,7 +603,18 @@ impl Eval<'_> {
     fn base_of(&self, cwd: &Cwd) -> Option<PathBuf> {
         match cwd {
             Cwd::Start => Some(self.req.cwd.clone()),
-            Cwd::Dir(d) => Some(resolve(d, &self.req.cwd, &self.req.home).lexical),
+            Cwd::Dir(d) => {
+                // A `cd` into what is not a directory fails and the shell
+                // stays where it was (`cd nonexist; echo x > .git/hooks/x`):
+                // unless the line makes it first, where later commands run
+                // is not known.
+                let r = resolve(d, &self.req.cwd, &self.req.home);
+                let made = self
+                    .made
+                    .iter()
+                    .any(|m| *m == r.real || *m == r.lexical || r.real.starts_with(m));
+                (r.real.is_dir() || made).then_some(r.lexical)
+            }
             Cwd::Unknown => None,
         }
     }

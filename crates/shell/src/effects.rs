@@ -658,6 +658,28 @@ fn command(c: &mut Ctx<'_>, name: &str, args: &[Arg]) {
         let tool = format!("{name} {}", args[at].text());
         operands = Some(review_options(c, &tool, &spec, &args[at + 1..]));
     }
+    // Linters, formatters in check mode, type checkers and test runners read
+    // the files they are given and print their lines (`ruff check .env`
+    // shows `1 | API_KEY=…`); a directory is read for their languages' files.
+    if let Some(langs) = source_reader(name, at.map(|i| args[i].text())) {
+        let ops = operands
+            .clone()
+            .unwrap_or_else(|| split(args, &[]).operands);
+        for a in ops {
+            if at.is_some_and(|i| std::ptr::eq(a, &args[i])) {
+                continue;
+            }
+            let a = match a.text().split_once("::") {
+                Some((file, _)) => with_value(a, file),
+                None => (*a).clone(),
+            };
+            c.check_dynamic(&a);
+            let mut f = c.file(&a, "reads");
+            f.excludes = vec![format!("!({langs})")];
+            f.gitignore = true;
+            c.fx.reads.push(f);
+        }
+    }
     // `pytest /elsewhere/test_x.py`, `go run /elsewhere/main.go`: the code run
     // is the operands'; outside the project it is another project's.
     if options::runs_operands(name, at.map(|i| args[i].text())) {
@@ -1726,6 +1748,34 @@ fn copy_like(c: &mut Ctx<'_>, args: &[Arg], moves: bool) {
             None => c.write_maybe_tree(&d),
         }
     }
+}
+
+/// The files a source-reading tool reads in a directory it is given, as
+/// basename globs (`|`-separated); None for other tools.
+fn source_reader(name: &str, sub: Option<&str>) -> Option<&'static str> {
+    const PY: &str = "*.py|*.pyi|*.ipynb";
+    const JS: &str = "*.js|*.jsx|*.ts|*.tsx|*.mjs|*.cjs|*.mts|*.cts|*.vue|*.svelte|*.json|*.css|*.scss|*.md|*.html|*.yml|*.yaml";
+    Some(match (name, sub) {
+        (
+            "ruff" | "flake8" | "mypy" | "pylint" | "pyright" | "black" | "isort" | "pytest"
+            | "bandit" | "pydocstyle" | "pyupgrade" | "autoflake" | "codespell",
+            _,
+        ) => PY,
+        (
+            "eslint" | "prettier" | "tsc" | "jest" | "vitest" | "mocha" | "biome" | "stylelint"
+            | "xo" | "standard" | "oxlint" | "markdownlint" | "markdownlint-cli2",
+            _,
+        ) => JS,
+        ("shellcheck" | "shfmt", _) => "*.sh|*.bash",
+        ("go", Some("vet" | "fmt" | "test" | "build"))
+        | ("golangci-lint" | "staticcheck" | "gofmt", _) => "*.go",
+        ("rustfmt", _) | ("cargo", Some("fmt")) => "*.rs",
+        ("yamllint", _) => "*.yml|*.yaml",
+        ("hadolint", _) => "Dockerfile*|*.dockerfile",
+        ("actionlint", _) => "*.yml|*.yaml",
+        ("rubocop" | "rspec", _) => "*.rb",
+        _ => return None,
+    })
 }
 
 /// Copy options under which what lands is not `DEST/basename(SOURCE)`.
