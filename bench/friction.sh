@@ -182,6 +182,21 @@ materialise() {
         fi
     done
     set +f
+    # `yarn build:ts`, `pnpm check`: a script of the repository's package.json.
+    local words
+    read -r -a words <<<"$2" || true
+    case "${words[0]:-}" in yarn|pnpm|bun) ;; *) return 0 ;; esac
+    local s="${words[1]:-}"
+    case "$s" in
+        ""|-*|*/*|add|install|i|remove|rm|up|upgrade|update|dlx|exec|x|run|run-script|publish|pack|link|unlink|\
+        login|logout|config|set|info|why|outdated|audit|create|init|import|workspace|workspaces|global|cache|\
+        bin|node|npm|plugin|policies|version|tag|team|owner|access|store|patch|patch-commit|rebuild|fetch|deploy|\
+        env|setup|self-update|server|test|build|lint|list|ls|licenses|dedupe|prune|unplug|constraints|explain|\
+        help|search|sh|bash|cat|curl|playwright|tsc|eslint|vitest|jest|prettier) return 0 ;;
+    esac
+    [ -f "$p/package.json" ] || return 0
+    jq --arg s "$s" '.scripts[$s] //= "echo \($s)"' "$p/package.json" >"$p/package.json.tmp" \
+        && mv "$p/package.json.tmp" "$p/package.json"
 }
 
 # ---------------------------------------------------------------- checks

@@ -630,7 +630,17 @@ impl Eval<'_> {
         let shown = cmd.display();
         let fx = effects(cmd);
         if !cmd.argv.is_empty() {
-            let words = cmd.policy_words();
+            let mut words = cmd.policy_words();
+            // `yarn build:ts`, `pnpm check`: a script of the package.json where
+            // it runs is `yarn run build:ts`. Anything else (`pnpm cat .env`
+            // runs a program) keeps its own words.
+            if matches!(cmd.name(), "yarn" | "pnpm" | "bun")
+                && words.len() >= 2
+                && !words[1].starts_with('-')
+                && self.is_package_script(&cmd.cwd, words[1])
+            {
+                words.insert(1, "run");
+            }
             let check = if cmd.wrapper {
                 Check::Wrapper
             } else {
@@ -808,6 +818,20 @@ impl Eval<'_> {
                 _ => self.file(check, &what, &r.lexical, &r.real),
             }
         }
+    }
+
+    /// Whether `name` is a script of the package.json in `cwd`.
+    fn is_package_script(&self, cwd: &Cwd, name: &str) -> bool {
+        let Some(dir) = self.base_of(cwd) else {
+            return false;
+        };
+        let Ok(text) = std::fs::read_to_string(dir.join("package.json")) else {
+            return false;
+        };
+        serde_json::from_str::<serde_json::Value>(&text)
+            .ok()
+            .and_then(|v| v.get("scripts")?.get(name).map(|s| s.is_string()))
+            .unwrap_or(false)
     }
 
     /// Whether `cmd` runs one of the project's own scripts
