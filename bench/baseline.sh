@@ -10,7 +10,12 @@
 #
 #   bash bench/baseline.sh            # uses target/release/ztguard (builds it)
 #   ZTGUARD=/path/to/ztguard bash bench/baseline.sh
-#   RUNS=1000 bash bench/baseline.sh
+#   ROUNDS=8 RUNS=200 bash bench/baseline.sh   # more rounds, more runs a round
+#
+# Wall-clock times move with the machine's load; when valgrind and strace
+# are installed the script also counts, for one first call of each case,
+# the instructions the process executes in user space and its system calls,
+# which do not.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v hyperfine >/dev/null || { echo "hyperfine is needed: apt-get install hyperfine" >&2; exit 2; }
@@ -74,13 +79,18 @@ fresh() { # N [extra file]: the prepare step: bench-new has never run
 }
 ls "$(sessions 1000)" | grep -c '\.json$' >&2
 
-hyperfine -N --warmup 20 --runs "${RUNS:-300}" --export-json "$work/r.json" \
+# Rounds of RUNS runs each, every case in every round, so that a change in
+# the machine's load between cases moves all of them alike; the medians are
+# over the runs of all rounds.
+for round in $(seq "${ROUNDS:-4}"); do
+hyperfine -N --warmup 10 --runs "${RUNS:-100}" --export-json "$work/r$round.json" \
   -n "cat (baseline)" --prepare "$(fresh 0)" "cat $work/event-0.json" \
   -n "first call, 0 past sessions" --prepare "$(fresh 0)" "$ZTGUARD hook --input $work/event-0.json" \
   -n "first call, 100 past sessions" --prepare "$(fresh 100)" "$ZTGUARD hook --input $work/event-100.json" \
   -n "first call, 1000 past sessions" --prepare "$(fresh 1000)" "$ZTGUARD hook --input $work/event-1000.json" \
   -n "first call, 1000 past, summary rebuilt" --prepare "$(fresh 1000 "$(sessions 1000)/baseline.summary")" \
   "$ZTGUARD hook --input $work/event-1000.json" >&2
+done
 # What the measured call drew (its state is left by the last run).
 for n in 0 100 1000; do
   (cd "$work/p$n" && "$ZTGUARD" session show bench-new --json) |
@@ -89,11 +99,37 @@ b = json.load(sys.stdin).get("baseline")
 got = "none" if b is None else "from %d sessions, %.0f calls a minute" % (b["sessions"], b["calls"])
 print("  %4s past sessions: baseline %s" % (sys.argv[1], got))' "$n"
 done
-python3 - "$work/r.json" <<'PY'
-import json, sys
-r = json.load(open(sys.argv[1]))["results"]
-cat, zero = r[0]["median"], r[1]["median"]
-print("\nfirst call of a new session: median whole-process time, ratio to `cat` and to 0 past sessions (same run)")
-for x in r:
-    print(f"  {x['command']:<40} {x['median']*1000:7.3f} ms  {x['median']/cat:5.2f}x cat  {x['median']/zero:5.2f}x 0 sessions")
+python3 - "$work"/r[0-9]*.json <<'PY'
+import json, statistics, sys
+rounds = [json.load(open(f))["results"] for f in sys.argv[1:]]
+names = [x["command"] for x in rounds[0]]
+med = {n: statistics.median(t for r in rounds for x in r if x["command"] == n for t in x["times"]) for n in names}
+runs = sum(len(r[0]["times"]) for r in rounds)
+cat, zero = med[names[0]], med[names[1]]
+print(f"\nfirst call of a new session: median whole-process time over {runs} runs in {len(rounds)} rounds, ratio to `cat` and to 0 past sessions (same run)")
+for n in names:
+    per_round = " ".join(f"{x['median']/cat_r:4.2f}" for r in rounds for x in r if x["command"] == n for cat_r in [r[0]["median"]])
+    print(f"  {n:<40} {med[n]*1000:7.3f} ms  {med[n]/cat:5.2f}x cat  {med[n]/zero:5.2f}x 0 sessions   (x cat by round: {per_round})")
 PY
+
+# Load-independent counts of one first call per case.
+count() { # N label [extra file to remove]
+  rm -f "$(sessions "$1")/bench-new.json" "$(sessions "$1")/bench-new.reads" ${3:-}
+  local ins=- sys=-
+  if command -v valgrind >/dev/null; then
+    ins=$(valgrind --tool=callgrind --callgrind-out-file=/dev/null "$ZTGUARD" hook --input "$work/event-$1.json" 2>&1 >/dev/null |
+      sed -n 's/.*Collected : *\([0-9]*\).*/\1/p')
+    rm -f "$(sessions "$1")/bench-new.json" "$(sessions "$1")/bench-new.reads" ${3:-}
+  fi
+  if command -v strace >/dev/null; then
+    sys=$(strace -f -c -o "$work/strace.txt" "$ZTGUARD" hook --input "$work/event-$1.json" >/dev/null 2>&1
+      awk '/total/ {print $4}' "$work/strace.txt")
+  fi
+  printf '  %-40s %12s instructions  %6s system calls\n' "$2" "$ins" "$sys"
+}
+echo
+echo "first call of a new session: instructions (user space, callgrind) and system calls (strace)"
+count 0 "first call, 0 past sessions"
+count 100 "first call, 100 past sessions"
+count 1000 "first call, 1000 past sessions"
+count 1000 "first call, 1000 past, summary rebuilt" "$(sessions 1000)/baseline.summary"

@@ -140,12 +140,15 @@ fn the_summary_gives_the_full_scans_baseline_on_generated_histories() {
             match k {
                 // No summary (as after an upgrade): the next call rebuilds it.
                 120 => std::fs::remove_file(d.path().join(summary::FILE)).expect("rm"),
-                // A damaged summary, and one of another format.
-                170 => std::fs::write(d.path().join(summary::FILE), "{\"format\":1,\"sess")
-                    .expect("write"),
+                // A damaged summary, and one of another layout.
+                170 => std::fs::write(
+                    d.path().join(summary::FILE),
+                    "ztguard baseline summary 1 1\n1767225600000 a 3 1",
+                )
+                .expect("write"),
                 210 => std::fs::write(
                     d.path().join(summary::FILE),
-                    "{\"format\":99,\"sessions\":[]}",
+                    "ztguard baseline summary 99 0\n",
                 )
                 .expect("write"),
                 _ => {}
@@ -179,10 +182,13 @@ fn a_missing_or_damaged_summary_is_rebuilt_from_the_states() {
         Some(&b"not json"[..]),
         Some(&b"\xff\xfe\x00"[..]),
         Some(&b""[..]),
-        Some(
-            &b"{\"format\":1,\"sessions\":[{\"id\":\"a\",\"at_ms\":1},{\"id\":\"b\",\"at_ms\":2}]}"
-                [..],
-        ),
+        // Without a checksum, and with a wrong one (the order, names and
+        // counts a summary must have are checked in the module's tests).
+        Some(&b"ztguard baseline summary 1 2\n1 a -\n2 b -\n"[..]),
+        Some(&b"ztguard baseline summary 1 2\n2 a -\n1 a -\n"[..]),
+        Some(&b"ztguard baseline summary 1 1\n2 ../a -\n"[..]),
+        Some(&b"ztguard baseline summary 1 1\n2 a 1 2 3\n"[..]),
+        Some(&b"ztguard baseline summary 1 1 0123456789abcdef\n2 a -\n"[..]),
     ] {
         match damage {
             None => std::fs::remove_file(&path).expect("rm"),
@@ -195,11 +201,9 @@ fn a_missing_or_damaged_summary_is_rebuilt_from_the_states() {
         for ((_, a), (_, b)) in rebuilt.iter().zip(&whole) {
             assert_eq!(a.peaks, b.peaks);
         }
-        assert!(
-            serde_json::from_slice::<serde_json::Value>(&std::fs::read(&path).expect("read"))
-                .is_ok(),
-            "the rebuilt summary is written back"
-        );
+        let text = std::fs::read_to_string(&path).expect("the rebuilt summary is written back");
+        assert!(text.starts_with("ztguard baseline summary 1 30 "), "{text}");
+        assert_eq!(text.lines().count(), 31, "{text}");
     }
 }
 
@@ -254,9 +258,9 @@ fn concurrent_sessions_lose_no_entry() {
     assert_eq!(next.baseline, scanned);
 }
 
-/// A summary that cannot be written fails the call (the caller denies it:
-/// the monitor's state could not be kept) and is removed, so the next call
-/// rebuilds it from the states, this session's included.
+/// A summary that cannot be read or written fails the call (the caller
+/// denies it: the monitor's state could not be kept), and once it can be,
+/// the next call rebuilds it from the states, this session's included.
 #[test]
 fn a_summary_that_cannot_be_written_fails_closed_and_is_rebuilt() {
     let d = tempfile::tempdir().expect("tempdir");
@@ -264,14 +268,13 @@ fn a_summary_that_cannot_be_written_fails_closed_and_is_rebuilt() {
     for i in 0..25 {
         session::record(d.path(), "a", Some(&Facts::default()), &m, BASE + i).expect("record");
     }
-    assert!(d.path().join(summary::FILE).exists());
-    // Something in the way of the next summary.
-    let next = d.path().join("baseline.summary.next");
-    std::fs::create_dir(&next).expect("mkdir");
+    // Something in the summary's way.
+    let path = d.path().join(summary::FILE);
+    std::fs::remove_file(&path).expect("rm");
+    std::fs::create_dir(&path).expect("mkdir");
     let failed = session::record(d.path(), "b", Some(&Facts::default()), &m, BASE + 100);
     assert!(failed.is_err(), "{failed:?}");
-    assert!(!d.path().join(summary::FILE).exists());
-    std::fs::remove_dir(&next).expect("rmdir");
+    std::fs::remove_dir(&path).expect("rmdir");
     let o =
         session::record(d.path(), "b", Some(&Facts::default()), &m, BASE + 200).expect("record");
     assert_eq!(o.state.calls, 1, "the failed call was not counted");
