@@ -105,7 +105,7 @@ pub(crate) fn due(s: &State, now: u64, force: bool) -> Option<Mark> {
 /// is rebuilt from the state files.
 #[derive(Debug)]
 pub enum Error {
-    /// The summary, its lock or the sessions directory could not be read or written.
+    /// The summary or the sessions directory could not be read or written.
     Io {
         path: PathBuf,
         source: std::io::Error,
