@@ -8,6 +8,8 @@ anomaly rules that revoke it, and the provenance of the files it wrote.
   updated under a file lock so parallel hook processes never lose a count.
 - [`rules`] turns counters into anomalies against the `[monitor]`
   thresholds and, with the baseline on, against the project's past sessions.
+- [`summary`] keeps what the baseline needs of the past sessions in one
+  small file, so a new session's first call does not read them all.
 - [`provenance`] remembers the content hash of every file the agent wrote,
   so running one is asked until a human approves that exact content.
 
@@ -21,6 +23,7 @@ pub mod provenance;
 pub mod rules;
 pub mod session;
 mod store;
+pub mod summary;
 
 pub use facts::Facts;
 pub use rules::Anomaly;

@@ -86,20 +86,24 @@ pub fn record_written(
     if hashed.is_empty() {
         return Ok(0);
     }
-    store::update(&ledger_path(project), Ledger::default, |l| {
-        for (k, sha256) in &hashed {
-            l.files.insert(
-                k.clone(),
-                Written {
-                    sha256: sha256.clone(),
-                    session: session.to_string(),
-                    tool: tool.to_string(),
-                    at_ms: now,
-                },
-            );
-        }
-        Ok(hashed.len())
-    })
+    store::update(
+        &ledger_path(project),
+        || Ok(Ledger::default()),
+        |l| {
+            for (k, sha256) in &hashed {
+                l.files.insert(
+                    k.clone(),
+                    Written {
+                        sha256: sha256.clone(),
+                        session: session.to_string(),
+                        tool: tool.to_string(),
+                        at_ms: now,
+                    },
+                );
+            }
+            Ok(hashed.len())
+        },
+    )
 }
 
 /// Approve the current content of `path`. Returns its hash and what the
@@ -111,16 +115,20 @@ pub fn approve(project: &Path, path: &Path, now: u64) -> Result<(String, Option<
             path.display()
         )
     })?;
-    store::update(&ledger_path(project), Ledger::default, |l| {
-        l.approvals.insert(
-            key(path),
-            Approval {
-                sha256: sha256.clone(),
-                at_ms: now,
-            },
-        );
-        Ok((sha256.clone(), l.files.get(&key(path)).cloned()))
-    })
+    store::update(
+        &ledger_path(project),
+        || Ok(Ledger::default()),
+        |l| {
+            l.approvals.insert(
+                key(path),
+                Approval {
+                    sha256: sha256.clone(),
+                    at_ms: now,
+                },
+            );
+            Ok((sha256.clone(), l.files.get(&key(path)).cloned()))
+        },
+    )
 }
 
 /// Read the ledger (empty when there is none).

@@ -120,6 +120,8 @@ pub fn check(state: &State, facts: &Facts, m: &MonitorSettings, now: u64) -> Opt
 
 /// The baseline from past sessions' busiest minutes: the 95th percentile of
 /// each metric, once there are enough sessions to speak of a usual.
+/// `past` comes from the baseline summary ([`crate::summary`]): the most
+/// recent past sessions that did real work and were not revoked.
 pub fn baseline(past: &[Peaks], min_sessions: u32) -> Option<Baseline> {
     if past.is_empty() || (past.len() as u32) < min_sessions.max(1) {
         return None;

@@ -6,7 +6,12 @@
 //! hook processes and subagents never lose a count. The distinct files read
 //! live beside it (`<id>.reads`, one short hash per line), so that the state
 //! file stays small and only calls that read pay for the set.
+//!
+//! The baseline a new session starts with comes from the project's
+//! baseline summary ([`crate::summary`]), which these writes keep up to date,
+//! not from reading every past session's file.
 
+use std::cell::RefCell;
 use std::fs::OpenOptions;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -16,15 +21,11 @@ use ztguard_policy::MonitorSettings;
 
 use crate::facts::Facts;
 use crate::rules::{self, Anomaly, Baseline};
+use crate::summary::{self, Mark};
 use crate::{file_stem, sha256_hex, store};
 
 /// The window of the per-minute rules.
 pub const WINDOW_MS: u64 = 60_000;
-
-/// Past sessions with fewer calls than this do not shape the baseline.
-const BASELINE_MIN_CALLS: u64 = 20;
-/// At most this many past sessions (the most recent) shape the baseline.
-const BASELINE_SESSIONS: usize = 200;
 
 /// Event times (ms) within the last minute.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -122,6 +123,9 @@ pub struct State {
     pub baseline: Option<Baseline>,
     pub revoked: Option<Revocation>,
     pub unlocks: Vec<Unlock>,
+    /// What the project's baseline summary holds for this session.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub summarized: Option<Mark>,
 }
 
 impl State {
@@ -191,23 +195,54 @@ fn state_path(dir: &Path, id: &str) -> PathBuf {
     dir.join(format!("{}.json", file_stem(id)))
 }
 
+/// Whether a write must refresh the session's entry in the baseline
+/// summary whatever it holds (the session ends).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Refresh {
+    WhenDue,
+    Always,
+}
+
 /// Lock and read a session's state (a new one, with its baseline, when
-/// there is none), let `f` change it, and write it back.
+/// there is none), let `f` change it, bring the project's baseline summary
+/// up to date with it when due, and write it back.
+///
+/// Locks are taken in one order, the session's state then the summary, and
+/// the summary's rebuild reads other states without locking them, so two
+/// sessions never wait for each other in a cycle.
 fn with_state<R>(
     dir: &Path,
     id: &str,
     now: u64,
     settings: Option<&MonitorSettings>,
+    refresh: Refresh,
     f: impl FnOnce(&mut State) -> Result<R, String>,
 ) -> Result<R, String> {
+    // The summary a new session drew its baseline from, still locked: its
+    // own entry goes into the same read of it.
+    let held: RefCell<Option<summary::Held>> = RefCell::new(None);
     let init = || {
         let mut s = State::new(id, now);
         if let Some(m) = settings.filter(|m| m.baseline && m.enabled) {
-            s.baseline = rules::baseline(&past_peaks(dir, id), m.baseline_min_sessions);
+            let h = summary::Held::open(dir).map_err(|e| e.to_string())?;
+            s.baseline = rules::baseline(&h.past(id), m.baseline_min_sessions);
+            *held.borrow_mut() = Some(h);
         }
-        s
+        Ok(s)
     };
-    store::update(&state_path(dir, id), init, f)
+    store::update(&state_path(dir, id), init, |s| {
+        let r = f(s)?;
+        if let Some(mark) = summary::due(s, now, refresh == Refresh::Always) {
+            let mut h = match held.take() {
+                Some(h) => h,
+                None => summary::Held::open(dir).map_err(|e| e.to_string())?,
+            };
+            h.put(id, mark);
+            h.close().map_err(|e| e.to_string())?;
+            s.summarized = Some(mark);
+        }
+        Ok(r)
+    })
 }
 
 /// Count `facts` (when given) and check the rules. A revoked session is
@@ -219,7 +254,7 @@ pub fn record(
     m: &MonitorSettings,
     now: u64,
 ) -> Result<Outcome, String> {
-    with_state(dir, id, now, Some(m), |s| {
+    with_state(dir, id, now, Some(m), Refresh::WhenDue, |s| {
         let Some(facts) = facts else {
             return Ok(Outcome {
                 state: s.clone(),
@@ -281,25 +316,8 @@ fn add_reads(dir: &Path, id: &str, paths: &[PathBuf]) -> Result<u64, String> {
     Ok(added.lines().count() as u64)
 }
 
-/// Busiest minutes of the project's recent past sessions that did real work.
-fn past_peaks(dir: &Path, except: &str) -> Vec<Peaks> {
-    let me = file_stem(except);
-    let mut files: Vec<(std::time::SystemTime, PathBuf)> = state_files(dir)
-        .filter(|p| p.file_stem().is_some_and(|s| s != me.as_str()))
-        .filter_map(|p| Some((std::fs::metadata(&p).ok()?.modified().ok()?, p)))
-        .collect();
-    files.sort_by_key(|f| std::cmp::Reverse(f.0));
-    files
-        .into_iter()
-        .take(BASELINE_SESSIONS)
-        .filter_map(|(_, p)| read_state(&p))
-        .filter(|s| s.calls >= BASELINE_MIN_CALLS && s.revoked.is_none())
-        .map(|s| s.peaks)
-        .collect()
-}
-
 /// The session state files of a sessions directory.
-fn state_files(dir: &Path) -> impl Iterator<Item = PathBuf> {
+pub(crate) fn state_files(dir: &Path) -> impl Iterator<Item = PathBuf> {
     std::fs::read_dir(dir)
         .into_iter()
         .flatten()
@@ -309,13 +327,13 @@ fn state_files(dir: &Path) -> impl Iterator<Item = PathBuf> {
 }
 
 /// One state file, when it parses (listing skips a damaged one).
-fn read_state(path: &Path) -> Option<State> {
+pub(crate) fn read_state(path: &Path) -> Option<State> {
     serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()
 }
 
 /// Start (or resume) a session: creates its state, with the baseline.
 pub fn start(dir: &Path, id: &str, m: &MonitorSettings, now: u64) -> Result<State, String> {
-    with_state(dir, id, now, Some(m), |s| {
+    with_state(dir, id, now, Some(m), Refresh::WhenDue, |s| {
         s.ended_ms = None;
         Ok(s.clone())
     })
@@ -323,7 +341,7 @@ pub fn start(dir: &Path, id: &str, m: &MonitorSettings, now: u64) -> Result<Stat
 
 /// Mark a session ended.
 pub fn end(dir: &Path, id: &str, now: u64) -> Result<(), String> {
-    with_state(dir, id, now, None, |s| {
+    with_state(dir, id, now, None, Refresh::Always, |s| {
         s.ended_ms = Some(now);
         Ok(())
     })
@@ -343,7 +361,7 @@ pub fn list(dir: &Path) -> Vec<State> {
 
 /// Revoke a session by hand.
 pub fn revoke(dir: &Path, id: &str, why: &str, now: u64) -> Result<State, String> {
-    with_state(dir, id, now, None, |s| {
+    with_state(dir, id, now, None, Refresh::WhenDue, |s| {
         s.revoked = Some(Revocation {
             at_ms: now,
             rule: "manual".into(),
@@ -361,7 +379,7 @@ pub fn unlock(dir: &Path, id: &str, now: u64) -> Result<Option<Revocation>, Stri
     if !state_path(dir, id).exists() {
         return Err(format!("no session {id} in {}", dir.display()));
     }
-    with_state(dir, id, now, None, |s| {
+    with_state(dir, id, now, None, Refresh::WhenDue, |s| {
         let lifted = s.revoked.take();
         if let Some(r) = &lifted {
             s.unlocks.push(Unlock {

@@ -12,7 +12,7 @@ use serde::de::DeserializeOwned;
 /// the value, write it back, unlock.
 pub(crate) fn update<T: Serialize + DeserializeOwned, R>(
     path: &Path,
-    init: impl FnOnce() -> T,
+    init: impl FnOnce() -> Result<T, String>,
     f: impl FnOnce(&mut T) -> Result<R, String>,
 ) -> Result<R, String> {
     let io = |e: std::io::Error| format!("{}: {e}", path.display());
@@ -30,7 +30,7 @@ pub(crate) fn update<T: Serialize + DeserializeOwned, R>(
         let mut text = String::new();
         file.read_to_string(&mut text).map_err(io)?;
         let mut value = if text.trim().is_empty() {
-            init()
+            init()?
         } else {
             serde_json::from_str(&text).map_err(|e| {
                 format!(
