@@ -151,25 +151,22 @@ impl Ctx<'_> {
     /// A directory that receives files whose names are not known here
     /// (an archive extracted, a tree copied or moved into it).
     fn write_tree(&mut self, a: &Arg) {
-        if pseudo_device(a.text()) {
-            return;
-        }
-        self.check_dynamic(a);
-        let mut f = self.file(a, "writes into");
-        f.recursive = true;
-        f.into = true;
-        self.fx.writes.push(f);
+        self.write_landing(a, true);
     }
     /// A copy's destination (`cp a b`, `mv a b`): the sources land in it
     /// under their own names when it is a directory, it becomes the source
     /// otherwise.
     fn write_maybe_tree(&mut self, a: &Arg) {
+        self.write_landing(a, false);
+    }
+    fn write_landing(&mut self, a: &Arg, into: bool) {
         if pseudo_device(a.text()) {
             return;
         }
         self.check_dynamic(a);
-        let mut f = self.file(a, "writes");
+        let mut f = self.file(a, if into { "writes into" } else { "writes" });
         f.recursive = true;
+        f.into = into;
         self.fx.writes.push(f);
     }
     fn delete(&mut self, a: &Arg, recursive: bool) {
