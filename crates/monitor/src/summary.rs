@@ -185,10 +185,14 @@ impl Cursor<'_> {
     /// A session's file stem.
     fn stem(&mut self) -> Option<Range<usize>> {
         let start = self.at;
-        while self.bytes.get(self.at).is_some_and(|&b| stem_byte(b)) {
-            self.at += 1;
-        }
-        (self.at > start && self.at - start <= 128).then_some(start..self.at)
+        let len = self
+            .bytes
+            .get(start..)?
+            .iter()
+            .take_while(|&&b| stem_byte(b))
+            .count();
+        self.at += len;
+        (1..=128).contains(&len).then_some(start..self.at)
     }
 }
 
@@ -451,7 +455,17 @@ impl Held {
 
 /// A byte of a session's file stem ([`crate::file_stem`]).
 fn stem_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'-' || b == b'_'
+    const STEM: [bool; 256] = {
+        let mut t = [false; 256];
+        let mut i = 0;
+        while i < 256 {
+            let b = i as u8;
+            t[i] = b.is_ascii_alphanumeric() || b == b'-' || b == b'_';
+            i += 1;
+        }
+        t
+    };
+    STEM[usize::from(b)]
 }
 
 /// The summary from the state files themselves: the most recently written
