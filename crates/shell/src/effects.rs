@@ -655,43 +655,39 @@ fn command(c: &mut Ctx<'_>, name: &str, args: &[Arg]) {
         let tool = format!("{name} {}", args[at].text());
         operands = Some(review_options(c, &tool, &spec, &args[at + 1..]));
     }
-    // Linters, formatters in check mode, type checkers and test runners read
-    // the files they are given and print their lines (`ruff check .env`
-    // shows `1 | API_KEY=…`); a directory is read for their languages' files.
-    if let Some(langs) = source_reader(name, at.map(|i| args[i].text())) {
-        let ops = operands
-            .clone()
-            .unwrap_or_else(|| split(args, &[]).operands);
-        for a in ops {
-            if at.is_some_and(|i| std::ptr::eq(a, &args[i])) {
-                continue;
-            }
-            let a = match a.text().split_once("::") {
+    // The file operands (the subcommand word left out; `pytest
+    // tests/test_x.py::test_y` names the file before `::`).
+    let sub = at.map(|i| args[i].text());
+    let langs = source_reader(name, sub);
+    let runs = options::runs_operands(name, sub);
+    let files: Vec<Arg> = if langs.is_some() || runs {
+        operands
+            .unwrap_or_else(|| split(args, &[]).operands)
+            .into_iter()
+            .filter(|a| !at.is_some_and(|i| std::ptr::eq(*a, &args[i])))
+            .map(|a| match a.text().split_once("::") {
                 Some((file, _)) => with_value(a, file),
-                None => (*a).clone(),
-            };
-            c.check_dynamic(&a);
-            let mut f = c.file(&a, "reads");
+                None => a.clone(),
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    for a in &files {
+        c.check_dynamic(a);
+        // Linters, formatters in check mode, type checkers and test runners
+        // read the files they are given and print their lines (`ruff check
+        // .env` shows `1 | API_KEY=…`); a directory for its languages' files.
+        if let Some(langs) = langs {
+            let mut f = c.file(a, "reads");
             f.excludes = vec![format!("!({langs})")];
             f.gitignore = true;
             c.fx.reads.push(f);
         }
-    }
-    // `pytest /elsewhere/test_x.py`, `go run /elsewhere/main.go`: the code run
-    // is the operands'; outside the project it is another project's.
-    if options::runs_operands(name, at.map(|i| args[i].text())) {
-        let ops = operands.unwrap_or_else(|| split(args, &[]).operands);
-        for a in ops {
-            if at.is_some_and(|i| std::ptr::eq(a, &args[i])) {
-                continue;
-            }
-            // `pytest tests/test_x.py::test_y`: the file is before `::`.
-            let a = match a.text().split_once("::") {
-                Some((file, _)) => with_value(a, file),
-                None => (*a).clone(),
-            };
-            let f = c.file(&a, "runs code from");
-            c.check_dynamic(&a);
+        // `pytest /elsewhere/test_x.py`, `go run /elsewhere/main.go`: the code
+        // run is the operands'; outside the project it is another project's.
+        if runs {
+            let f = c.file(a, "runs code from");
             c.fx.projects.push(f);
         }
     }
