@@ -11,6 +11,7 @@ Paths as the guard must see them.
 * [`Pattern`] and [`PatternList`] are gitignore-style path rules anchored at
   the project root, the home directory or `/`.
 * [`scan_tree`] looks inside a directory that a command reads recursively.
+* [`tracked_files`] lists what a git repository's index tracks.
 
 Patterns are matched by a small component-wise wildcard matcher instead of
 compiled regexes: a hook process starts fresh on every tool call, and
@@ -22,9 +23,11 @@ compilation at all.
 mod glob;
 mod pattern;
 mod resolve;
+mod tracked;
 mod tree;
 
 pub use glob::{GlobExpansion, expand_glob, on_stack, wildmatch};
 pub use pattern::{Anchor, Anchors, Pattern, PatternList};
 pub use resolve::{Resolved, display, lexical_normalize, real_path, resolve, user_home};
+pub use tracked::{IndexError, TrackedFile, parse_index, repository, tracked_files};
 pub use tree::{TreeScan, Walk, scan_tree, scan_tree_with};
