@@ -133,6 +133,29 @@ impl Pattern {
         }
     }
 
+    /// For each `{a,b}` alternative, a component of the pattern that one of
+    /// the components of every path it matches must match (every one of its
+    /// components must; this picks the most selective, from the end): a
+    /// cheap test that rules most paths out before matching. None when the
+    /// pattern is only `**`.
+    pub fn key_components(&self) -> Option<Vec<&str>> {
+        self.alternatives
+            .iter()
+            .map(|body| {
+                let comps = || {
+                    body.split('/')
+                        .rev()
+                        .filter(|c| !c.is_empty() && *c != "." && *c != "**")
+                };
+                // The most selective: a literal name, else anything but `*`.
+                comps()
+                    .find(|c| !c.contains(['*', '?', '[']))
+                    .or_else(|| comps().find(|c| *c != "*"))
+                    .or_else(|| comps().next())
+            })
+            .collect()
+    }
+
     /// [`Pattern::matches`] on the path's components relative to this pattern's anchor.
     fn matches_components(&self, comps: &[&str], is_dir: &mut dyn FnMut() -> bool) -> bool {
         self.alternatives.iter().any(|body| {
@@ -176,6 +199,51 @@ fn relative<'a>(path: &'a Path, base: &Path) -> Option<Vec<&'a str>> {
             })
             .collect(),
     )
+}
+
+/// [`PatternList::key_components`] compiled for many lookups: literal
+/// names in a set, `name*` and `*name` as prefixes and suffixes, the rest
+/// matched as wildcards.
+#[derive(Clone, Debug, Default)]
+pub struct KeyMatcher {
+    exact: std::collections::HashSet<String>,
+    prefixes: Vec<String>,
+    suffixes: Vec<String>,
+    wild: Vec<String>,
+}
+
+impl KeyMatcher {
+    pub fn new<S: AsRef<str>>(keys: &[S]) -> KeyMatcher {
+        let mut m = KeyMatcher::default();
+        for k in keys {
+            let k = k.as_ref();
+            let special = |s: &str| s.contains(['*', '?', '[', '\\']);
+            if !special(k) {
+                m.exact.insert(k.to_string());
+            } else if let Some(p) = k.strip_suffix('*').filter(|p| !special(p)) {
+                m.prefixes.push(p.to_string());
+            } else if let Some(x) = k.strip_prefix('*').filter(|x| !special(x)) {
+                m.suffixes.push(x.to_string());
+            } else {
+                m.wild.push(k.to_string());
+            }
+        }
+        m
+    }
+
+    /// Does one path component match one of the keys?
+    pub fn matches(&self, component: &str) -> bool {
+        self.exact.contains(component)
+            || self
+                .prefixes
+                .iter()
+                .any(|p| component.starts_with(p.as_str()))
+            || self
+                .suffixes
+                .iter()
+                .any(|x| component.ends_with(x.as_str()))
+            || self.wild.iter().any(|w| wildmatch(w, component))
+    }
 }
 
 /// Match a component sequence with `**` (zero or more components).
@@ -250,6 +318,17 @@ impl PatternList {
         (!hit.negated).then_some(hit)
     }
 
+    /// The [`Pattern::key_components`] of the patterns that include (not the
+    /// negations): a path none of whose components matches one of them is
+    /// matched by no pattern of the list. None when some pattern has none.
+    pub fn key_components(&self) -> Option<Vec<&str>> {
+        let mut out = Vec::new();
+        for p in self.patterns.iter().filter(|p| !p.negated) {
+            out.extend(p.key_components()?);
+        }
+        Some(out)
+    }
+
     /// Could some path strictly below `dir` match a non-negated pattern?
     /// Used to decide whether a recursive read of `dir` needs a closer look.
     pub fn may_match_below(&self, dir: &Path, anchors: &Anchors) -> bool {
@@ -274,6 +353,71 @@ mod tests {
             project: "/p".into(),
             home: "/home/u".into(),
         }
+    }
+
+    #[test]
+    fn every_match_has_a_component_matching_a_key() {
+        let list = PatternList::parse(&[
+            ".env",
+            "*.{pem,key}",
+            "secrets/",
+            "~/.ssh/**",
+            "/**/.aws/*",
+            "src/**/x.txt",
+            "!.env.example",
+        ])
+        .expect("patterns");
+        let keys = list.key_components().expect("keys");
+        let a = anchors();
+        for path in [
+            "/p/.env",
+            "/p/a/b/c.pem",
+            "/p/deep/secrets/db.json",
+            "/home/u/.ssh/id_rsa",
+            "/p/.aws/config",
+            "/p/src/a/b/x.txt",
+        ] {
+            let path = Path::new(path);
+            assert!(list.matched(path, &a).is_some(), "{path:?} is matched");
+            assert!(
+                path.components().any(|c| keys
+                    .iter()
+                    .any(|k| wildmatch(k, &c.as_os_str().to_string_lossy()))),
+                "{path:?} has a key component"
+            );
+        }
+        let m = KeyMatcher::new(&keys);
+        for (name, hit) in [
+            (".env", true),
+            ("x.pem", true),
+            ("secrets", true),
+            (".ssh", true),
+            ("x.txt", true),
+            (".aws", true),
+            ("main.rs", false),
+            ("env", false),
+            ("pem", false),
+        ] {
+            let wild = keys.iter().any(|k| wildmatch(k, name));
+            assert_eq!(m.matches(name), wild, "{name}");
+            assert_eq!(wild, hit, "{name}");
+        }
+        let odd = KeyMatcher::new(&["a*b", "?x", "[ab]c", "*", "id_*"]);
+        for name in ["acb", "ab", "zx", "bc", "id_rsa", "q"] {
+            assert!(odd.matches(name), "{name}");
+        }
+        assert!(
+            PatternList::parse(&["**"])
+                .expect("p")
+                .key_components()
+                .is_none()
+        );
+        assert_eq!(
+            PatternList::parse(&["!x", "a/**"])
+                .expect("p")
+                .key_components(),
+            Some(vec!["a"])
+        );
     }
 
     #[test]

@@ -131,13 +131,23 @@ pub fn parse_index(b: &[u8], hash_len: usize) -> Result<Vec<TrackedFile>, IndexE
         };
         out.push(TrackedFile {
             path: String::from_utf8_lossy(&name).into_owned(),
-            oid: oid.iter().map(|x| format!("{x:02x}")).collect(),
+            oid: hex(oid),
             size,
             mtime,
         });
         previous = name;
     }
     Ok(out)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 15)]));
+    }
+    out
 }
 
 /// Git's offset encoding (index v4 path prefixes).

@@ -3,9 +3,12 @@
 use std::path::{Path, PathBuf};
 
 use ztguard_paths::{
-    Anchors, Walk, display, expand_glob, real_path, resolve, scan_tree, scan_tree_with, wildmatch,
+    Anchors, IndexError, KeyMatcher, Walk, display, expand_glob, real_path, repository, resolve,
+    scan_tree, scan_tree_with, tracked_files, wildmatch,
 };
-use ztguard_shell::{Cwd, Effects, FileRef, ShellEnv, SimpleCommand, analyze, effects, url_host};
+use ztguard_shell::{
+    Cwd, Effects, FileRef, GitContent, ShellEnv, SimpleCommand, analyze, effects, url_host,
+};
 
 use crate::action::{Action, Request};
 use crate::decision::{Check, Decision, Step, Verdict};
@@ -701,6 +704,9 @@ impl Eval<'_> {
                 );
             }
         }
+        for g in &fx.git_content {
+            self.git_content(&label, g);
+        }
         for p in &fx.projects {
             self.project(&label, p);
         }
@@ -724,6 +730,167 @@ impl Eval<'_> {
                 Verdict::Ask,
                 "built-in: file operands must be known to be checked",
             );
+        }
+    }
+
+    /// A git command printing what its repository tracks: a tracked file
+    /// the policy forbids reading (a committed `.env` or key) is among what
+    /// it prints unless a pathspec leaves it out, or, for `git diff` of the
+    /// working tree, unless the file is unchanged since it was staged.
+    fn git_content(&mut self, label: &str, g: &GitContent) {
+        let Some(base) = self.base_of(&g.cwd) else {
+            return; // a directory chosen at run time: asked about as a project
+        };
+        let mut include: Vec<Spec> = Vec::new();
+        let mut exclude: Vec<Spec> = Vec::new();
+        let mut revisions = false;
+        for a in &g.maybe_paths {
+            let exists = a
+                .values
+                .iter()
+                .any(|v| self.resolved(v, &base).real.exists());
+            if !exists && !a.dynamic {
+                revisions = true;
+                continue;
+            }
+            self.git_path(label, a, &base, &mut include, &mut exclude);
+        }
+        for a in &g.paths {
+            self.git_path(label, a, &base, &mut include, &mut exclude);
+        }
+        let Some((top, git_dir)) = repository(&base) else {
+            return;
+        };
+        let files = match tracked_files(&git_dir) {
+            Ok(f) => f,
+            Err(IndexError::Missing) => return,
+            Err(IndexError::Malformed(why)) => {
+                self.step(
+                    Check::Read,
+                    format!("{label}: the repository's index cannot be read ({why})"),
+                    Verdict::Ask,
+                    "built-in: what git prints is judged by the files it tracks",
+                );
+                return;
+            }
+        };
+        let worktree = g.worktree_unless_revisions && !revisions;
+        // Most tracked files have no component a read-deny pattern could
+        // match: rule them out with a cached test per component name.
+        let keys: Option<Vec<&str>> = self
+            .layers
+            .iter()
+            .map(|l| l.read_deny_keys())
+            .collect::<Option<Vec<_>>>()
+            .map(|v| v.concat());
+        let matcher = keys.as_deref().map(KeyMatcher::new);
+        let key_match = |c: &str| matcher.as_ref().is_none_or(|m| m.matches(c));
+        let top_hit = top
+            .components()
+            .any(|c| key_match(&c.as_os_str().to_string_lossy()));
+        let mut seen: std::collections::HashMap<&str, bool> = std::collections::HashMap::new();
+        let mut hits: Vec<(String, String)> = Vec::new();
+        for f in &files {
+            if !top_hit
+                && !f
+                    .path
+                    .split('/')
+                    .any(|c| *seen.entry(c).or_insert_with(|| key_match(c)))
+            {
+                continue;
+            }
+            let abs = top.join(&f.path);
+            let Some(rule) = self
+                .layers
+                .iter()
+                .find_map(|l| l.forbids(Access::Read, &abs, &abs, &self.anchors))
+            else {
+                continue;
+            };
+            let rel = Path::new(&f.path);
+            if (!include.is_empty() && !include.iter().any(|s| s.includes(&abs, rel, &base)))
+                || exclude.iter().any(|s| s.excludes(&abs, rel, &base))
+                || (worktree && unchanged(&abs, f))
+            {
+                continue;
+            }
+            hits.push((f.path.clone(), rule));
+        }
+        let Some((_, rule)) = hits.first().cloned() else {
+            return;
+        };
+        let names: Vec<&str> = hits.iter().take(3).map(|(p, _)| p.as_str()).collect();
+        let more = if hits.len() > 3 {
+            format!(" and {} more", hits.len() - 3)
+        } else {
+            String::new()
+        };
+        let leave_out: Vec<String> = names
+            .iter()
+            .map(|n| format!("':(top,exclude){n}'"))
+            .collect();
+        self.step(
+            Check::Read,
+            format!(
+                "{label} prints what the repository tracks, {}{more} among it \
+                 (leave it out: `-- . {}`)",
+                names.join(", "),
+                leave_out.join(" ")
+            ),
+            Verdict::Deny,
+            rule,
+        );
+    }
+
+    /// One pathspec of a git command: an inclusion or exclusion; a file
+    /// named outright is read by name, as `cat` would read it.
+    fn git_path(
+        &mut self,
+        label: &str,
+        a: &ztguard_shell::Arg,
+        base: &Path,
+        include: &mut Vec<Spec>,
+        exclude: &mut Vec<Spec>,
+    ) {
+        for v in a.values.iter().filter(|v| !v.is_empty()) {
+            let (magic, pattern) = pathspec_magic(v);
+            let from = if magic.top {
+                self.req.project.clone()
+            } else {
+                base.to_path_buf()
+            };
+            let spec = if a.dynamic || magic.other {
+                Spec::Any
+            } else if a.glob || has_glob(pattern) {
+                Spec::Glob(pattern.to_string())
+            } else {
+                Spec::Path(self.resolved(pattern, &from).lexical)
+            };
+            if magic.exclude {
+                exclude.push(spec);
+                continue;
+            }
+            if let Spec::Path(p) = &spec
+                && !real_path(p).is_dir()
+            {
+                let f = FileRef {
+                    path: ztguard_shell::Arg::lit(pattern),
+                    cwd: Cwd::Dir(from.to_string_lossy().into_owned()),
+                    recursive: false,
+                    hidden: true,
+                    excludes: Vec::new(),
+                    follow_links: false,
+                    guessed: false,
+                    gitignore: false,
+                    into: false,
+                    how: "prints from history",
+                };
+                self.file_ref(Check::Read, label, &f);
+            }
+            include.push(spec);
+        }
+        if a.dynamic {
+            include.push(Spec::Any);
         }
     }
 
@@ -1114,4 +1281,112 @@ fn destructive(p: &Path, project: &Path, home: &Path) -> Option<String> {
         return Some("deleting the project (or a directory containing it) is never allowed".into());
     }
     None
+}
+
+/// A git pathspec, resolved.
+enum Spec {
+    /// A path: it covers itself and everything under it.
+    Path(PathBuf),
+    /// A wildcard: matched against the path from where git runs, and, when
+    /// it includes, against the file's name too, in any case (taking in too
+    /// much, or leaving out too little, errs on the side of the check).
+    Glob(String),
+    /// Magic not modelled here (`icase`, `attr:`), or a run-time value: it
+    /// covers every file when it includes and none when it excludes.
+    Any,
+}
+
+impl Spec {
+    fn includes(&self, abs: &Path, rel_to_top: &Path, base: &Path) -> bool {
+        match self {
+            Spec::Glob(g) => {
+                let g = g.to_lowercase();
+                let rel = abs.strip_prefix(base).unwrap_or(rel_to_top);
+                let name = abs.file_name().unwrap_or_default();
+                wildmatch(&g, &rel.to_string_lossy().to_lowercase())
+                    || wildmatch(&g, &name.to_string_lossy().to_lowercase())
+            }
+            Spec::Any => true,
+            Spec::Path(_) => self.excludes(abs, rel_to_top, base),
+        }
+    }
+
+    fn excludes(&self, abs: &Path, rel_to_top: &Path, base: &Path) -> bool {
+        match self {
+            Spec::Path(p) => abs.starts_with(p),
+            Spec::Glob(g) => {
+                let rel = abs.strip_prefix(base).unwrap_or(rel_to_top);
+                wildmatch(g, &rel.to_string_lossy())
+            }
+            Spec::Any => false,
+        }
+    }
+}
+
+/// The magic of a pathspec (`:!x`, `:^x`, `:/x`, `:(exclude,top)x`) and its pattern.
+struct Magic {
+    exclude: bool,
+    top: bool,
+    /// Magic not modelled here (`glob`, `icase`, `attr:`): matched loosely.
+    other: bool,
+}
+
+fn pathspec_magic(v: &str) -> (Magic, &str) {
+    let mut m = Magic {
+        exclude: false,
+        top: false,
+        other: false,
+    };
+    let Some(rest) = v.strip_prefix(':') else {
+        return (m, v);
+    };
+    if let Some(long) = rest.strip_prefix('(') {
+        let Some((words, pattern)) = long.split_once(')') else {
+            m.other = true;
+            return (m, rest);
+        };
+        for w in words.split(',') {
+            match w.trim() {
+                "exclude" => m.exclude = true,
+                "top" => m.top = true,
+                "literal" | "" => {}
+                _ => m.other = true,
+            }
+        }
+        return (m, pattern);
+    }
+    let mut chars = rest.char_indices();
+    let mut end = rest.len();
+    for (i, c) in chars.by_ref() {
+        match c {
+            '!' | '^' => m.exclude = true,
+            '/' => m.top = true,
+            ':' => {
+                end = i + 1;
+                break;
+            }
+            _ => {
+                end = i;
+                break;
+            }
+        }
+    }
+    (m, &rest[end.min(rest.len())..])
+}
+
+fn has_glob(p: &str) -> bool {
+    p.contains(['*', '?', '['])
+}
+
+/// Does a tracked file still match its index entry (size and modification
+/// time), so `git diff` of the working tree shows nothing of it?
+fn unchanged(abs: &Path, f: &ztguard_paths::TrackedFile) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let Ok(m) = std::fs::symlink_metadata(abs) else {
+        return false; // deleted: the diff prints what it held
+    };
+    m.is_file()
+        && m.len() == u64::from(f.size)
+        && m.mtime() as u32 == f.mtime.0
+        && (f.mtime.1 == 0 || m.mtime_nsec() as u32 == f.mtime.1)
 }

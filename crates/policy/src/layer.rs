@@ -249,6 +249,16 @@ impl Layer {
         Some((verdict, format!("{}: {section}.{list} {rule}", self.name)))
     }
 
+    /// The key components of the patterns that forbid reading (see
+    /// [`PatternList::key_components`]); None when some pattern has none.
+    pub(crate) fn read_deny_keys(&self) -> Option<Vec<&str>> {
+        let mut out = Vec::new();
+        for set in &self.deny {
+            out.extend(set.items.key_components()?);
+        }
+        Some(out)
+    }
+
     /// The deny or protect pattern that forbids `access` to a path (either spelling).
     pub(crate) fn forbids(
         &self,

@@ -28,6 +28,7 @@ const CLASSES: &[(&str, &str)] = &[
         "restricted-path",
         include_str!("classes/restricted-path.txt"),
     ),
+    ("git-history", include_str!("classes/git-history.txt")),
 ];
 
 struct Case {
@@ -59,8 +60,59 @@ fn cases(table: &str) -> Vec<Case> {
     out
 }
 
+/// The fixture project as a real repository that has committed a `.env`
+/// and a private key (as many do): git can print them from its objects.
+fn tracked_secrets(project: &std::path::Path, _home: &std::path::Path) {
+    let git = |args: &[&str]| {
+        let out = std::process::Command::new("git")
+            .args(args)
+            .current_dir(project)
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .output()
+            .expect("git runs");
+        assert!(out.status.success(), "git {args:?}: {out:?}");
+    };
+    std::fs::remove_dir_all(project.join(".git")).expect("remove the fixture's .git");
+    std::fs::create_dir_all(project.join("certs")).expect("mkdir");
+    std::fs::write(project.join("certs/server.key"), "FAKE KEY\n").expect("write");
+    git(&["init", "-q"]);
+    git(&[
+        "add",
+        "-f",
+        ".env",
+        "certs/server.key",
+        "src",
+        "README.md",
+        ".gitignore",
+    ]);
+    git(&[
+        "-c",
+        "user.name=t",
+        "-c",
+        "user.email=t@example.com",
+        "commit",
+        "-qm",
+        "init",
+    ]);
+    git(&[
+        "-c",
+        "user.name=t",
+        "-c",
+        "user.email=t@example.com",
+        "commit",
+        "-qm",
+        "two",
+        "--allow-empty",
+    ]);
+}
+
 fn check(class: &str, table: &str) {
-    let fx = Fixture::new();
+    let fx = if class == "git-history" {
+        Fixture::with(tracked_secrets)
+    } else {
+        Fixture::new()
+    };
     let all = cases(table);
     let blocks = all.iter().filter(|c| c.expect != "allow").count();
     assert!(blocks >= 8, "{class}: only {blocks} attack variants");
@@ -115,4 +167,5 @@ class_tests! {
     persistence => "persistence",
     guard_state => "guard-state",
     restricted_path => "restricted-path",
+    git_history => "git-history",
 }

@@ -34,6 +34,21 @@ pub struct FileRef {
     pub how: &'static str,
 }
 
+/// A git command that prints (or writes out) the contents of tracked files.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GitContent {
+    /// Where git runs: its repository, and what relative pathspecs mean.
+    pub cwd: Cwd,
+    /// Operands before any `--`: git takes those that name existing files
+    /// as paths, the rest as revisions.
+    pub maybe_paths: Vec<Arg>,
+    /// Pathspecs after `--` (`:!x`, `:^x`, `:(exclude)x` exclude).
+    pub paths: Vec<Arg>,
+    /// Without revisions, only the working tree's changes to tracked files
+    /// are shown (`git diff`): a file whose stat matches the index is not.
+    pub worktree_unless_revisions: bool,
+}
+
 /// A network destination; `host` is None when it cannot be known (`git push`, a socket in `python -c`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Host {
@@ -58,6 +73,10 @@ pub struct Effects {
     pub unknown_operands: Vec<String>,
     /// Options that make an allowed command do something else (`git -c`, `--exec-path`).
     pub risky: Vec<String>,
+    /// What git prints or copies out of the files it tracks (`git show`,
+    /// `git log -p`, `git grep`, `git archive`): judged by the files the
+    /// repository's index lists, since a tracked credential is in it.
+    pub git_content: Vec<GitContent>,
     /// Directories (or build files) whose project the command runs: `git -C DIR`,
     /// `make -C DIR`, `npm --prefix DIR`, `cargo --manifest-path F`. Outside the
     /// project, their configuration is not the user's.
@@ -2446,31 +2465,223 @@ fn git(c: &mut Ctx<'_>, args: &[Arg]) {
         c.fx.risky
             .push("git --ext-diff runs the configured external diff program".into());
     }
-    // `git log -p -- .env`, `git diff -- .env`: the paths after `--` are read (from history or the tree).
-    if matches!(
-        sub.text(),
-        "log" | "show" | "diff" | "whatchanged" | "blame" | "annotate" | "format-patch"
-    ) && let Some(dd) = rest.iter().position(|a| a.text() == "--")
-    {
-        for a in &rest[dd + 1..] {
-            c.fx.reads.push(file(a, "reads from history"));
-        }
-    }
+    git_content(c, sub.text(), rest, &cwd);
     // REV:PATH reads a file from history (git show HEAD:.env, git cat-file -p :secrets.json)
     if matches!(
         sub.text(),
         "show" | "cat-file" | "archive" | "grep" | "log" | "diff" | "checkout" | "restore"
     ) {
-        for a in &s.operands {
-            if let Some((rev, path)) = a.text().split_once(':')
+        // Operands before `--` only: after it, `:!x` and `:(exclude)x` are pathspec magic.
+        let dd = rest
+            .iter()
+            .position(|a| a.text() == "--")
+            .unwrap_or(rest.len());
+        let revs = split(&rest[..dd], &[]);
+        for a in &revs.operands {
+            if let Some((_, path)) = a.text().split_once(':')
                 && !path.is_empty()
-                && !rev.contains('/')
+                && !a.text().starts_with([':', '-'])
                 && !a.text().contains("://")
             {
                 c.fx.reads
                     .push(file(&with_value(a, path), "reads from history"));
             }
+            // `:.env`, `:0:.env`: the index's copy (not `:!x`, `:/x`, `:(…)x` magic).
+            if let Some(path) = a.text().strip_prefix(':')
+                && !path.starts_with(['!', '^', '/', '('])
+            {
+                let path = path
+                    .split_once(':')
+                    .filter(|(stage, _)| stage.len() == 1)
+                    .map_or(path, |(_, p)| p);
+                if !path.is_empty() {
+                    c.fx.reads
+                        .push(file(&with_value(a, path), "reads from history"));
+                }
+            }
         }
+    }
+}
+
+/// Options after which `git show`, `git diff` and friends print names, stats
+/// or object names only.
+const GIT_NAMES_ONLY: &[&str] = &[
+    "-s",
+    "--no-patch",
+    "--stat",
+    "--numstat",
+    "--shortstat",
+    "--name-only",
+    "--name-status",
+    "--summary",
+    "--dirstat",
+    "--raw",
+    "--compact-summary",
+    "-q",
+    "--quiet",
+];
+
+/// Is this option one that makes git print file contents as a patch?
+fn git_patch_option(o: &str) -> bool {
+    matches!(
+        o,
+        "-p" | "-u"
+            | "--patch"
+            | "--patch-with-stat"
+            | "--patch-with-raw"
+            | "--cc"
+            | "-c"
+            | "-m"
+            | "--binary"
+            | "-W"
+            | "--function-context"
+            | "--check"
+    ) || ["-U", "--unified", "--word-diff", "--color-words", "-L"]
+        .iter()
+        .any(|p| o.starts_with(p))
+        || (o.starts_with('-') && !o.starts_with("--") && o.len() > 2 && o[1..].contains('p'))
+}
+
+/// What a git subcommand prints or writes out of the files it tracks.
+fn git_content(c: &mut Ctx<'_>, sub: &str, rest: &[Arg], cwd: &Cwd) {
+    let dd = rest.iter().position(|a| a.text() == "--");
+    let before = &rest[..dd.unwrap_or(rest.len())];
+    let after: Vec<Arg> = dd.map(|d| rest[d + 1..].to_vec()).unwrap_or_default();
+    let options: Vec<&str> = before
+        .iter()
+        .map(Arg::text)
+        .filter(|t| t.starts_with('-'))
+        .collect();
+    let patch = options.iter().any(|o| git_patch_option(o));
+    let names_only = options.iter().any(|o| {
+        GIT_NAMES_ONLY
+            .iter()
+            .any(|n| o == n || (n.starts_with("--") && o.starts_with(&format!("{n}="))))
+    });
+    // Operands before `--`, without the values of options that take one.
+    let s = split(
+        before,
+        &[
+            "-e",
+            "-f",
+            "-o",
+            "--output",
+            "--format",
+            "--pretty",
+            "-n",
+            "--max-count",
+            "-S",
+            "-G",
+            "--grep",
+            "--author",
+            "--committer",
+            "--since",
+            "--until",
+            "-A",
+            "-B",
+            "--prefix",
+            "--remote",
+            "--exec",
+            "--threads",
+            "--max-depth",
+        ],
+    );
+    let mut operands: Vec<Arg> = s.operands.iter().map(|a| (*a).clone()).collect();
+    // A REV:PATH operand prints that one file, read as such elsewhere.
+    let limited = !operands.is_empty()
+        && operands.iter().all(|a| {
+            !a.text().starts_with(":/")
+                && a.text().split_once(':').is_some_and(|(_, p)| !p.is_empty())
+        });
+    let mut worktree = false;
+    let shows = match sub {
+        "show" => (patch || !names_only) && !limited,
+        "log" | "whatchanged" | "reflog" => patch,
+        "diff" => {
+            if s.has(&["--no-index"]) {
+                false
+            } else {
+                worktree = !s.has(&["--cached", "--staged", "--merge-base"])
+                    && !operands.iter().any(|a| a.text().contains(".."));
+                patch || !names_only
+            }
+        }
+        "diff-tree" | "diff-index" | "diff-files" | "range-diff" => patch,
+        "stash" => {
+            operands.first().is_some_and(|a| a.text() == "show") && patch && {
+                operands.remove(0);
+                true
+            }
+        }
+        "grep" => {
+            // The first operand is the pattern unless -e/-f gave it.
+            if !s.has(&["-e", "-f", "--and", "--or", "--not"]) && !operands.is_empty() {
+                operands.remove(0);
+            }
+            !s.has(&[
+                "--no-index",
+                "--untracked",
+                "-l",
+                "--files-with-matches",
+                "-c",
+                "--count",
+            ]) || s.has(&["--untracked"])
+        }
+        "cat-file" => {
+            !limited
+                && !s.has(&["-t", "-s", "-e"])
+                && operands.first().is_none_or(|a| a.text() != "tree")
+        }
+        "archive" => {
+            // The first operand is the tree-ish; the rest are paths.
+            if !operands.is_empty() {
+                operands.remove(0);
+            }
+            true
+        }
+        "bundle" => {
+            operands.first().is_some_and(|a| a.text() == "create") && {
+                operands.clear();
+                true
+            }
+        }
+        "format-patch" | "fast-export" | "unpack-file" | "checkout-index" => true,
+        "blame" | "annotate" => {
+            // blame prints the one file it is given.
+            for a in operands.iter().chain(&after) {
+                c.fx.reads.push(git_file(c, a, cwd, "reads from history"));
+            }
+            false
+        }
+        _ => false,
+    };
+    if !shows {
+        return;
+    }
+    if sub == "checkout-index" && !s.has(&["-a", "--all"]) && after.is_empty() {
+        // `git checkout-index FILE…` writes the files named.
+        for a in &operands {
+            c.fx.reads
+                .push(git_file(c, a, cwd, "writes out from the index"));
+        }
+        return;
+    }
+    c.fx.git_content.push(GitContent {
+        cwd: cwd.clone(),
+        maybe_paths: operands,
+        paths: after,
+        worktree_unless_revisions: worktree,
+    });
+}
+
+fn git_file(c: &Ctx<'_>, a: &Arg, cwd: &Cwd, how: &'static str) -> FileRef {
+    FileRef {
+        cwd: cwd.clone(),
+        how,
+        recursive: false,
+        hidden: true,
+        follow_links: false,
+        ..c.file(a, how)
     }
 }
 
