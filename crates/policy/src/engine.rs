@@ -200,9 +200,21 @@ impl Policy {
                 let what = format!("{} reads", req.tool);
                 ev.path(Check::Read, &what, path, false, Some(&req.cwd));
             }
-            Action::Write { path, .. } => {
+            Action::Write {
+                path,
+                content,
+                edits,
+            } => {
                 let what = format!("{} writes", req.tool);
                 ev.path(Check::Write, &what, path, false, Some(&req.cwd));
+                if !is_prose(path) {
+                    let texts = content.iter().chain(edits.iter().map(|e| &e.new));
+                    for t in texts {
+                        if ev.names_credential(&what, t, &[]) {
+                            break;
+                        }
+                    }
+                }
             }
             Action::List { path, pattern } => ev.list(path.as_deref(), pattern),
             Action::Search {
@@ -213,7 +225,14 @@ impl Policy {
                 let dir = path
                     .clone()
                     .unwrap_or_else(|| req.cwd.to_string_lossy().into_owned());
-                let excludes: Vec<String> = glob.iter().map(|g| format!("!({g})")).collect();
+                // The glob narrows the search to the names its last component
+                // matches (`**/.env` is `.env`); an exclusion (`!*.rs`) or
+                // alternatives (`{a,b}`) narrow nothing here.
+                let excludes: Vec<String> = glob
+                    .iter()
+                    .filter(|g| !g.starts_with('!') && !g.contains(['{', '}']))
+                    .map(|g| format!("!({})", g.rsplit('/').next().unwrap_or(g)))
+                    .collect();
                 let what = format!("{} searches", req.tool);
                 let r = resolve(&dir, &req.cwd, &req.home);
                 ev.tree(
@@ -707,6 +726,7 @@ impl Eval<'_> {
         for g in &fx.git_content {
             self.git_content(&label, g);
         }
+        self.data_naming_credentials(&label, cmd, &fx);
         for p in &fx.projects {
             self.project(&label, p);
         }
@@ -731,6 +751,106 @@ impl Eval<'_> {
                 "built-in: file operands must be known to be checked",
             );
         }
+    }
+
+    /// Words of a command that are data, not the files it touches (what
+    /// `printf` writes into a Makefile, a heredoc fed to a compiler, a
+    /// value handed over in a variable), naming a credential file by its
+    /// absolute or home path: code the host runs later, or a program
+    /// reading its input, would read it where no check sees.
+    fn data_naming_credentials(&mut self, label: &str, cmd: &SimpleCommand, fx: &Effects) {
+        // Prose written to documentation runs nowhere.
+        if !fx.writes.is_empty()
+            && fx
+                .writes
+                .iter()
+                .all(|w| w.path.values.iter().all(|v| is_prose(v)))
+        {
+            return;
+        }
+        let operands: Vec<&str> = fx
+            .reads
+            .iter()
+            .chain(&fx.writes)
+            .chain(&fx.deletes)
+            .chain(&fx.executes)
+            .flat_map(|f| f.path.values.iter().map(String::as_str))
+            .collect();
+        // A word that is one path is the command's operand, judged by what
+        // the command does with it (`ls ~/.ssh` lists names); a path inside
+        // a longer word is data (`-v ~/.aws:/root/.aws`, a Makefile's text).
+        let mut texts: Vec<&str> = cmd
+            .argv
+            .iter()
+            .skip(1)
+            .flat_map(|a| a.values.iter().map(String::as_str))
+            .filter(|v| {
+                !operands.contains(v)
+                    && v.contains(|c: char| {
+                        c.is_whitespace() || "\"'`(){}[],;=<>|&:+\\".contains(c)
+                    })
+            })
+            .collect();
+        texts.extend(
+            cmd.assignments
+                .iter()
+                .flat_map(|(_, a)| a.values.iter().map(String::as_str)),
+        );
+        if let ztguard_shell::Stdin::Literal(Some(body)) = &cmd.stdin {
+            texts.push(body);
+        }
+        for t in texts {
+            if self.names_credential(label, t, &operands) {
+                return;
+            }
+        }
+    }
+
+    /// Ask when `text` names a path a read rule forbids, written as a home
+    /// or absolute path (`~/.ssh/id_rsa`, `$HOME/.aws/credentials`,
+    /// `/root/.git-credentials`, or a `"/.ssh/id_rsa"` tail that code joins
+    /// to the home directory). Names built piece by piece are not seen.
+    fn names_credential(&mut self, what: &str, text: &str, skip: &[&str]) -> bool {
+        let home = self.req.home.clone();
+        for token in text.split(|c: char| c.is_whitespace() || "\"'`(){}[],;=<>|&:+\\".contains(c))
+        {
+            if token.len() < 3 || skip.contains(&token) {
+                continue;
+            }
+            let mut candidates: Vec<PathBuf> = Vec::new();
+            if let Some(rest) = token
+                .strip_prefix("~/")
+                .or_else(|| token.strip_prefix("$HOME/"))
+            {
+                candidates.push(home.join(rest));
+            } else if token.starts_with('/') {
+                candidates.push(PathBuf::from(token));
+                if let Some(rest) = token.strip_prefix("/.") {
+                    candidates.push(home.join(format!(".{rest}")));
+                }
+            } else if let Some(rest) = token.strip_prefix('$').and_then(|t| t.strip_prefix("HOME"))
+            {
+                candidates.push(home.join(rest.trim_start_matches('/')));
+            }
+            for c in candidates {
+                let p = ztguard_paths::lexical_normalize(&c);
+                if let Some(rule) = self
+                    .layers
+                    .iter()
+                    .find_map(|l| l.forbids(Access::Read, &p, &p, &self.anchors))
+                {
+                    let shown = self.shown(&p);
+                    self.step(
+                        Check::Read,
+                        format!("{what} names {shown} in data it writes or hands on ({rule})"),
+                        Verdict::Ask,
+                        "built-in: code or input naming a credential file reads it where no check sees",
+                    );
+                    return true;
+                }
+            }
+        }
+        false
     }
 
     /// A git command printing what its repository tracks: a tracked file
@@ -1389,4 +1509,13 @@ fn unchanged(abs: &Path, f: &ztguard_paths::TrackedFile) -> bool {
         && m.len() == u64::from(f.size)
         && m.mtime() as u32 == f.mtime.0
         && (f.mtime.1 == 0 || m.mtime_nsec() as u32 == f.mtime.1)
+}
+
+/// Documentation the agent writes: prose that may name a credential file's
+/// path without anything running it.
+fn is_prose(path: &str) -> bool {
+    let lower = path.to_ascii_lowercase();
+    [".md", ".markdown", ".rst", ".txt", ".adoc", ".org"]
+        .iter()
+        .any(|e| lower.ends_with(e))
 }

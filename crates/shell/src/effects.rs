@@ -552,6 +552,14 @@ fn wrapper_files(c: &mut Ctx<'_>, name: &str, args: &[Arg]) {
         out
     };
     match name {
+        "systemd-run" => {
+            // The unit runs outside this session, under the service manager:
+            // later (timers), again (restarts), or other programs through its
+            // properties (`-p ExecStartPre=…`).
+            c.fx.risky.push(
+                "systemd-run starts a unit the service manager runs outside this session".into(),
+            );
+        }
         "uv" | "poetry" | "pdm" | "pipenv" | "rye" => {
             // The launcher's own options, up to the command it runs.
             let end = options::launched_at(name, args).unwrap_or(args.len());
@@ -1185,6 +1193,22 @@ fn command(c: &mut Ctx<'_>, name: &str, args: &[Arg]) {
             c.net(host, name.to_string());
         }
         "git" => git(c, args),
+        "ztguard" => ztguard_self(c, args),
+        "virtualenv" => {
+            let s = split(args, &["-p", "--python", "--prompt"]);
+            venv(c, &s.operands, s.has(&["--clear"]));
+        }
+        "uv" if args.first().is_some_and(|a| a.text() == "venv") => {
+            // uv replaces an environment already at the path.
+            let s = split(&args[1..], &["-p", "--python", "--prompt", "--index-url"]);
+            let default = Arg::lit(".venv");
+            let dirs = if s.operands.is_empty() {
+                vec![&default]
+            } else {
+                s.operands.clone()
+            };
+            venv(c, &dirs, true);
+        }
         "source" | "." => {
             if let Some(f) = args.first() {
                 c.exec(f);
@@ -1333,6 +1357,12 @@ fn command(c: &mut Ctx<'_>, name: &str, args: &[Arg]) {
                     None => {}
                 }
                 let s = split(args, &with_value);
+                if matches!(interp, "python" | "pypy")
+                    && let Some(m) = s.values(&["-m"]).first()
+                    && matches!(m.text(), "venv" | "virtualenv")
+                {
+                    venv(c, &s.operands, s.has(&["--clear"]));
+                }
                 // perl -i / -pi edits files in place
                 if interp == "perl"
                     && s.options.iter().any(|(o, _)| {
@@ -2335,6 +2365,32 @@ fn git(c: &mut Ctx<'_>, args: &[Arg]) {
                 ops.push(&dot);
             }
             for a in ops {
+                // Pathspecs git expands itself (`'*'`, `'.e*'`, `:/`,
+                // `':(icase).ENV'`, `':(glob)**'`): the directory they start
+                // from is read as a whole.
+                let t = a.text();
+                let magic = t.starts_with(':') && !a.dynamic;
+                if magic && (t.starts_with(":!") || t.starts_with(":^") || t.contains("exclude")) {
+                    continue;
+                }
+                let pathspec_glob = !a.glob && t.contains(['*', '?', '[']);
+                if magic || pathspec_glob {
+                    let dir = t
+                        .split('/')
+                        .take_while(|c| !c.contains(['*', '?', '[']))
+                        .collect::<Vec<_>>();
+                    // Magic (`icase`, `:/` from the top) may reach anything: the whole tree.
+                    let dir = if magic || dir.is_empty() {
+                        ".".to_string()
+                    } else {
+                        dir.join("/")
+                    };
+                    let mut f = file(&with_value(a, &dir), "adds to git");
+                    f.recursive = true;
+                    f.gitignore = !(force || (sub.text() == "stash" && all));
+                    c.fx.reads.push(f);
+                    continue;
+                }
                 let mut f = file(a, "adds to git");
                 // Without -f (or stash -a), git skips what .gitignore ignores.
                 f.gitignore = !(force || (sub.text() == "stash" && all));
@@ -2500,6 +2556,45 @@ fn git(c: &mut Ctx<'_>, args: &[Arg]) {
                 }
             }
         }
+    }
+}
+
+/// `python -m venv DIR`, `virtualenv DIR`, `uv venv DIR`: the environment
+/// is written into DIR; `--clear` (and uv, replacing one) first deletes
+/// everything in it.
+fn venv(c: &mut Ctx<'_>, dirs: &[&Arg], clear: bool) {
+    for d in dirs {
+        if clear {
+            c.delete(d, true);
+        }
+        // What lands is the environment's own layout (bin/, lib/, pyvenv.cfg).
+        c.write(d);
+    }
+}
+
+/// `ztguard` run by the agent: the files its own options write (a scan
+/// report, the baseline that accepts findings) are checked like any write.
+fn ztguard_self(c: &mut Ctx<'_>, args: &[Arg]) {
+    let mut i = 0;
+    while i < args.len() {
+        let t = args[i].text();
+        if matches!(t, "-o" | "--output" | "--write-baseline")
+            && let Some(v) = args.get(i + 1)
+            && !v.text().starts_with('-')
+        {
+            c.write(v);
+            i += 2;
+            continue;
+        }
+        for opt in ["--output=", "--write-baseline="] {
+            if let Some(v) = t.strip_prefix(opt) {
+                c.write(&with_value(&args[i], v));
+            }
+        }
+        if let Some(v) = t.strip_prefix("-o").filter(|v| !v.is_empty()) {
+            c.write(&with_value(&args[i], v));
+        }
+        i += 1;
     }
 }
 

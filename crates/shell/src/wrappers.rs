@@ -816,9 +816,15 @@ fn find_results(argv: &[Arg]) -> (Arg, usize) {
     let mut narrowing = true;
     for (k, a) in argv.iter().enumerate().skip(i) {
         match a.text() {
-            "-name" | "-iname" => {
+            "-name" => {
                 if let Some(p) = argv.get(k + 1) {
                     names.push(p.text().to_string());
+                }
+            }
+            // `-iname '.ENV'` finds `.env`: each letter matches either case.
+            "-iname" => {
+                if let Some(p) = argv.get(k + 1) {
+                    names.push(either_case(p.text()));
                 }
             }
             "-o" | "-or" | "!" | "-not" => narrowing = false,
@@ -838,6 +844,29 @@ fn find_results(argv: &[Arg]) -> (Arg, usize) {
         },
         i,
     )
+}
+
+/// A glob matching what `pattern` matches in any letter case (`*.KEY` is
+/// `*.[kK][eE][yY]`); letters inside a bracket expression are left alone.
+fn either_case(pattern: &str) -> String {
+    let mut out = String::new();
+    let mut in_class = false;
+    for c in pattern.chars() {
+        match c {
+            '[' => in_class = true,
+            ']' => in_class = false,
+            _ => {}
+        }
+        if c.is_alphabetic() && !in_class {
+            out.push('[');
+            out.extend(c.to_lowercase());
+            out.extend(c.to_uppercase());
+            out.push(']');
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// What `xargs` receives: the words of a here-string or heredoc; the literal
@@ -860,18 +889,25 @@ fn xargs_input(piped: &[SimpleCommand], stdin: &Stdin) -> Arg {
         && matches!(last.name(), "echo" | "printf")
         && last.argv.iter().skip(1).all(|a| !a.dynamic)
     {
-        let skip = if last.name() == "printf" { 2 } else { 1 };
-        let words: Vec<String> = last
-            .argv
-            .iter()
-            .skip(skip)
-            .filter(|a| last.name() == "printf" || !a.text().starts_with('-'))
-            .flat_map(|a| {
-                a.text()
-                    .split_whitespace()
-                    .map(str::to_string)
+        let text = if last.name() == "printf" {
+            let fmt = last.argv.get(1).map(Arg::text).unwrap_or_default();
+            let args: Vec<&str> = last.argv.iter().skip(2).map(Arg::text).collect();
+            printf_output(fmt, &args)
+        } else {
+            Some(
+                last.argv
+                    .iter()
+                    .skip(1)
+                    .filter(|a| !a.text().starts_with('-'))
+                    .map(Arg::text)
                     .collect::<Vec<_>>()
-            })
+                    .join(" "),
+            )
+        };
+        let words: Vec<String> = text
+            .unwrap_or_default()
+            .split_whitespace()
+            .map(str::to_string)
             .collect();
         if !words.is_empty() {
             return Arg {
@@ -891,6 +927,53 @@ fn xargs_input(piped: &[SimpleCommand], stdin: &Stdin) -> Arg {
         guessed: true,
         raw: "<xargs input>".into(),
         ..Default::default()
+    }
+}
+
+/// What `printf FORMAT ARGS…` prints, for the conversions that copy their
+/// argument (`%s`, `%b`, `%d`, `%i`, `%c`, `%%`) and the common escapes; the
+/// format is reused while arguments remain, as printf does. None for any
+/// other conversion (`%q`, widths), whose output is not worked out here.
+pub(crate) fn printf_output(fmt: &str, args: &[&str]) -> Option<String> {
+    let mut out = String::new();
+    let mut next = 0;
+    loop {
+        let mut used = false;
+        let mut chars = fmt.chars().peekable();
+        while let Some(ch) = chars.next() {
+            match ch {
+                '\\' => match chars.next() {
+                    Some('n') => out.push('\n'),
+                    Some('t') => out.push('\t'),
+                    Some('\\') => out.push('\\'),
+                    Some(o) => {
+                        out.push('\\');
+                        out.push(o);
+                    }
+                    None => out.push('\\'),
+                },
+                '%' => match chars.next() {
+                    Some('%') => out.push('%'),
+                    Some('s' | 'b' | 'd' | 'i') => {
+                        out.push_str(args.get(next).copied().unwrap_or_default());
+                        next += 1;
+                        used = true;
+                    }
+                    Some('c') => {
+                        if let Some(c) = args.get(next).and_then(|a| a.chars().next()) {
+                            out.push(c);
+                        }
+                        next += 1;
+                        used = true;
+                    }
+                    _ => return None,
+                },
+                c => out.push(c),
+            }
+        }
+        if !used || next >= args.len() {
+            return Some(out);
+        }
     }
 }
 
@@ -1029,4 +1112,33 @@ fn read_awk_string(s: &str) -> Option<(String, &str)> {
         }
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::printf_output;
+
+    #[test]
+    fn printf_fills_its_format_as_printf_does() {
+        assert_eq!(printf_output(".e%s", &["nv"]).as_deref(), Some(".env"));
+        assert_eq!(
+            printf_output("%s\\n", &["a", "b"]).as_deref(),
+            Some("a\nb\n")
+        );
+        assert_eq!(
+            printf_output("certs/server.%s", &["key"]).as_deref(),
+            Some("certs/server.key")
+        );
+        assert_eq!(printf_output("100%%", &[]).as_deref(), Some("100%"));
+        assert_eq!(printf_output("%c%s", &["xyz", "y"]).as_deref(), Some("xy"));
+        assert_eq!(printf_output("%q", &["a"]), None);
+        assert_eq!(printf_output("%5s", &["a"]), None);
+    }
+
+    #[test]
+    fn either_case_matches_every_spelling() {
+        let g = super::either_case("*.KEY");
+        assert_eq!(g, "*.[kK][eE][yY]");
+        assert_eq!(super::either_case("[ab]x"), "[ab][xX]");
+    }
 }
