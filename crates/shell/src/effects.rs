@@ -1194,6 +1194,27 @@ fn command(c: &mut Ctx<'_>, name: &str, args: &[Arg]) {
         }
         "git" => git(c, args),
         "ztguard" => ztguard_self(c, args),
+        // `tree --fromfile F` prints F's lines as a tree.
+        "tree" if args.iter().any(|a| a.text() == "--fromfile") => {
+            let s = split(
+                args,
+                &[
+                    "-L",
+                    "-P",
+                    "-I",
+                    "-o",
+                    "--charset",
+                    "--filelimit",
+                    "--timefmt",
+                    "-H",
+                    "-T",
+                    "--sort",
+                ],
+            );
+            for a in &s.operands {
+                c.read(a);
+            }
+        }
         "virtualenv" => {
             let s = split(args, &["-p", "--python", "--prompt"]);
             venv(c, &s.operands, s.has(&["--clear"]));

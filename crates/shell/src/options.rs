@@ -1217,6 +1217,37 @@ pub(crate) fn tool(name: &str) -> Option<Spec> {
             false,
         ),
         "zip" => (&[("-TT|--unzip-command", Runs), ("-@", Flag)], false),
+        // Tools that read a list of names (or dates) from a file echo its
+        // lines back in their messages: `date -f ~/.ssh/id_rsa` prints the key.
+        "date" => (
+            &[
+                ("-f|--file", Reads),
+                ("-d|--date|-r|--reference|-I|--iso-8601|--rfc-3339", Value),
+            ],
+            false,
+        ),
+        "wc" | "du" => (
+            &[
+                ("--files0-from", Reads),
+                (
+                    "-d|--max-depth|-B|--block-size|-t|--threshold|--exclude|--time",
+                    Value,
+                ),
+                ("-X|--exclude-from", Reads),
+            ],
+            false,
+        ),
+        "tree" => (
+            &[
+                ("--fromfile", Flag),
+                ("-o", Writes),
+                (
+                    "-L|-P|-I|--charset|--filelimit|--timefmt|-H|-T|--sort",
+                    Value,
+                ),
+            ],
+            false,
+        ),
         "sort" => (
             &[
                 ("--compress-program", Runs),
