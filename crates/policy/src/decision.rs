@@ -50,6 +50,9 @@ pub enum Check {
     SecretVar,
     Dynamic,
     Risky,
+    /// A build or test tool run on another project's files, or on build
+    /// files written earlier in the same command line.
+    Project,
     UnknownOperand,
     Parse,
     Profile,
@@ -246,6 +249,9 @@ fn advice(check: Check, v: Verdict, rule: &str) -> &'static str {
             "ztguard cannot see what this would run or touch: write the command out literally, without computed names or piped scripts."
         }
         (Check::Risky, _) => "Run the command without options that make it execute other programs.",
+        (Check::Project, _) => {
+            "Build and test tools run the code of the files where they work: run them in this project, and write build files in a call of their own so that the user sees them before they run."
+        }
         (Check::Parse, _) => "Fix the shell syntax, or split the command into simpler ones.",
         (Check::Secret, _) => {
             "Never put credentials in files or command lines: read the value from an environment variable at run time (os.environ / process.env / std::env::var) and keep it out of the repository."

@@ -92,6 +92,22 @@ struct Eval<'a> {
     tree_sources: Option<Vec<Source>>,
     /// Paths written earlier in the line (`mkdir x && … && mv x y`).
     made: Vec<PathBuf>,
+    /// Files whose content was written earlier in the line (not only
+    /// created, chmod-ed or touched): what a build tool or a script run
+    /// later in the line would run as the line wrote it.
+    written: Vec<PathBuf>,
+    /// Directories that received files earlier in the line: a copy's
+    /// destination with what lands there when it is known, an archive
+    /// extracted or a tree copied from what is not known here.
+    written_trees: Vec<Landing>,
+}
+
+/// A directory files landed in earlier in the line.
+#[derive(Clone, Debug)]
+struct Landing {
+    dir: PathBuf,
+    /// The files that landed, when known (a copy of existing files).
+    files: Option<Vec<PathBuf>>,
 }
 
 /// The prefix of the variables the agent may see: the last of `layers` that sets one.
@@ -183,6 +199,8 @@ impl Policy {
             links: Vec::new(),
             tree_sources: Some(Vec::new()),
             made: Vec::new(),
+            written: Vec::new(),
+            written_trees: Vec::new(),
         };
         if let Some(p) = profile {
             ev.steps.push(Step {
@@ -689,14 +707,20 @@ impl Eval<'_> {
         for w in &fx.writes {
             self.file_ref(Check::Write, &label, w);
         }
-        for w in &fx.writes {
-            if let Some(base) = self.base_of(&w.cwd) {
-                for v in w.path.values.iter().filter(|v| !v.is_empty()) {
-                    let real = self.resolved(v, &base).real;
-                    self.made.push(real);
-                }
+        // What runs here obeys what earlier commands wrote, not what this one writes
+        // (`cargo build --target-dir out` does not run its output).
+        for b in &fx.builds {
+            if b.here {
+                self.runs_elsewhere(&label, b);
+            }
+            if !b.files.is_empty() {
+                self.build_written(&label, b);
             }
         }
+        for e in &fx.executes {
+            self.runs_written(&label, e);
+        }
+        self.note_written(cmd, &fx);
         for d in &fx.deletes {
             self.file_ref(Check::Delete, &label, d);
         }
@@ -1014,13 +1038,215 @@ impl Eval<'_> {
         }
     }
 
+    /// Note what a command writes: the paths made (later `cd`s into them
+    /// work), the files whose content it writes and the trees landing in
+    /// directories, for the commands after it that run what was written.
+    fn note_written(&mut self, cmd: &SimpleCommand, fx: &Effects) {
+        // Changing a file's mode, owner or times, or making an empty one or
+        // a directory, does not change what it runs.
+        let keeps_content = matches!(
+            cmd.name(),
+            "chmod" | "chown" | "chgrp" | "touch" | "mkdir" | "chattr" | "setfacl"
+        );
+        // What a build tool or compiler writes is built from the files it
+        // obeys (`go build -o bin/app`, `cargo build --target-dir out`),
+        // judged when it ran.
+        let output = !fx.builds.is_empty()
+            || matches!(
+                cmd.name(),
+                "gcc" | "g++" | "cc" | "c++" | "clang" | "clang++" | "rustc" | "tsc" | "javac"
+            );
+        for w in &fx.writes {
+            let Some(base) = self.base_of(&w.cwd) else {
+                continue;
+            };
+            for v in w.path.values.iter().filter(|v| !v.is_empty()) {
+                let real = self.resolved(v, &base).real;
+                if !keeps_content && !output {
+                    if w.recursive || w.into || w.path.glob || w.path.tree {
+                        let files = self.landed_files(w, &real);
+                        self.written_trees.push(Landing {
+                            dir: real.clone(),
+                            files,
+                        });
+                    } else {
+                        self.written.push(real.clone());
+                    }
+                }
+                self.made.push(real);
+            }
+        }
+    }
+
+    /// The files a copy lands in `dest` when they are known: the sources
+    /// exist now and were not written earlier in the line. None for an
+    /// archive extracted or a tree whose content is not known.
+    fn landed_files(&self, w: &FileRef, dest: &Path) -> Option<Vec<PathBuf>> {
+        if w.into || w.path.glob || w.path.tree {
+            return None;
+        }
+        let sources = self.tree_sources.as_ref()?;
+        if sources.is_empty() || sources.iter().any(|s| !s.path.exists()) {
+            return None;
+        }
+        let into_existing = dest.is_dir() || self.made.iter().any(|m| m == dest);
+        let mut files: Vec<PathBuf> = landing_names(sources, into_existing)
+            .into_iter()
+            .map(|n| dest.join(n))
+            .collect();
+        files.push(dest.to_path_buf());
+        Some(files)
+    }
+
+    /// Was `p` written earlier in the line (itself, or landed in a tree of unknown content)?
+    fn written_earlier(&self, p: &Path) -> bool {
+        self.written.iter().any(|w| w == p)
+            || self.written_trees.iter().any(|t| match &t.files {
+                Some(files) => files.iter().any(|f| f == p),
+                None => p.starts_with(&t.dir),
+            })
+    }
+
+    /// A build or test tool run where its cwd is outside the project (`cd
+    /// /elsewhere && make`, a hook whose cwd is elsewhere) obeys that
+    /// directory's build files, not the user's.
+    fn runs_elsewhere(&mut self, label: &str, b: &ztguard_shell::Build) {
+        let Some(base) = self.base_of(&b.dir.cwd) else {
+            self.step(
+                Check::Project,
+                format!("{label} runs {} in a directory chosen at run time", b.tool),
+                Verdict::Ask,
+                "built-in: a tool run on another project obeys that project's configuration",
+            );
+            return;
+        };
+        let r = self.resolved(".", &base);
+        if !self.inside_project(&r) {
+            let subject = format!(
+                "{label} runs {} in {}, outside the project",
+                b.tool,
+                self.shown(&r.lexical)
+            );
+            self.step(
+                Check::Project,
+                subject,
+                Verdict::Ask,
+                "built-in: a tool run on another project obeys that project's configuration (hooks, pagers, build scripts)",
+            );
+        }
+    }
+
+    fn inside_project(&self, r: &ztguard_paths::Resolved) -> bool {
+        r.real.starts_with(&self.req.project) && r.lexical.starts_with(&self.req.project)
+    }
+
+    /// A build or test tool run on files written earlier in the line runs
+    /// what the line wrote: `echo … > Makefile && make`, `sed -i … package.json
+    /// && npm test`, `cp /elsewhere/build.rs . && cargo build`.
+    fn build_written(&mut self, label: &str, b: &ztguard_shell::Build) {
+        let Some(base) = self.base_of(&b.dir.cwd) else {
+            return; // asked about as a directory chosen at run time
+        };
+        for v in b.dir.path.values.iter().filter(|v| !v.is_empty()) {
+            let target = self.resolved(v, &base).real;
+            // A file the tool is given (a manifest, a test file, a script):
+            // itself, then the build files beside it.
+            let is_file = target.is_file() || self.written.contains(&target);
+            let dir = match target.parent() {
+                Some(p) if is_file => p.to_path_buf(),
+                _ => target.clone(),
+            };
+            let hit = if is_file && self.written_earlier(&target) {
+                Some(target.clone())
+            } else {
+                self.written_build_file(b.files, &dir)
+            };
+            if let Some(hit) = hit {
+                let subject = format!(
+                    "{label}: {} runs {}, written earlier in this command",
+                    b.tool,
+                    self.shown(&hit)
+                );
+                self.current_path = Some(hit);
+                self.step(
+                    Check::Project,
+                    subject,
+                    Verdict::Ask,
+                    "built-in: a build file written in the same command is run before anyone sees it",
+                );
+                self.current_path = None;
+                return;
+            }
+        }
+    }
+
+    /// The first file written earlier in the line that a tool working in
+    /// `dir` obeys: one written there, or a tree landing on or under it.
+    fn written_build_file(&self, files: &[&str], dir: &Path) -> Option<PathBuf> {
+        let obeys = |p: &Path| {
+            p.strip_prefix(dir)
+                .is_ok_and(|rel| ztguard_shell::builds::obeys(files, &rel.to_string_lossy()))
+        };
+        if let Some(w) = self.written.iter().find(|w| obeys(w)) {
+            return Some(w.clone());
+        }
+        for t in &self.written_trees {
+            match &t.files {
+                Some(landed) => {
+                    if let Some(f) = landed.iter().find(|f| obeys(f)) {
+                        return Some(f.clone());
+                    }
+                }
+                None => {
+                    let may = if dir.starts_with(&t.dir) {
+                        ztguard_shell::builds::may_hold(files, "")
+                    } else {
+                        t.dir.strip_prefix(dir).is_ok_and(|rel| {
+                            ztguard_shell::builds::may_hold(files, &rel.to_string_lossy())
+                        })
+                    };
+                    if may {
+                        return Some(t.dir.clone());
+                    }
+                }
+            }
+        }
+        None
+    }
+
+    /// A script run that the line wrote earlier (`echo … > x.ts && bun run
+    /// x.ts`, `… > m.go && go run m.go`): what runs is what the line wrote.
+    fn runs_written(&mut self, label: &str, f: &FileRef) {
+        let Some(base) = self.base_of(&f.cwd) else {
+            return;
+        };
+        for v in f.path.values.iter().filter(|v| !v.is_empty()) {
+            let real = self.resolved(v, &base).real;
+            if self.written_earlier(&real) {
+                let subject = format!(
+                    "{label} runs {}, written earlier in this command",
+                    self.shown(&real)
+                );
+                self.current_path = Some(real);
+                self.step(
+                    Check::Project,
+                    subject,
+                    Verdict::Ask,
+                    "built-in: a script written in the same command is run before anyone sees it",
+                );
+                self.current_path = None;
+                return;
+            }
+        }
+    }
+
     /// A tool run on another project's build files (`git -C DIR`, `make -C DIR`,
     /// `cargo --manifest-path F`) obeys that project's configuration: hooks,
     /// pagers, build scripts. Inside this project that is the user's own.
     fn project(&mut self, label: &str, f: &FileRef) {
         let Some(base) = self.base_of(&f.cwd) else {
             self.step(
-                Check::Risky,
+                Check::Project,
                 format!("{label} {} a directory chosen at run time", f.how),
                 Verdict::Ask,
                 "built-in: a tool run on another project obeys that project's configuration",
@@ -1029,10 +1255,10 @@ impl Eval<'_> {
         };
         for v in f.path.values.iter().filter(|v| !v.is_empty()) {
             let r = self.resolved(v, &base);
-            if !r.real.starts_with(&self.req.project) || !r.lexical.starts_with(&self.req.project) {
+            if !self.inside_project(&r) {
                 let subject = format!("{label} {} {}", f.how, self.shown(&r.lexical));
                 self.step(
-                    Check::Risky,
+                    Check::Project,
                     subject,
                     Verdict::Ask,
                     "built-in: a tool run on another project obeys that project's configuration (hooks, pagers, build scripts)",

@@ -81,6 +81,22 @@ pub struct Effects {
     /// `make -C DIR`, `npm --prefix DIR`, `cargo --manifest-path F`. Outside the
     /// project, their configuration is not the user's.
     pub projects: Vec<FileRef>,
+    /// Build and test tools run ([`crate::builds`]): where each works, and
+    /// the files there it obeys.
+    pub builds: Vec<Build>,
+}
+
+/// A build or test tool at work in a directory, obeying some of its files.
+#[derive(Clone, Debug)]
+pub struct Build {
+    /// The tool, for reasons (`make`, `npm test`, `pytest`).
+    pub tool: String,
+    /// The directory (or a file in it: a manifest, a test file) the tool works on.
+    pub dir: FileRef,
+    /// The files it obeys there ([`crate::builds::obeys`]).
+    pub files: &'static [&'static str],
+    /// The directory is where the tool runs (its cwd), not one it was given.
+    pub here: bool,
 }
 
 struct Ctx<'a> {
@@ -669,6 +685,48 @@ fn review_options<'a>(
 }
 
 fn command(c: &mut Ctx<'_>, name: &str, args: &[Arg]) {
+    // `python -m pytest …`, `bundle exec rspec …`, `npx jest …`: the tool
+    // launched is judged as if it were called by its own name.
+    if let Some((tool, at)) = options::launched(name, args)
+        && tool != name
+        && at <= args.len()
+    {
+        command(c, &tool, &args[at..]);
+    }
+    let projects_before = c.fx.projects.len();
+    tool_effects(c, name, args);
+    // A build or test tool obeys the files where it runs, and those of the
+    // projects it was pointed at (crate::builds).
+    let sub = options::subcommand_at(name, args).map(|i| args[i].text());
+    if let Some(files) = crate::builds::obeyed_files(name, sub) {
+        let tool = match sub {
+            Some(s) => format!("{name} {s}"),
+            None => name.to_string(),
+        };
+        let here = FileRef {
+            cwd: c.cmd.cwd.clone(),
+            ..c.file(&Arg::lit("."), "runs the build files of")
+        };
+        let given: Vec<FileRef> = c.fx.projects[projects_before..].to_vec();
+        c.fx.builds.push(Build {
+            tool: tool.clone(),
+            dir: here,
+            files,
+            here: true,
+        });
+        for dir in given {
+            c.fx.builds.push(Build {
+                tool: tool.clone(),
+                dir,
+                files,
+                here: false,
+            });
+        }
+    }
+}
+
+/// What one tool does, by its name and arguments.
+fn tool_effects(c: &mut Ctx<'_>, name: &str, args: &[Arg]) {
     let mut operands: Option<Vec<&Arg>> = None;
     if let Some(spec) = options::tool(name) {
         operands = Some(review_options(c, name, &spec, args));
@@ -692,8 +750,15 @@ fn command(c: &mut Ctx<'_>, name: &str, args: &[Arg]) {
             .unwrap_or_else(|| split(args, &[]).operands)
             .into_iter()
             .filter(|a| !at.is_some_and(|i| std::ptr::eq(*a, &args[i])))
+            // `dotnet build /p:X=1`: an MSBuild switch, not a path.
+            .filter(|a| !(name == "dotnet" && a.text().starts_with('/') && a.text().contains(':')))
             .map(|a| match a.text().split_once("::") {
                 Some((file, _)) => with_value(a, file),
+                // `go test ./...`, `go generate /elsewhere/...`: the directory and all below it.
+                None if name == "go" && (a.text() == "..." || a.text().ends_with("/...")) => {
+                    let dir = a.text().trim_end_matches("...").trim_end_matches('/');
+                    with_value(a, if dir.is_empty() { "." } else { dir })
+                }
                 None => a.clone(),
             })
             .collect()
@@ -1368,11 +1433,17 @@ fn command(c: &mut Ctx<'_>, name: &str, args: &[Arg]) {
                         }
                     }
                     None if c.cmd.inline_code.is_none() => {
-                        let s = split(args, &with_value);
-                        if s.values(&["-m"]).is_empty()
-                            && let Some(f) = s.operands.first()
-                        {
-                            c.exec(f);
+                        if matches!(interp, "bun" | "deno" | "tsx") {
+                            if let Some(f) = js_script(interp, args) {
+                                c.exec(f);
+                            }
+                        } else {
+                            let s = split(args, &with_value);
+                            if s.values(&["-m"]).is_empty()
+                                && let Some(f) = s.operands.first()
+                            {
+                                c.exec(f);
+                            }
                         }
                     }
                     None => {}
@@ -1417,6 +1488,50 @@ fn command(c: &mut Ctx<'_>, name: &str, args: &[Arg]) {
             }
         }
     }
+}
+
+/// The script a JavaScript runtime runs: `bun run ./x.ts`, `bun x.ts`,
+/// `deno run -A x.ts`, `tsx watch x.ts`. None for a package.json script
+/// (`bun run build`) or a subcommand that runs no file of the line's (`bun install`).
+fn js_script<'a>(interp: &str, args: &'a [Arg]) -> Option<&'a Arg> {
+    const VALUED: &[&str] = &[
+        "-r",
+        "--require",
+        "--preload",
+        "--import",
+        "--cwd",
+        "-c",
+        "--config",
+        "--env-file",
+        "--tsconfig-override",
+        "-d",
+        "--define",
+        "-l",
+        "--loader",
+        "--import-map",
+        "--lock",
+        "--cert",
+        "--location",
+        "--seed",
+        "--tsconfig",
+    ];
+    let words: Vec<&Arg> = split(args, VALUED).operands;
+    let looks_like_script = |a: &&Arg| {
+        let t = a.text();
+        a.dynamic
+            || t.contains('/')
+            || [".js", ".mjs", ".cjs", ".ts", ".mts", ".cts", ".jsx", ".tsx"]
+                .iter()
+                .any(|e| t.ends_with(e))
+    };
+    let first = *words.first()?;
+    let script = match (interp, first.text()) {
+        ("bun", "run") | ("deno", "run" | "test" | "bench" | "serve") | ("tsx", "watch") => {
+            words.get(1).copied()
+        }
+        _ => Some(first),
+    };
+    script.filter(looks_like_script)
 }
 
 /// The files an awk program opens itself: `print > "f"`, `getline < "f"`,
@@ -2924,4 +3039,110 @@ fn string_literals(code: &str) -> Vec<String> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{ShellEnv, analyze};
+
+    /// The effects of the last command of `line`.
+    fn fx(line: &str) -> Effects {
+        let a = analyze(line, &ShellEnv::default());
+        effects(a.commands.last().expect("a command"))
+    }
+
+    /// (tool, directory, where it runs) of each build the last command runs.
+    fn builds(line: &str) -> Vec<(String, String, bool)> {
+        fx(line)
+            .builds
+            .iter()
+            .map(|b| {
+                let dir = match &b.dir.cwd {
+                    Cwd::Dir(d) if b.here => d.clone(),
+                    _ => b.dir.path.text().to_string(),
+                };
+                (b.tool.clone(), dir, b.here)
+            })
+            .collect()
+    }
+
+    fn projects(line: &str) -> Vec<String> {
+        fx(line)
+            .projects
+            .iter()
+            .map(|p| p.path.text().to_string())
+            .collect()
+    }
+
+    #[test]
+    fn a_build_tool_works_where_it_runs() {
+        assert_eq!(
+            builds("cd /tmp/x && make"),
+            [("make".to_string(), "/tmp/x".to_string(), true)]
+        );
+        assert_eq!(builds("pushd /tmp/x && npm test")[0].1, "/tmp/x");
+        assert_eq!(builds("(cd /tmp/x; cargo build)")[0].1, "/tmp/x");
+        assert!(builds("cd /tmp && ls").is_empty());
+        assert!(builds("cat Makefile").is_empty());
+        assert!(builds("npm view left-pad").is_empty());
+    }
+
+    #[test]
+    fn the_directories_a_build_tool_is_given_are_its_projects() {
+        assert_eq!(projects("go test /tmp/e/..."), ["/tmp/e"]);
+        assert_eq!(projects("go test -v ./..."), ["."]);
+        assert_eq!(projects("go generate /tmp/e"), ["/tmp/e"]);
+        assert_eq!(projects("dotnet build /tmp/e /p:X=1"), ["/tmp/e"]);
+        assert_eq!(projects("mdbook build /tmp/x"), ["/tmp/x"]);
+        assert_eq!(projects("eslint /tmp/e"), ["/tmp/e"]);
+        assert_eq!(projects("cmake /tmp/e"), ["/tmp/e"]);
+        assert_eq!(projects("uv build /tmp/e"), ["/tmp/e"]);
+        let given = builds("make -C /tmp/x");
+        assert!(given.contains(&("make".to_string(), "/tmp/x".to_string(), false)));
+    }
+
+    #[test]
+    fn a_launched_tool_is_judged_as_itself() {
+        assert_eq!(projects("python -m pytest /tmp/x"), ["/tmp/x"]);
+        assert_eq!(
+            projects("python3 -m unittest discover -s /tmp/u")[0],
+            "/tmp/u"
+        );
+        assert_eq!(projects("python -m build /tmp/e"), ["/tmp/e"]);
+        assert_eq!(projects("python -m tox -c /tmp/e"), ["/tmp/e"]);
+        assert_eq!(
+            projects("python -m nox -f /tmp/noxfile.py"),
+            ["/tmp/noxfile.py"]
+        );
+        assert_eq!(projects("bundle exec rspec -r /tmp/x"), ["/tmp/x"]);
+        assert_eq!(projects("npx eslint /tmp/e"), ["/tmp/e"]);
+        assert!(!fx("python -m pytest -p /tmp/evil").risky.is_empty());
+        let tools: Vec<String> = fx("python -m pytest -q")
+            .builds
+            .iter()
+            .map(|b| b.tool.clone())
+            .collect();
+        assert_eq!(tools, ["pytest"]);
+    }
+
+    #[test]
+    fn javascript_runtimes_execute_their_script() {
+        let runs = |line: &str| -> Vec<String> {
+            fx(line)
+                .executes
+                .iter()
+                .map(|f| f.path.text().to_string())
+                .collect()
+        };
+        assert_eq!(runs("bun run ./x.ts"), ["./x.ts"]);
+        assert_eq!(runs("bun run /tmp/x.ts"), ["/tmp/x.ts"]);
+        assert_eq!(runs("bun x.ts"), ["x.ts"]);
+        assert_eq!(runs("deno run -A main.ts"), ["main.ts"]);
+        assert_eq!(runs("tsx watch src/a.ts"), ["src/a.ts"]);
+        assert_eq!(runs("ts-node scripts/gen.ts"), ["scripts/gen.ts"]);
+        assert!(runs("bun run build").is_empty());
+        assert!(runs("bun install").is_empty());
+        assert!(runs("bun test").is_empty());
+    }
 }

@@ -27,6 +27,7 @@ assert_eq!(a.commands[1].cwd, ztguard_shell::Cwd::Dir("src".into()));
 ```
 */
 
+pub mod builds;
 mod effects;
 mod model;
 mod options;
@@ -35,7 +36,7 @@ mod walk;
 mod word;
 mod wrappers;
 
-pub use effects::{Effects, FileRef, GitContent, Host, effects, url_host};
+pub use effects::{Build, Effects, FileRef, GitContent, Host, effects, url_host};
 pub use model::{
     Analysis, Arg, Cwd, Dynamic, DynamicKind, InlineCode, Redirect, RedirectMode, SimpleCommand,
     Stdin,

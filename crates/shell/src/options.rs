@@ -445,7 +445,6 @@ const SUBCOMMAND_TOOLS: &[&str] = &[
     "mvn",
     "gradle",
     "gradlew",
-    "cmake",
     "meson",
     "tox",
     "nox",
@@ -454,6 +453,11 @@ const SUBCOMMAND_TOOLS: &[&str] = &[
     "task",
     "nx",
     "turbo",
+    "hatch",
+    "rye",
+    "pipenv",
+    "deno",
+    "mdbook",
 ];
 
 /// Spec of the options after `tool SUB`.
@@ -473,8 +477,13 @@ pub(crate) fn sub(tool: &str, sub: &str) -> Option<Spec> {
                 ),
                 ("-C", Project),
                 (
-                    "-run|-bench|-count|-timeout|-tags|-p|-parallel|-cover|-covermode|-coverpkg|-mod|-buildmode|-compiler|-installsuffix|-pkgdir|-benchtime|-cpu|-shuffle|-skip|-fuzz|-fuzztime|-json|-short|-race|-msan|-asan|-v|-x|-n|-a|-trimpath|-buildvcs|-ldflags|-gcflags|-asmflags",
+                    "-run|-bench|-count|-timeout|-tags|-p|-parallel|-covermode|-coverpkg|-mod|-buildmode|-compiler|-installsuffix|-pkgdir|-benchtime|-cpu|-shuffle|-skip|-fuzz|-fuzztime|-ldflags|-gcflags|-asmflags|-list|-f",
                     Value,
+                ),
+                // Boolean flags: the next word is an operand (`go test -v ./...`).
+                (
+                    "-v|-x|-n|-a|-i|-json|-short|-race|-msan|-asan|-cover|-trimpath|-buildvcs|-work|-linkshared|-modcacherw|-failfast|-benchmem|-e|-m|-u|-t|-d|-c",
+                    Flag,
                 ),
             ],
             false,
@@ -548,6 +557,17 @@ pub(crate) fn sub(tool: &str, sub: &str) -> Option<Spec> {
             ],
             true,
             any_operand_runs,
+        ),
+        // `mdbook build [DIR]`: the book's book.toml names preprocessors and renderers it runs.
+        ("mdbook", "build" | "serve" | "watch" | "test" | "clean") => (
+            &[
+                ("-d|--dest-dir", WritesDir),
+                ("-L|--library-path", Reads),
+                ("-n|--hostname|-p|--port|--watcher|-c|--chapter", Value),
+                ("-o|--open|-h|--help", Flag),
+            ],
+            true,
+            no_check,
         ),
         ("tox", "exec" | "e") => (
             &[("-c|--conf|--root", Project), ("-e", Value)],
@@ -1016,6 +1036,8 @@ fn module_tool(name: &str) -> Option<&'static str> {
         "tox" => "tox",
         "nox" => "nox",
         "sphinx" => "sphinx-build",
+        // `python -m build`: the command the package installs is pyproject-build.
+        "build" => "pyproject-build",
         _ => return None,
     })
 }
@@ -1025,7 +1047,6 @@ fn module_tool(name: &str) -> Option<&'static str> {
 /// `bundle exec rspec …`, `python -m pytest …`, `pnpm exec vitest …`.
 /// The launcher's own options are reviewed by its own spec; the tool's by
 /// [`tool`] (and [`sub`]) with the name returned here.
-#[allow(dead_code)] // for effects.rs `command` (see the module notes)
 pub(crate) fn launched(name: &str, args: &[Arg]) -> Option<(String, usize)> {
     let first_word = |from: usize, with_value: &[&str]| -> Option<usize> {
         let mut i = from;
@@ -1156,17 +1177,44 @@ pub(crate) fn launched(name: &str, args: &[Arg]) -> Option<(String, usize)> {
 }
 
 /// Tools that run code from the files named as operands (test files, scripts,
-/// project directories): an operand outside the project is another
-/// project's code. Options cannot say it; the caller judges the operands.
+/// project directories, package paths): an operand outside the project is
+/// another project's code, and one written earlier in the line is the
+/// line's. Options cannot say it; the caller judges the operands. The
+/// files each tool obeys in those directories are listed in [`crate::builds`].
 pub(crate) fn runs_operands(tool: &str, sub: Option<&str>) -> bool {
     matches!(
         (tool, sub),
-        ("go", Some("run"))
-            | ("bun", Some("test"))
+        (
+            "go",
+            Some("run" | "test" | "build" | "vet" | "generate" | "install" | "list" | "fix")
+        ) | ("bun", Some("test" | "run"))
+            | ("deno", Some("run" | "test" | "bench" | "serve" | "compile"))
             | ("mix", Some("test" | "run"))
             | ("meson", Some("setup"))
+            | ("uv", Some("build"))
+            | ("mdbook", Some("build" | "test" | "serve" | "watch"))
             | (
-                "pytest" | "mocha" | "jest" | "vitest" | "rspec" | "sphinx-build" | "cmake",
+                "dotnet",
+                Some(
+                    "build" | "test" | "run" | "publish" | "pack" | "restore" | "msbuild" | "clean"
+                )
+            )
+            | (
+                "pytest"
+                    | "py.test"
+                    | "mocha"
+                    | "jest"
+                    | "vitest"
+                    | "rspec"
+                    | "sphinx-build"
+                    | "cmake"
+                    | "unittest"
+                    | "pyproject-build"
+                    | "eslint"
+                    | "prettier"
+                    | "tsx"
+                    | "ts-node"
+                    | "msbuild",
                 _
             )
     )

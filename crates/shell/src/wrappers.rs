@@ -28,6 +28,8 @@ const INTERPRETERS: &[(&str, &[&str])] = &[
     ("nodejs", &["-e", "--eval", "-p", "--print"]),
     ("bun", &["-e", "--eval", "-p", "--print"]),
     ("deno", &["eval"]),
+    ("tsx", &["-e", "--eval", "-p", "--print"]),
+    ("ts-node", &["-e", "--eval", "-p", "--print"]),
     ("perl", &["-e", "-E"]),
     ("ruby", &["-e"]),
     ("php", &["-r"]),
