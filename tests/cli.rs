@@ -575,3 +575,50 @@ fn exec_refuses_a_project_that_holds_the_home() {
         stderr(&out)
     );
 }
+
+/// Claude Code keeps the shell's directory between calls: after a `cd`
+/// out of the project, the next call's cwd is elsewhere. The declared
+/// project stays the project, so a build run there is another project's.
+#[test]
+fn a_call_whose_cwd_left_the_declared_project_is_judged_from_the_project() {
+    let e = Env::new();
+    let elsewhere = e.home.join("elsewhere");
+    std::fs::create_dir_all(elsewhere.join(".git")).expect("mkdir");
+    std::fs::write(elsewhere.join("Makefile"), "all:\n\ttrue\n").expect("write");
+    let event = serde_json::json!({
+        "session_id": "cwd-left",
+        "cwd": elsewhere,
+        "permission_mode": "default",
+        "hook_event_name": "PreToolUse",
+        "tool_name": "Bash",
+        "tool_input": {"command": "make"},
+    })
+    .to_string();
+    let run = |declared: Option<&std::path::Path>| {
+        let mut c = e.cmd(&["hook"]);
+        if let Some(d) = declared {
+            c.env("CLAUDE_PROJECT_DIR", d);
+        }
+        let mut child = c
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        use std::io::Write as _;
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(event.as_bytes())
+            .expect("write");
+        let out = child.wait_with_output().expect("wait");
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        v["hookSpecificOutput"]["permissionDecision"]
+            .as_str()
+            .unwrap_or("")
+            .to_string()
+    };
+    assert_eq!(run(Some(&e.project)), "ask", "make in a directory outside the project");
+    // Without a declared project, the directory's own repository is the project.
+    assert_eq!(run(None), "allow");
+}

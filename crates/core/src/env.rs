@@ -70,12 +70,15 @@ impl Env {
     }
 }
 
-/// The project root for a call made in `cwd`: the `declared` project when
-/// `cwd` is inside it, else the nearest ancestor with a `.ztguard.toml`,
-/// then with a `.git`, else `cwd` itself.
+/// The project root for a call made in `cwd`: the `declared` project (the
+/// agent's own, `CLAUDE_PROJECT_DIR`) when it is a directory — also when the
+/// agent's shell has moved out of it, so a `cd /tmp/elsewhere` persisted
+/// between calls does not make another directory (and its `.ztguard.toml`)
+/// the project — else the nearest ancestor with a `.ztguard.toml`, then with
+/// a `.git`, else `cwd` itself.
 pub fn project_root(cwd: &Path, declared: Option<&Path>) -> PathBuf {
     if let Some(p) = declared
-        && cwd.starts_with(p)
+        && (cwd.starts_with(p) || (p.is_absolute() && p.is_dir()))
     {
         return p.to_path_buf();
     }
@@ -87,4 +90,26 @@ pub fn project_root(cwd: &Path, declared: Option<&Path>) -> PathBuf {
         }
     }
     cwd.to_path_buf()
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::project_root;
+
+    #[test]
+    fn the_declared_project_stays_the_project_when_the_shell_leaves_it() {
+        let t = tempfile::tempdir().unwrap();
+        let project = t.path().join("p");
+        let elsewhere = t.path().join("elsewhere");
+        std::fs::create_dir_all(project.join("src")).unwrap();
+        std::fs::create_dir_all(elsewhere.join(".git")).unwrap();
+        assert_eq!(project_root(&project.join("src"), Some(&project)), project);
+        assert_eq!(project_root(&elsewhere, Some(&project)), project);
+        // Without a declared project, markers decide.
+        assert_eq!(project_root(&elsewhere, None), elsewhere);
+        // A declared project that is not there does not capture calls.
+        let gone = t.path().join("gone");
+        assert_eq!(project_root(&elsewhere, Some(&gone)), elsewhere);
+    }
 }
