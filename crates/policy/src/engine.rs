@@ -5,7 +5,9 @@ use std::path::{Path, PathBuf};
 use ztguard_paths::{
     Anchors, Walk, display, expand_glob, real_path, resolve, scan_tree, scan_tree_with, wildmatch,
 };
-use ztguard_shell::{Cwd, Effects, FileRef, ShellEnv, SimpleCommand, analyze, effects, url_host};
+use ztguard_shell::{
+    Cwd, Effects, FileRef, ShellEnv, SimpleCommand, analyze, config_file_matches, effects, url_host,
+};
 
 use crate::action::{Action, Request};
 use crate::decision::{Check, Decision, Step, Verdict};
@@ -667,6 +669,10 @@ impl Eval<'_> {
         for w in &fx.writes {
             self.file_ref(Check::Write, &label, w);
         }
+        for h in &fx.handed {
+            self.file_ref(Check::Write, &label, h);
+        }
+        self.configs_made_earlier(cmd, &fx, &label);
         for w in &fx.writes {
             if let Some(base) = self.base_of(&w.cwd) {
                 for v in w.path.values.iter().filter(|v| !v.is_empty()) {
@@ -723,6 +729,61 @@ impl Eval<'_> {
                 format!("{label} touches a file computed at run time ({u})"),
                 Verdict::Ask,
                 "built-in: file operands must be known to be checked",
+            );
+        }
+    }
+
+    /// A tool run after the same line wrote one of its configuration files
+    /// (`printf '[pytest]\naddopts=…' > pytest.ini && pytest`), or a file
+    /// an option of it names as its configuration or project (`… > x.ini
+    /// && pytest -c x.ini`): what the tool then writes, runs or loads is
+    /// what the line wrote, which no option shows. A file written by an
+    /// earlier call is the project's own, like its test code (which the tool
+    /// runs anyway); the sandbox, not this check, bounds what either does.
+    fn configs_made_earlier(&mut self, cmd: &SimpleCommand, fx: &Effects, label: &str) {
+        if self.made.is_empty() {
+            return;
+        }
+        let mut found: Vec<PathBuf> = Vec::new();
+        if !fx.configs.is_empty()
+            && let Some(base) = self.base_of(&cmd.cwd)
+        {
+            // Read from where the tool runs and the directories above it;
+            // those below it when it runs what they hold (`tests/conftest.py`).
+            let base = real_path(&base);
+            for m in &self.made {
+                let near = m
+                    .parent()
+                    .is_some_and(|p| base.starts_with(p) || p.starts_with(&base));
+                if near
+                    && fx.configs.iter().any(|c| config_file_matches(c, m))
+                    && !found.contains(m)
+                {
+                    found.push(m.clone());
+                }
+            }
+        }
+        for p in &fx.projects {
+            let Some(base) = self.base_of(&p.cwd) else {
+                continue;
+            };
+            for v in p.path.values.iter().filter(|v| !v.is_empty()) {
+                let real = self.resolved(v, &base).real;
+                if self.made.contains(&real) && !found.contains(&real) {
+                    found.push(real);
+                }
+            }
+        }
+        for f in found {
+            let subject = format!(
+                "{label} reads its configuration from {}, written earlier in this line",
+                self.shown(&f)
+            );
+            self.step(
+                Check::Risky,
+                subject,
+                Verdict::Ask,
+                "built-in: configuration written by the same line changes what a tool writes, runs or loads",
             );
         }
     }

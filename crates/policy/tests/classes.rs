@@ -28,6 +28,8 @@ const CLASSES: &[(&str, &str)] = &[
         "restricted-path",
         include_str!("classes/restricted-path.txt"),
     ),
+    ("report-write", include_str!("classes/report-write.txt")),
+    ("tool-config", include_str!("classes/tool-config.txt")),
 ];
 
 struct Case {
@@ -115,4 +117,6 @@ class_tests! {
     persistence => "persistence",
     guard_state => "guard-state",
     restricted_path => "restricted-path",
+    report_write => "report-write",
+    tool_config => "tool-config",
 }

@@ -35,7 +35,7 @@ mod walk;
 mod word;
 mod wrappers;
 
-pub use effects::{Effects, FileRef, Host, effects, url_host};
+pub use effects::{Effects, FileRef, Host, config_file_matches, effects, url_host};
 pub use model::{
     Analysis, Arg, Cwd, Dynamic, DynamicKind, InlineCode, Redirect, RedirectMode, SimpleCommand,
     Stdin,
