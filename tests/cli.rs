@@ -618,7 +618,11 @@ fn a_call_whose_cwd_left_the_declared_project_is_judged_from_the_project() {
             .unwrap_or("")
             .to_string()
     };
-    assert_eq!(run(Some(&e.project)), "ask", "make in a directory outside the project");
+    assert_eq!(
+        run(Some(&e.project)),
+        "ask",
+        "make in a directory outside the project"
+    );
     // Without a declared project, the directory's own repository is the project.
     assert_eq!(run(None), "allow");
 }

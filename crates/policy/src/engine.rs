@@ -7,7 +7,8 @@ use ztguard_paths::{
     scan_tree, scan_tree_with, tracked_files, wildmatch,
 };
 use ztguard_shell::{
-    Cwd, Effects, FileRef, GitContent, ShellEnv, SimpleCommand, analyze, effects, url_host,
+    Cwd, Effects, FileRef, GitContent, ShellEnv, SimpleCommand, analyze, config_file_matches,
+    effects, url_host,
 };
 
 use crate::action::{Action, Request};
@@ -707,6 +708,10 @@ impl Eval<'_> {
         for w in &fx.writes {
             self.file_ref(Check::Write, &label, w);
         }
+        for h in &fx.handed {
+            self.file_ref(Check::Write, &label, h);
+        }
+        self.configs_made_earlier(cmd, &fx, &label);
         // What runs here obeys what earlier commands wrote, not what this one writes
         // (`cargo build --target-dir out` does not run its output).
         for b in &fx.builds {
@@ -1051,10 +1056,31 @@ impl Eval<'_> {
         // What a build tool or compiler writes is built from the files it
         // obeys (`go build -o bin/app`, `cargo build --target-dir out`),
         // judged when it ran.
+        // Formatters rewrite the files they are given into the same code.
         let output = !fx.builds.is_empty()
             || matches!(
                 cmd.name(),
-                "gcc" | "g++" | "cc" | "c++" | "clang" | "clang++" | "rustc" | "tsc" | "javac"
+                "gcc"
+                    | "g++"
+                    | "cc"
+                    | "c++"
+                    | "clang"
+                    | "clang++"
+                    | "rustc"
+                    | "tsc"
+                    | "javac"
+                    | "black"
+                    | "isort"
+                    | "ruff"
+                    | "prettier"
+                    | "gofmt"
+                    | "goimports"
+                    | "rustfmt"
+                    | "clang-format"
+                    | "autopep8"
+                    | "yapf"
+                    | "biome"
+                    | "dprint"
             );
         for w in &fx.writes {
             let Some(base) = self.base_of(&w.cwd) else {
@@ -1237,6 +1263,63 @@ impl Eval<'_> {
                 self.current_path = None;
                 return;
             }
+        }
+    }
+
+    /// A tool run after the same line wrote one of its configuration files
+    /// (`printf '[pytest]\naddopts=…' > pytest.ini && pytest`), or a file
+    /// an option of it names as its configuration or project (`… > x.ini
+    /// && pytest -c x.ini`): what the tool then writes, runs or loads is
+    /// what the line wrote, which no option shows. A file written by an
+    /// earlier call is the project's own, like its test code (which the tool
+    /// runs anyway); the sandbox, not this check, bounds what either does.
+    fn configs_made_earlier(&mut self, cmd: &SimpleCommand, fx: &Effects, label: &str) {
+        if self.made.is_empty() {
+            return;
+        }
+        let mut found: Vec<PathBuf> = Vec::new();
+        if !fx.configs.is_empty()
+            && let Some(base) = self.base_of(&cmd.cwd)
+        {
+            // Read from where the tool runs and the directories above it;
+            // those below it when it runs what they hold (`tests/conftest.py`).
+            let base = real_path(&base);
+            for m in &self.made {
+                let near = m
+                    .parent()
+                    .is_some_and(|p| base.starts_with(p) || p.starts_with(&base));
+                if near
+                    && fx.configs.iter().any(|c| config_file_matches(c, m))
+                    && !found.contains(m)
+                {
+                    found.push(m.clone());
+                }
+            }
+        }
+        for p in &fx.projects {
+            let Some(base) = self.base_of(&p.cwd) else {
+                continue;
+            };
+            for v in p.path.values.iter().filter(|v| !v.is_empty()) {
+                let real = self.resolved(v, &base).real;
+                // A file named as the configuration or project (`-c x.ini`);
+                // a directory that received files is judged by what landed.
+                if self.made.contains(&real) && !real.is_dir() && !found.contains(&real) {
+                    found.push(real);
+                }
+            }
+        }
+        for f in found {
+            let subject = format!(
+                "{label} reads its configuration from {}, written earlier in this line",
+                self.shown(&f)
+            );
+            self.step(
+                Check::Risky,
+                subject,
+                Verdict::Ask,
+                "built-in: configuration written by the same line changes what a tool writes, runs or loads",
+            );
         }
     }
 

@@ -29,6 +29,8 @@ const CLASSES: &[(&str, &str)] = &[
         include_str!("classes/restricted-path.txt"),
     ),
     ("git-history", include_str!("classes/git-history.txt")),
+    ("report-write", include_str!("classes/report-write.txt")),
+    ("tool-config", include_str!("classes/tool-config.txt")),
 ];
 
 struct Case {
@@ -168,4 +170,6 @@ class_tests! {
     guard_state => "guard-state",
     restricted_path => "restricted-path",
     git_history => "git-history",
+    report_write => "report-write",
+    tool_config => "tool-config",
 }

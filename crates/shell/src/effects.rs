@@ -84,6 +84,16 @@ pub struct Effects {
     /// Build and test tools run ([`crate::builds`]): where each works, and
     /// the files there it obeys.
     pub builds: Vec<Build>,
+    /// The configuration files the tool reads from the directory it runs
+    /// in and those above it, as name patterns ([`config_file_matches`]):
+    /// a line that writes one and then runs the tool changes what it does
+    /// without an option saying so.
+    pub configs: Vec<&'static str>,
+    /// Paths named by words the command hands on to a program the line
+    /// does not show (`npm test -- --outputFile=F` runs the package's test
+    /// script with them, `tox -e py -- --junitxml=F` its commands): that
+    /// program may write them. Judged as writes; not known to be written.
+    pub handed: Vec<FileRef>,
 }
 
 /// A build or test tool at work in a directory, obeying some of its files.
@@ -97,6 +107,29 @@ pub struct Build {
     pub files: &'static [&'static str],
     /// The directory is where the tool runs (its cwd), not one it was given.
     pub here: bool,
+}
+
+/// Whether `path` is a file `pattern` of [`Effects::configs`] names:
+/// `pytest.ini` by its name, `jest.config.*` by a prefix of it,
+/// `.cargo/config.toml` by its name and its directory's.
+pub fn config_file_matches(pattern: &str, path: &std::path::Path) -> bool {
+    let (dir, name) = match pattern.rsplit_once('/') {
+        Some((d, n)) => (Some(d), n),
+        None => (None, pattern),
+    };
+    let Some(file) = path.file_name().and_then(|n| n.to_str()) else {
+        return false;
+    };
+    let named = match name.strip_suffix('*') {
+        Some(prefix) => file.starts_with(prefix),
+        None => file == name,
+    };
+    named
+        && dir.is_none_or(|d| {
+            path.parent()
+                .and_then(|p| p.file_name())
+                .is_some_and(|p| p == d)
+        })
 }
 
 struct Ctx<'a> {
@@ -539,6 +572,12 @@ fn assignment(c: &mut Ctx<'_>, name: &str, value: &Arg, handed: bool) {
             .push(format!("`{name}` makes a shell run {} first", value.text()));
     }
     let reaches = handed || crate::vars::exported(name);
+    if handed && crate::vars::output_dir(name) {
+        let mut f = c.file(value, "writes into");
+        f.recursive = true;
+        c.check_dynamic(value);
+        c.fx.writes.push(f);
+    }
     if reaches && !crate::vars::harmless(name, value.text()) {
         c.fx.risky.push(format!(
             "`{name}=…` can change what the command runs or loads (variables such as RUST_LOG, NODE_ENV or CI are passed without asking)"
@@ -624,6 +663,59 @@ fn wrapper_files(c: &mut Ctx<'_>, name: &str, args: &[Arg]) {
     }
 }
 
+/// The words a package manager or task runner hands on to a script or
+/// command of the project's (`at`: its subcommand word): after `--` for
+/// `npm run S -- …`, `npm test -- …`, `tox -e py -- …`, `nox -s x -- …`;
+/// after the script name for `yarn`, `pnpm` and `bun run`, which pass the
+/// rest on as it is.
+fn handed_on<'a>(name: &str, args: &'a [Arg], at: usize) -> Option<&'a [Arg]> {
+    let sub = args[at].text();
+    let after_dashes = || {
+        let i = args[at..].iter().position(|a| a.text() == "--")?;
+        Some(&args[at + i + 1..])
+    };
+    match (name, sub) {
+        (
+            "npm",
+            "test" | "t" | "tst" | "start" | "stop" | "restart" | "run" | "run-script" | "rum"
+            | "urn",
+        )
+        | ("tox" | "nox", _) => after_dashes(),
+        ("pnpm" | "yarn", "test" | "t" | "start") => Some(&args[at + 1..]),
+        ("pnpm" | "yarn" | "bun", "run" | "run-script") => {
+            let script = args[at + 1..]
+                .iter()
+                .position(|a| !a.text().starts_with('-'))?;
+            Some(&args[at + 2 + script..])
+        }
+        _ => None,
+    }
+}
+
+/// The paths a word handed on to an unseen program may name: an operand
+/// itself, an option's value (`--outputFile=F`), and what follows the last
+/// `:` or `=` inside that value (`--cov-report=xml:F`, `-o cache_dir=D`).
+/// URLs name no file.
+fn named_paths(w: &str) -> Vec<String> {
+    let value = match w.strip_prefix('-') {
+        Some(opt) => match opt.split_once('=') {
+            Some((_, v)) => v,
+            None => return Vec::new(),
+        },
+        None => w,
+    };
+    if value.is_empty() || value == "--" || value.contains("://") {
+        return Vec::new();
+    }
+    let mut out = vec![value.to_string()];
+    if let Some((_, tail)) = value.rsplit_once([':', '='])
+        && !tail.is_empty()
+    {
+        out.push(tail.to_string());
+    }
+    out
+}
+
 /// Streams that are not files: `/dev/null`, the standard streams, and the
 /// `/dev/fd/N` pipes of `<(…)`, whose producers are analyzed as commands.
 fn pseudo_device(t: &str) -> bool {
@@ -670,7 +762,10 @@ fn review_options<'a>(
     for a in &r.writes {
         c.write(a);
     }
-    for a in &r.write_dirs {
+    for a in &r.recreated {
+        c.delete(a, true);
+    }
+    for a in r.write_dirs.iter().chain(&r.recreated) {
         let mut f = c.file(a, "writes into");
         f.recursive = true;
         c.check_dynamic(a);
@@ -740,9 +835,32 @@ fn tool_effects(c: &mut Ctx<'_>, name: &str, args: &[Arg]) {
         let tool = format!("{name} {}", args[at].text());
         operands = Some(review_options(c, &tool, &spec, &args[at + 1..]));
     }
+    // `cargo test -- --logfile F`: the words after `--` go to the test harness.
+    if let Some(at) = at
+        && let Some(spec) = options::after_separator(name, args[at].text())
+        && let Some(sep) = args[at + 1..].iter().position(|a| a.text() == "--")
+    {
+        let tool = format!("{name} {} --", args[at].text());
+        review_options(c, &tool, &spec, &args[at + 2 + sep..]);
+    }
     // The file operands (the subcommand word left out; `pytest
     // tests/test_x.py::test_y` names the file before `::`).
     let sub = at.map(|i| args[i].text());
+    c.fx.configs.extend(options::config_files(name, sub));
+    if let Some(words) = at.and_then(|i| handed_on(name, args, i)) {
+        // What the script may write, and (outside the project) the code or
+        // configuration it may load: `npm test -- --config=/tmp/x.js`.
+        for w in words {
+            for p in named_paths(w.text()) {
+                let a = with_value(w, &p);
+                let mut f = c.file(&a, "may have its script write");
+                f.recursive = false;
+                c.fx.handed.push(f);
+                let f = c.file(&a, "hands its script");
+                c.fx.projects.push(f);
+            }
+        }
+    }
     let langs = source_reader(name, sub);
     let runs = options::runs_operands(name, sub);
     let files: Vec<Arg> = if langs.is_some() || runs {
@@ -871,9 +989,13 @@ fn tool_effects(c: &mut Ctx<'_>, name: &str, args: &[Arg]) {
         }
         "cp" | "rsync" | "scp" | "sftp-put" => copy_like(c, args, false),
         _ if formats_in_place(name, args) => {
-            // Formatters and fixers rewrite the files and trees they are given.
+            // Formatters and fixers rewrite the files and trees they are
+            // given; what they read in a tree is their languages' files
+            // (read above for the tools that have them).
             for a in split(args, FORMATTER_VALUES).operands {
-                c.read(a);
+                if langs.is_none() {
+                    c.read(a);
+                }
                 c.write(a);
             }
         }

@@ -36,7 +36,9 @@ mod walk;
 mod word;
 mod wrappers;
 
-pub use effects::{Build, Effects, FileRef, GitContent, Host, effects, url_host};
+pub use effects::{
+    Build, Effects, FileRef, GitContent, Host, config_file_matches, effects, url_host,
+};
 pub use model::{
     Analysis, Arg, Cwd, Dynamic, DynamicKind, InlineCode, Redirect, RedirectMode, SimpleCommand,
     Stdin,

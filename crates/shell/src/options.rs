@@ -11,7 +11,13 @@
 //! every option that runs, loads, reads or writes (from the tool's manual),
 //! for tools whose remaining options are too many to list and only shape
 //! output. Long options may be abbreviated by most parsers (`--use-compress-prog`),
-//! so an unknown long option that begins a known one counts as that one.
+//! so an unknown long option that begins a known one counts as that one;
+//! the parsers of some tools spell names more loosely still ([`Names`]).
+//!
+//! A value can name files inside itself (`pytest --cov-report=xml:PATH`,
+//! `mocha --reporter-option output=PATH`, `pytest -o cache_dir=DIR`):
+//! [`Spec::inside`] lists them, so a report written onto `.git/hooks` is
+//! judged like any other write.
 
 use crate::model::Arg;
 
@@ -28,6 +34,9 @@ pub(crate) enum Kind {
     Writes,
     /// The value is a directory the tool writes into.
     WritesDir,
+    /// The value is a directory the tool deletes, then fills with its own
+    /// files (`pytest --basetemp`).
+    Recreates,
     /// The option runs a program (its value, or one it names).
     Runs,
     /// The option runs a program and takes no value (`fd -x` takes the rest of the line).
@@ -55,16 +64,48 @@ pub(crate) struct Spec {
     pub bundles: bool,
     /// Values and operands that run or load something by what they say:
     /// `make SHELL=x`, `go run mod@v`, `cmake -DCMAKE_C_COMPILER_LAUNCHER=x`,
-    /// `pytest -p plugin`. Called with the option as written (`""` for an
+    /// `pytest -p plugin`. Called with the option as listed (`""` for an
     /// operand) and the word; says why the word makes the call ask.
     pub check: Check,
+    /// How the tool's parser spells option names.
+    pub names: Names,
+    /// Options whose value may be left out (Python's `nargs='?'`): it is
+    /// given with `=`, or is the next word when that is not an option.
+    /// `pytest --debug` writes `pytestdebug.log`, `pytest --debug F` writes F.
+    pub optional: &'static [&'static str],
+    /// Files named inside an option's value, with what the tool does with
+    /// each: called with the option as listed and its value.
+    pub inside: Inside,
 }
 
 /// See [`Spec::check`].
 pub(crate) type Check = fn(&str, &str) -> Option<&'static str>;
 
+/// See [`Spec::inside`].
+pub(crate) type Inside = fn(&str, &str) -> Vec<(Kind, String)>;
+
 fn no_check(_: &str, _: &str) -> Option<&'static str> {
     None
+}
+
+fn nothing_inside(_: &str, _: &str) -> Vec<(Kind, String)> {
+    Vec::new()
+}
+
+/// How a tool's parser matches the option names on its command line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Names {
+    /// As listed, or a long option abbreviated to a prefix of one (GNU
+    /// getopt, Python's argparse and optparse). Kept for tools whose parser
+    /// is not known to refuse abbreviations: their flags that begin a
+    /// listed option with a value (`eslint --cache`, `--cache-location F`)
+    /// are listed too, so they are not read as that option.
+    Abbreviated,
+    /// Without regard to case or to dashes inside the name, and with
+    /// dotted sub-keys (`--outputFile.junit`): yargs and cac read
+    /// `--output-file` as `--outputFile` (jest, vitest, mocha); tsc reads
+    /// `--outdir` as `--outDir`. No abbreviations.
+    Loose,
 }
 
 /// What the options of one call do.
@@ -75,37 +116,88 @@ pub(crate) struct Review<'a> {
     pub reads: Vec<Arg>,
     pub writes: Vec<Arg>,
     pub write_dirs: Vec<Arg>,
+    /// Directories deleted and filled again ([`Kind::Recreates`]).
+    pub recreated: Vec<Arg>,
     /// Directories or files of another project the tool would run the build of.
     pub projects: Vec<Arg>,
     /// What is left: the operands.
     pub operands: Vec<&'a Arg>,
 }
 
-fn lookup(spec: &Spec, name: &str) -> Option<Kind> {
-    spec.opts
-        .iter()
-        .find(|(names, _)| names.split('|').any(|n| n == name))
-        .map(|(_, k)| *k)
+/// An option by its name as written: its kind and its name as listed.
+fn lookup(spec: &Spec, name: &str) -> Option<(Kind, &'static str)> {
+    // Long names only: short ones keep their case (`-u` is not `-U`).
+    let loose = |n: &str| -> String {
+        match n.strip_prefix("--") {
+            Some(long) => {
+                let rest: String = long
+                    .chars()
+                    .filter(|c| *c != '-')
+                    .flat_map(char::to_lowercase)
+                    .collect();
+                format!("--{rest}")
+            }
+            None => n.to_string(),
+        }
+    };
+    let wanted = (spec.names == Names::Loose).then(|| loose(name));
+    spec.opts.iter().find_map(|(names, k)| {
+        names
+            .split('|')
+            .find(|n| match &wanted {
+                Some(w) => loose(n) == *w,
+                None => *n == name,
+            })
+            .map(|n| (*k, n))
+    })
+}
+
+/// A long option as the tool's parser reads it: as listed; `--x` as `-x`
+/// for tools whose options are single-dash words (Go's flag package takes
+/// both); `--a.b` as `--a` for parsers with dotted sub-keys; or abbreviated
+/// to a prefix of a listed one.
+fn long_option(spec: &Spec, name: &str) -> Option<(Kind, &'static str)> {
+    lookup(spec, name)
+        .or_else(|| (!spec.bundles).then(|| lookup(spec, &name[1..])).flatten())
+        .or_else(|| match (spec.names, name.split_once('.')) {
+            (Names::Loose, Some((head, _))) => lookup(spec, head),
+            _ => None,
+        })
+        .or_else(|| match spec.names {
+            Names::Abbreviated => abbreviated(spec, name),
+            Names::Loose => None,
+        })
 }
 
 /// A long option abbreviated to a prefix of a known one: the most dangerous reading wins.
-fn abbreviated(spec: &Spec, name: &str) -> Option<Kind> {
+fn abbreviated(spec: &Spec, name: &str) -> Option<(Kind, &'static str)> {
     if name.len() < 4 {
         return None;
     }
-    let mut found: Option<Kind> = None;
+    let mut found: Option<(Kind, &'static str)> = None;
     for (names, k) in spec.opts {
-        if names
+        if let Some(n) = names
             .split('|')
-            .any(|n| n.starts_with("--") && n.starts_with(name))
+            .find(|n| n.starts_with("--") && n.starts_with(name))
         {
             let dangerous = matches!(k, Kind::Runs | Kind::RunsRest | Kind::Loads);
             if found.is_none() || dangerous {
-                found = Some(*k);
+                found = Some((*k, n));
             }
         }
     }
     found
+}
+
+/// The value of an option whose value may be left out ([`Spec::optional`]):
+/// the next word unless it is an option.
+fn optional_value(args: &[Arg], i: &mut usize) -> Option<Arg> {
+    let next = args.get(*i)?;
+    if next.text().starts_with('-') && !next.dynamic {
+        return None;
+    }
+    *i += 1;
+    Some(next.clone())
 }
 
 /// Review `args` (the words after the tool or subcommand name) against `spec`.
@@ -132,8 +224,7 @@ pub(crate) fn review<'a>(tool: &str, spec: &Spec, args: &'a [Arg]) -> Review<'a>
                 Some((n, v)) => (format!("--{n}"), Some(v)),
                 None => (t.to_string(), None),
             };
-            let kind = lookup(spec, &name).or_else(|| abbreviated(spec, &name));
-            let Some(kind) = kind else {
+            let Some((kind, listed)) = long_option(spec, &name) else {
                 if spec.closed {
                     r.risky
                         .push(format!("{tool} {name} is an option ztguard does not know"));
@@ -142,6 +233,7 @@ pub(crate) fn review<'a>(tool: &str, spec: &Spec, args: &'a [Arg]) -> Review<'a>
             };
             let value = match inline {
                 Some(v) => Some(with_text(a, v)),
+                None if spec.optional.contains(&listed) => optional_value(args, &mut i),
                 None if kind.takes_value() => {
                     let v = args.get(i).cloned();
                     i += 1;
@@ -149,8 +241,7 @@ pub(crate) fn review<'a>(tool: &str, spec: &Spec, args: &'a [Arg]) -> Review<'a>
                 }
                 None => None,
             };
-            judge(tool, spec, &name, value.as_ref(), &mut r);
-            apply(tool, &name, kind, value, &mut r);
+            take(tool, spec, listed, kind, value, &mut r);
             if kind == Kind::RunsRest {
                 return r;
             }
@@ -165,9 +256,10 @@ pub(crate) fn review<'a>(tool: &str, spec: &Spec, args: &'a [Arg]) -> Review<'a>
                 None => (t.to_string(), None),
             };
             let (kind, value) = match lookup(spec, &name) {
-                Some(k) => {
+                Some((k, listed)) => {
                     let v = match inline {
                         Some(v) => Some(with_text(a, &v)),
+                        None if spec.optional.contains(&listed) => optional_value(args, &mut i),
                         None if k.takes_value() => {
                             let v = args.get(i).cloned();
                             i += 1;
@@ -175,17 +267,16 @@ pub(crate) fn review<'a>(tool: &str, spec: &Spec, args: &'a [Arg]) -> Review<'a>
                         }
                         None => None,
                     };
-                    (Some(k), v)
+                    (Some((k, listed)), v)
                 }
                 None => match attached(spec, t) {
-                    Some((k, rest)) => (Some(k), Some(with_text(a, rest))),
+                    Some((k, listed, rest)) => (Some((k, listed)), Some(with_text(a, rest))),
                     None => (None, None),
                 },
             };
             match kind {
-                Some(k) => {
-                    judge(tool, spec, &name, value.as_ref(), &mut r);
-                    apply(tool, &name, k, value, &mut r);
+                Some((k, listed)) => {
+                    take(tool, spec, listed, k, value, &mut r);
                     if k == Kind::RunsRest {
                         return r;
                     }
@@ -203,7 +294,7 @@ pub(crate) fn review<'a>(tool: &str, spec: &Spec, args: &'a [Arg]) -> Review<'a>
         while j < chars.len() {
             let name = format!("-{}", chars[j]);
             j += 1;
-            let Some(kind) = lookup(spec, &name) else {
+            let Some((kind, listed)) = lookup(spec, &name) else {
                 if spec.closed {
                     r.risky
                         .push(format!("{tool} {name} is an option ztguard does not know"));
@@ -220,11 +311,10 @@ pub(crate) fn review<'a>(tool: &str, spec: &Spec, args: &'a [Arg]) -> Review<'a>
                 } else {
                     Some(with_text(a, &rest))
                 };
-                judge(tool, spec, &name, value.as_ref(), &mut r);
-                apply(tool, &name, kind, value, &mut r);
+                take(tool, spec, listed, kind, value, &mut r);
                 break;
             }
-            apply(tool, &name, kind, None, &mut r);
+            apply(tool, listed, kind, None, &mut r);
             if kind == Kind::RunsRest {
                 return r;
             }
@@ -234,20 +324,32 @@ pub(crate) fn review<'a>(tool: &str, spec: &Spec, args: &'a [Arg]) -> Review<'a>
 }
 
 /// A listed single-dash option with its value attached (`-B/dir`, `-Wl,-x`): the longest match.
-fn attached<'w>(spec: &Spec, word: &'w str) -> Option<(Kind, &'w str)> {
-    let mut best: Option<(usize, Kind)> = None;
+fn attached<'w>(spec: &Spec, word: &'w str) -> Option<(Kind, &'static str, &'w str)> {
+    let mut best: Option<(Kind, &'static str)> = None;
     for (names, k) in spec.opts {
         for n in names.split('|') {
             if !n.starts_with("--")
                 && word.len() > n.len()
                 && word.starts_with(n)
-                && best.is_none_or(|(len, _)| n.len() > len)
+                && best.is_none_or(|(_, b)| n.len() > b.len())
             {
-                best = Some((n.len(), *k));
+                best = Some((*k, n));
             }
         }
     }
-    best.map(|(len, k)| (k, word[len..].trim_start_matches([',', '='])))
+    best.map(|(k, n)| (k, n, word[n.len()..].trim_start_matches([',', '='])))
+}
+
+/// An option with its value: what the spec's check says of the value, the
+/// files named inside it, and what the option itself does.
+fn take(tool: &str, spec: &Spec, listed: &str, kind: Kind, value: Option<Arg>, r: &mut Review<'_>) {
+    judge(tool, spec, listed, value.as_ref(), r);
+    if let Some(v) = &value {
+        for (k, file) in (spec.inside)(listed, v.text()) {
+            apply(tool, listed, k, Some(with_text(v, &file)), r);
+        }
+    }
+    apply(tool, listed, kind, value, r);
 }
 
 fn with_text(a: &Arg, v: &str) -> Arg {
@@ -280,6 +382,7 @@ fn apply(tool: &str, name: &str, kind: Kind, value: Option<Arg>, r: &mut Review<
         Kind::Reads => r.reads.extend(value),
         Kind::Writes => r.writes.extend(value),
         Kind::WritesDir => r.write_dirs.extend(value),
+        Kind::Recreates => r.recreated.extend(value),
         Kind::Runs | Kind::RunsRest => r.risky.push(format!("{tool} {shown} runs a program")),
         Kind::Loads => {
             r.risky
@@ -307,6 +410,9 @@ pub(crate) const GIT: Spec = Spec {
     closed: true,
     bundles: true,
     check: no_check,
+    names: Names::Abbreviated,
+    optional: &[],
+    inside: nothing_inside,
 };
 
 /// Options of git subcommands that run programs, load code or touch files
@@ -364,6 +470,9 @@ pub(crate) fn git_sub(sub: &str) -> Spec {
         } else {
             no_check
         },
+        names: Names::Abbreviated,
+        optional: &[],
+        inside: nothing_inside,
     }
 }
 
@@ -470,14 +579,26 @@ pub(crate) fn sub(tool: &str, sub: &str) -> Option<Spec> {
             | "mod" | "work" | "doc" | "fix" | "clean",
         ) => (
             &[
-                ("-exec|-toolexec|-vettool|-overlay|-modfile|-pgo", Runs),
+                // `-tools` is `go tool pprof`'s: where it finds objdump and addr2line.
                 (
-                    "-o|-coverprofile|-cpuprofile|-memprofile|-blockprofile|-mutexprofile|-trace|-outputdir",
+                    "-exec|-toolexec|-vettool|-overlay|-modfile|-pgo|-tools",
+                    Runs,
+                ),
+                // `-output` is `go tool pprof`'s; `-test.*` are the test
+                // binary's own spellings, which `go test` passes on (also after `-args`).
+                (
+                    "-o|-coverprofile|-cpuprofile|-memprofile|-blockprofile|-mutexprofile|-trace|-outputdir|-output|-test.coverprofile|-test.cpuprofile|-test.memprofile|-test.blockprofile|-test.mutexprofile|-test.trace|-test.outputdir|-test.testlogfile",
                     Writes,
                 ),
+                ("-test.gocoverdir|-test.fuzzcachedir", WritesDir),
                 ("-C", Project),
+                // Boolean flags take no next word: `go test -v -exec X` runs X.
                 (
-                    "-run|-bench|-count|-timeout|-tags|-p|-parallel|-covermode|-coverpkg|-mod|-buildmode|-compiler|-installsuffix|-pkgdir|-benchtime|-cpu|-shuffle|-skip|-fuzz|-fuzztime|-ldflags|-gcflags|-asmflags|-list|-f",
+                    "-cover|-json|-short|-race|-msan|-asan|-v|-x|-n|-a|-trimpath|-buildvcs|-failfast|-benchmem|-linkshared|-modcacherw|-work|-c|-i|-fullpath|-args|-test.v|-test.short|-test.failfast|-test.benchmem",
+                    Flag,
+                ),
+                (
+                    "-run|-bench|-count|-timeout|-tags|-p|-parallel|-covermode|-coverpkg|-mod|-buildmode|-compiler|-installsuffix|-pkgdir|-benchtime|-cpu|-shuffle|-skip|-fuzz|-fuzztime|-fuzzminimizetime|-list|-vet|-ldflags|-gcflags|-asmflags|-test.run|-test.bench|-test.count|-test.timeout|-test.parallel|-test.cpu|-test.skip|-test.benchtime|-test.shuffle|-f",
                     Value,
                 ),
                 // Boolean flags: the next word is an operand (`go test -v ./...`).
@@ -500,12 +621,17 @@ pub(crate) fn sub(tool: &str, sub: &str) -> Option<Spec> {
             true,
             no_check,
         ),
+        // `--output-path` and `--output-dir` are the coverage subcommands'
+        // (`cargo llvm-cov --lcov --output-path F`, `cargo tarpaulin --output-dir D`).
         ("cargo", _) => (
             &[
                 ("--config", Loads),
                 ("--manifest-path", Project),
-                ("--target-dir|--artifact-dir|--out-dir", WritesDir),
-                ("--lockfile-path", Writes),
+                (
+                    "--target-dir|--artifact-dir|--out-dir|--output-dir",
+                    WritesDir,
+                ),
+                ("--lockfile-path|--output-path", Writes),
             ],
             true,
             no_check,
@@ -601,6 +727,13 @@ pub(crate) fn sub(tool: &str, sub: &str) -> Option<Spec> {
         closed: false,
         bundles,
         check,
+        names: Names::Abbreviated,
+        optional: &[],
+        inside: if tool == "dotnet" {
+            dotnet_files
+        } else {
+            nothing_inside
+        },
     })
 }
 
@@ -648,18 +781,32 @@ fn python_path(opt: &str, w: &str) -> Option<&'static str> {
 }
 
 /// `go run mod@v`, `go mod download mod@v`: a module fetched from the network
-/// (and run); `-ldflags=-extld=F`: the external linker go starts.
+/// (and run); `-ldflags=-extld=F`: the external linker go starts;
+/// `-ldflags=-extldflags=-fuse-ld=F` (or `-B DIR`, `-wrapper`, `-specs`,
+/// `@file`): options that make that linker start another program.
 fn go_word(opt: &str, w: &str) -> Option<&'static str> {
     if opt.is_empty() && !w.starts_with('-') && w.contains('@') && !w.starts_with('@') {
         return Some("fetches a module from the network");
     }
-    if opt == "-ldflags"
-        && w.split([' ', '\'', '"']).any(|t| {
-            let t = t.trim_start_matches('-');
-            t == "extld" || t.starts_with("extld=") || t == "extar" || t.starts_with("extar=")
-        })
-    {
+    if opt != "-ldflags" {
+        return None;
+    }
+    if w.split([' ', '\'', '"']).any(|t| {
+        let t = t.trim_start_matches('-');
+        t == "extld" || t.starts_with("extld=") || t == "extar" || t.starts_with("extar=")
+    }) {
         return Some("sets the program go links with");
+    }
+    let ext = w.find("extldflags").map(|i| &w[i + "extldflags".len()..]);
+    if ext.is_some_and(|x| {
+        x.contains(['/', '@'])
+            || [
+                "-B", "fuse-ld", "ld-path", "wrapper", "specs", "plugin", "-load",
+            ]
+            .iter()
+            .any(|p| x.contains(p))
+    }) {
+        return Some("passes the external linker options that start other programs");
     }
     None
 }
@@ -931,7 +1078,8 @@ fn gradle_word(opt: &str, w: &str) -> Option<&'static str> {
 }
 
 /// `pytest -p PLUGIN` loads a plugin (`-p no:NAME` only disables one);
-/// `-o addopts=…` and friends override what the configuration loads; `@file` holds options.
+/// `-o addopts=…` and friends override what the configuration loads
+/// (`-o cache_dir=DIR` is a directory written: [`pytest_files`]); `@file` holds options.
 fn pytest_word(opt: &str, w: &str) -> Option<&'static str> {
     match opt {
         "" if w.starts_with('@') => Some("takes options from a file"),
@@ -944,8 +1092,6 @@ fn pytest_word(opt: &str, w: &str) -> Option<&'static str> {
                     | "pythonpath"
                     | "testpaths"
                     | "confcutdir"
-                    | "cache_dir"
-                    | "log_file"
                     | "required_plugins"
                     | "python_files"
                     | "rootdir"
@@ -954,6 +1100,112 @@ fn pytest_word(opt: &str, w: &str) -> Option<&'static str> {
         }
         _ => None,
     }
+}
+
+/// Files named in pytest's option values: `--cov-report TYPE:DEST`
+/// (pytest-cov: a file for xml, json, lcov and markdown, a directory for
+/// html and annotate) and `-o cache_dir=DIR`, `-o log_file=FILE`.
+fn pytest_files(opt: &str, v: &str) -> Vec<(Kind, String)> {
+    let named = match opt {
+        "--cov-report" => v.split_once(':').and_then(|(ty, dest)| match ty {
+            "html" | "annotate" => Some((WritesDir, dest)),
+            "xml" | "json" | "lcov" | "markdown" | "markdown-append" => Some((Writes, dest)),
+            _ => None,
+        }),
+        "-o" | "--override-ini" => v.split_once('=').and_then(|(k, val)| match k.trim() {
+            "cache_dir" => Some((WritesDir, val)),
+            "log_file" => Some((Writes, val)),
+            _ => None,
+        }),
+        _ => None,
+    };
+    named
+        .filter(|(_, f)| !f.is_empty())
+        .map(|(k, f)| vec![(k, f.to_string())])
+        .unwrap_or_default()
+}
+
+/// Files in mocha's `--reporter-option k=v,k2=v2`: the output of the
+/// built-in reporters (`output`) and of the common third-party ones
+/// (`mochaFile` of mocha-junit-reporter, `reportDir` of mochawesome,
+/// `configFile` of mocha-multi-reporters, which names reporters to load).
+fn mocha_files(opt: &str, v: &str) -> Vec<(Kind, String)> {
+    if !matches!(opt, "-O" | "--reporter-option" | "--reporter-options") {
+        return Vec::new();
+    }
+    v.split(',')
+        .filter_map(|kv| {
+            let (k, f) = kv.split_once('=')?;
+            let kind = match k.trim() {
+                "output" | "mochaFile" | "outputFile" | "outputPath" | "jsonReportFile"
+                | "reportFilename" => Writes,
+                "reportDir" | "outputDir" => WritesDir,
+                "configFile" => Project,
+                _ => return None,
+            };
+            (!f.is_empty()).then(|| (kind, f.to_string()))
+        })
+        .collect()
+}
+
+/// `pylint --output-format=json:FILE,colorized`, `golangci-lint
+/// --out-format=checkstyle:FILE`: a format with a destination writes it.
+fn format_files(opt: &str, v: &str) -> Vec<(Kind, String)> {
+    if !matches!(opt, "-f" | "--output-format" | "--out-format") {
+        return Vec::new();
+    }
+    v.split(',')
+        .filter_map(|part| {
+            let (_, f) = part.split_once(':')?;
+            (!f.is_empty() && f != "stdout" && f != "stderr").then(|| (Writes, f.to_string()))
+        })
+        .collect()
+}
+
+/// `mvn -Djacoco.destFile=F`, `-DreportsDirectory=D`, `gradle -Pout.dir=D`:
+/// a property whose name says it is an output file or directory (the
+/// plugins' `…File`, `…Directory`, `…Dir` parameters).
+fn property_files(opt: &str, v: &str) -> Vec<(Kind, String)> {
+    let property = opt.starts_with("-D")
+        || opt.starts_with("-P")
+        || matches!(opt, "--define" | "--system-prop" | "--project-prop");
+    let Some((name, val)) = v.split_once('=').filter(|_| property) else {
+        return Vec::new();
+    };
+    let last = name.rsplit('.').next().unwrap_or(name).to_ascii_lowercase();
+    let kind = if last.ends_with("directory") || last.ends_with("dir") {
+        WritesDir
+    } else if last.ends_with("file") {
+        Writes
+    } else {
+        return Vec::new();
+    };
+    if val.is_empty() {
+        return Vec::new();
+    }
+    vec![(kind, val.to_string())]
+}
+
+/// `dotnet test --logger "trx;LogFileName=F"`: the log file, relative to
+/// the results directory (`TestResults/` unless `--results-directory`
+/// says) or absolute; both readings are judged.
+fn dotnet_files(opt: &str, v: &str) -> Vec<(Kind, String)> {
+    if !matches!(opt, "-l" | "--logger") {
+        return Vec::new();
+    }
+    v.split(';')
+        .filter_map(|kv| {
+            let (k, f) = kv.split_once('=')?;
+            let k = k.trim().to_ascii_lowercase();
+            (matches!(k.as_str(), "logfilename" | "logfilepath") && !f.is_empty()).then_some(f)
+        })
+        .flat_map(|f| {
+            [
+                (Writes, f.to_string()),
+                (Writes, format!("TestResults/{f}")),
+            ]
+        })
+        .collect()
 }
 
 /// `jest --config='{"setupFiles":[…]}'`: inline JSON configuration, not a file to check.
@@ -1044,9 +1296,9 @@ fn module_tool(name: &str) -> Option<&'static str> {
 
 /// The tool a launcher starts and where that tool's arguments begin in
 /// `args`: `npx jest …`, `uv run pytest …`, `poetry run pytest …`,
-/// `bundle exec rspec …`, `python -m pytest …`, `pnpm exec vitest …`.
-/// The launcher's own options are reviewed by its own spec; the tool's by
-/// [`tool`] (and [`sub`]) with the name returned here.
+/// `bundle exec rspec …`, `python -m pytest …`, `pnpm exec vitest …`,
+/// `coverage run -m pytest …`. The launcher's own options are reviewed by
+/// its own spec; the tool's by [`tool`] (and [`sub`]) with the name returned here.
 pub(crate) fn launched(name: &str, args: &[Arg]) -> Option<(String, usize)> {
     let first_word = |from: usize, with_value: &[&str]| -> Option<usize> {
         let mut i = from;
@@ -1099,11 +1351,35 @@ pub(crate) fn launched(name: &str, args: &[Arg]) -> Option<(String, usize)> {
         return None;
     }
     match name {
-        "npx" | "pnpx" | "bunx" => {
-            if args.iter().any(|a| matches!(a.text(), "-c" | "--call")) {
+        // `coverage run [options] -m MODULE …`; `coverage run FILE` runs a file, not a tool.
+        "coverage" => {
+            let at = first_word(0, &["--rcfile"])?;
+            if args[at].text() != "run" {
                 return None;
             }
-            tool_at(first_word(
+            let with_value = [
+                "--rcfile",
+                "--data-file",
+                "--include",
+                "--omit",
+                "--source",
+                "--concurrency",
+                "--context",
+                "--debug",
+            ];
+            let (mut i, mut module) = (at + 1, false);
+            while let Some(t) = args.get(i).map(Arg::text) {
+                if !t.starts_with('-') {
+                    break;
+                }
+                module |= matches!(t, "-m" | "--module");
+                i += if with_value.contains(&t) { 2 } else { 1 };
+            }
+            let m = args.get(i).filter(|_| module)?.text();
+            Some((module_tool(m).unwrap_or(m).to_string(), i + 1))
+        }
+        "npx" | "pnpx" | "bunx" => {
+            let at = first_word(
                 0,
                 &[
                     "-p",
@@ -1114,7 +1390,15 @@ pub(crate) fn launched(name: &str, args: &[Arg]) -> Option<(String, usize)> {
                     "--workspace",
                     "--userconfig",
                 ],
-            )?)
+            )?;
+            // `npx -c 'CMD'` runs a command line; the tool's own `-c` is its own.
+            if args[..at]
+                .iter()
+                .any(|a| matches!(a.text(), "-c" | "--call"))
+            {
+                return None;
+            }
+            tool_at(at)
         }
         "bundle" | "bundler" => {
             let at = first_word(0, &["--gemfile"])?;
@@ -1173,6 +1457,114 @@ pub(crate) fn launched(name: &str, args: &[Arg]) -> Option<(String, usize)> {
             tool_at(at)
         }
         _ => None,
+    }
+}
+
+/// Spec of the words after `--` that a tool hands to what it runs:
+/// `cargo test -- --logfile F` is read by the test harness, which writes F.
+pub(crate) fn after_separator(tool: &str, sub: &str) -> Option<Spec> {
+    match (tool, sub) {
+        ("cargo", "test" | "t" | "bench" | "llvm-cov" | "miri") => Some(Spec {
+            opts: &[
+                ("--logfile", Writes),
+                (
+                    "--format|--test-threads|--skip|--color|-Z|--shuffle-seed",
+                    Value,
+                ),
+            ],
+            closed: false,
+            bundles: true,
+            check: no_check,
+            names: Names::Abbreviated,
+            optional: &[],
+            inside: nothing_inside,
+        }),
+        _ => None,
+    }
+}
+
+/// The configuration files a tool reads from the directory it runs in and
+/// those above it ([`crate::Effects::configs`]): `*` ends a name's prefix,
+/// `dir/name` names the directory too. Several are code the tool runs
+/// (`conftest.py`, `jest.config.js`, `build.rs`, `Makefile`).
+pub(crate) fn config_files(tool: &str, sub: Option<&str>) -> &'static [&'static str] {
+    match (tool, sub) {
+        // pytest-cov reads coverage's own file too.
+        ("pytest" | "py.test", _) => &[
+            "pytest.ini",
+            ".pytest.ini",
+            "pyproject.toml",
+            "tox.ini",
+            "setup.cfg",
+            "conftest.py",
+            ".coveragerc",
+        ],
+        ("coverage", _) => &[".coveragerc", "pyproject.toml", "setup.cfg", "tox.ini"],
+        ("mypy" | "dmypy", _) => &["mypy.ini", ".mypy.ini", "pyproject.toml", "setup.cfg"],
+        ("ruff", _) => &["ruff.toml", ".ruff.toml", "pyproject.toml"],
+        ("black", _) => &["pyproject.toml"],
+        ("isort", _) => &[
+            ".isort.cfg",
+            "pyproject.toml",
+            "setup.cfg",
+            "tox.ini",
+            ".editorconfig",
+        ],
+        ("flake8", _) => &[".flake8", "setup.cfg", "tox.ini"],
+        ("pylint", _) => &[
+            "pylintrc",
+            ".pylintrc",
+            "pylintrc.toml",
+            ".pylintrc.toml",
+            "pyproject.toml",
+            "setup.cfg",
+            "tox.ini",
+        ],
+        ("tox", _) => &["tox.ini", "tox.toml", "pyproject.toml", "setup.cfg"],
+        ("nox", _) => &["noxfile.py"],
+        ("eslint", _) => &["eslint.config.*", ".eslintrc*", "package.json"],
+        ("prettier", _) => &[".prettierrc*", "prettier.config.*", "package.json"],
+        ("jest", _) => &[
+            "jest.config.*",
+            "package.json",
+            "babel.config.*",
+            ".babelrc*",
+        ],
+        ("vitest", _) => &["vitest.config.*", "vite.config.*", "vitest.workspace.*"],
+        ("mocha" | "_mocha", _) => &[".mocharc*", "package.json"],
+        ("tsc", _) => &["tsconfig.json", "jsconfig.json"],
+        ("npm" | "pnpm" | "yarn" | "bun", _) => &[
+            "package.json",
+            ".npmrc",
+            ".yarnrc*",
+            ".pnpmfile.*",
+            "bunfig.toml",
+        ],
+        ("cargo", _) => &[
+            "Cargo.toml",
+            "build.rs",
+            ".cargo/config.toml",
+            ".cargo/config",
+            "rust-toolchain",
+            "rust-toolchain.toml",
+        ],
+        ("make" | "gmake", _) => &["Makefile", "makefile", "GNUmakefile"],
+        ("golangci-lint", _) => &[".golangci.*"],
+        ("cmake", _) => &[
+            "CMakeLists.txt",
+            "CMakePresets.json",
+            "CMakeUserPresets.json",
+        ],
+        ("gradle" | "gradlew", _) => &["build.gradle*", "settings.gradle*", "gradle.properties"],
+        ("mvn" | "mvnw" | "mvnd", _) => &[
+            "pom.xml",
+            ".mvn/maven.config",
+            ".mvn/jvm.config",
+            ".mvn/extensions.xml",
+        ],
+        ("rspec", _) => &[".rspec", ".rspec-local"],
+        ("rake", _) => &["Rakefile", "rakefile", "Rakefile.rb"],
+        _ => &[],
     }
 }
 
@@ -1409,13 +1801,23 @@ pub(crate) fn tool(name: &str) -> Option<Spec> {
                     "-c|--config-file|--inifile|--rootdir|--confcutdir|--cov-config",
                     Project,
                 ),
-                ("--basetemp", Writes),
+                // pytest empties the directory before its run.
+                ("--basetemp", Recreates),
+                // `--debug[=FILE]`: pytest's own trace log (see `optional`).
                 (
-                    "--junitxml|--junit-xml|--resultlog|--result-log|--log-file|--report-log|--html|--json-report-file",
+                    "--junitxml|--junit-xml|--resultlog|--result-log|--log-file|--report-log|--html|--json-report-file|--debug",
                     Writes,
                 ),
+                ("--css", Reads),
+                // Flags that begin a listed option with a value (`--pdb`,
+                // `--pdbcls X`): not abbreviations of it.
                 (
-                    "-p|-o|--override-ini|-k|-m|-r|-W|--pythonwarnings|--tb|--maxfail|--durations|--durations-min|--capture|--import-mode|-n|--numprocesses|--dist|--maxprocesses|--deselect|--ignore|--ignore-glob|--log-level|--log-cli-level|--log-format|--timeout|--count|--reruns|--randomly-seed|--cov-report|--cov-fail-under|--junit-prefix",
+                    "--pdb|--json-report|--cov-branch|--cov-append|--cov-reset|--self-contained-html|--strict|--lf|--ff|--nf|--sw",
+                    Flag,
+                ),
+                // `--cov-report TYPE:DEST` and `-o cache_dir=DIR` name files (`pytest_files`).
+                (
+                    "-p|-o|--override-ini|-k|-m|-r|-W|--pythonwarnings|--tb|--maxfail|--durations|--durations-min|--capture|--import-mode|-n|--numprocesses|--dist|--maxprocesses|--deselect|--ignore|--ignore-glob|--log-level|--log-cli-level|--log-format|--timeout|--count|--reruns|--randomly-seed|--cov|--cov-report|--cov-fail-under|--cov-context|--junit-prefix",
                     Value,
                 ),
             ],
@@ -1461,6 +1863,11 @@ pub(crate) fn tool(name: &str) -> Option<Spec> {
                 ("--config", Project),
                 ("--cache-dir", Writes),
                 ("-o|--output-file", Writes),
+                // Flags that begin a listed option with a value (`--fix`, `--fixable X`).
+                (
+                    "--fix|--no-fix|--unsafe-fixes|--show-fixes|--exit-zero|--statistics|--watch|--diff|--check|--preview|--no-cache|--isolated|--add-noqa",
+                    Flag,
+                ),
                 (
                     "--select|--ignore|--extend-select|--extend-ignore|--per-file-ignores|--extend-per-file-ignores|--fixable|--unfixable|--extend-fixable|--exclude|--extend-exclude|--line-length|--target-version|--stdin-filename|--extension|--output-format",
                     Value,
@@ -1509,7 +1916,7 @@ pub(crate) fn tool(name: &str) -> Option<Spec> {
             &[
                 ("--rcfile", Project),
                 ("--data-file|-o", Writes),
-                ("-d|--directory", Writes),
+                ("-d|--directory", WritesDir),
                 (
                     "--include|--omit|--source|--concurrency|--context|--contexts|--precision|--fail-under|--sort|--format|--title|--debug",
                     Value,
@@ -1579,7 +1986,8 @@ pub(crate) fn tool(name: &str) -> Option<Spec> {
                     Project,
                 ),
                 ("--outputFile", Writes),
-                ("--coverage.reportsDirectory", Writes),
+                ("--coverage.reportsDirectory", WritesDir),
+                ("--coverage.customProviderModule", Project),
                 (
                     "-t|--testNamePattern|--project|--pool|--mode|--shard|--maxWorkers|--minWorkers|--testTimeout|--retry|--bail|--exclude|--browser.name",
                     Value,
@@ -1596,6 +2004,12 @@ pub(crate) fn tool(name: &str) -> Option<Spec> {
                 ),
                 ("--ignore-path", Reads),
                 ("-o|--output-file|--cache-location", Writes),
+                // Flags that begin a listed option with a value (`--cache`,
+                // `--cache-location F`): not abbreviations of it.
+                (
+                    "--cache|--fix|--fix-dry-run|--stdin|--report-unused-disable-directives|--debug|--quiet",
+                    Flag,
+                ),
                 (
                     "--ext|--env|--global|--rule|--parser-options|--fix-type|--max-warnings|--ignore-pattern|--stdin-filename|--cache-strategy|--report-unused-disable-directives-severity|--flag|--concurrency",
                     Value,
@@ -1608,6 +2022,8 @@ pub(crate) fn tool(name: &str) -> Option<Spec> {
                 ("--config|--plugin|--plugin-search-dir|--parser", Project),
                 ("--ignore-path", Reads),
                 ("--cache-location", Writes),
+                // Flags that begin a listed option with a value (`--cache`, `--cache-location F`).
+                ("--cache|--check|--write|--list-different", Flag),
                 (
                     "--config-precedence|--stdin-filepath|--log-level|--loglevel|--cursor-offset|--range-start|--range-end|--end-of-line|--print-width|--tab-width|--trailing-comma|--arrow-parens|--prose-wrap|--quote-props|--html-whitespace-sensitivity|--embedded-language-formatting|--object-wrap|--cache-strategy",
                     Value,
@@ -1632,6 +2048,8 @@ pub(crate) fn tool(name: &str) -> Option<Spec> {
         ),
         "cmake" => (
             &[
+                // `--trace` begins `--trace-redirect F`: not an abbreviation of it.
+                ("--trace|--trace-expand", Flag),
                 ("-E", Runs),
                 ("-P", Loads),
                 ("-S|-C|--toolchain|--build|--install|--open", Project),
@@ -1750,6 +2168,7 @@ pub(crate) fn tool(name: &str) -> Option<Spec> {
             &[
                 ("-c|--config", Project),
                 ("--new-from-patch", Reads),
+                ("--new|--fix|--fast", Flag),
                 (
                     "--cpu-profile-path|--mem-profile-path|--trace-path|--output.text.path|--output.json.path|--output.checkstyle.path|--output.junit-xml.path|--output.sarif.path|--output.html.path|--output.tab.path|--output.teamcity.path|--output.code-climate.path",
                     Writes,
@@ -1806,11 +2225,30 @@ pub(crate) fn tool(name: &str) -> Option<Spec> {
         "ctest" => ctest_word,
         _ => no_check,
     };
+    let names = match name {
+        "jest" | "vitest" | "mocha" | "_mocha" | "tsc" => Names::Loose,
+        _ => Names::Abbreviated,
+    };
+    let optional: &'static [&'static str] = match name {
+        // pytest's own `--debug[=FILE]` and pytest-cov's `--cov[=SOURCE]`.
+        "pytest" | "py.test" => &["--debug", "--cov"],
+        _ => &[],
+    };
+    let inside: Inside = match name {
+        "pytest" | "py.test" => pytest_files,
+        "mocha" | "_mocha" => mocha_files,
+        "pylint" | "golangci-lint" => format_files,
+        "mvn" | "mvnw" | "mvnd" | "gradle" | "gradlew" => property_files,
+        _ => nothing_inside,
+    };
     Some(Spec {
         opts,
         closed,
         bundles,
         check,
+        names,
+        optional,
+        inside,
     })
 }
 
@@ -1990,6 +2428,190 @@ mod tests {
             review("git diff", &spec, &a).writes[0].text(),
             ".git/hooks/x"
         );
+    }
+
+    fn written(name: &str, words: &[&str]) -> Vec<String> {
+        let spec = tool(name).expect("a spec");
+        let a = args(words);
+        let r = review(name, &spec, &a);
+        r.writes
+            .iter()
+            .chain(&r.write_dirs)
+            .chain(&r.recreated)
+            .map(|a| a.text().to_string())
+            .collect()
+    }
+
+    #[test]
+    fn reports_and_caches_are_written_where_options_say() {
+        for (tool, words, want) in [
+            ("pytest", &["--junitxml=.git/hooks/x"][..], ".git/hooks/x"),
+            ("pytest", &["--debug=.git/hooks/x"], ".git/hooks/x"),
+            (
+                "pytest",
+                &["--debug", ".git/hooks/x", "tests"],
+                ".git/hooks/x",
+            ),
+            (
+                "pytest",
+                &["--cov", "--cov-report=xml:.git/hooks/x"],
+                ".git/hooks/x",
+            ),
+            ("pytest", &["--cov-report", "html:.git/hooks"], ".git/hooks"),
+            ("pytest", &["--cov-report=lcov:cov.info"], "cov.info"),
+            ("pytest", &["-o", "cache_dir=.git"], ".git"),
+            ("pytest", &["-ocache_dir=.git"], ".git"),
+            ("pytest", &["--override-ini=log_file=.git/x"], ".git/x"),
+            ("pytest", &["--basetemp", ".git"], ".git"),
+            (
+                "pytest",
+                &["--json-report", "--json-report-file=.git/x"],
+                ".git/x",
+            ),
+            ("coverage", &["html", "-d", ".git/hooks"], ".git/hooks"),
+            (
+                "coverage",
+                &["run", "--data-file=.git/x", "-m", "pytest"],
+                ".git/x",
+            ),
+            ("mocha", &["--reporter-option", "output=.git/x"], ".git/x"),
+            ("mocha", &["-O", "suiteName=a,mochaFile=.git/x"], ".git/x"),
+            (
+                "mocha",
+                &["--reporterOptions=reportDir=.git/hooks"],
+                ".git/hooks",
+            ),
+            (
+                "pylint",
+                &["--output-format=json:.git/x,colorized"],
+                ".git/x",
+            ),
+            (
+                "golangci-lint",
+                &["run", "--out-format=checkstyle:.git/x"],
+                ".git/x",
+            ),
+            (
+                "eslint",
+                &["--cache", "--cache-location", ".git/x", "."],
+                ".git/x",
+            ),
+            (
+                "ruff",
+                &["check", "--fix", "--output-file", ".git/x"],
+                ".git/x",
+            ),
+            ("jest", &["--json", "--output-file=.git/x"], ".git/x"),
+            (
+                "jest",
+                &["--coverage", "--coverage-directory", ".git/hooks"],
+                ".git/hooks",
+            ),
+            ("vitest", &["run", "--outputFile.junit=.git/x"], ".git/x"),
+            (
+                "vitest",
+                &["--coverage", "--coverage.reportsDirectory", ".git"],
+                ".git",
+            ),
+            ("tsc", &["--outdir", ".git/hooks"], ".git/hooks"),
+            (
+                "tsc",
+                &["--declaration", "--declarationDir", ".git/hooks"],
+                ".git/hooks",
+            ),
+        ] {
+            let w = written(tool, words);
+            assert!(w.iter().any(|x| x == want), "{tool} {words:?}: {w:?}");
+        }
+    }
+
+    #[test]
+    fn an_optional_value_is_not_the_next_option() {
+        // `pytest --debug -p evil`: -p is an option, not the debug file.
+        assert!(!risky("pytest", &["--debug", "-p", "evil"]).is_empty());
+        assert!(written("pytest", &["--debug", "-x"]).is_empty());
+        // `--cov` is a flag with an optional source, not `--cov-config`.
+        let spec = tool("pytest").expect("pytest");
+        let a = args(&["--cov", "--cov-config=/tmp/x"]);
+        let r = review("pytest", &spec, &a);
+        assert_eq!(r.projects[0].text(), "/tmp/x");
+        // `--pdb` is not an abbreviation of `--pdbcls`.
+        assert!(risky("pytest", &["--pdb", "tests"]).is_empty());
+    }
+
+    #[test]
+    fn go_flags_in_every_spelling() {
+        let go = |sub: &str, words: &[&str]| {
+            let spec = super::sub("go", sub).expect("go spec");
+            let a = args(words);
+            let r = review("go", &spec, &a);
+            let w: Vec<String> = r.writes.iter().map(|a| a.text().to_string()).collect();
+            (r.risky, w)
+        };
+        // Boolean flags take no value: the next option is still seen.
+        assert!(!go("test", &["-v", "-exec", "/tmp/x", "./..."]).0.is_empty());
+        assert!(
+            !go("test", &["-race", "-toolexec", "x", "./..."])
+                .0
+                .is_empty()
+        );
+        assert_eq!(go("build", &["-v", "-o", ".git/x", "."]).1, [".git/x"]);
+        // Go's flag package takes `--flag` as `-flag`.
+        assert!(!go("build", &["--toolexec=x", "."]).0.is_empty());
+        assert_eq!(go("test", &["--coverprofile=.git/x"]).1, [".git/x"]);
+        // The test binary's own spellings, before or after `-args`.
+        assert_eq!(go("test", &["-test.coverprofile=.git/x"]).1, [".git/x"]);
+        assert_eq!(
+            go("test", &["./x", "-args", "-test.cpuprofile", ".git/x"]).1,
+            [".git/x"]
+        );
+        assert!(
+            !go("build", &["-ldflags=-extldflags=-fuse-ld=/tmp/x", "."])
+                .0
+                .is_empty()
+        );
+        assert!(
+            !go("build", &["-ldflags", "-extldflags '-B /tmp'", "."])
+                .0
+                .is_empty()
+        );
+        assert!(
+            go("build", &["-ldflags=-s -w -extldflags=-static", "."])
+                .0
+                .is_empty()
+        );
+        assert!(go("test", &["-v", "-race", "-cover", "./..."]).0.is_empty());
+    }
+
+    #[test]
+    fn words_after_the_separator_reach_the_test_harness() {
+        let spec = after_separator("cargo", "test").expect("libtest");
+        let a = args(&["--logfile", ".git/x", "--nocapture"]);
+        assert_eq!(
+            review("cargo test --", &spec, &a).writes[0].text(),
+            ".git/x"
+        );
+        assert!(after_separator("cargo", "build").is_none());
+    }
+
+    #[test]
+    fn launched_tools_are_found() {
+        let l = |name: &str, words: &[&str]| launched(name, &args(words));
+        assert_eq!(
+            l("python3", &["-m", "pytest", "-x"]),
+            Some(("pytest".into(), 2))
+        );
+        assert_eq!(
+            l("coverage", &["run", "--source", "src", "-m", "pytest"]),
+            Some(("pytest".into(), 5))
+        );
+        assert_eq!(l("coverage", &["run", "script.py"]), None);
+        assert_eq!(l("coverage", &["html"]), None);
+        assert_eq!(
+            l("npx", &["eslint", "-c", "x.js"]),
+            Some(("eslint".into(), 1))
+        );
+        assert_eq!(l("npx", &["-c", "eslint ."]), None);
     }
 
     #[test]

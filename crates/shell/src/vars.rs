@@ -67,10 +67,12 @@ const HARMLESS: &[&str] = &[
     "GOMAXPROCS",
     "GODEBUG",
     "GOTRACEBACK",
+    // Flags variables: harmless only when every flag in them is ([`flags_tune_only`]).
     "GOFLAGS",
     "RUSTFLAGS",
     "RUSTDOCFLAGS",
     "CARGO_ENCODED_RUSTFLAGS",
+    "MAKEFLAGS",
     // Telemetry and update nags.
     "*_TELEMETRY_DISABLED",
     "*_TELEMETRY_OPTOUT",
@@ -462,21 +464,222 @@ const TOOL_NAMESPACES: &[&str] = &[
     "NERDCTL",
 ];
 
-/// Flags inside an otherwise harmless variable's value that make a tool run
-/// another program (`RUSTFLAGS=-Clinker=x`, `GOFLAGS=-toolexec=x`).
-const RUNS_PROGRAM_IN_VALUE: &[&str] = &[
-    "link",
-    "html",
-    "runtool",
-    "ld",
-    "linker",
-    "codegen-backend",
-    "plugin",
-    "exec",
-    "overlay",
-    "modfile",
-    "wrapper",
+/// `go` flags that only pick a mode, a selection or a number
+/// (`GOFLAGS=-mod=mod -trimpath -count=1`). Not listed, so asked about:
+/// those that run a program (`-toolexec`, `-exec`, `-vettool`), read a
+/// file that changes the build (`-modfile`, `-overlay`, `-pgo`), write a
+/// file (`-o`, `-coverprofile`, `-cpuprofile`, …) and `-gcflags` /
+/// `-asmflags`, whose own flags write files (`-gcflags=-cpuprofile=F`).
+const GO_TUNING: &[&str] = &[
+    "mod",
+    "modcacherw",
+    "tags",
+    "trimpath",
+    "buildvcs",
+    "buildmode",
+    "installsuffix",
+    "count",
+    "race",
+    "msan",
+    "asan",
+    "cover",
+    "covermode",
+    "coverpkg",
+    "v",
+    "x",
+    "a",
+    "n",
+    "p",
+    "parallel",
+    "timeout",
+    "short",
+    "failfast",
+    "json",
+    "run",
+    "skip",
+    "bench",
+    "benchtime",
+    "benchmem",
+    "cpu",
+    "shuffle",
+    "vet",
 ];
+
+/// `-ldflags` inside `GOFLAGS` that only strip or stamp the binary (`-s`, `-w`, `-X main.v=1`).
+const GO_LINK_TUNING: &[&str] = &["s", "w", "X", "buildid"];
+
+/// rustc `-C` settings that only tune code generation. Not listed, so
+/// asked about: `linker`, `link-arg(s)`, `linker-flavor`, `llvm-args`,
+/// `passes`, `profile-generate` / `profile-use`, `incremental`,
+/// `save-temps`, `dlltool`, `ar`, … (programs run, files read or written).
+const RUST_CODEGEN_TUNING: &[&str] = &[
+    "opt-level",
+    "target-cpu",
+    "target-feature",
+    "debuginfo",
+    "debug-assertions",
+    "overflow-checks",
+    "panic",
+    "codegen-units",
+    "lto",
+    "embed-bitcode",
+    "force-frame-pointers",
+    "force-unwind-tables",
+    "strip",
+    "relocation-model",
+    "code-model",
+    "instrument-coverage",
+    "symbol-mangling-version",
+    "split-debuginfo",
+    "inline-threshold",
+    "soft-float",
+    "no-redzone",
+    "prefer-dynamic",
+    "rpath",
+    "metadata",
+    "no-vectorize-loops",
+    "no-vectorize-slp",
+    "control-flow-guard",
+    "jump-tables",
+    "relro-level",
+];
+
+/// Whether every flag in a flags variable only tunes the tool
+/// (`GOFLAGS=-mod=mod`, `RUSTFLAGS='-D warnings -C target-cpu=native'`,
+/// `MAKEFLAGS=-j4`). A flag not known to be harmless asks: the flags that
+/// run a program, load code or write a file are spelled too many ways for a
+/// list of bad ones (`GOFLAGS=-o=.env`, `RUSTFLAGS=--emit=asm=.env`,
+/// `RUSTFLAGS=-Clinker=x`, `MAKEFLAGS=--eval=…`).
+fn flags_tune_only(name: &str, value: &str) -> bool {
+    match name {
+        "GOFLAGS" => value.split_whitespace().all(|w| {
+            let Some(flag) = w.strip_prefix('-') else {
+                return false;
+            };
+            let flag = flag.strip_prefix('-').unwrap_or(flag);
+            let (n, v) = flag.split_once('=').unwrap_or((flag, ""));
+            if n == "ldflags" {
+                return !v.contains('@')
+                    && v.split([' ', '\'', '"'])
+                        .filter(|t| t.starts_with('-'))
+                        .all(|t| {
+                            let t = t.trim_start_matches('-');
+                            GO_LINK_TUNING.contains(&t.split('=').next().unwrap_or(t))
+                        });
+            }
+            GO_TUNING.contains(&n) && !v.contains(['/', '@'])
+        }),
+        "RUSTFLAGS" | "RUSTDOCFLAGS" | "CARGO_ENCODED_RUSTFLAGS" => rust_flags_tune_only(value),
+        "MAKEFLAGS" => make_flags_tune_only(value),
+        _ => true,
+    }
+}
+
+/// See [`flags_tune_only`]: how many jobs, keep going, silence, dry runs
+/// (`-j4`, `-k`, `-s`, `--no-print-directory`, `-Oline`). Not `--eval`,
+/// `-f`, `-C`, `-I`, `-t` (touches targets) nor `NAME=value` overrides.
+fn make_flags_tune_only(value: &str) -> bool {
+    const LETTERS: &str = "ksiwrRBnq";
+    const LONG: &[&str] = &[
+        "keep-going",
+        "silent",
+        "quiet",
+        "no-print-directory",
+        "print-directory",
+        "no-builtin-rules",
+        "no-builtin-variables",
+        "always-make",
+        "ignore-errors",
+        "dry-run",
+        "just-print",
+        "question",
+        "jobserver-auth",
+        "jobserver-fds",
+    ];
+    let numeric = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit() || c == '.');
+    let alphabetic = |s: &str| s.chars().all(|c| c.is_ascii_alphabetic());
+    let mut number_next = false;
+    for (i, w) in value.split_whitespace().enumerate() {
+        let ok = if number_next && numeric(w) {
+            true
+        } else if let Some(long) = w.strip_prefix("--") {
+            let (n, v) = long.split_once('=').unwrap_or((long, ""));
+            LONG.contains(&n)
+                || (matches!(n, "jobs" | "load-average" | "max-load" | "output-sync")
+                    && (numeric(v) || alphabetic(v)))
+        } else {
+            // `-j4`, `-ks`, `-l 2`, `-Oline`; make writes its own
+            // single-letter flags without a dash first (`MAKEFLAGS=ks`).
+            let Some(letters) = w.strip_prefix('-').or((i == 0).then_some(w)) else {
+                return false;
+            };
+            let (flags, rest) =
+                letters.split_at(letters.find(['j', 'l', 'O']).unwrap_or(letters.len()));
+            flags.chars().all(|c| LETTERS.contains(c))
+                && (rest.len() <= 1
+                    || numeric(&rest[1..])
+                    || (rest.starts_with('O') && alphabetic(&rest[1..])))
+        };
+        if !ok {
+            return false;
+        }
+        number_next = matches!(w, "-j" | "-l");
+    }
+    true
+}
+
+/// See [`flags_tune_only`]: lint levels, `--cfg`, `--edition`, `-g`, `-O`
+/// and the `-C` settings of [`RUST_CODEGEN_TUNING`]; words separated by
+/// spaces or, in `CARGO_ENCODED_RUSTFLAGS`, by 0x1f.
+fn rust_flags_tune_only(value: &str) -> bool {
+    let words: Vec<&str> = value
+        .split(|c: char| c.is_whitespace() || c == '\u{1f}')
+        .filter(|w| !w.is_empty())
+        .collect();
+    let mut i = 0;
+    while i < words.len() {
+        let w = words[i];
+        i += 1;
+        let (opt, attached) = match w.strip_prefix("--") {
+            Some(long) => match long.split_once('=') {
+                Some((n, v)) => (n, Some(v)),
+                None => (long, None),
+            },
+            None if w.starts_with('-') && w.len() > 2 => (&w[1..2], Some(&w[2..])),
+            None if w.starts_with('-') => (&w[1..], None),
+            None => return false,
+        };
+        let mut value = || -> &str {
+            match attached {
+                Some(v) => v,
+                None => {
+                    i += 1;
+                    words.get(i - 1).copied().unwrap_or("")
+                }
+            }
+        };
+        let ok = match opt {
+            "D" | "W" | "A" | "F" | "deny" | "warn" | "allow" | "forbid" | "force-warn"
+            | "cap-lints" | "cfg" | "check-cfg" | "edition" => {
+                let v = value();
+                !v.contains(['/', '@'])
+            }
+            "C" | "codegen" => {
+                let v = value();
+                let key = v.split('=').next().unwrap_or(v);
+                RUST_CODEGEN_TUNING.contains(&key) && !v.contains(['/', '@'])
+            }
+            "g" | "O" => attached.is_none_or(str::is_empty),
+            // rustdoc's: which items are documented.
+            "document-private-items" | "document-hidden-items" => true,
+            _ => false,
+        };
+        if !ok {
+            return false;
+        }
+    }
+    true
+}
 
 /// `*` in `pattern` matches any run of characters in `name`.
 fn star_match(pattern: &str, name: &str) -> bool {
@@ -538,14 +741,13 @@ pub fn harmless(name: &str, value: &str) -> bool {
                 .split('_')
                 .any(|w| RISKY_WORDS.iter().any(|r| r.eq_ignore_ascii_case(w)));
     }
-    let flags = matches!(
-        name,
-        "GOFLAGS" | "RUSTFLAGS" | "RUSTDOCFLAGS" | "CARGO_ENCODED_RUSTFLAGS"
-    );
-    // Paths (`-B/tmp`, `@file`, `--html-in-header F`) and program options
-    // in a flags variable are not harmless.
-    !(flags
-        && (value.contains(['/', '@']) || RUNS_PROGRAM_IN_VALUE.iter().any(|w| value.contains(w))))
+    flags_tune_only(name, value)
+}
+
+/// Harmless variables that name a directory the tool writes its report
+/// into (`JEST_JUNIT_OUTPUT_DIR=reports jest`): judged as a write there.
+pub fn output_dir(name: &str) -> bool {
+    name == "JEST_JUNIT_OUTPUT_DIR"
 }
 
 /// Whether a bare assignment to `name` (no `export`) can still reach later commands.
@@ -594,6 +796,17 @@ mod tests {
                 "NODE_OPTIONS",
                 "--max-old-space-size=4096 --enable-source-maps",
             ),
+            ("GOFLAGS", "-mod=vendor -trimpath -buildvcs=false"),
+            ("GOFLAGS", "-count=1 -race -tags=integration,e2e"),
+            ("GOFLAGS", "-ldflags=-s"),
+            ("RUSTFLAGS", "-Dwarnings"),
+            ("RUSTFLAGS", "-C target-cpu=native -C opt-level=3"),
+            ("RUSTFLAGS", "--cfg tokio_unstable -W unused"),
+            ("CARGO_ENCODED_RUSTFLAGS", "-D\u{1f}warnings"),
+            ("RUSTDOCFLAGS", "-D warnings --document-private-items"),
+            ("MAKEFLAGS", "-j4"),
+            ("MAKEFLAGS", "-j 8 -k --no-print-directory"),
+            ("MAKEFLAGS", "ks -j4 -Oline"),
         ] {
             assert!(harmless(n, v), "{n}={v}");
         }
@@ -647,6 +860,29 @@ mod tests {
             ("RUSTFLAGS", "@.env"),
             ("RUSTDOCFLAGS", "--html-in-header .env"),
             ("VITE_TEST_BUNDLED_DEV", "1"),
+            ("GOFLAGS", "-o=.env"),
+            ("GOFLAGS", "-coverprofile=.envrc"),
+            ("GOFLAGS", "-toolexec=x"),
+            ("GOFLAGS", "-ldflags=-extld=x"),
+            ("GOFLAGS", "-gcflags=-cpuprofile=x"),
+            ("GOFLAGS", "-modfile=x.mod"),
+            ("RUSTFLAGS", "-Clinker=x"),
+            ("RUSTFLAGS", "--emit=asm=.env"),
+            ("RUSTFLAGS", "-C incremental=.git"),
+            ("RUSTFLAGS", "--extern x=libx.so"),
+            ("RUSTFLAGS", "-L ."),
+            ("RUSTFLAGS", "-Z unstable-options"),
+            ("CARGO_ENCODED_RUSTFLAGS", "-C\u{1f}linker=x"),
+            ("MAKEFLAGS", "-j4 --eval=x"),
+            ("MAKEFLAGS", "-f x.mk"),
+            ("MAKEFLAGS", "-t"),
+            ("MAKEFLAGS", "-- CC=./x"),
+            ("PYTEST_ADDOPTS", "--debug=.git/hooks/pre-commit"),
+            ("COVERAGE_RCFILE", "x.ini"),
+            ("PYLINTRC", "x"),
+            ("CPATH", "/tmp"),
+            ("CC_x86_64_unknown_linux_gnu", "./x"),
+            ("CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_LINKER", "./x"),
         ] {
             assert!(!harmless(n, v), "{n}={v}");
         }

@@ -215,3 +215,87 @@ fn code_run_from_operands_is_a_project() {
     assert_eq!(projects("go run /tmp/x/main.go"), ["/tmp/x/main.go"]);
     assert!(projects("cargo test").is_empty());
 }
+
+#[test]
+fn launched_tools_are_reviewed_like_the_tool() {
+    assert_eq!(
+        writes("python -m pytest --junitxml=.git/hooks/x"),
+        [".git/hooks/x"]
+    );
+    assert_eq!(writes("npx tsc --outFile .git/hooks/x"), [".git/hooks/x"]);
+    assert_eq!(
+        writes("coverage run -m pytest --debug=.git/hooks/x"),
+        [".git/hooks/x"]
+    );
+    assert_eq!(
+        writes("cargo test -- --logfile .git/hooks/x"),
+        [".git/hooks/x"]
+    );
+    // pytest empties --basetemp first.
+    let deleted: Vec<String> = analyze("pytest --basetemp=out", &env())
+        .commands
+        .iter()
+        .flat_map(|c| effects(c).deletes)
+        .flat_map(|f| f.path.values)
+        .collect();
+    assert_eq!(deleted, ["out"]);
+}
+
+#[test]
+fn words_handed_to_a_script_may_name_what_it_writes() {
+    let handed = |line: &str| -> Vec<String> {
+        analyze(line, &env())
+            .commands
+            .iter()
+            .flat_map(|c| effects(c).handed)
+            .flat_map(|f| f.path.values)
+            .collect()
+    };
+    assert_eq!(
+        handed("npm test -- --outputFile=.git/hooks/x --json"),
+        [".git/hooks/x"]
+    );
+    assert_eq!(
+        handed("tox -e py -- --cov-report=xml:.git/x"),
+        ["xml:.git/x", ".git/x"]
+    );
+    assert_eq!(handed("yarn run test --json out.json"), ["out.json"]);
+    assert_eq!(handed("pnpm test src/a.test.ts"), ["src/a.test.ts"]);
+    // npm reads options before `--` itself; URLs are not files.
+    assert!(handed("npm test --silent").is_empty());
+    assert!(handed("npm test -- --url=http://localhost:3000").is_empty());
+    assert!(handed("npm ci").is_empty());
+}
+
+#[test]
+fn tools_name_the_configuration_they_read() {
+    use std::path::Path;
+    use ztguard_shell::config_file_matches;
+    let configs = |line: &str| -> Vec<&'static str> {
+        analyze(line, &env())
+            .commands
+            .iter()
+            .flat_map(|c| effects(c).configs)
+            .collect()
+    };
+    assert!(configs("pytest -q").contains(&"pytest.ini"));
+    assert!(configs("python -m pytest").contains(&"conftest.py"));
+    assert!(configs("npx jest").contains(&"jest.config.*"));
+    assert!(configs("cat README.md").is_empty());
+    assert!(config_file_matches(
+        "jest.config.*",
+        Path::new("/p/jest.config.ts")
+    ));
+    assert!(config_file_matches(
+        ".cargo/config.toml",
+        Path::new("/p/.cargo/config.toml")
+    ));
+    assert!(!config_file_matches(
+        ".cargo/config.toml",
+        Path::new("/p/config.toml")
+    ));
+    assert!(!config_file_matches(
+        "pytest.ini",
+        Path::new("/p/pytest.ini.bak")
+    ));
+}
