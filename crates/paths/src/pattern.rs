@@ -208,8 +208,13 @@ fn relative<'a>(path: &'a Path, base: &Path) -> Option<Vec<&'a str>> {
 pub struct KeyMatcher {
     exact: std::collections::HashSet<String>,
     prefixes: Vec<String>,
+    /// `*x.y` suffixes by their last extension (`y`), so a name is compared
+    /// only with the suffixes its own extension could end.
+    suffixes_by_ext: std::collections::HashMap<String, Vec<String>>,
+    /// Suffixes with no `.` (`*_rsa`).
     suffixes: Vec<String>,
-    wild: Vec<String>,
+    /// Other wildcards, with the literal head and tail every match has.
+    wild: Vec<(String, String, String)>,
 }
 
 impl KeyMatcher {
@@ -223,9 +228,22 @@ impl KeyMatcher {
             } else if let Some(p) = k.strip_suffix('*').filter(|p| !special(p)) {
                 m.prefixes.push(p.to_string());
             } else if let Some(x) = k.strip_prefix('*').filter(|x| !special(x)) {
-                m.suffixes.push(x.to_string());
+                match x.rsplit_once('.') {
+                    Some((_, ext)) => m
+                        .suffixes_by_ext
+                        .entry(ext.to_string())
+                        .or_default()
+                        .push(x.to_string()),
+                    None => m.suffixes.push(x.to_string()),
+                }
             } else {
-                m.wild.push(k.to_string());
+                let head_end = k.find(['*', '?', '[', '\\']).unwrap_or(k.len());
+                let tail_start = k.rfind(['*', '?', ']']).map_or(k.len(), |i| i + 1);
+                m.wild.push((
+                    k[..head_end].to_string(),
+                    k[tail_start..].to_string(),
+                    k.to_string(),
+                ));
             }
         }
         m
@@ -238,11 +256,20 @@ impl KeyMatcher {
                 .prefixes
                 .iter()
                 .any(|p| component.starts_with(p.as_str()))
+            || component.rsplit_once('.').is_some_and(|(_, ext)| {
+                self.suffixes_by_ext
+                    .get(ext)
+                    .is_some_and(|xs| xs.iter().any(|x| component.ends_with(x.as_str())))
+            })
             || self
                 .suffixes
                 .iter()
                 .any(|x| component.ends_with(x.as_str()))
-            || self.wild.iter().any(|w| wildmatch(w, component))
+            || self.wild.iter().any(|(head, tail, w)| {
+                component.starts_with(head.as_str())
+                    && component.ends_with(tail.as_str())
+                    && wildmatch(w, component)
+            })
     }
 }
 
@@ -405,6 +432,26 @@ mod tests {
         let odd = KeyMatcher::new(&["a*b", "?x", "[ab]c", "*", "id_*"]);
         for name in ["acb", "ab", "zx", "bc", "id_rsa", "q"] {
             assert!(odd.matches(name), "{name}");
+        }
+        let some = KeyMatcher::new(&[
+            "*.pem.bak",
+            "*_rsa",
+            "gcp-key*.json",
+            "*-admin*.json",
+            "x[ab]",
+        ]);
+        for (name, hit) in [
+            ("k.pem.bak", true),
+            ("k.bak", false),
+            ("pem.bak", false),
+            ("id_rsa", true),
+            ("gcp-key-1.json", true),
+            ("gcp-key-1.yaml", false),
+            ("p-admin-sdk.json", true),
+            ("xa", true),
+            ("xc", false),
+        ] {
+            assert_eq!(some.matches(name), hit, "{name}");
         }
         assert!(
             PatternList::parse(&["**"])

@@ -57,6 +57,15 @@ pub fn repository(dir: &Path) -> Option<(PathBuf, PathBuf)> {
 
 /// The files the index of `git_dir` lists.
 pub fn tracked_files(git_dir: &Path) -> Result<Vec<TrackedFile>, IndexError> {
+    tracked_files_where(git_dir, &mut |_| true)
+}
+
+/// The files the index of `git_dir` lists whose paths `keep` accepts; the
+/// others cost no allocation (an index may list hundreds of thousands).
+pub fn tracked_files_where(
+    git_dir: &Path,
+    keep: &mut dyn FnMut(&str) -> bool,
+) -> Result<Vec<TrackedFile>, IndexError> {
     let index = std::fs::read(git_dir.join("index")).map_err(|_| IndexError::Missing)?;
     let sha256 = std::fs::read_to_string(git_dir.join("config")).is_ok_and(|c| {
         c.lines().any(|l| {
@@ -64,7 +73,7 @@ pub fn tracked_files(git_dir: &Path) -> Result<Vec<TrackedFile>, IndexError> {
             l.starts_with("objectformat") && l.ends_with("sha256")
         })
     });
-    parse_index(&index, if sha256 { 32 } else { 20 })
+    parse_index_where(&index, if sha256 { 32 } else { 20 }, keep)
 }
 
 fn be32(b: &[u8], at: usize) -> Result<u32, IndexError> {
@@ -75,6 +84,14 @@ fn be32(b: &[u8], at: usize) -> Result<u32, IndexError> {
 
 /// Parse an index file whose object names are `hash_len` bytes long.
 pub fn parse_index(b: &[u8], hash_len: usize) -> Result<Vec<TrackedFile>, IndexError> {
+    parse_index_where(b, hash_len, &mut |_| true)
+}
+
+fn parse_index_where(
+    b: &[u8],
+    hash_len: usize,
+    keep: &mut dyn FnMut(&str) -> bool,
+) -> Result<Vec<TrackedFile>, IndexError> {
     if b.get(..4) != Some(b"DIRC") {
         return Err(IndexError::Malformed("no index signature"));
     }
@@ -83,9 +100,9 @@ pub fn parse_index(b: &[u8], hash_len: usize) -> Result<Vec<TrackedFile>, IndexE
         return Err(IndexError::Malformed("unknown index version"));
     }
     let count = be32(b, 8)? as usize;
-    let mut out = Vec::with_capacity(count.min(1 << 20));
+    let mut out = Vec::new();
     let mut at = 12;
-    let mut previous: Vec<u8> = Vec::new();
+    let mut name: Vec<u8> = Vec::new();
     for _ in 0..count {
         let start = at;
         let mtime = (be32(b, at + 8)?, be32(b, at + 12)?);
@@ -103,39 +120,41 @@ pub fn parse_index(b: &[u8], hash_len: usize) -> Result<Vec<TrackedFile>, IndexE
         if version >= 3 && flags & 0x4000 != 0 {
             at += 2;
         }
-        let name: Vec<u8> = if version == 4 {
+        if version == 4 {
+            // The path is the previous one less `strip` bytes, then this suffix.
             let (strip, used) = varint(b.get(at..).unwrap_or_default())?;
             at += used;
             let end = b[at.min(b.len())..]
                 .iter()
                 .position(|&c| c == 0)
                 .ok_or(IndexError::Malformed("unterminated path"))?;
-            let keep = previous
+            let kept = name
                 .len()
                 .checked_sub(strip)
                 .ok_or(IndexError::Malformed("bad path prefix"))?;
-            let mut n = previous[..keep].to_vec();
-            n.extend_from_slice(&b[at..at + end]);
+            name.truncate(kept);
+            name.extend_from_slice(&b[at..at + end]);
             at += end + 1;
-            n
         } else {
             let end = b[at.min(b.len())..]
                 .iter()
                 .position(|&c| c == 0)
                 .ok_or(IndexError::Malformed("unterminated path"))?;
-            let n = b[at..at + end].to_vec();
+            name.clear();
+            name.extend_from_slice(&b[at..at + end]);
             // Entries are padded with 1–8 NULs to a multiple of 8 bytes.
             let len = at + end - start;
             at = start + ((len + 8) & !7);
-            n
-        };
-        out.push(TrackedFile {
-            path: String::from_utf8_lossy(&name).into_owned(),
-            oid: hex(oid),
-            size,
-            mtime,
-        });
-        previous = name;
+        }
+        let path = String::from_utf8_lossy(&name);
+        if keep(&path) {
+            out.push(TrackedFile {
+                path: path.into_owned(),
+                oid: hex(oid),
+                size,
+                mtime,
+            });
+        }
     }
     Ok(out)
 }

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use ztguard_paths::{
     Anchors, IndexError, KeyMatcher, Walk, display, expand_glob, real_path, repository, resolve,
-    scan_tree, scan_tree_with, tracked_files, wildmatch,
+    scan_tree, scan_tree_with, tracked_files_where, wildmatch,
 };
 use ztguard_shell::{
     Cwd, Effects, FileRef, GitContent, ShellEnv, SimpleCommand, analyze, config_file_matches,
@@ -910,7 +910,38 @@ impl Eval<'_> {
         let Some((top, git_dir)) = repository(&base) else {
             return;
         };
-        let files = match tracked_files(&git_dir) {
+        // Most tracked files have no component a read-deny pattern could
+        // match: rule them out before anything is made of them, with one
+        // test per directory name and one per file name.
+        let keys: Option<Vec<&str>> = self
+            .layers
+            .iter()
+            .map(|l| l.read_deny_keys())
+            .collect::<Option<Vec<_>>>()
+            .map(|v| v.concat());
+        let matcher = keys.as_deref().map(KeyMatcher::new);
+        let key_match = |c: &str| matcher.as_ref().is_none_or(|m| m.matches(c));
+        let top_hit = top
+            .components()
+            .any(|c| key_match(&c.as_os_str().to_string_lossy()));
+        let mut dirs: std::collections::HashMap<String, bool> = std::collections::HashMap::new();
+        let mut candidate = |path: &str| {
+            if top_hit {
+                return true;
+            }
+            let (dir, name) = path.rsplit_once('/').unwrap_or(("", path));
+            key_match(name)
+                || (!dir.is_empty()
+                    && match dirs.get(dir) {
+                        Some(hit) => *hit,
+                        None => {
+                            let hit = dir.split('/').any(key_match);
+                            dirs.insert(dir.to_string(), hit);
+                            hit
+                        }
+                    })
+        };
+        let files = match tracked_files_where(&git_dir, &mut candidate) {
             Ok(f) => f,
             Err(IndexError::Missing) => return,
             Err(IndexError::Malformed(why)) => {
@@ -924,30 +955,8 @@ impl Eval<'_> {
             }
         };
         let worktree = g.worktree_unless_revisions && !revisions;
-        // Most tracked files have no component a read-deny pattern could
-        // match: rule them out with a cached test per component name.
-        let keys: Option<Vec<&str>> = self
-            .layers
-            .iter()
-            .map(|l| l.read_deny_keys())
-            .collect::<Option<Vec<_>>>()
-            .map(|v| v.concat());
-        let matcher = keys.as_deref().map(KeyMatcher::new);
-        let key_match = |c: &str| matcher.as_ref().is_none_or(|m| m.matches(c));
-        let top_hit = top
-            .components()
-            .any(|c| key_match(&c.as_os_str().to_string_lossy()));
-        let mut seen: std::collections::HashMap<&str, bool> = std::collections::HashMap::new();
         let mut hits: Vec<(String, String)> = Vec::new();
         for f in &files {
-            if !top_hit
-                && !f
-                    .path
-                    .split('/')
-                    .any(|c| *seen.entry(c).or_insert_with(|| key_match(c)))
-            {
-                continue;
-            }
             let abs = top.join(&f.path);
             let Some(rule) = self
                 .layers
