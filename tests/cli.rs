@@ -599,19 +599,7 @@ fn a_call_whose_cwd_left_the_declared_project_is_judged_from_the_project() {
         if let Some(d) = declared {
             c.env("CLAUDE_PROJECT_DIR", d);
         }
-        let mut child = c
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .spawn()
-            .expect("spawn");
-        use std::io::Write as _;
-        child
-            .stdin
-            .take()
-            .expect("stdin")
-            .write_all(event.as_bytes())
-            .expect("write");
-        let out = child.wait_with_output().expect("wait");
+        let out = common::run_with_stdin(c, &event);
         let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
         v["hookSpecificOutput"]["permissionDecision"]
             .as_str()

@@ -81,20 +81,7 @@ impl Env {
     }
 
     pub fn run(&self, args: &[&str], stdin: &str) -> Output {
-        let mut child = self
-            .cmd(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn ztguard");
-        child
-            .stdin
-            .take()
-            .expect("stdin")
-            .write_all(stdin.as_bytes())
-            .expect("write stdin");
-        child.wait_with_output().expect("wait")
+        run_with_stdin(self.cmd(args), stdin)
     }
 
     /// A tool event in a session of its own, so that the session monitor
@@ -196,6 +183,23 @@ impl Env {
             .map(|l| serde_json::from_str(l).expect("a JSON record"))
             .collect()
     }
+}
+
+/// Run `c` with `stdin` written to it; its output.
+pub fn run_with_stdin(mut c: Command, stdin: &str) -> Output {
+    let mut child = c
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn ztguard");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin.as_bytes())
+        .expect("write stdin");
+    child.wait_with_output().expect("wait")
 }
 
 pub fn stdout(o: &Output) -> String {

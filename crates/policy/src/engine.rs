@@ -1031,18 +1031,11 @@ impl Eval<'_> {
             if let Spec::Path(p) = &spec
                 && !real_path(p).is_dir()
             {
-                let f = FileRef {
-                    path: ztguard_shell::Arg::lit(pattern),
-                    cwd: Cwd::Dir(from.to_string_lossy().into_owned()),
-                    recursive: false,
-                    hidden: true,
-                    excludes: Vec::new(),
-                    follow_links: false,
-                    guessed: false,
-                    gitignore: false,
-                    into: false,
-                    how: "prints from history",
-                };
+                let f = FileRef::new(
+                    ztguard_shell::Arg::lit(pattern),
+                    Cwd::Dir(from.to_string_lossy().into_owned()),
+                    "prints from history",
+                );
                 self.file_ref(Check::Read, label, &f);
             }
             include.push(spec);

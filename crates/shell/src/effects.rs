@@ -49,6 +49,24 @@ pub struct GitContent {
     pub worktree_unless_revisions: bool,
 }
 
+impl FileRef {
+    /// One file (or directory, not read as a tree) at `path` relative to `cwd`.
+    pub fn new(path: Arg, cwd: Cwd, how: &'static str) -> FileRef {
+        FileRef {
+            path,
+            cwd,
+            recursive: false,
+            hidden: true,
+            excludes: Vec::new(),
+            follow_links: false,
+            guessed: false,
+            gitignore: false,
+            into: false,
+            how,
+        }
+    }
+}
+
 /// A network destination; `host` is None when it cannot be known (`git push`, a socket in `python -c`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Host {
@@ -2539,32 +2557,14 @@ fn git(c: &mut Ctx<'_>, args: &[Arg]) {
         }
     }
     // The repository git runs in is trusted with its configuration (hooks, fsmonitor, pager).
-    c.fx.projects.push(FileRef {
-        path: Arg::lit("."),
-        cwd: cwd_override.clone().unwrap_or_else(|| c.cmd.cwd.clone()),
-        recursive: false,
-        hidden: true,
-        excludes: Vec::new(),
-        follow_links: false,
-        guessed: false,
-        gitignore: false,
-        into: false,
-        how: "runs git in",
-    });
+    c.fx.projects.push(FileRef::new(
+        Arg::lit("."),
+        cwd_override.clone().unwrap_or_else(|| c.cmd.cwd.clone()),
+        "runs git in",
+    ));
     c.dir = cwd_override.clone();
     let cwd = cwd_override.unwrap_or_else(|| c.cmd.cwd.clone());
-    let file = |a: &Arg, how: &'static str| FileRef {
-        path: a.clone(),
-        cwd: cwd.clone(),
-        recursive: false,
-        hidden: true,
-        excludes: Vec::new(),
-        follow_links: false,
-        guessed: false,
-        gitignore: false,
-        into: false,
-        how,
-    };
+    let file = |a: &Arg, how: &'static str| FileRef::new(a.clone(), cwd.clone(), how);
     let Some(sub) = args.get(i) else { return };
     let rest = &args[i + 1..];
     review_options(
@@ -3002,7 +3002,7 @@ fn git_content(c: &mut Ctx<'_>, sub: &str, rest: &[Arg], cwd: &Cwd) {
         "blame" | "annotate" => {
             // blame prints the one file it is given.
             for a in operands.iter().chain(&after) {
-                c.fx.reads.push(git_file(c, a, cwd, "reads from history"));
+                c.fx.reads.push(git_file(a, cwd, "reads from history"));
             }
             false
         }
@@ -3015,7 +3015,7 @@ fn git_content(c: &mut Ctx<'_>, sub: &str, rest: &[Arg], cwd: &Cwd) {
         // `git checkout-index FILE…` writes the files named.
         for a in &operands {
             c.fx.reads
-                .push(git_file(c, a, cwd, "writes out from the index"));
+                .push(git_file(a, cwd, "writes out from the index"));
         }
         return;
     }
@@ -3027,14 +3027,10 @@ fn git_content(c: &mut Ctx<'_>, sub: &str, rest: &[Arg], cwd: &Cwd) {
     });
 }
 
-fn git_file(c: &Ctx<'_>, a: &Arg, cwd: &Cwd, how: &'static str) -> FileRef {
+fn git_file(a: &Arg, cwd: &Cwd, how: &'static str) -> FileRef {
     FileRef {
-        cwd: cwd.clone(),
-        how,
-        recursive: false,
-        hidden: true,
-        follow_links: false,
-        ..c.file(a, how)
+        guessed: a.guessed,
+        ..FileRef::new(a.clone(), cwd.clone(), how)
     }
 }
 
