@@ -58,9 +58,20 @@ policy_1000() {
 export HOME=$home ZTGUARD_MANAGED_POLICY=$work/none.toml
 unset CLAUDE_PROJECT_DIR ZTGUARD_PROFILE ZTGUARD_STRICT XDG_CONFIG_HOME || true
 cd "$proj"
+# ZTGUARD_BEFORE=/path/to/older/ztguard: each event is also timed with that
+# binary in the same run (rows marked "before"), for a before/after ratio.
+before_rows() { # name, event file
+  if [ -n "${ZTGUARD_BEFORE:-}" ]; then
+    printf '%s\n' -n "before: $1" "$ZTGUARD_BEFORE hook --input $work/$2"
+  fi
+}
 run() { # label
+  local extra=()
+  while IFS= read -r line; do extra+=("$line"); done < <(
+    before_rows "git status" git-status.json; before_rows "Read" read.json; before_rows "Write" write.json)
   hyperfine -N --warmup 20 --runs "${RUNS:-300}" --export-json "$work/$1.json" \
     -n "cat (baseline)" "cat $work/git-status.json" \
+    "${extra[@]}" \
     -n "hook: git status" "$ZTGUARD hook --input $work/git-status.json" \
     -n "hook: cargo test | tail" "$ZTGUARD hook --input $work/cargo-test.json" \
     -n "hook: attack pipeline" "$ZTGUARD hook --input $work/attack.json" \

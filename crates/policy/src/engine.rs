@@ -902,10 +902,14 @@ impl Eval<'_> {
                 revisions = true;
                 continue;
             }
-            self.git_path(label, a, &base, &mut include, &mut exclude);
+            self.git_path(label, a, &base, g.literal, &mut include, &mut exclude);
         }
         for a in &g.paths {
-            self.git_path(label, a, &base, &mut include, &mut exclude);
+            self.git_path(label, a, &base, g.literal, &mut include, &mut exclude);
+        }
+        if g.whole {
+            include.clear();
+            exclude.clear();
         }
         let Some((top, git_dir)) = repository(&base) else {
             return;
@@ -1007,11 +1011,23 @@ impl Eval<'_> {
         label: &str,
         a: &ztguard_shell::Arg,
         base: &Path,
+        literal: bool,
         include: &mut Vec<Spec>,
         exclude: &mut Vec<Spec>,
     ) {
         for v in a.values.iter().filter(|v| !v.is_empty()) {
-            let (magic, pattern) = pathspec_magic(v);
+            let (magic, pattern) = if literal {
+                (
+                    Magic {
+                        exclude: false,
+                        top: false,
+                        other: false,
+                    },
+                    v.as_str(),
+                )
+            } else {
+                pathspec_magic(v)
+            };
             let from = if magic.top {
                 self.req.project.clone()
             } else {

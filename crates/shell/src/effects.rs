@@ -47,6 +47,10 @@ pub struct GitContent {
     /// Without revisions, only the working tree's changes to tracked files
     /// are shown (`git diff`): a file whose stat matches the index is not.
     pub worktree_unless_revisions: bool,
+    /// Pathspec magic is off (`--literal-pathspecs`): nothing is excluded.
+    pub literal: bool,
+    /// Pathspecs do not limit what prints (`git log --full-diff -p -- src`).
+    pub whole: bool,
 }
 
 impl FileRef {
@@ -2619,7 +2623,12 @@ fn git(c: &mut Ctx<'_>, args: &[Arg]) {
                 ops.clear();
             }
             let dot = Arg::lit(".");
-            if ops.is_empty() && (all || untracked) && sub.text() != "commit" {
+            // `--pathspec-from-file=F` (or `-` for stdin): pathspecs not shown here.
+            let from_file = s
+                .options
+                .iter()
+                .any(|(o, _)| o.starts_with("--pathspec-from-file"));
+            if ops.is_empty() && (all || untracked || from_file) && sub.text() != "commit" {
                 ops.push(&dot);
             }
             for a in ops {
@@ -2779,11 +2788,21 @@ fn git(c: &mut Ctx<'_>, args: &[Arg]) {
         c.fx.risky
             .push("git --ext-diff runs the configured external diff program".into());
     }
-    git_content(c, sub.text(), rest, &cwd);
+    // `--literal-pathspecs` (or `--noglob-pathspecs`) turns pathspec magic
+    // off: `':(exclude).env'` then leaves nothing out.
+    let literal = globals
+        .iter()
+        .any(|a| matches!(a.text(), "--literal-pathspecs" | "--noglob-pathspecs"))
+        || c.cmd
+            .assignments
+            .iter()
+            .any(|(n, _)| matches!(n.as_str(), "GIT_LITERAL_PATHSPECS" | "GIT_NOGLOB_PATHSPECS"));
+    git_content(c, sub.text(), rest, &cwd, literal);
     // REV:PATH reads a file from history (git show HEAD:.env, git cat-file -p :secrets.json)
-    if matches!(
+    // Any subcommand: `git tag t HEAD:.env` names the blob as well.
+    if !matches!(
         sub.text(),
-        "show" | "cat-file" | "archive" | "grep" | "log" | "diff" | "checkout" | "restore"
+        "push" | "fetch" | "pull" | "clone" | "remote" | "ls-remote" | "submodule"
     ) {
         // Operands before `--` only: after it, `:!x` and `:(exclude)x` are pathspec magic.
         let dd = rest
@@ -2896,7 +2915,7 @@ fn git_patch_option(o: &str) -> bool {
 }
 
 /// What a git subcommand prints or writes out of the files it tracks.
-fn git_content(c: &mut Ctx<'_>, sub: &str, rest: &[Arg], cwd: &Cwd) {
+fn git_content(c: &mut Ctx<'_>, sub: &str, rest: &[Arg], cwd: &Cwd, literal: bool) {
     let dd = rest.iter().position(|a| a.text() == "--");
     let before = &rest[..dd.unwrap_or(rest.len())];
     let after: Vec<Arg> = dd.map(|d| rest[d + 1..].to_vec()).unwrap_or_default();
@@ -2999,6 +3018,23 @@ fn git_content(c: &mut Ctx<'_>, sub: &str, rest: &[Arg], cwd: &Cwd) {
             }
         }
         "format-patch" | "fast-export" | "unpack-file" | "checkout-index" => true,
+        // `git status -v` prints the staged changes (`-vv` the unstaged too).
+        "status" | "commit" => {
+            sub == "status" && s.has(&["-v", "--verbose"]) && {
+                worktree = false;
+                true
+            }
+        }
+        // `%(raw)`, `%(contents)` print the objects the refs point at (a tag of a blob).
+        "for-each-ref" | "tag" | "show-ref" | "branch" => {
+            before.iter().any(|a| {
+                let t = a.text();
+                t.contains("%(raw") || t.contains("%(contents")
+            }) && {
+                operands.clear();
+                true
+            }
+        }
         "blame" | "annotate" => {
             // blame prints the one file it is given.
             for a in operands.iter().chain(&after) {
@@ -3024,6 +3060,9 @@ fn git_content(c: &mut Ctx<'_>, sub: &str, rest: &[Arg], cwd: &Cwd) {
         maybe_paths: operands,
         paths: after,
         worktree_unless_revisions: worktree,
+        literal,
+        // `--full-diff`: the paths choose the commits, which print whole.
+        whole: s.has(&["--full-diff"]),
     });
 }
 
