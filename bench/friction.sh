@@ -169,10 +169,15 @@ run_env=(env -i "PATH=$PATH" "HOME=$home" "USER=${USER:-dev}" "LANG=C.UTF-8"
 # (`./scripts/test.sh`, `node scripts/build.js`): make an empty one in the
 # scratch project, so the guard sees what it would see in a real clone.
 materialise() {
-    local p="$1" w
+    local p="$1" w prev=""
     set -f
     for w in $2; do
         w="${w#[\"\']}"; w="${w%[\"\']}"
+        # The directories a command moves into (`cd serde && cargo build`).
+        case "$prev" in cd|pushd)
+            case "$w" in /*|*..*|*'$'*|-*|*'*'*|*=*|'~'*) ;; *) mkdir -p "$p/$w" 2>/dev/null || true ;; esac ;;
+        esac
+        prev="$w"
         case "$w" in /*|*..*|*'$'*|-*|*'*'*|*=*) continue ;; esac
         if [[ "$w" =~ ^(\./)?[A-Za-z0-9_.@+-]+(/[A-Za-z0-9_.@+-]+)*\.(sh|bash|js|mjs|cjs|ts|py)$ ]] \
             || [[ "$w" =~ ^\./[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*$ ]] \

@@ -226,12 +226,12 @@ impl Policy {
             } => {
                 let what = format!("{} writes", req.tool);
                 ev.path(Check::Write, &what, path, false, Some(&req.cwd));
-                if !is_prose(path) {
-                    let texts = content.iter().chain(edits.iter().map(|e| &e.new));
-                    for t in texts {
-                        if ev.names_credential(&what, t, &[]) {
-                            break;
-                        }
+                // Documentation runs nowhere, but for its code blocks (doc tests).
+                let prose = is_prose(path);
+                for t in content.iter().chain(edits.iter().map(|e| &e.new)) {
+                    let t = if prose { fenced_code(t) } else { t.clone() };
+                    if ev.names_credential(&what, &t, &[]) {
+                        break;
                     }
                 }
             }
@@ -788,15 +788,13 @@ impl Eval<'_> {
     /// absolute or home path: code the host runs later, or a program
     /// reading its input, would read it where no check sees.
     fn data_naming_credentials(&mut self, label: &str, cmd: &SimpleCommand, fx: &Effects) {
-        // Prose written to documentation runs nowhere.
-        if !fx.writes.is_empty()
+        // Prose written to documentation runs nowhere, but for its code
+        // blocks (doc tests run them).
+        let prose = !fx.writes.is_empty()
             && fx
                 .writes
                 .iter()
-                .all(|w| w.path.values.iter().all(|v| is_prose(v)))
-        {
-            return;
-        }
+                .all(|w| w.path.values.iter().all(|v| is_prose(v)));
         let operands: Vec<&str> = fx
             .reads
             .iter()
@@ -808,28 +806,124 @@ impl Eval<'_> {
         // A word that is one path is the command's operand, judged by what
         // the command does with it (`ls ~/.ssh` lists names); a path inside
         // a longer word is data (`-v ~/.aws:/root/.aws`, a Makefile's text).
-        let mut texts: Vec<&str> = cmd
+        let mut texts: Vec<String> = cmd
             .argv
             .iter()
             .skip(1)
-            .flat_map(|a| a.values.iter().map(String::as_str))
-            .filter(|v| {
-                !operands.contains(v)
-                    && v.contains(|c: char| {
-                        c.is_whitespace() || "\"'`(){}[],;=<>|&:+\\".contains(c)
-                    })
-            })
+            .flat_map(|a| a.values.iter())
+            .filter(|v| !operands.contains(&v.as_str()) && v.contains(is_separator))
+            .cloned()
             .collect();
+        // What `printf` writes is its format filled in (`.s%sh` + `s`).
+        if cmd.name() == "printf"
+            && let Some(out) = ztguard_shell::printf_output(
+                cmd.argv.get(1).map(|a| a.text()).unwrap_or_default(),
+                &cmd.argv
+                    .iter()
+                    .skip(2)
+                    .map(|a| a.text())
+                    .collect::<Vec<_>>(),
+            )
+        {
+            texts.push(out);
+        }
         texts.extend(
             cmd.assignments
                 .iter()
-                .flat_map(|(_, a)| a.values.iter().map(String::as_str)),
+                .flat_map(|(_, a)| a.values.iter().cloned()),
         );
         if let ztguard_shell::Stdin::Literal(Some(body)) = &cmd.stdin {
-            texts.push(body);
+            texts.push(body.clone());
         }
         for t in texts {
-            if self.names_credential(label, t, &operands) {
+            let t = if prose { fenced_code(&t) } else { t };
+            if self.names_credential(label, &t, &operands) {
+                return;
+            }
+        }
+        self.hands_credentials(label, cmd, &operands);
+    }
+
+    /// A credential's path given whole to a program that is not known to
+    /// only look at names (`cargo run -- ~/.ssh/id_rsa`, `make FILE=.env`,
+    /// `./tool .env`): the program may read it.
+    fn hands_credentials(&mut self, label: &str, cmd: &SimpleCommand, operands: &[&str]) {
+        const NAMES_ONLY: &[&str] = &[
+            "ls",
+            "stat",
+            "test",
+            "[",
+            "realpath",
+            "readlink",
+            "basename",
+            "dirname",
+            "file",
+            "du",
+            "echo",
+            "printf",
+            "touch",
+            "mkdir",
+            "chmod",
+            "chown",
+            "chgrp",
+            "which",
+            "type",
+            "command",
+            "git",
+            "find",
+            "fd",
+            "tree",
+            "exa",
+            "eza",
+            "ssh-add",
+            "ssh-keygen",
+            "shred",
+            "rm",
+            "unlink",
+            "mv",
+            "cp",
+            "ln",
+            "install",
+            "getfacl",
+            "lsattr",
+        ];
+        if cmd.argv.is_empty() || cmd.wrapper || NAMES_ONLY.contains(&cmd.name()) {
+            return;
+        }
+        let Some(base) = self.base_of(&cmd.cwd) else {
+            return;
+        };
+        for a in cmd.argv.iter().skip(1).filter(|a| !a.dynamic) {
+            let t = a.text();
+            if t.starts_with('-') || operands.contains(&t) {
+                continue;
+            }
+            // `make FILE=.env`: a variable's value on the command line.
+            let value = match t.split_once('=') {
+                Some((n, v))
+                    if !n.is_empty()
+                        && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') =>
+                {
+                    v
+                }
+                _ => t,
+            };
+            if value.is_empty() || value.contains(char::is_whitespace) {
+                continue;
+            }
+            let r = self.resolved(value, &base);
+            if let Some(rule) = self
+                .layers
+                .iter()
+                .find_map(|l| l.forbids(Access::Read, &r.lexical, &r.real, &self.anchors))
+            {
+                let shown = self.shown(&r.lexical);
+                self.step(
+                    Check::Read,
+                    format!("{label} hands {shown} to a program that may read it ({rule})"),
+                    Verdict::Ask,
+                    "built-in: a credential's path given to a program is read where no check sees",
+                );
                 return;
             }
         }
@@ -841,26 +935,33 @@ impl Eval<'_> {
     /// to the home directory). Names built piece by piece are not seen.
     fn names_credential(&mut self, what: &str, text: &str, skip: &[&str]) -> bool {
         let home = self.req.home.clone();
-        for token in text.split(|c: char| c.is_whitespace() || "\"'`(){}[],;=<>|&:+\\".contains(c))
-        {
+        for token in text.split(is_separator) {
             if token.len() < 3 || skip.contains(&token) {
                 continue;
             }
             let mut candidates: Vec<PathBuf> = Vec::new();
-            if let Some(rest) = token
-                .strip_prefix("~/")
-                .or_else(|| token.strip_prefix("$HOME/"))
-            {
+            // `$HOME/…`, and `$$HOME/…` as a Makefile writes it.
+            let unvar = token.trim_start_matches('$');
+            if let Some(rest) = token.strip_prefix("~/") {
                 candidates.push(home.join(rest));
+            } else if token.starts_with('$') && (unvar == "HOME" || unvar.starts_with("HOME/")) {
+                candidates.push(home.join(unvar["HOME".len()..].trim_start_matches('/')));
             } else if token.starts_with('/') {
                 candidates.push(PathBuf::from(token));
                 if let Some(rest) = token.strip_prefix("/.") {
                     candidates.push(home.join(format!(".{rest}")));
                 }
-            } else if let Some(rest) = token.strip_prefix('$').and_then(|t| t.strip_prefix("HOME"))
-            {
-                candidates.push(home.join(rest.trim_start_matches('/')));
             }
+            // `~/.aw[s]/credentials`: what the glob names on this machine.
+            let globbed: Vec<PathBuf> = candidates
+                .iter()
+                .filter(|c| c.to_string_lossy().contains(['*', '?', '[']))
+                .flat_map(|c| {
+                    let g = expand_glob(c);
+                    g.paths.into_iter().chain(g.trees)
+                })
+                .collect();
+            candidates.extend(globbed);
             for c in candidates {
                 let p = ztguard_paths::lexical_normalize(&c);
                 if let Some(rule) = self
@@ -1845,4 +1946,27 @@ fn is_prose(path: &str) -> bool {
     [".md", ".markdown", ".rst", ".txt", ".adoc", ".org"]
         .iter()
         .any(|e| lower.ends_with(e))
+}
+
+/// Where text splits into words that may be paths.
+fn is_separator(c: char) -> bool {
+    c.is_whitespace() || "\"'`(){},;=<>|&:+\\".contains(c)
+}
+
+/// The lines of a document's fenced code blocks (what doc tests run).
+fn fenced_code(text: &str) -> String {
+    let mut out = String::new();
+    let mut inside = false;
+    for line in text.lines() {
+        let t = line.trim_start();
+        if t.starts_with("```") || t.starts_with("~~~") {
+            inside = !inside;
+            continue;
+        }
+        if inside {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out
 }

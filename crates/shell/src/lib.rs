@@ -43,6 +43,7 @@ pub use model::{
     Analysis, Arg, Cwd, Dynamic, DynamicKind, InlineCode, Redirect, RedirectMode, SimpleCommand,
     Stdin,
 };
+pub use wrappers::printf_output;
 
 /// What the analyzer may assume about the environment the line runs in.
 #[derive(Clone, Debug, Default)]

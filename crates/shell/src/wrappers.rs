@@ -896,15 +896,25 @@ fn xargs_input(piped: &[SimpleCommand], stdin: &Stdin) -> Arg {
             let args: Vec<&str> = last.argv.iter().skip(2).map(Arg::text).collect();
             printf_output(fmt, &args)
         } else {
-            Some(
-                last.argv
-                    .iter()
-                    .skip(1)
-                    .filter(|a| !a.text().starts_with('-'))
-                    .map(Arg::text)
-                    .collect::<Vec<_>>()
-                    .join(" "),
-            )
+            let words = last
+                .argv
+                .iter()
+                .skip(1)
+                .filter(|a| !a.text().starts_with('-'))
+                .map(Arg::text)
+                .collect::<Vec<_>>()
+                .join(" ");
+            // `echo -e '.\x65nv'`: escapes as printf reads them.
+            let escapes = last
+                .argv
+                .iter()
+                .skip(1)
+                .any(|a| a.text().starts_with('-') && a.text().contains('e'));
+            if escapes {
+                printf_output(&words.replace('%', "%%"), &[])
+            } else {
+                Some(words)
+            }
         };
         let words: Vec<String> = text
             .unwrap_or_default()
@@ -936,7 +946,7 @@ fn xargs_input(piped: &[SimpleCommand], stdin: &Stdin) -> Arg {
 /// argument (`%s`, `%b`, `%d`, `%i`, `%c`, `%%`) and the common escapes; the
 /// format is reused while arguments remain, as printf does. None for any
 /// other conversion (`%q`, widths), whose output is not worked out here.
-pub(crate) fn printf_output(fmt: &str, args: &[&str]) -> Option<String> {
+pub fn printf_output(fmt: &str, args: &[&str]) -> Option<String> {
     let mut out = String::new();
     let mut next = 0;
     loop {
@@ -948,6 +958,39 @@ pub(crate) fn printf_output(fmt: &str, args: &[&str]) -> Option<String> {
                     Some('n') => out.push('\n'),
                     Some('t') => out.push('\t'),
                     Some('\\') => out.push('\\'),
+                    // `\056` (octal), `\x2e` (hex): `printf '\056env'` is `.env`.
+                    Some(d @ '0'..='7') => {
+                        let mut v = d.to_digit(8).unwrap_or(0);
+                        for _ in 0..2 {
+                            match chars.peek().and_then(|c| c.to_digit(8)) {
+                                Some(x) => {
+                                    v = v * 8 + x;
+                                    chars.next();
+                                }
+                                None => break,
+                            }
+                        }
+                        out.push(char::from_u32(v).unwrap_or('?'));
+                    }
+                    Some('x') => {
+                        let mut v = 0;
+                        let mut n = 0;
+                        while n < 2 {
+                            match chars.peek().and_then(|c| c.to_digit(16)) {
+                                Some(x) => {
+                                    v = v * 16 + x;
+                                    chars.next();
+                                    n += 1;
+                                }
+                                None => break,
+                            }
+                        }
+                        if n == 0 {
+                            out.push_str("\\x");
+                        } else {
+                            out.push(char::from_u32(v).unwrap_or('?'));
+                        }
+                    }
                     Some(o) => {
                         out.push('\\');
                         out.push(o);
@@ -1134,6 +1177,9 @@ mod tests {
         assert_eq!(printf_output("100%%", &[]).as_deref(), Some("100%"));
         assert_eq!(printf_output("%c%s", &["xyz", "y"]).as_deref(), Some("xy"));
         assert_eq!(printf_output("%q", &["a"]), None);
+        assert_eq!(printf_output("\\056env", &[]).as_deref(), Some(".env"));
+        assert_eq!(printf_output(".\\x65nv", &[]).as_deref(), Some(".env"));
+        assert_eq!(printf_output("\\x", &[]).as_deref(), Some("\\x"));
         assert_eq!(printf_output("%5s", &["a"]), None);
     }
 
