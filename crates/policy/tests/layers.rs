@@ -337,3 +337,41 @@ fn scan_settings_layer_like_everything_else() {
     assert_eq!(fx.policy.scan.on_insecure_code, Deny);
     assert_eq!(fx.policy.scan.on_risky_dependency, Deny);
 }
+
+/// As root (containers, CI, devcontainers) the project often lives under
+/// /root: it is edited like any project, while root's own startup files
+/// and tool configuration stay protected.
+#[test]
+fn a_project_under_root_is_writable_and_roots_startup_files_are_not() {
+    let project = std::path::PathBuf::from("/root/ztguard-test-project-not-created");
+    let home = std::path::PathBuf::from("/root");
+    let mut opts = LoadOptions::new(&project, &home);
+    opts.managed = project.join("no-managed.toml");
+    let policy = Policy::load(&opts).expect("policy loads");
+    let decide = |path: &str| {
+        let req = ztguard_policy::Request {
+            tool: "Write".into(),
+            action: Action::Write {
+                path: path.into(),
+                content: Some("x".into()),
+                edits: Vec::new(),
+            },
+            cwd: project.clone(),
+            project: project.clone(),
+            home: home.clone(),
+            agent_type: None,
+        };
+        policy.evaluate(&req).verdict
+    };
+    assert_eq!(decide("/root/ztguard-test-project-not-created/src/main.rs"), Verdict::Allow);
+    for protected in [
+        "/root/.bashrc",
+        "/root/.ssh/authorized_keys",
+        "/root/.config/git/config",
+        "/root/.profile",
+        "/root/bin/ls",
+        "/root/ztguard-test-project-not-created/.git/hooks/pre-commit",
+    ] {
+        assert_eq!(decide(protected), Verdict::Deny, "{protected}");
+    }
+}
