@@ -363,7 +363,10 @@ fn a_project_under_root_is_writable_and_roots_startup_files_are_not() {
         };
         policy.evaluate(&req).verdict
     };
-    assert_eq!(decide("/root/ztguard-test-project-not-created/src/main.rs"), Verdict::Allow);
+    assert_eq!(
+        decide("/root/ztguard-test-project-not-created/src/main.rs"),
+        Verdict::Allow
+    );
     for protected in [
         "/root/.bashrc",
         "/root/.ssh/authorized_keys",

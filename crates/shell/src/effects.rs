@@ -569,6 +569,22 @@ pub fn effects(cmd: &SimpleCommand) -> Effects {
     if cmd.wrapper {
         // What the wrapper runs is listed separately; the wrapper's own file options are here.
         wrapper_files(&mut c, cmd.name(), &cmd.argv[1..]);
+        // A launcher (`pdm run NAME`, `uv run`) obeys the project's files
+        // too: a script of that name in pyproject.toml runs instead.
+        let name = cmd.name().to_string();
+        let sub = options::subcommand_at(&name, &cmd.argv[1..]).map(|i| cmd.argv[1 + i].text());
+        if let Some(files) = crate::builds::obeyed_files(&name, sub) {
+            let here = FileRef {
+                cwd: cmd.cwd.clone(),
+                ..c.file(&Arg::lit("."), "runs the build files of")
+            };
+            c.fx.builds.push(Build {
+                tool: format!("{name} {}", sub.unwrap_or_default()),
+                dir: here,
+                files,
+                here: true,
+            });
+        }
         return c.fx;
     }
     let argv0 = cmd.argv[0].text();
