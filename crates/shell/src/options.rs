@@ -1808,6 +1808,8 @@ pub(crate) fn tool(name: &str) -> Option<Spec> {
                     "--junitxml|--junit-xml|--resultlog|--result-log|--log-file|--report-log|--html|--json-report-file|--debug",
                     Writes,
                 ),
+                // Plugins' cache and output directories.
+                ("--cache-dir|--cov-report-dir|--html-report-dir", WritesDir),
                 ("--css", Reads),
                 // Flags that begin a listed option with a value (`--pdb`,
                 // `--pdbcls X`): not abbreviations of it.
