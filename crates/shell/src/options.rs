@@ -743,7 +743,8 @@ const NPM_SUB: &[(&str, Kind)] = &[
         "--userconfig|--globalconfig|--preload|-r|--require|--config|--rcfile",
         Loads,
     ),
-    ("--prefix|-C|--dir|--cwd", Project),
+    // A workspace or filter outside the project runs another package's scripts.
+    ("--prefix|-C|--dir|--cwd|-w|--workspace|--filter", Project),
     ("--registry", Value),
 ];
 
@@ -1740,7 +1741,7 @@ pub(crate) fn tool(name: &str) -> Option<Spec> {
             &[
                 ("--script-shell|--node-options", Runs),
                 ("--userconfig|--globalconfig|--preload|--require", Loads),
-                ("--prefix|-C|--dir|--cwd", Project),
+                ("--prefix|-C|--dir|--cwd|-w|--workspace|--filter", Project),
             ],
             false,
         ),
