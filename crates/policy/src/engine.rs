@@ -1627,12 +1627,15 @@ impl Eval<'_> {
         const OUTWARD: &[&str] = &[
             "publish", "release", "deploy", "sign", "tag", "upload", "push", "sync",
         ];
-        let stem = r
-            .lexical
-            .file_stem()
-            .map(|n| n.to_string_lossy().to_ascii_lowercase())
-            .unwrap_or_default();
-        if OUTWARD.iter().any(|w| stem.contains(w)) {
+        // Both names: a link `build.sh -> deploy.sh` runs the deploy script.
+        let outward = [&r.lexical, &r.real].iter().any(|p| {
+            let stem = p
+                .file_stem()
+                .map(|n| n.to_string_lossy().to_ascii_lowercase())
+                .unwrap_or_default();
+            OUTWARD.iter().any(|w| stem.contains(w))
+        });
+        if outward {
             return false;
         }
         r.real.is_file()
