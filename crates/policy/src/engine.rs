@@ -1208,7 +1208,14 @@ impl Eval<'_> {
             for v in w.path.values.iter().filter(|v| !v.is_empty()) {
                 let real = self.resolved(v, &base).real;
                 if !keeps_content && !output {
-                    if w.recursive || w.into || w.path.glob || w.path.tree {
+                    // `> scripts/set*.sh` writes the one file the glob names.
+                    let globbed = (w.path.glob && !w.recursive && !w.into && !w.path.tree)
+                        .then(|| expand_glob(&real))
+                        .filter(|g| !g.paths.is_empty() && g.trees.is_empty() && !g.truncated);
+                    if let Some(g) = globbed {
+                        self.written.extend(g.paths.iter().map(|p| real_path(p)));
+                        self.made.extend(g.paths);
+                    } else if w.recursive || w.into || w.path.glob || w.path.tree {
                         let files = self.landed_files(w, &real);
                         self.written_trees.push(Landing {
                             dir: real.clone(),
