@@ -150,3 +150,105 @@ fn main() -> ExitCode {
         }
     }
 }
+
+/// Every file the command line can name is the policy's to judge: walk the
+/// CLI definition itself, and ask the analysis about each option and operand
+/// that takes a path, given a credential (`.env`), in both spellings.
+#[cfg(test)]
+mod the_cli_is_guarded {
+    #![allow(clippy::expect_used, clippy::unwrap_used)]
+    use clap::CommandFactory;
+    use ztguard_policy::{Action, LoadOptions, Policy, Request, Verdict};
+
+    /// Does the argument take a file or directory?
+    fn takes_path(a: &clap::Arg) -> bool {
+        a.get_action().takes_values()
+            && (matches!(
+                a.get_value_hint(),
+                clap::ValueHint::FilePath | clap::ValueHint::DirPath | clap::ValueHint::AnyPath
+            ) || a.get_value_names().is_some_and(|names| {
+                names.iter().any(|n| {
+                    let n = n.as_str().to_ascii_uppercase();
+                    n.contains("FILE") || n.contains("DIR") || n.contains("PATH")
+                })
+            }))
+    }
+
+    /// (`ztguard sub sub2 …` words, the argument) for every path argument.
+    fn path_args(cmd: &clap::Command, prefix: &[String], out: &mut Vec<(Vec<String>, clap::Arg)>) {
+        for a in cmd.get_arguments().filter(|a| takes_path(a)) {
+            out.push((prefix.to_vec(), a.clone()));
+        }
+        for sub in cmd.get_subcommands() {
+            let mut p = prefix.to_vec();
+            p.push(sub.get_name().to_string());
+            path_args(sub, &p, out);
+        }
+    }
+
+    #[test]
+    fn every_path_argument_of_every_subcommand_is_checked() {
+        let t = tempfile::tempdir().expect("tempdir");
+        let project = t.path().join("p");
+        let home = t.path().join("h");
+        std::fs::create_dir_all(&project).expect("mkdir");
+        std::fs::create_dir_all(&home).expect("mkdir");
+        std::fs::write(project.join(".env"), "KEY=FAKE\n").expect("write");
+        let mut opts = LoadOptions::new(&project, &home);
+        opts.managed = t.path().join("no-managed.toml");
+        let policy = Policy::load(&opts).expect("policy");
+        let decide = |line: &str| {
+            policy
+                .evaluate(&Request {
+                    tool: "Bash".into(),
+                    action: Action::Exec {
+                        command: line.into(),
+                    },
+                    cwd: project.clone(),
+                    project: project.clone(),
+                    home: home.clone(),
+                    agent_type: None,
+                })
+                .verdict
+        };
+        let mut args = Vec::new();
+        path_args(&super::Cli::command(), &["ztguard".to_string()], &mut args);
+        assert!(
+            args.len() >= 10,
+            "the walk found the path arguments: {}",
+            args.len()
+        );
+        let mut unchecked = Vec::new();
+        for (words, a) in &args {
+            let head = words.join(" ");
+            let lines: Vec<String> = if a.is_positional() {
+                // `scan` and `deps` report findings about their operands, redacted.
+                if matches!(words.get(1).map(String::as_str), Some("scan" | "deps")) {
+                    continue;
+                }
+                vec![format!("{head} .env")]
+            } else {
+                let mut v = Vec::new();
+                if let Some(l) = a.get_long() {
+                    v.push(format!("{head} --{l} .env"));
+                    v.push(format!("{head} --{l}=.env"));
+                }
+                if let Some(s) = a.get_short() {
+                    v.push(format!("{head} -{s} .env"));
+                }
+                v
+            };
+            for line in lines {
+                if decide(&line) != Verdict::Deny {
+                    unchecked.push(line);
+                }
+            }
+        }
+        assert!(
+            unchecked.is_empty(),
+            "not judged as touching .env:\n{}",
+            unchecked.join("\n")
+        );
+        eprintln!("{} path arguments checked", args.len());
+    }
+}

@@ -2868,9 +2868,29 @@ fn venv(c: &mut Ctx<'_>, dirs: &[&Arg], clear: bool) {
 /// `ztguard` run by the agent: the files its own options write (a scan
 /// report, the baseline that accepts findings) are checked like any write.
 fn ztguard_self(c: &mut Ctx<'_>, args: &[Arg]) {
+    // `scan` and `deps` print findings, redacted, not the files they read.
+    let reports = args
+        .iter()
+        .find(|a| !a.text().starts_with('-'))
+        .is_some_and(|a| matches!(a.text(), "scan" | "deps"));
     let mut i = 0;
     while i < args.len() {
         let t = args[i].text();
+        if reports {
+            if matches!(t, "--config" | "--baseline")
+                && let Some(v) = args.get(i + 1)
+            {
+                c.read(v);
+                i += 2;
+                continue;
+            }
+            if let Some(v) = t
+                .strip_prefix("--config=")
+                .or_else(|| t.strip_prefix("--baseline="))
+            {
+                c.read(&with_value(&args[i], v));
+            }
+        }
         if matches!(t, "-o" | "--output" | "--write-baseline")
             && let Some(v) = args.get(i + 1)
             && !v.text().starts_with('-')
@@ -2879,13 +2899,22 @@ fn ztguard_self(c: &mut Ctx<'_>, args: &[Arg]) {
             i += 2;
             continue;
         }
-        for opt in ["--output=", "--write-baseline="] {
-            if let Some(v) = t.strip_prefix(opt) {
-                c.write(&with_value(&args[i], v));
-            }
-        }
-        if let Some(v) = t.strip_prefix("-o").filter(|v| !v.is_empty()) {
+        let written = ["--output=", "--write-baseline="]
+            .iter()
+            .find_map(|opt| t.strip_prefix(opt))
+            .or_else(|| t.strip_prefix("-o").filter(|v| !v.is_empty()));
+        if let Some(v) = written {
             c.write(&with_value(&args[i], v));
+        } else if reports {
+            // Their operands are scanned, not printed.
+        } else if let Some((_, v)) = t.split_once('=').filter(|_| t.starts_with("--")) {
+            // Any other file an option names (`--config=F`, `--log=F`) is read.
+            c.read(&with_value(&args[i], v));
+        } else if !t.starts_with('-') {
+            // Operands and option values: the files `ztguard` is given are
+            // read (`approve F`, `--input F`); a subcommand's name reads nothing
+            // a rule forbids.
+            c.read(&args[i]);
         }
         i += 1;
     }
