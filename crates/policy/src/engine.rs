@@ -730,7 +730,12 @@ impl Eval<'_> {
             self.file_ref(Check::Delete, &label, d);
         }
         for h in &fx.network {
-            self.host(h.host.as_deref(), &label);
+            let resolved = h
+                .git_remote
+                .as_ref()
+                .filter(|_| h.host.is_none())
+                .and_then(|(cwd, name)| self.git_remote_host(cwd, name));
+            self.host(resolved.as_deref().or(h.host.as_deref()), &label);
         }
         if fx.env_dump {
             self.step(
@@ -981,6 +986,64 @@ impl Eval<'_> {
             }
         }
         false
+    }
+
+    /// The host of a git remote, from the repository's own configuration
+    /// (`[remote "origin"] url = …`). None when it cannot be known for sure:
+    /// no such remote, several URLs, or URL rewriting (`insteadOf`) or
+    /// includes that this reading does not follow.
+    fn git_remote_host(&self, cwd: &Cwd, name: &str) -> Option<String> {
+        let base = self.base_of(cwd)?;
+        let (_, git_dir) = repository(&base)?;
+        // A worktree's configuration is the main repository's.
+        let config_dir = std::fs::read_to_string(git_dir.join("commondir"))
+            .ok()
+            .map(|c| git_dir.join(c.trim()))
+            .unwrap_or(git_dir);
+        let config = std::fs::read_to_string(config_dir.join("config")).ok()?;
+        let lower = config.to_ascii_lowercase();
+        if lower.contains("insteadof") || lower.contains("[include") {
+            return None;
+        }
+        let header = format!("[remote \"{name}\"]");
+        let mut inside = false;
+        let mut urls = Vec::new();
+        for line in config.lines() {
+            let l = line.trim();
+            if l.starts_with('[') {
+                inside = l == header;
+                continue;
+            }
+            if inside
+                && let Some((k, v)) = l.split_once('=')
+                && matches!(k.trim().to_ascii_lowercase().as_str(), "url" | "pushurl")
+            {
+                urls.push(v.trim().trim_matches('"').to_string());
+            }
+        }
+        let hosts: Vec<String> = urls
+            .iter()
+            .filter_map(|u| {
+                if u.contains("://") {
+                    url_host(u)
+                } else {
+                    // `git@github.com:owner/repo.git`
+                    let (before, _) = u.split_once(':')?;
+                    (!before.is_empty() && !before.contains('/') && before.len() > 1).then(|| {
+                        before
+                            .rsplit('@')
+                            .next()
+                            .unwrap_or(before)
+                            .to_ascii_lowercase()
+                    })
+                }
+            })
+            .collect();
+        match hosts.as_slice() {
+            [h] => Some(h.clone()),
+            [h, rest @ ..] if rest.iter().all(|r| r == h) => Some(h.clone()),
+            _ => None,
+        }
     }
 
     /// A git command printing what its repository tracks: a tracked file

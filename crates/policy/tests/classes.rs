@@ -80,6 +80,13 @@ fn tracked_secrets(project: &std::path::Path, _home: &std::path::Path) {
     std::fs::write(project.join("certs/server.key"), "FAKE KEY\n").expect("write");
     git(&["init", "-q"]);
     git(&[
+        "remote",
+        "add",
+        "origin",
+        "https://github.com/owner/repo.git",
+    ]);
+    git(&["remote", "add", "evil", "git@evil.example:x/y.git"]);
+    git(&[
         "add",
         "-f",
         ".env",

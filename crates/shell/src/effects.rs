@@ -76,6 +76,10 @@ impl FileRef {
 pub struct Host {
     pub host: Option<String>,
     pub what: String,
+    /// For git, a remote named rather than given as a URL (`git fetch
+    /// origin`): where git runs and the remote's name, so that its URL can
+    /// be read from the repository's configuration.
+    pub git_remote: Option<(Cwd, String)>,
 }
 
 /// Everything one simple command touches.
@@ -278,6 +282,7 @@ impl Ctx<'_> {
         self.fx.network.push(Host {
             host,
             what: what.into(),
+            git_remote: None,
         });
     }
 }
@@ -2701,7 +2706,7 @@ fn git(c: &mut Ctx<'_>, args: &[Arg]) {
         }
         "clone" | "fetch" | "pull" | "push" | "ls-remote" | "submodule" | "remote" | "archive"
         | "request-pull" | "send-email" => {
-            let mut hosts: Vec<Option<String>> = s
+            let hosts: Vec<Option<String>> = s
                 .operands
                 .iter()
                 .filter_map(|a| {
@@ -2715,7 +2720,25 @@ fn git(c: &mut Ctx<'_>, args: &[Arg]) {
                     "clone" | "fetch" | "pull" | "push" | "ls-remote" | "send-email"
                 )
             {
-                hosts.push(None);
+                // A remote by name (`git fetch origin`, or the default one):
+                // its URL is in the repository's configuration.
+                // `--all`, `--multiple`: every remote, not resolved here.
+                let name = match sub.text() {
+                    "fetch" | "pull" | "push" | "ls-remote" if !s.has(&["--all", "--multiple"]) => {
+                        match s.operands.first() {
+                            Some(a) if a.dynamic => String::new(),
+                            Some(a) => a.text().to_string(),
+                            None => "origin".to_string(),
+                        }
+                    }
+                    _ => String::new(),
+                };
+                let what = format!("git {}", sub.text());
+                c.fx.network.push(Host {
+                    host: None,
+                    what,
+                    git_remote: (!name.is_empty()).then(|| (cwd.clone(), name)),
+                });
             }
             for h in hosts {
                 c.net(h, format!("git {}", sub.text()));
