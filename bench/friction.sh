@@ -57,7 +57,9 @@ home="$work/home"
 mkdir -p "$home/.config" "$home/.local/share" "$home/.cache" "$home/.local/state" "$work/out"
 
 # ---------------------------------------------------------------- projects
-git_init() { (cd "$1" && git init -q && git config user.email dev@example.invalid && git config user.name dev) 2>/dev/null || true; }
+# A clone of a public repository: its origin is the forge it came from.
+git_init() { (cd "$1" && git init -q && git config user.email dev@example.invalid && git config user.name dev \
+    && git remote add origin https://github.com/example/project.git) 2>/dev/null || true; }
 
 make_rust() {
     local p="$work/proj/rust/hello"; mkdir -p "$p/src" "$p/tests"
