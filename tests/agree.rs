@@ -11,12 +11,12 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)] // a failed setup step should stop the test loudly
 
+mod common;
 #[path = "../crates/policy/tests/fixture/mod.rs"]
 mod fixture;
 
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use fixture::Fixture;
@@ -56,10 +56,7 @@ fn ztguard(fx: &Fixture, args: &[&str], stdin: &str) -> Output {
         .env(
             "ZTGUARD_MANAGED_POLICY",
             fx.project.join("../no-managed.toml"),
-        )
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+        );
     for v in [
         "CLAUDE_PROJECT_DIR",
         "ZTGUARD_PROFILE",
@@ -73,14 +70,7 @@ fn ztguard(fx: &Fixture, args: &[&str], stdin: &str) -> Output {
     ] {
         c.env_remove(v);
     }
-    let mut child = c.spawn().expect("spawn ztguard");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(stdin.as_bytes())
-        .expect("write stdin");
-    child.wait_with_output().expect("wait")
+    common::run_with_stdin(c, stdin)
 }
 
 /// What a case is as a `check` (its kind, and content for a write) and as

@@ -95,25 +95,10 @@ fn tracked_secrets(project: &std::path::Path, _home: &std::path::Path) {
         "README.md",
         ".gitignore",
     ]);
-    git(&[
-        "-c",
-        "user.name=t",
-        "-c",
-        "user.email=t@example.com",
-        "commit",
-        "-qm",
-        "init",
-    ]);
-    git(&[
-        "-c",
-        "user.name=t",
-        "-c",
-        "user.email=t@example.com",
-        "commit",
-        "-qm",
-        "two",
-        "--allow-empty",
-    ]);
+    git(&["config", "user.name", "t"]);
+    git(&["config", "user.email", "t@example.com"]);
+    git(&["commit", "-qm", "init"]);
+    git(&["commit", "-qm", "two", "--allow-empty"]);
 }
 
 fn check(class: &str, table: &str) {
