@@ -16,13 +16,7 @@
 # are installed the script also counts, for one first call of each case,
 # the instructions the process executes in user space and its system calls,
 # which do not.
-set -euo pipefail
-cd "$(dirname "$0")/.."
-command -v hyperfine >/dev/null || { echo "hyperfine is needed: apt-get install hyperfine" >&2; exit 2; }
-if [ -z "${ZTGUARD:-}" ]; then
-  cargo build --release --quiet
-  ZTGUARD=$PWD/target/release/ztguard
-fi
+. "$(dirname "$0")/lib.sh"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 home=$work/home

@@ -5,13 +5,7 @@
 #
 #   bash bench/exec.sh            # uses target/release/ztguard (builds it)
 #   RUNS=300 ZTGUARD=/path/to/ztguard bash bench/exec.sh
-set -euo pipefail
-cd "$(dirname "$0")/.."
-command -v hyperfine >/dev/null || { echo "hyperfine is needed: apt-get install hyperfine" >&2; exit 2; }
-if [ -z "${ZTGUARD:-}" ]; then
-  cargo build --release --quiet
-  ZTGUARD=$PWD/target/release/ztguard
-fi
+. "$(dirname "$0")/lib.sh"
 RUNS=${RUNS:-200}
 # Outside /tmp: the sandbox lets commands write /tmp, which would put the
 # home's credentials inside a writable tree.

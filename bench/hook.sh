@@ -5,13 +5,7 @@
 #
 #   bash bench/hook.sh            # uses target/release/ztguard (builds it)
 #   ZTGUARD=/path/to/ztguard bash bench/hook.sh
-set -euo pipefail
-cd "$(dirname "$0")/.."
-command -v hyperfine >/dev/null || { echo "hyperfine is needed: apt-get install hyperfine" >&2; exit 2; }
-if [ -z "${ZTGUARD:-}" ]; then
-  cargo build --release --quiet
-  ZTGUARD=$PWD/target/release/ztguard
-fi
+. "$(dirname "$0")/lib.sh"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 proj=$work/project home=$work/home

@@ -4,11 +4,8 @@
 # `cat`, measured in the same run. Prints hyperfine's table and the ratios.
 #
 #   bash bench/scan.sh [DIR]     # default: ~/.cargo/registry/src
-set -euo pipefail
-cd "$(dirname "$0")/.."
-command -v hyperfine >/dev/null || { echo "hyperfine is needed: apt-get install hyperfine" >&2; exit 2; }
-cargo build --release --quiet
-Z=$PWD/target/release/ztguard
+. "$(dirname "$0")/lib.sh"
+Z=$ZTGUARD
 dir=${1:-$HOME/.cargo/registry/src}
 files=$(find "$dir" -type f | wc -l)
 bytes=$(find "$dir" -type f -print0 | du -cb --files0-from=- | tail -1 | cut -f1)
