@@ -1023,21 +1023,7 @@ impl Eval<'_> {
         }
         let hosts: Vec<String> = urls
             .iter()
-            .filter_map(|u| {
-                if u.contains("://") {
-                    url_host(u)
-                } else {
-                    // `git@github.com:owner/repo.git`
-                    let (before, _) = u.split_once(':')?;
-                    (!before.is_empty() && !before.contains('/') && before.len() > 1).then(|| {
-                        before
-                            .rsplit('@')
-                            .next()
-                            .unwrap_or(before)
-                            .to_ascii_lowercase()
-                    })
-                }
-            })
+            .filter_map(|u| ztguard_shell::remote(u).map(|h| h.to_ascii_lowercase()))
             .collect();
         match hosts.as_slice() {
             [h] => Some(h.clone()),
@@ -1181,14 +1167,7 @@ impl Eval<'_> {
     ) {
         for v in a.values.iter().filter(|v| !v.is_empty()) {
             let (magic, pattern) = if literal {
-                (
-                    Magic {
-                        exclude: false,
-                        top: false,
-                        other: false,
-                    },
-                    v.as_str(),
-                )
+                (Magic::default(), v.as_str())
             } else {
                 pathspec_magic(v)
             };
@@ -1945,6 +1924,7 @@ impl Spec {
 }
 
 /// The magic of a pathspec (`:!x`, `:^x`, `:/x`, `:(exclude,top)x`) and its pattern.
+#[derive(Default)]
 struct Magic {
     exclude: bool,
     top: bool,
@@ -1953,11 +1933,7 @@ struct Magic {
 }
 
 fn pathspec_magic(v: &str) -> (Magic, &str) {
-    let mut m = Magic {
-        exclude: false,
-        top: false,
-        other: false,
-    };
+    let mut m = Magic::default();
     let Some(rest) = v.strip_prefix(':') else {
         return (m, v);
     };

@@ -576,20 +576,7 @@ pub fn effects(cmd: &SimpleCommand) -> Effects {
         wrapper_files(&mut c, cmd.name(), &cmd.argv[1..]);
         // A launcher (`pdm run NAME`, `uv run`) obeys the project's files
         // too: a script of that name in pyproject.toml runs instead.
-        let name = cmd.name().to_string();
-        let sub = options::subcommand_at(&name, &cmd.argv[1..]).map(|i| cmd.argv[1 + i].text());
-        if let Some(files) = crate::builds::obeyed_files(&name, sub) {
-            let here = FileRef {
-                cwd: cmd.cwd.clone(),
-                ..c.file(&Arg::lit("."), "runs the build files of")
-            };
-            c.fx.builds.push(Build {
-                tool: format!("{name} {}", sub.unwrap_or_default()),
-                dir: here,
-                files,
-                here: true,
-            });
-        }
+        note_builds(&mut c, cmd.name(), &cmd.argv[1..], Vec::new());
         return c.fx;
     }
     let argv0 = cmd.argv[0].text();
@@ -833,33 +820,38 @@ fn command(c: &mut Ctx<'_>, name: &str, args: &[Arg]) {
     }
     let projects_before = c.fx.projects.len();
     tool_effects(c, name, args);
-    // A build or test tool obeys the files where it runs, and those of the
-    // projects it was pointed at (crate::builds).
+    let given: Vec<FileRef> = c.fx.projects[projects_before..].to_vec();
+    note_builds(c, name, args, given);
+}
+
+/// A build or test tool obeys the files where it runs, and those of the
+/// projects it was pointed at (crate::builds).
+fn note_builds(c: &mut Ctx<'_>, name: &str, args: &[Arg], given: Vec<FileRef>) {
     let sub = options::subcommand_at(name, args).map(|i| args[i].text());
-    if let Some(files) = crate::builds::obeyed_files(name, sub) {
-        let tool = match sub {
-            Some(s) => format!("{name} {s}"),
-            None => name.to_string(),
-        };
-        let here = FileRef {
-            cwd: c.cmd.cwd.clone(),
-            ..c.file(&Arg::lit("."), "runs the build files of")
-        };
-        let given: Vec<FileRef> = c.fx.projects[projects_before..].to_vec();
+    let Some(files) = crate::builds::obeyed_files(name, sub) else {
+        return;
+    };
+    let tool = match sub {
+        Some(s) => format!("{name} {s}"),
+        None => name.to_string(),
+    };
+    let here = FileRef {
+        cwd: c.cmd.cwd.clone(),
+        ..c.file(&Arg::lit("."), "runs the build files of")
+    };
+    c.fx.builds.push(Build {
+        tool: tool.clone(),
+        dir: here,
+        files,
+        here: true,
+    });
+    for dir in given {
         c.fx.builds.push(Build {
             tool: tool.clone(),
-            dir: here,
+            dir,
             files,
-            here: true,
+            here: false,
         });
-        for dir in given {
-            c.fx.builds.push(Build {
-                tool: tool.clone(),
-                dir,
-                files,
-                here: false,
-            });
-        }
     }
 }
 
@@ -2139,8 +2131,9 @@ fn odd_landing(args: &[Arg]) -> bool {
         })
 }
 
-/// `host:path` or `user@host:path` (scp, rsync); not `./a:b` or `C:\`.
-fn remote(t: &str) -> Option<String> {
+/// The host of a remote: a URL's, or that of `host:path` / `user@host:path`
+/// (scp, rsync, git); not `./a:b` or `C:\`.
+pub fn remote(t: &str) -> Option<String> {
     if t.contains("://") {
         return url_host(t);
     }

@@ -37,7 +37,7 @@ mod word;
 mod wrappers;
 
 pub use effects::{
-    Build, Effects, FileRef, GitContent, Host, config_file_matches, effects, url_host,
+    Build, Effects, FileRef, GitContent, Host, config_file_matches, effects, remote, url_host,
 };
 pub use model::{
     Analysis, Arg, Cwd, Dynamic, DynamicKind, InlineCode, Redirect, RedirectMode, SimpleCommand,
