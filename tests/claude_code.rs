@@ -758,6 +758,31 @@ fn asking_project(root: &Path) -> (PathBuf, PathBuf, PathBuf, Value) {
     (project, home, managed, calls)
 }
 
+/// One scripted session of an [`asking_project`] in permission mode `mode`,
+/// the model API stopped after it: the API's log and the client's result.
+fn asking_session(
+    claude: &Path,
+    fake: &Path,
+    root: &Path,
+    (project, home, managed, calls): (&Path, &Path, &Path, &Value),
+    mode: &str,
+) -> (PathBuf, Value) {
+    let port = free_port();
+    let (log, server) = scripted(fake, root, port, calls);
+    let result = run_claude_in(
+        claude,
+        project,
+        home,
+        managed,
+        port,
+        "do the task",
+        &[],
+        Some(mode),
+    );
+    drop(server);
+    (log, result)
+}
+
 /// The PreToolUse records of a project's audit log, in order.
 fn pre_records(project: &Path) -> Vec<Value> {
     audit_records(project)
@@ -789,19 +814,13 @@ fn claude_code_with_no_human_to_ask_is_denied_what_the_policy_asks_about() {
         let dir = outside_tmp_root();
         let root = dir.path().canonicalize().expect("canonical");
         let (project, home, managed, calls) = asking_project(&root);
-        let port = free_port();
-        let (log, server) = scripted(&fake, &root, port, &calls);
-        let result = run_claude_in(
+        let (log, result) = asking_session(
             &claude,
-            &project,
-            &home,
-            &managed,
-            port,
-            "do the task",
-            &[],
-            Some(mode),
+            &fake,
+            &root,
+            (&project, &home, &managed, &calls),
+            mode,
         );
-        drop(server);
         assert!(
             !root.join("outside/escaped.txt").exists(),
             "{mode}: the Write went outside"
@@ -870,19 +889,13 @@ fn claude_code_in_print_mode_refuses_an_ask_it_cannot_put_to_anyone() {
         }
     }
     std::fs::write(&settings_path, v.to_string()).expect("write settings");
-    let port = free_port();
-    let (log, server) = scripted(&fake, &root, port, &calls);
-    let result = run_claude_in(
+    let (log, result) = asking_session(
         &claude,
-        &project,
-        &home,
-        &managed,
-        port,
-        "do the task",
-        &[],
-        Some("default"),
+        &fake,
+        &root,
+        (&project, &home, &managed, &calls),
+        "default",
     );
-    drop(server);
     let records = pre_records(&project);
     assert_eq!(records.len(), 3, "{records:#?}");
     for r in &records[..2] {
