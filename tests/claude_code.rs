@@ -125,10 +125,12 @@ fn run_claude_with(
     prompt: &str,
     wrap: &[&str],
 ) -> Value {
-    run_claude_in(claude, project, home, managed, port, prompt, wrap, None)
+    run_claude_in(claude, project, home, managed, port, prompt, wrap, None, None)
 }
 
-/// The same in permission mode `mode` (`--permission-mode`) when given.
+/// The same in permission mode `mode` (`--permission-mode`) when given,
+/// with `path` as the client's PATH (default: the built ztguard's directory
+/// first, as after `cargo install`, then the test's PATH).
 #[allow(clippy::too_many_arguments)]
 fn run_claude_in(
     claude: &Path,
@@ -139,7 +141,19 @@ fn run_claude_in(
     prompt: &str,
     wrap: &[&str],
     mode: Option<&str>,
+    path: Option<&str>,
 ) -> Value {
+    let path = path.map_or_else(
+        || {
+            let bin = Path::new(env!("CARGO_BIN_EXE_ztguard"))
+                .parent()
+                .expect("bin dir")
+                .to_path_buf();
+            let rest = std::env::var("PATH").unwrap_or_else(|_| "/usr/bin:/bin".into());
+            format!("{}:{rest}", bin.display())
+        },
+        str::to_string,
+    );
     let mut claude_args = vec!["-p", prompt, "--output-format", "json", "--max-turns", "12"];
     let mut command = if wrap.is_empty() {
         Command::new(claude)
@@ -157,6 +171,7 @@ fn run_claude_in(
     let mut child = command
         .args(claude_args)
         .current_dir(project)
+        .env("PATH", path)
         .env("HOME", home)
         .env("ZTGUARD_MANAGED_POLICY", managed)
         .env("ZTGUARD_DATA_DIR", home.join(".local/share/ztguard"))
@@ -778,6 +793,7 @@ fn asking_session(
         "do the task",
         &[],
         Some(mode),
+        None,
     );
     drop(server);
     (log, result)
@@ -885,7 +901,7 @@ fn claude_code_in_print_mode_refuses_an_ask_it_cannot_put_to_anyone() {
     {
         for h in group["hooks"].as_array_mut().expect("hooks") {
             let command = h["command"].as_str().expect("command").to_string();
-            h["command"] = json!(format!("env -u CLAUDE_CODE_SESSION_ATTENDED {command}"));
+            h["command"] = json!(format!("unset CLAUDE_CODE_SESSION_ATTENDED; {command}"));
         }
     }
     std::fs::write(&settings_path, v.to_string()).expect("write settings");
@@ -913,4 +929,75 @@ fn claude_code_in_print_mode_refuses_an_ask_it_cannot_put_to_anyone() {
     assert_eq!(results[2], (false, "main.rs".to_string()));
     let denied = result["permission_denials"].as_array().map_or(0, Vec::len);
     assert_eq!(denied, 2, "{result}");
+}
+
+/// The settings `ztguard init` wrote, on a machine where ztguard is not
+/// installed (a teammate's, a CI runner, after an uninstall): the real
+/// client runs the registered command, which blocks the call with the
+/// install message instead of letting it through.
+#[test]
+fn claude_code_is_blocked_where_ztguard_is_not_installed() {
+    let Some((claude, fake)) = requirements() else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tmp");
+    let root = dir.path().canonicalize().expect("canonical");
+    let (project, home, managed) = init_project(&root);
+    let calls = json!([
+        {"name": "Bash", "input": {"command": "echo ran > ran.txt", "description": "write a file"}},
+        {"name": "Read", "input": {"file_path": project.join(".env")}},
+    ]);
+    let port = free_port();
+    let (log, _server) = scripted(&fake, &root, port, &calls);
+    // The directories of the client and the system tools, not ztguard's.
+    let path = std::env::var("PATH")
+        .unwrap_or_default()
+        .split(':')
+        .filter(|d| !Path::new(d).join("ztguard").exists())
+        .collect::<Vec<_>>()
+        .join(":");
+    let path = if path.is_empty() { "/usr/bin:/bin".to_string() } else { path };
+    let run = |port: u16| {
+        run_claude_in(
+            &claude,
+            &project,
+            &home,
+            &managed,
+            port,
+            "do the task",
+            &[],
+            None,
+            Some(&path),
+        )
+    };
+    // Wired as init wires it, even the prompt is held back: the model is never asked.
+    let result = run(port);
+    assert!(!log.exists(), "the prompt reached the model: {result}");
+    assert!(
+        result.to_string().contains("cargo install"),
+        "the user is told how to install: {result}"
+    );
+    drop(_server);
+
+    // Without the prompt hook, every tool call is blocked by the same command.
+    let settings_path = project.join(".claude/settings.json");
+    let mut settings: Value =
+        serde_json::from_str(&std::fs::read_to_string(&settings_path).unwrap()).unwrap();
+    settings["hooks"]
+        .as_object_mut()
+        .unwrap()
+        .remove("UserPromptSubmit");
+    std::fs::write(&settings_path, settings.to_string()).unwrap();
+    let port = free_port();
+    std::fs::create_dir_all(root.join("again")).unwrap();
+    let (log, _server) = scripted(&fake, &root.join("again"), port, &calls);
+    let result = run(port);
+    assert!(!project.join("ran.txt").exists(), "the Bash call ran: {result}");
+    let results = tool_results(&log);
+    assert_eq!(results.len(), 2, "{results:?}");
+    for (is_error, text) in &results {
+        assert!(is_error, "{text}");
+        assert!(text.contains("cargo install"), "{text}");
+        assert!(!text.contains("FAKE-e2e"), "{text}");
+    }
 }

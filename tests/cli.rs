@@ -395,7 +395,10 @@ fn init_writes_a_policy_and_merges_the_hook_idempotently() {
         .as_str()
         .expect("command")
         .to_string();
-    assert!(command.ends_with(" hook"));
+    assert!(
+        command.contains("command -v ztguard") && !command.contains(env!("CARGO_BIN_EXE_ztguard")),
+        "the registered command finds ztguard where it runs, not where init ran: {command}"
+    );
     assert_eq!(
         after["hooks"]["PermissionRequest"].as_array().map(Vec::len),
         Some(1)
@@ -417,6 +420,7 @@ fn init_writes_a_policy_and_merges_the_hook_idempotently() {
         .current_dir(&e.project)
         .env("HOME", &e.home)
         .env("ZTGUARD_MANAGED_POLICY", e.home.join("none.toml"))
+        .env("PATH", bin_path())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()
@@ -433,6 +437,15 @@ fn init_writes_a_policy_and_merges_the_hook_idempotently() {
     // the written policy lints clean of errors
     let out = e.run(&["policy", "lint"], "");
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+}
+
+/// A PATH with the built ztguard first.
+fn bin_path() -> String {
+    let dir = Path::new(env!("CARGO_BIN_EXE_ztguard"))
+        .parent()
+        .expect("bin dir")
+        .to_path_buf();
+    format!("{}:/usr/bin:/bin", dir.display())
 }
 
 #[test]

@@ -7,12 +7,26 @@ use std::process::ExitCode;
 use anyhow::{Context as _, bail};
 use serde_json::{Value, json};
 
+use ztguard_agents::claude::wiring::{self, Scope};
+
 use crate::context;
 
 #[derive(clap::Args)]
 #[command(
     after_help = "Running it twice changes nothing the second time. Existing settings, hooks and permission rules in \
-.claude/settings.json are kept; an existing .ztguard.toml is kept unless --force is given."
+the settings file are kept; an existing .ztguard.toml is kept unless --force is given. Run from a subdirectory, it \
+works on the project around it (the nearest directory with a .ztguard.toml, else with a .git).
+
+The registered hook command does not name a path: it finds ztguard on the PATH (then in ~/.cargo/bin) of the \
+machine that runs it, and blocks every call with an install message where it is missing or broken, so a \
+committed .claude/settings.json fails closed on a teammate's machine.
+
+Examples:
+  ztguard init                      # .ztguard.toml + the hook in .claude/settings.json (shared with the project)
+  ztguard init --scope local        # the hook in .claude/settings.local.json (this checkout only)
+  ztguard init --scope user         # the hook in ~/.claude/settings.json (every project of this user)
+  ztguard init --remove             # take the hook out of .claude/settings.json again
+  ztguard doctor                    # check the wiring, the binary, the policy and the audit log"
 )]
 pub struct Args {
     /// Print what would be written instead of writing it.
@@ -21,10 +35,18 @@ pub struct Args {
     /// Replace an existing .ztguard.toml.
     #[arg(long)]
     force: bool,
-    /// Only write .ztguard.toml; do not touch .claude/settings.json.
-    #[arg(long)]
+    /// Only write .ztguard.toml; do not touch any settings file.
+    #[arg(long, conflicts_with_all = ["scope", "remove"])]
     no_hook: bool,
-    /// The project directory (default: the current directory).
+    /// Which Claude Code settings file gets the hook: project (.claude/settings.json, committed),
+    /// local (.claude/settings.local.json, this checkout only) or user (~/.claude/settings.json).
+    #[arg(long, value_enum, default_value_t = ScopeArg::Project)]
+    scope: ScopeArg,
+    /// Take ztguard's hook out of the settings file of --scope (and, with --git-hook, the
+    /// pre-commit hook) instead; the policy and the audit log are kept.
+    #[arg(long)]
+    remove: bool,
+    /// The project directory (default: the project around the current directory).
     #[arg(long)]
     project: Option<PathBuf>,
     /// Also install a git pre-commit hook that runs `ztguard scan --staged`.
@@ -32,22 +54,44 @@ pub struct Args {
     git_hook: bool,
 }
 
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum ScopeArg {
+    Project,
+    Local,
+    User,
+}
+
+impl From<ScopeArg> for Scope {
+    fn from(s: ScopeArg) -> Scope {
+        match s {
+            ScopeArg::Project => Scope::Project,
+            ScopeArg::Local => Scope::Local,
+            ScopeArg::User => Scope::User,
+        }
+    }
+}
+
 const GIT_HOOK_MARKER: &str = "# ztguard pre-commit hook";
 
 /// The pre-commit script: scan what the commit adds; a finding stops it.
+/// ztguard is found where the hook runs (as the agent hook finds it); a
+/// missing one stops the commit with an install message.
 fn git_hook_script() -> String {
-    let exe = hook_command();
-    let exe = exe.strip_suffix(" hook").unwrap_or(&exe);
     format!(
         "#!/bin/sh\n{GIT_HOOK_MARKER} (installed by `ztguard init --git-hook`).\n\
 # Stops a commit that adds secrets, insecure code or risky dependencies.\n\
 # Accept reviewed findings: ztguard scan --staged --write-baseline .ztguard/baseline.json\n\
-exec {exe} scan --staged --no-progress\n"
+z=$(command -v ztguard) || z=\"$HOME/.cargo/bin/ztguard\"\n\
+if [ ! -x \"$z\" ]; then\n\
+  echo 'ztguard: the pre-commit scan cannot run: ztguard is not installed here (install it, or commit with --no-verify to skip the scan)' >&2\n\
+  exit 1\n\
+fi\n\
+exec \"$z\" scan --staged --no-progress\n"
     )
 }
 
-/// Install the git pre-commit hook (where git looks for hooks, core.hooksPath included).
-fn install_git_hook(project: &Path, dry_run: bool, force: bool) -> anyhow::Result<()> {
+/// The pre-commit hook's path: where git looks for hooks, core.hooksPath included.
+fn git_hook_path(project: &Path) -> anyhow::Result<PathBuf> {
     let out = std::process::Command::new("git")
         .arg("-C")
         .arg(project)
@@ -66,7 +110,41 @@ fn install_git_hook(project: &Path, dry_run: bool, force: bool) -> anyhow::Resul
     } else {
         project.join(dir)
     };
-    let path = dir.join("pre-commit");
+    Ok(dir.join("pre-commit"))
+}
+
+/// Remove the pre-commit hook if it is ztguard's (and put back the one it replaced).
+fn remove_git_hook(project: &Path, dry_run: bool) -> anyhow::Result<()> {
+    let path = git_hook_path(project)?;
+    match std::fs::read_to_string(&path) {
+        Ok(t) if t.contains(GIT_HOOK_MARKER) => {}
+        Ok(_) => {
+            println!("{}: not ztguard's pre-commit hook; left as it is", path.display());
+            return Ok(());
+        }
+        Err(_) => {
+            println!("{}: no pre-commit hook", path.display());
+            return Ok(());
+        }
+    }
+    let backup = path.with_file_name("pre-commit.before-ztguard");
+    if dry_run {
+        println!("would remove the pre-commit hook {}", path.display());
+    } else if backup.exists() {
+        std::fs::rename(&backup, &path)
+            .with_context(|| format!("cannot restore {}", backup.display()))?;
+        println!("restored the pre-commit hook ztguard had replaced ({})", path.display());
+    } else {
+        std::fs::remove_file(&path).with_context(|| format!("cannot remove {}", path.display()))?;
+        println!("removed the pre-commit hook {}", path.display());
+    }
+    Ok(())
+}
+
+/// Install the git pre-commit hook.
+fn install_git_hook(project: &Path, dry_run: bool, force: bool) -> anyhow::Result<()> {
+    let path = git_hook_path(project)?;
+    let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
     let script = git_hook_script();
     match std::fs::read_to_string(&path) {
         Ok(existing) if existing == script => {
@@ -167,91 +245,41 @@ pub fn tailor(default: &str, ecosystems: &[&str]) -> String {
     out
 }
 
-/// The hook command: this binary's absolute path, so a PATH change cannot silently disable the gate.
-fn hook_command() -> String {
-    let exe = std::env::current_exe()
-        .ok()
-        .and_then(|p| p.canonicalize().ok())
-        .unwrap_or_else(|| PathBuf::from("ztguard"));
-    let s = exe.to_string_lossy().into_owned();
-    let quoted = if s.contains(|c: char| c.is_whitespace() || "'\"$`\\".contains(c)) {
-        format!("'{}'", s.replace('\'', "'\\''"))
-    } else {
-        s
-    };
-    format!("{quoted} hook")
-}
-
-fn is_ztguard_hook(h: &Value) -> bool {
-    h.get("command").and_then(Value::as_str).is_some_and(|c| {
-        c.contains("ztguard") && c.trim_end().ends_with(" hook") || c.contains("ztguard hook")
-    })
-}
-
-/// The events the hook is registered for.
-pub const HOOK_EVENTS: &[&str] = &[
-    "PreToolUse",
-    "PermissionRequest",
-    "PostToolUse",
-    "PostToolUseFailure",
-    "UserPromptSubmit",
-    "SessionStart",
-    "SessionEnd",
-];
-const TOOL_EVENTS: &[&str] = &[
-    "PreToolUse",
-    "PermissionRequest",
-    "PostToolUse",
-    "PostToolUseFailure",
-];
-
-/// Add the ztguard hook for every event of [`HOOK_EVENTS`], keeping everything else.
-/// Returns whether anything changed.
-pub fn register_hook(settings: &mut Value, command: &str) -> anyhow::Result<bool> {
-    let obj = settings
-        .as_object_mut()
-        .context(".claude/settings.json is not a JSON object")?;
-    let hooks = obj.entry("hooks").or_insert_with(|| json!({}));
-    let hooks = hooks
-        .as_object_mut()
-        .context("`hooks` in .claude/settings.json is not an object")?;
-    let mut changed = false;
-    // Tool events decide and record; PostToolUse also reports secrets in
-    // what a tool returned; the session and prompt events feed the audit
-    // log and the monitor, and UserPromptSubmit stops credentials in prompts.
-    for event in HOOK_EVENTS {
-        let groups = hooks.entry(*event).or_insert_with(|| json!([]));
-        let groups = groups
-            .as_array_mut()
-            .with_context(|| format!("`hooks.{event}` is not an array"))?;
-        let present = groups.iter().any(|g| {
-            g.get("hooks")
-                .and_then(Value::as_array)
-                .is_some_and(|hs| hs.iter().any(is_ztguard_hook))
-        });
-        if !present {
-            let handler = json!([ { "type": "command", "command": command, "timeout": 30 } ]);
-            // Events without tools take no matcher (one set there is ignored).
-            groups.push(if TOOL_EVENTS.contains(event) {
-                json!({ "matcher": "*", "hooks": handler })
-            } else {
-                json!({ "hooks": handler })
-            });
-            changed = true;
-        }
-    }
-    Ok(changed)
-}
-
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let project = match &args.project {
         Some(p) => context::absolute(p),
-        None => std::env::current_dir().context("no current directory")?,
+        None => context::project_root(&std::env::current_dir().context("no current directory")?),
     };
     if !project.is_dir() {
         bail!("{} is not a directory", project.display());
     }
-    let ecosystems = detect(&project);
+    let home = context::home();
+    let scope = Scope::from(args.scope);
+    if args.remove {
+        return remove(args, &project, &home, scope);
+    }
+    // The user scope wires every project of the user: it writes no project policy.
+    if scope != Scope::User {
+        write_policy(args, &project)?;
+    }
+    if !args.no_hook {
+        wire(args, &project, &home, scope)?;
+    }
+    if args.git_hook {
+        install_git_hook(&project, args.dry_run, args.force)?;
+    }
+    if !args.dry_run {
+        println!(
+            "next: `ztguard doctor` to check the wiring, `ztguard check bash 'cat .env'` to try the policy, \
+             `ztguard exec -- claude` to run the agent inside the kernel sandbox"
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Write the project's tailored `.ztguard.toml` (kept if there is one, unless --force).
+fn write_policy(args: &Args, project: &Path) -> anyhow::Result<()> {
+    let ecosystems = detect(project);
     let policy_path = project.join(".ztguard.toml");
     let policy_text = tailor(ztguard_policy::default_policy_toml(), &ecosystems);
     let findings = ztguard_policy::lint::lint(&policy_path, &policy_text);
@@ -266,48 +294,16 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             e.message
         );
     }
-    let write_policy = args.force || !policy_path.exists();
-
-    let settings_path = project.join(".claude/settings.json");
-    let mut settings = match std::fs::read_to_string(&settings_path) {
-        Ok(t) if t.trim().is_empty() => json!({}),
-        Ok(t) => serde_json::from_str::<Value>(&t).with_context(|| {
-            format!(
-                "{} is not valid JSON; fix it first (nothing was changed)",
-                settings_path.display()
-            )
-        })?,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => json!({}),
-        Err(e) => {
-            return Err(e).with_context(|| format!("cannot read {}", settings_path.display()));
-        }
-    };
-    let hook_changed = !args.no_hook && register_hook(&mut settings, &hook_command())?;
-    let settings_text = format!("{}\n", serde_json::to_string_pretty(&settings)?);
-
-    if args.dry_run {
-        if write_policy {
-            println!("would write {}:\n{policy_text}", policy_path.display());
-        } else {
-            println!(
-                "would keep the existing {} (use --force to replace it)",
-                policy_path.display()
-            );
-        }
-        if hook_changed {
-            println!("would write {}:\n{settings_text}", settings_path.display());
-        } else if !args.no_hook {
-            println!(
-                "{}: the ztguard hook is already registered",
-                settings_path.display()
-            );
-        }
-        if args.git_hook {
-            install_git_hook(&project, true, args.force)?;
-        }
-        return Ok(ExitCode::SUCCESS);
-    }
-    if write_policy {
+    let keep = !args.force && policy_path.exists();
+    if keep {
+        let verb = if args.dry_run { "would keep" } else { "kept" };
+        println!(
+            "{verb} the existing {} (use --force to replace it)",
+            policy_path.display()
+        );
+    } else if args.dry_run {
+        println!("would write {}:\n{policy_text}", policy_path.display());
+    } else {
         std::fs::write(&policy_path, &policy_text)
             .with_context(|| format!("cannot write {}", policy_path.display()))?;
         println!(
@@ -319,59 +315,132 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
                 ecosystems.join(", ")
             }
         );
-    } else {
-        println!(
-            "kept the existing {} (use --force to replace it)",
-            policy_path.display()
+    }
+    Ok(())
+}
+
+/// Read a settings file: `{}` when it is missing or empty.
+fn read_settings(path: &Path) -> anyhow::Result<Value> {
+    match std::fs::read_to_string(path) {
+        Ok(t) if t.trim().is_empty() => Ok(json!({})),
+        Ok(t) => serde_json::from_str::<Value>(&t).with_context(|| {
+            format!(
+                "{} is not valid JSON; fix it first (nothing was changed)",
+                path.display()
+            )
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(json!({})),
+        Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
+    }
+}
+
+/// Replace a settings file through a temporary file beside it.
+fn write_settings(path: &Path, settings: &Value) -> anyhow::Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    let text = format!("{}\n", serde_json::to_string_pretty(settings)?);
+    let tmp = path.with_extension("json.ztguard-tmp");
+    std::fs::write(&tmp, &text).with_context(|| format!("cannot write {}", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("cannot replace {}", path.display()))
+}
+
+/// The other scopes whose settings file already registers ztguard.
+fn wired_elsewhere(project: &Path, home: &Path, scope: Scope) -> Vec<(Scope, PathBuf)> {
+    Scope::ALL
+        .into_iter()
+        .filter(|s| *s != scope)
+        .map(|s| (s, s.path(project, home)))
+        .filter(|(_, p)| {
+            read_settings(p).is_ok_and(|v| !wiring::registered(&v).is_empty())
+        })
+        .collect()
+}
+
+/// Register the fail-closed hook in the settings file of `scope`.
+fn wire(args: &Args, project: &Path, home: &Path, scope: Scope) -> anyhow::Result<()> {
+    let path = scope.path(project, home);
+    let mut settings = read_settings(&path)?;
+    let command = wiring::hook_command();
+    let done = wiring::register(&mut settings, &command)
+        .map_err(|e| anyhow::anyhow!("{}: {e}; fix it first (nothing was changed)", path.display()))?;
+    for (other, p) in wired_elsewhere(project, home, scope) {
+        eprintln!(
+            "warning: ztguard is also registered in the {} settings ({}): each call would be checked and \
+             recorded twice; remove one with `ztguard init --remove --scope {}`",
+            other.as_str(),
+            p.display(),
+            other.as_str()
         );
     }
-    if hook_changed {
-        if let Some(dir) = settings_path.parent() {
-            std::fs::create_dir_all(dir)
-                .with_context(|| format!("cannot create {}", dir.display()))?;
-        }
-        let tmp = settings_path.with_extension("json.ztguard-tmp");
-        std::fs::write(&tmp, &settings_text)
-            .with_context(|| format!("cannot write {}", tmp.display()))?;
-        std::fs::rename(&tmp, &settings_path)
-            .with_context(|| format!("cannot replace {}", settings_path.display()))?;
+    if !done.changed() {
+        println!("{}: the ztguard hook is already registered", path.display());
+        return Ok(());
+    }
+    if args.dry_run {
         println!(
-            "registered `{}` for the tool, prompt and session events in {}",
-            hook_command(),
-            settings_path.display()
+            "would write {}:\n{}",
+            path.display(),
+            serde_json::to_string_pretty(&settings)?
         );
-    } else if !args.no_hook {
+        return Ok(());
+    }
+    write_settings(&path, &settings)?;
+    if done.updated > 0 {
         println!(
-            "{}: the ztguard hook is already registered",
-            settings_path.display()
+            "{}: replaced {} ztguard hook command(s) that named a binary path (they let calls through \
+             wherever that path is missing) with the fail-closed one",
+            path.display(),
+            done.updated
+        );
+    }
+    println!(
+        "registered the ztguard hook ({} scope) for the tool, prompt and session events in {}; it runs the \
+         ztguard found on the PATH and blocks every call where none is installed",
+        scope.as_str(),
+        path.display()
+    );
+    Ok(())
+}
+
+/// `--remove`: take ztguard's handlers out of the settings file of `scope`.
+fn remove(args: &Args, project: &Path, home: &Path, scope: Scope) -> anyhow::Result<ExitCode> {
+    let path = scope.path(project, home);
+    let mut settings = read_settings(&path)?;
+    let removed = wiring::remove(&mut settings)
+        .map_err(|e| anyhow::anyhow!("{}: {e}; fix it first (nothing was changed)", path.display()))?;
+    if removed == 0 {
+        println!("{}: no ztguard hook is registered there", path.display());
+    } else if args.dry_run {
+        println!(
+            "would remove {removed} ztguard hook handler(s) from {}:\n{}",
+            path.display(),
+            serde_json::to_string_pretty(&settings)?
+        );
+    } else {
+        write_settings(&path, &settings)?;
+        println!(
+            "removed {removed} ztguard hook handler(s) from {} (the policy and the audit log are kept)",
+            path.display()
         );
     }
     if args.git_hook {
-        install_git_hook(&project, false, args.force)?;
+        remove_git_hook(project, args.dry_run)?;
     }
-    println!(
-        "next: `ztguard policy lint` to check the policy, `ztguard check bash 'cat .env'` to try it, \
-         `ztguard exec -- claude` to run the agent inside the kernel sandbox"
-    );
+    for (other, p) in wired_elsewhere(project, home, scope) {
+        println!(
+            "note: ztguard is still registered in the {} settings ({}); `ztguard init --remove --scope {}` removes it",
+            other.as_str(),
+            p.display(),
+            other.as_str()
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn register_keeps_other_hooks_and_is_idempotent() {
-        let mut s = json!({"model": "x", "hooks": {"PreToolUse": [{"matcher": "Bash", "hooks": [{"type": "command", "command": "other"}]}]}});
-        assert!(register_hook(&mut s, "/bin/ztguard hook").unwrap_or(false));
-        assert!(!register_hook(&mut s, "/bin/ztguard hook").unwrap_or(true));
-        assert_eq!(s["model"], "x");
-        assert_eq!(s["hooks"]["PreToolUse"].as_array().map(Vec::len), Some(2));
-        assert_eq!(
-            s["hooks"]["PermissionRequest"].as_array().map(Vec::len),
-            Some(1)
-        );
-    }
 
     #[test]
     fn tailoring_keeps_detected_groups() {

@@ -13,6 +13,7 @@ mod deps_cmd;
 mod exec_cmd;
 mod gateway;
 mod hook;
+mod doctor;
 mod init;
 mod policy_cmd;
 mod run_cmd;
@@ -49,8 +50,10 @@ enum Command {
         #[command(subcommand)]
         command: policy_cmd::Command,
     },
-    /// Write a .ztguard.toml for this project and register the hook in .claude/settings.json.
+    /// Write a .ztguard.toml for this project and register the fail-closed hook in Claude Code's settings.
     Init(init::Args),
+    /// Check that this machine is guarded: the wiring, the binary the hook runs, the policy, the audit log.
+    Doctor(doctor::Args),
     /// Replay a realistic agent session with planted attacks through the guard.
     Demo(demo::Args),
     /// Find secrets, insecure code and risky dependencies in files, trees, staged changes or diffs.
@@ -130,6 +133,7 @@ fn main() -> ExitCode {
         Command::Check(args) => check::run(&args),
         Command::Policy { command } => policy_cmd::run(&command),
         Command::Init(args) => init::run(&args),
+        Command::Doctor(args) => doctor::run(&args),
         Command::Demo(args) => demo::run(&args),
         Command::Scan(args) => scan_cmd::run(&args),
         Command::Deps { command } => deps_cmd::run(&command),

@@ -14,6 +14,7 @@ use ztguard_core::{Approver, NoHuman};
 use ztguard_policy::{Action, Decision, TextEdit, Verdict};
 
 pub mod answer;
+pub mod wiring;
 pub mod summary;
 
 pub use answer::{Choice, answer};

@@ -40,7 +40,7 @@ pub struct Choice {
 pub fn answer(input: &str, choice: &Choice, guards: &Guards, started: Instant) -> HookOutput {
     let event = match parse_event(input) {
         Ok(e) => e,
-        Err(e) => return render_error(None, &e),
+        Err(e) => return refuse(guards, None, started, &e),
     };
     let ask = Ask {
         event: &event,
@@ -52,8 +52,58 @@ pub fn answer(input: &str, choice: &Choice, guards: &Guards, started: Instant) -
         "PreToolUse" | "PermissionRequest" => ask.decide(),
         "UserPromptSubmit" => ask.prompt(),
         e if KNOWN_EVENTS.contains(&e) => ask.observe(),
-        e => render_error(None, &format!("unknown hook event `{e}`")),
+        e => refuse(
+            guards,
+            Some(&event),
+            started,
+            &format!("unknown hook event `{e}`"),
+        ),
     }
+}
+
+/// An event that cannot be answered: refused, and recorded in the audit
+/// log of its project when one can be told without creating anything — the
+/// event's `cwd` if it is a directory, else the declared project, else the
+/// hook's own directory (Claude Code runs hooks in the session's).
+fn refuse(guards: &Guards, event: Option<&HookEvent>, started: Instant, why: &str) -> HookOutput {
+    let env = guards.env();
+    let marked = |p: &PathBuf| {
+        p.is_absolute()
+            && p.ancestors()
+                .any(|a| [".ztguard.toml", ".git", ".claude"].iter().any(|m| a.join(m).exists()))
+    };
+    let cwd = event
+        .and_then(|e| e.cwd.as_deref())
+        .map(PathBuf::from)
+        .filter(|c| c.is_absolute() && c.is_dir())
+        .or_else(|| env.declared_project.clone().filter(|p| p.is_dir()))
+        .or_else(|| std::env::current_dir().ok().filter(marked));
+    if let Some(cwd) = cwd
+        && let Ok(project) = env.project_of(&cwd)
+    {
+        let origin = Origin {
+            event: event.map_or_else(|| "?".to_string(), |e| cut(e.event.clone())),
+            session: event.and_then(|e| e.session_id.clone()),
+            fields: Map::new(),
+            cwd,
+            tool: event.and_then(|e| e.tool_name.clone()),
+            started,
+        };
+        let mut m = Map::new();
+        m.insert("decision".into(), Value::from("deny"));
+        m.insert("rule".into(), Value::from("hook.malformed"));
+        m.insert("reason".into(), Value::from(cut(redact_text(why))));
+        let guard = guards.get(&project, None, false);
+        let _ = guard.record(
+            &origin,
+            Kind::Tool {
+                file_access: false,
+                allowed: false,
+            },
+            m,
+        );
+    }
+    render_error(event.map(|e| e.event.as_str()), why)
 }
 
 /// One event and what answers it.
@@ -79,6 +129,13 @@ impl Ask<'_> {
             None => std::env::current_dir()
                 .map_err(|e| format!("no `cwd` and no current directory: {e}"))?,
         };
+        // Nothing is created for a directory that is not there.
+        if !cwd.is_dir() {
+            return Err(format!(
+                "`cwd` {} is not a directory on this machine",
+                cwd.display()
+            ));
+        }
         let project = self
             .guards
             .env()
@@ -115,16 +172,17 @@ impl Ask<'_> {
     fn decide(&self) -> HookOutput {
         let event = self.event;
         let ev = event.event.as_str();
+        let refuse = |why: &str| refuse(self.guards, Some(event), self.started, why);
         let Some(tool) = event.tool_name.clone() else {
-            return render_error(Some(ev), "the event has no `tool_name`");
+            return refuse("the event has no `tool_name`");
         };
         let action = match to_action(&tool, &event.tool_input) {
             Ok(a) => a,
-            Err(e) => return render_error(Some(ev), &e),
+            Err(e) => return refuse(&e),
         };
         let sc = match self.scene() {
             Ok(s) => s,
-            Err(e) => return render_error(Some(ev), &e),
+            Err(e) => return refuse(&e),
         };
         let input = || summary::input(&tool, &event.tool_input);
         let call = ToolCall {
