@@ -125,7 +125,9 @@ fn run_claude_with(
     prompt: &str,
     wrap: &[&str],
 ) -> Value {
-    run_claude_in(claude, project, home, managed, port, prompt, wrap, None, None)
+    run_claude_in(
+        claude, project, home, managed, port, prompt, wrap, None, None,
+    )
 }
 
 /// The same in permission mode `mode` (`--permission-mode`) when given,
@@ -956,7 +958,11 @@ fn claude_code_is_blocked_where_ztguard_is_not_installed() {
         .filter(|d| !Path::new(d).join("ztguard").exists())
         .collect::<Vec<_>>()
         .join(":");
-    let path = if path.is_empty() { "/usr/bin:/bin".to_string() } else { path };
+    let path = if path.is_empty() {
+        "/usr/bin:/bin".to_string()
+    } else {
+        path
+    };
     let run = |port: u16| {
         run_claude_in(
             &claude,
@@ -992,7 +998,10 @@ fn claude_code_is_blocked_where_ztguard_is_not_installed() {
     std::fs::create_dir_all(root.join("again")).unwrap();
     let (log, _server) = scripted(&fake, &root.join("again"), port, &calls);
     let result = run(port);
-    assert!(!project.join("ran.txt").exists(), "the Bash call ran: {result}");
+    assert!(
+        !project.join("ran.txt").exists(),
+        "the Bash call ran: {result}"
+    );
     let results = tool_results(&log);
     assert_eq!(results.len(), 2, "{results:?}");
     for (is_error, text) in &results {

@@ -111,7 +111,12 @@ fn the_registered_command_blocks_wherever_ztguard_cannot_run() {
     {
         let dir = scratch.path().join(format!("b{i}"));
         fake_ztguard(&dir, body);
-        let out = run_registered(&e, &command, &format!("{}:/usr/bin:/bin", dir.display()), &ls);
+        let out = run_registered(
+            &e,
+            &command,
+            &format!("{}:/usr/bin:/bin", dir.display()),
+            &ls,
+        );
         assert_eq!(out.status.code(), Some(2), "{body}: {}", stderr(&out));
     }
     // A stub that allows everything: honoured only outside the project …
@@ -210,16 +215,19 @@ fn init_writes_each_scope_and_finds_the_project_from_a_subdirectory() {
     );
     assert!(!other.path().join(".ztguard.toml").exists());
     let out = run_in(&sub, &["init", "--scope", "user"]);
-    assert!(stderr(&out).contains("also registered in the local settings"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("also registered in the local settings"),
+        "{}",
+        stderr(&out)
+    );
     let out = run_in(&sub, &["doctor", "--json"]);
     let v: Value = serde_json::from_slice(&out.stdout).expect("json");
-    assert!(
-        v["checks"]
-            .as_array()
-            .expect("checks")
-            .iter()
-            .any(|c| c["status"] == "warn" && c["detail"].as_str().is_some_and(|d| d.contains("2 settings scopes")))
-    );
+    assert!(v["checks"].as_array().expect("checks").iter().any(|c| {
+        c["status"] == "warn"
+            && c["detail"]
+                .as_str()
+                .is_some_and(|d| d.contains("2 settings scopes"))
+    }));
     let out = run_in(&sub, &["init", "--remove", "--scope", "user"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(stdout(&out).contains("still registered in the local settings"));
@@ -227,9 +235,7 @@ fn init_writes_each_scope_and_finds_the_project_from_a_subdirectory() {
 }
 
 fn wired_events(path: &Path) -> usize {
-    settings(path)["hooks"]
-        .as_object()
-        .map_or(0, |h| h.len())
+    settings(path)["hooks"].as_object().map_or(0, |h| h.len())
 }
 
 #[test]
@@ -265,7 +271,11 @@ fn doctor_names_each_problem_with_its_fix() {
     assert_eq!(v["ok"], true);
     for check in ["wiring", "binary", "policy", "audit", "sandbox"] {
         assert!(
-            v["checks"].as_array().expect("checks").iter().any(|c| c["check"] == check),
+            v["checks"]
+                .as_array()
+                .expect("checks")
+                .iter()
+                .any(|c| c["check"] == check),
             "{check} missing: {v}"
         );
     }

@@ -11,11 +11,13 @@ use ztguard_agents::claude::wiring::{self, Form, HOOK_EVENTS, Scope};
 use crate::context;
 
 #[derive(clap::Args)]
-#[command(after_help = "Exit status: 0 when nothing failed (warnings included), 1 when a check failed.
+#[command(
+    after_help = "Exit status: 0 when nothing failed (warnings included), 1 when a check failed.
 
 Examples:
   ztguard doctor                   # the project around the current directory
-  ztguard doctor --project ../api --json")]
+  ztguard doctor --project ../api --json"
+)]
 pub struct Args {
     /// The project (default: the project around the current directory).
     #[arg(long)]
@@ -141,7 +143,10 @@ fn wiring_checks(r: &mut Report, project: &Path, home: &Path) {
             r.add(
                 "wiring",
                 Status::Fail,
-                format!("{} sets disableAllHooks: Claude Code runs no hook at all", path.display()),
+                format!(
+                    "{} sets disableAllHooks: Claude Code runs no hook at all",
+                    path.display()
+                ),
                 Some(format!("remove `disableAllHooks` from {}", path.display())),
             );
         }
@@ -214,7 +219,10 @@ fn read_settings(r: &mut Report, path: &Path) -> Option<Value> {
                 r.add(
                     "wiring",
                     Status::Fail,
-                    format!("{} is not valid JSON ({e}): Claude Code ignores it", path.display()),
+                    format!(
+                        "{} is not valid JSON ({e}): Claude Code ignores it",
+                        path.display()
+                    ),
                     Some("fix the JSON, then run `ztguard doctor` again".into()),
                 );
                 None
@@ -267,7 +275,10 @@ fn scope_findings(r: &mut Report, scope: Scope, path: &Path, found: &[(String, F
             "wiring",
             Status::Warn,
             format!("{name} has the hook command of another ztguard version"),
-            Some(format!("run `ztguard init --scope {}` to update it", scope.as_str())),
+            Some(format!(
+                "run `ztguard init --scope {}` to update it",
+                scope.as_str()
+            )),
         );
     }
     let missing: Vec<&str> = HOOK_EVENTS
@@ -363,7 +374,10 @@ fn binary_check(r: &mut Report, project: &Path, home: &Path) {
             r.add(
                 "binary",
                 Status::Fail,
-                format!("{} cannot be started ({e}): the hook blocks every call", bin.display()),
+                format!(
+                    "{} cannot be started ({e}): the hook blocks every call",
+                    bin.display()
+                ),
                 Some(format!("reinstall it: {install}")),
             );
             return;
@@ -382,7 +396,10 @@ fn binary_check(r: &mut Report, project: &Path, home: &Path) {
                 "the hook runs {} ({version}), a different version from this doctor ({mine})",
                 bin.display()
             ),
-            Some("install one version: `cargo install --locked --path .` in the checkout you want".into()),
+            Some(
+                "install one version: `cargo install --locked --path .` in the checkout you want"
+                    .into(),
+            ),
         );
     } else {
         r.ok(
@@ -390,7 +407,11 @@ fn binary_check(r: &mut Report, project: &Path, home: &Path) {
             format!(
                 "the hook runs {} ({version}){}",
                 bin.display(),
-                if same_file { "" } else { ", another copy of this version" }
+                if same_file {
+                    ""
+                } else {
+                    ", another copy of this version"
+                }
             ),
         );
     }
@@ -429,7 +450,10 @@ fn audit_check(r: &mut Report, project: &Path, home: &Path) {
     if !log.exists() {
         r.ok(
             "audit",
-            format!("no records yet ({} is written on the first call)", log.display()),
+            format!(
+                "no records yet ({} is written on the first call)",
+                log.display()
+            ),
         );
         return;
     }

@@ -119,7 +119,10 @@ fn remove_git_hook(project: &Path, dry_run: bool) -> anyhow::Result<()> {
     match std::fs::read_to_string(&path) {
         Ok(t) if t.contains(GIT_HOOK_MARKER) => {}
         Ok(_) => {
-            println!("{}: not ztguard's pre-commit hook; left as it is", path.display());
+            println!(
+                "{}: not ztguard's pre-commit hook; left as it is",
+                path.display()
+            );
             return Ok(());
         }
         Err(_) => {
@@ -133,7 +136,10 @@ fn remove_git_hook(project: &Path, dry_run: bool) -> anyhow::Result<()> {
     } else if backup.exists() {
         std::fs::rename(&backup, &path)
             .with_context(|| format!("cannot restore {}", backup.display()))?;
-        println!("restored the pre-commit hook ztguard had replaced ({})", path.display());
+        println!(
+            "restored the pre-commit hook ztguard had replaced ({})",
+            path.display()
+        );
     } else {
         std::fs::remove_file(&path).with_context(|| format!("cannot remove {}", path.display()))?;
         println!("removed the pre-commit hook {}", path.display());
@@ -351,9 +357,7 @@ fn wired_elsewhere(project: &Path, home: &Path, scope: Scope) -> Vec<(Scope, Pat
         .into_iter()
         .filter(|s| *s != scope)
         .map(|s| (s, s.path(project, home)))
-        .filter(|(_, p)| {
-            read_settings(p).is_ok_and(|v| !wiring::registered(&v).is_empty())
-        })
+        .filter(|(_, p)| read_settings(p).is_ok_and(|v| !wiring::registered(&v).is_empty()))
         .collect()
 }
 
@@ -362,8 +366,12 @@ fn wire(args: &Args, project: &Path, home: &Path, scope: Scope) -> anyhow::Resul
     let path = scope.path(project, home);
     let mut settings = read_settings(&path)?;
     let command = wiring::hook_command();
-    let done = wiring::register(&mut settings, &command)
-        .map_err(|e| anyhow::anyhow!("{}: {e}; fix it first (nothing was changed)", path.display()))?;
+    let done = wiring::register(&mut settings, &command).map_err(|e| {
+        anyhow::anyhow!(
+            "{}: {e}; fix it first (nothing was changed)",
+            path.display()
+        )
+    })?;
     for (other, p) in wired_elsewhere(project, home, scope) {
         eprintln!(
             "warning: ztguard is also registered in the {} settings ({}): each call would be checked and \
@@ -407,8 +415,12 @@ fn wire(args: &Args, project: &Path, home: &Path, scope: Scope) -> anyhow::Resul
 fn remove(args: &Args, project: &Path, home: &Path, scope: Scope) -> anyhow::Result<ExitCode> {
     let path = scope.path(project, home);
     let mut settings = read_settings(&path)?;
-    let removed = wiring::remove(&mut settings)
-        .map_err(|e| anyhow::anyhow!("{}: {e}; fix it first (nothing was changed)", path.display()))?;
+    let removed = wiring::remove(&mut settings).map_err(|e| {
+        anyhow::anyhow!(
+            "{}: {e}; fix it first (nothing was changed)",
+            path.display()
+        )
+    })?;
     if removed == 0 {
         println!("{}: no ztguard hook is registered there", path.display());
     } else if args.dry_run {

@@ -14,8 +14,8 @@ use ztguard_core::{Approver, NoHuman};
 use ztguard_policy::{Action, Decision, TextEdit, Verdict};
 
 pub mod answer;
-pub mod wiring;
 pub mod summary;
+pub mod wiring;
 
 pub use answer::{Choice, answer};
 

@@ -69,8 +69,11 @@ fn refuse(guards: &Guards, event: Option<&HookEvent>, started: Instant, why: &st
     let env = guards.env();
     let marked = |p: &PathBuf| {
         p.is_absolute()
-            && p.ancestors()
-                .any(|a| [".ztguard.toml", ".git", ".claude"].iter().any(|m| a.join(m).exists()))
+            && p.ancestors().any(|a| {
+                [".ztguard.toml", ".git", ".claude"]
+                    .iter()
+                    .any(|m| a.join(m).exists())
+            })
     };
     let cwd = event
         .and_then(|e| e.cwd.as_deref())

@@ -133,7 +133,12 @@ pub fn registered(settings: &Value) -> Vec<(String, Form)> {
     };
     for (event, groups) in hooks {
         for g in groups.as_array().into_iter().flatten() {
-            for h in g.get("hooks").and_then(Value::as_array).into_iter().flatten() {
+            for h in g
+                .get("hooks")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
                 if let Some(f) = handler_form(h) {
                     out.push((event.clone(), f));
                 }
