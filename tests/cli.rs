@@ -627,3 +627,42 @@ fn a_call_whose_cwd_left_the_declared_project_is_judged_from_the_project() {
     // Without a declared project, the directory's own repository is the project.
     assert_eq!(run(None), "allow");
 }
+
+#[test]
+fn completions_and_man_pages_come_from_the_cli_definition() {
+    let e = Env::new();
+    let help = stdout(&e.run(&["--help"], ""));
+    let commands: Vec<&str> = help
+        .lines()
+        .skip_while(|l| !l.starts_with("Commands:"))
+        .skip(1)
+        .take_while(|l| l.starts_with("  "))
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|c| *c != "help")
+        .collect();
+    assert!(commands.len() > 15, "{help}");
+    for shell in ["bash", "zsh", "fish"] {
+        let out = e.run(&["completions", shell], "");
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        let text = stdout(&out);
+        for c in &commands {
+            assert!(text.contains(c), "{shell} completion lacks {c}");
+        }
+    }
+    let out = e.run(&["man"], "");
+    assert!(stdout(&out).contains(".TH ztguard 1"), "{}", stdout(&out));
+    for c in &commands {
+        let out = e.run(&["man", c], "");
+        assert_eq!(out.status.code(), Some(0), "{c}: {}", stderr(&out));
+        assert!(
+            stdout(&out).contains(&format!(".TH ztguard-{c} 1")),
+            "{c}: {}",
+            stdout(&out)
+        );
+    }
+    let out = e.run(&["man", "audit", "verify"], "");
+    assert!(stdout(&out).contains("ztguard\\-audit\\-verify"));
+    let out = e.run(&["man", "nope"], "");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("no command `nope`"));
+}

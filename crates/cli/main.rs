@@ -15,6 +15,7 @@ mod exec_cmd;
 mod gateway;
 mod hook;
 mod init;
+mod manual;
 mod policy_cmd;
 mod run_cmd;
 mod scan_cmd;
@@ -90,6 +91,10 @@ enum Command {
         #[command(subcommand)]
         command: exec_cmd::SandboxCommand,
     },
+    /// Print shell completions (bash, zsh, fish, elvish, powershell) generated from this CLI.
+    Completions(manual::CompletionsArgs),
+    /// Print the man page of ztguard or of one of its commands (roff, for `man -l -`).
+    Man(manual::ManArgs),
     /// POST an alert (JSON on stdin) to an http:// URL; started by the hook.
     #[command(hide = true)]
     Deliver(alert::DeliverArgs),
@@ -134,6 +139,8 @@ fn main() -> ExitCode {
         Command::Policy { command } => policy_cmd::run(&command),
         Command::Init(args) => init::run(&args),
         Command::Doctor(args) => doctor::run(&args),
+        Command::Completions(args) => manual::completions(&args),
+        Command::Man(args) => manual::man(&args),
         Command::Demo(args) => demo::run(&args),
         Command::Scan(args) => scan_cmd::run(&args),
         Command::Deps { command } => deps_cmd::run(&command),
