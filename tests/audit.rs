@@ -332,6 +332,11 @@ fn show_stats_timeline_and_tail_read_the_log() {
         "a unique prefix names the session"
     );
     assert_eq!(show(&["--tool", "Write"]).len(), 2);
+    assert_eq!(
+        show(&["--tool", "write"]).len(),
+        2,
+        "names match in any case"
+    );
     assert_eq!(show(&["--event", "UserPromptSubmit"]).len(), 2);
     assert_eq!(show(&["--since", "1h"]).len(), 16);
     assert_eq!(
@@ -379,6 +384,11 @@ fn show_stats_timeline_and_tail_read_the_log() {
         assert!(t.contains(needle), "`{needle}` not in:\n{t}");
     }
     assert!(!t.contains("alpha"), "{t}");
+    // An empty log: said in words, not bare headings.
+    let empty = Env::new();
+    let text = stdout(&empty.run(&["audit", "stats"], ""));
+    assert!(text.contains("no tool call decisions"), "{text}");
+    assert!(!text.contains("per tool:"), "{text}");
     let out = e.run(&["audit", "timeline", "--session", "nope"], "");
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("no session nope"));

@@ -318,8 +318,10 @@ impl Matcher {
         })
     }
     fn matches(&self, r: &Record) -> bool {
+        // Names are matched without regard to case: `--tool bash` as `check bash` spells it.
         let eq = |want: &Option<String>, key: &str| {
-            want.as_deref().is_none_or(|w| r.str(key) == Some(w))
+            want.as_deref()
+                .is_none_or(|w| r.str(key).is_some_and(|v| v.eq_ignore_ascii_case(w)))
         };
         eq(&self.session, "session")
             && eq(&self.decision, "decision")
@@ -589,6 +591,17 @@ fn stats(log: &Path, f: &Filter, json_out: bool) -> anyhow::Result<ExitCode> {
             .join(", ")
     };
     println!("{total} records in {}", log.display());
+    if decisions.is_empty() {
+        println!(
+            "no tool call decisions{}",
+            if total == 0 {
+                " (nothing recorded yet, or nothing matches the filters)"
+            } else {
+                ""
+            }
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
     println!(
         "decisions: {}",
         decisions
@@ -691,6 +704,12 @@ fn timeline(log: &Path, project: &Path, session: &str, json_out: bool) -> anyhow
                             denied += 1;
                         }
                         let label = if d == "deny" { "DENIED" } else { "ASKED" };
+                        // An unknown tool is named: "call" alone says nothing.
+                        let v = if v == "call" {
+                            format!("call {}", r.str("tool").unwrap_or("?"))
+                        } else {
+                            v.to_string()
+                        };
                         format!("{label} {v} {what} — {}", r.str("rule").unwrap_or(""))
                     }
                     None => format!("{v:<10} {what}"),
@@ -709,7 +728,12 @@ fn timeline(log: &Path, project: &Path, session: &str, json_out: bool) -> anyhow
                 "PROMPT BLOCKED ({})",
                 r.fields
                     .get("found")
-                    .map(|f| f.to_string())
+                    .and_then(Value::as_array)
+                    .map(|f| f
+                        .iter()
+                        .filter_map(Value::as_str)
+                        .collect::<Vec<_>>()
+                        .join(", "))
                     .unwrap_or_default()
             ),
             "UserPromptSubmit" => format!("prompt     {what}"),
