@@ -469,7 +469,13 @@ fn demo_replays_a_session_and_stops_every_attack() {
     let out = e.run(&["demo"], "");
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let text = stdout(&out);
-    assert!(text.contains("Attacks (⚠) stopped: 26 of 26"), "{text}");
+    assert!(text.contains("Attacks (⚠) stopped: 26 of 26 ("), "{text}");
+    assert!(text.contains("held for a human to answer"), "{text}");
+    assert!(
+        text.lines().all(|l| l == l.trim_end()),
+        "no trailing spaces"
+    );
+    assert!(!text.contains('\x1b'), "no colour off a terminal");
     let out = e.run(&["demo", "--json"], "");
     let rows: Vec<Value> = stdout(&out)
         .lines()

@@ -299,7 +299,9 @@ fn short_reason(r: &str) -> String {
 }
 
 fn print_table(rows: &[Row]) {
-    let color = std::io::stdout().is_terminal();
+    // Colour only on a terminal, and never when NO_COLOR is set (no-color.org).
+    let color = std::io::stdout().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     let paint = |d: &str| -> String {
         let label = format!("{d:<5}");
         if !color {
@@ -316,10 +318,13 @@ fn print_table(rows: &[Row]) {
         "ztguard demo: a fake project with planted credentials; {} tool calls replayed through `ztguard hook` on the built-in default policy.\n",
         rows.len()
     );
-    println!("{:>3}  {:<10} {:<46} {:<5}  why", "#", "tool", "call", "");
+    println!(
+        "{:>3}  {:<10} {:<46} {:<5}  why",
+        "#", "tool", "call", "said"
+    );
     for r in rows {
         let mark = if r.attack { "⚠" } else { " " };
-        println!(
+        let line = format!(
             "{:>3}{mark} {:<10} {} {}  {}",
             r.n,
             clip(&r.tool, 10),
@@ -327,20 +332,21 @@ fn print_table(rows: &[Row]) {
             paint(&r.decision),
             clip(&short_reason(&r.reason), 110)
         );
+        println!("{}", line.trim_end());
     }
     let count = |d: &str| rows.iter().filter(|r| r.decision == d).count();
     let attacks = rows.iter().filter(|r| r.attack).count();
-    let stopped = rows
-        .iter()
-        .filter(|r| r.attack && r.decision != "allow")
-        .count();
+    let attack = |d: &str| rows.iter().filter(|r| r.attack && r.decision == d).count();
+    let stopped = attacks - attack("allow");
     let ordinary = |d: &str| rows.iter().filter(|r| !r.attack && r.decision == d).count();
     println!(
-        "\n{} calls: {} allowed, {} asked, {} denied.\nAttacks (⚠) stopped: {stopped} of {attacks}. Ordinary work: {} allowed, {} asked, {} denied.",
+        "\n{} calls: {} allowed, {} asked, {} denied.\nAttacks (⚠) stopped: {stopped} of {attacks} ({} denied, {} held for a human to answer). Ordinary work: {} allowed, {} asked, {} denied.",
         rows.len(),
         count("allow"),
         count("ask"),
         count("deny"),
+        attack("deny"),
+        attack("ask"),
         ordinary("allow"),
         ordinary("ask"),
         ordinary("deny"),
