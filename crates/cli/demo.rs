@@ -135,7 +135,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             "\nThe session monitor: one session reads a credential, then reaches for the network."
         );
         for r in &monitor_rows {
-            println!(
+            let line = format!(
                 "{:>3}{} {:<10} {} {:<5}  {}",
                 r.n,
                 if r.attack { "⚠" } else { " " },
@@ -144,6 +144,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
                 r.decision,
                 clip(&short_reason(&r.reason), 110)
             );
+            println!("{}", line.trim_end());
         }
         println!("{audit}");
         print_kernel(&kernel);
@@ -176,13 +177,14 @@ fn print_kernel(kernel: &Result<Vec<crate::demo_sandbox::Row>, String>) {
                     (false, true) => "ran",
                     (false, false) => "FAILED",
                 };
-                println!(
+                let line = format!(
                     "   {} {} {:<6}  {}",
                     if r.attack { "⚠" } else { " " },
                     clip(&r.command, 50),
                     outcome,
                     clip(&r.evidence, 100)
                 );
+                println!("{}", line.trim_end());
             }
             let attacks = k.iter().filter(|r| r.attack).count();
             let held = k.iter().filter(|r| r.attack && r.held).count();
