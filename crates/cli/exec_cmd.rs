@@ -222,6 +222,9 @@ pub enum SandboxCommand {
 }
 
 #[derive(clap::Args)]
+#[command(after_help = "Examples:
+  ztguard env                         # names a command under `ztguard exec` would see
+  ztguard env --json")]
 pub struct EnvArgs {
     /// Print as JSON.
     #[arg(long)]

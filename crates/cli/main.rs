@@ -47,6 +47,10 @@ enum Command {
     /// Decide a hypothetical action and show the rules that decided it.
     Check(check::Args),
     /// Inspect and validate policy files.
+    #[command(after_help = "Examples:
+  ztguard policy lint                 # every layer in effect, each problem at its line
+  ztguard policy show                 # the layers that apply here, in order
+  ztguard policy default > p.toml     # the built-in default, to start from")]
     Policy {
         #[command(subcommand)]
         command: policy_cmd::Command,
@@ -65,6 +69,12 @@ enum Command {
         command: deps_cmd::Command,
     },
     /// Verify, repair, show, follow and count the tamper-evident audit log.
+    #[command(after_help = "Examples:
+  ztguard audit verify                        # the chain and its checkpoint (exit 1 on damage)
+  ztguard audit show --decision deny -n 20    # the last 20 denials
+  ztguard audit tail -f                       # follow calls as they are decided
+  ztguard audit stats --since 7d              # counts per session, tool and rule
+  ztguard audit timeline --session 3f2a       # one session, call by call")]
     Audit {
         #[command(subcommand)]
         command: audit_cmd::Command,
@@ -72,6 +82,11 @@ enum Command {
         log: audit_cmd::LogArgs,
     },
     /// List, inspect, revoke and unlock agent sessions (the anomaly monitor's state).
+    #[command(after_help = "Examples:
+  ztguard session list                # sessions with their counts and state
+  ztguard session show 3f2a           # one session (a unique prefix of its id)
+  ztguard session revoke 3f2a         # deny every further call of it
+  ztguard session unlock 3f2a         # after review, let it continue")]
     Session {
         #[command(subcommand)]
         command: session_cmd::Command,
@@ -87,6 +102,9 @@ enum Command {
     /// The environment variables a command under `ztguard exec` sees (names only).
     Env(exec_cmd::EnvArgs),
     /// What the kernel sandbox can enforce on this machine.
+    #[command(after_help = "Examples:
+  ztguard sandbox status              # Landlock ABI, user namespaces, seccomp
+  ztguard sandbox status --json")]
     Sandbox {
         #[command(subcommand)]
         command: exec_cmd::SandboxCommand,

@@ -218,7 +218,11 @@ pub fn run(cmd: &Command, project: &ProjectArg) -> anyhow::Result<ExitCode> {
     after_help = "Approve files the agent wrote so that they may run. Until then, running a file the agent \
 created or changed (`./gen.sh`, `bash gen.sh`, `python gen.py`) is asked (or denied, per `[monitor] \
 run_agent_written`). The approval is bound to the file's current SHA-256: a later edit voids it. \
-Review the file before approving it."
+Review the file before approving it.
+
+Examples:
+  ztguard approve scripts/gen.sh              # after reading it
+  ztguard approve tools/a.py tools/b.py"
 )]
 pub struct ApproveArgs {
     /// The files to approve.
