@@ -9,7 +9,7 @@ use crate::osv::{Advisory, Database};
 use crate::registry::Registry;
 use crate::store::Store;
 use crate::typo::{popular, squat_of};
-use crate::version::lower_bound;
+use crate::version::Requirement;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Severity {
@@ -145,34 +145,16 @@ impl Checker {
                 ));
                 return out;
             }
-            let version = d.req.as_deref().and_then(lower_bound);
-            let hits: Vec<_> = advisories
-                .iter()
-                .filter(|a| match &version {
-                    Some(v) => a.affects(v),
-                    None => a.affects_all(),
-                })
-                .collect();
-            if !hits.is_empty() {
-                let ids: Vec<&str> = hits.iter().map(|a| a.id.as_str()).collect();
-                let fixed = hits
-                    .iter()
-                    .filter_map(|a| a.fixed())
-                    .max_by(|a, b| crate::version::compare(a, b));
+            if let Some((rule_id, title, severity, message, fix)) =
+                vulnerable(d, &shown, &advisories)
+            {
                 out.push(finding(
-                    "dep-vulnerable",
-                    "Known-vulnerable dependency version",
-                    Severity::High,
+                    rule_id,
+                    title,
+                    severity,
                     Some("CWE-1395"),
-                    format!(
-                        "`{shown}` is affected by {} ({})",
-                        ids.join(", "),
-                        hits[0].summary
-                    ),
-                    match fixed {
-                        Some(f) => format!("require `{}` {f} or later", d.name),
-                        None => format!("no fixed version is known: replace `{}`", d.name),
-                    },
+                    message,
+                    fix,
                 ));
             }
         }
@@ -205,6 +187,85 @@ impl Checker {
         }
         out
     }
+}
+
+type Verdict = (&'static str, &'static str, Severity, String, String);
+
+/// Known-vulnerable versions a requirement pins or admits.
+///
+/// An exact version (a pin, a lockfile entry) is affected or not. A range
+/// is judged by what it admits: when it admits an affected version but a
+/// fixed one too, what gets installed depends on the resolver, so that is
+/// `dep-vulnerable-range` at low severity; when no fixed version satisfies
+/// it, every install is affected: `dep-vulnerable`, high.
+fn vulnerable(d: &Dep, shown: &str, advisories: &[Advisory]) -> Option<Verdict> {
+    let eco = d.ecosystem;
+    let req = Requirement::parse(eco, d.req.as_deref());
+    let exact = matches!(req, Requirement::Exact(_));
+    let lows = req.lower_bounds(eco);
+    let mut hits: Vec<&Advisory> = Vec::new();
+    let mut unfixed_in_range = false;
+    for a in advisories {
+        let hit = match &req {
+            Requirement::Exact(v) => a.affects(eco, v),
+            _ => lows
+                .iter()
+                .chain(a.starts(eco).iter())
+                .any(|c| req.contains(c) && a.affects(eco, c)),
+        };
+        if !hit {
+            continue;
+        }
+        if !exact && !a.fixes(eco).iter().any(|f| req.contains(f)) {
+            unfixed_in_range = true;
+        }
+        hits.push(a);
+    }
+    let first = hits.first()?;
+    let ids: Vec<&str> = hits.iter().map(|a| a.id.as_str()).collect();
+    let fixed = hits
+        .iter()
+        .flat_map(|a| a.fixes(eco))
+        .reduce(|a, b| if b.compare(&a).is_some_and(|o| o.is_gt()) { b } else { a });
+    let fix = match &fixed {
+        Some(f) => format!("require `{}` {f} or later", d.name),
+        None => format!("no fixed version is known: replace `{}`", d.name),
+    };
+    let (ids, summary) = (ids.join(", "), &first.summary);
+    Some(if exact {
+        (
+            "dep-vulnerable",
+            "Known-vulnerable dependency version",
+            Severity::High,
+            format!("`{shown}` is affected by {ids} ({summary})"),
+            fix,
+        )
+    } else if unfixed_in_range {
+        let what = match &d.req {
+            Some(r) => format!("no fixed version satisfies `{}`", r.trim()),
+            None => "no fixed version is known".to_string(),
+        };
+        (
+            "dep-vulnerable",
+            "Known-vulnerable dependency version",
+            Severity::High,
+            format!("`{shown}` is affected by {ids} ({summary}): {what}"),
+            fix,
+        )
+    } else {
+        (
+            "dep-vulnerable-range",
+            "Dependency range allows vulnerable versions",
+            Severity::Low,
+            format!(
+                "`{shown}`: range allows vulnerable versions ({ids}: {summary}); a fixed version satisfies it too, so what is installed depends on the resolver"
+            ),
+            match &fixed {
+                Some(f) => format!("commit a lockfile, or raise the lower bound: require `{}` {f} or later", d.name),
+                None => fix,
+            },
+        )
+    })
 }
 
 #[cfg(test)]

@@ -16,6 +16,8 @@ checked for
 mod checker;
 mod command;
 mod ecosystem;
+mod json_lines;
+pub mod lockfile;
 mod manifest;
 pub mod osv;
 mod registry;
@@ -30,4 +32,4 @@ pub use manifest::{Dep, Origin, is_manifest, parse_manifest};
 pub use osv::Database;
 pub use registry::Registry;
 pub use store::{Meta, Store};
-pub use version::compare;
+pub use version::{Requirement, Version, compare};
