@@ -1,6 +1,7 @@
 //! Putting the checks together for a list of dependencies.
 
-use std::path::Path;
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
 
 use crate::command::from_argv;
 use crate::ecosystem::Ecosystem;
@@ -54,6 +55,10 @@ impl Advisories {
 pub struct Checker {
     pub db: Option<Advisories>,
     pub registry: Registry,
+    /// Where manifest paths are relative to, to find their lockfiles on
+    /// disk (`None`: judge manifests alone, as the hook does for content
+    /// that is not written yet).
+    pub lockfile_root: Option<PathBuf>,
 }
 
 impl Checker {
@@ -62,11 +67,35 @@ impl Checker {
         Ok(Checker {
             db: Store::open(dir)?.map(Advisories::Disk),
             registry: Registry::load(dir)?,
+            lockfile_root: None,
         })
     }
 
+    /// Check a manifest or lockfile (`path` names it, `/`-separated). With
+    /// a `lockfile_root`, a manifest's packages that a lockfile beside it
+    /// (or in a folder above, as workspaces have) resolves are left to that
+    /// lockfile's entries for the version checks: the resolved version is
+    /// the one installed, and it is reported on its own line there.
     pub fn check_manifest(&self, path: &str, text: &str) -> Vec<Finding> {
-        self.check_deps(&parse_manifest(path, text))
+        let deps = parse_manifest(path, text);
+        let resolved = match (&self.lockfile_root, deps.first()) {
+            (Some(root), Some(first)) if !first.locked => {
+                locked_names(root, path, first.ecosystem)
+            }
+            _ => HashSet::new(),
+        };
+        let mut out = Vec::new();
+        let mut seen = HashSet::new();
+        for d in &deps {
+            let skip_versions = resolved.contains(&d.ecosystem.normalize(&d.name));
+            for f in self.check_one(d, skip_versions) {
+                // One finding per rule, package and line.
+                if seen.insert((f.rule_id, f.package.clone(), f.line)) {
+                    out.push(f);
+                }
+            }
+        }
+        out
     }
 
     pub fn check_command(&self, argv: &[String]) -> Vec<Finding> {
@@ -76,15 +105,17 @@ impl Checker {
     pub fn check_deps(&self, deps: &[Dep]) -> Vec<Finding> {
         let mut out = Vec::new();
         for d in deps {
-            out.extend(self.check_one(d));
+            out.extend(self.check_one(d, false));
         }
         out
     }
 
-    fn check_one(&self, d: &Dep) -> Vec<Finding> {
+    /// The checks for one dependency; `skip_versions` when a lockfile
+    /// answers for its version.
+    fn check_one(&self, d: &Dep, skip_versions: bool) -> Vec<Finding> {
         let mut out = Vec::new();
         let shown = match &d.req {
-            Some(r) => format!("{}@{}", d.name, r.trim_start_matches("==")),
+            Some(r) => format!("{}@{}", d.name, r.trim_start_matches('=')),
             None => d.name.clone(),
         };
         let finding = |rule_id, title, severity, cwe, message: String, fix: String| Finding {
@@ -145,8 +176,9 @@ impl Checker {
                 ));
                 return out;
             }
-            if let Some((rule_id, title, severity, message, fix)) =
-                vulnerable(d, &shown, &advisories)
+            if !skip_versions
+                && let Some((rule_id, title, severity, message, fix)) =
+                    vulnerable(d, &shown, &advisories)
             {
                 out.push(finding(
                     rule_id,
@@ -157,6 +189,10 @@ impl Checker {
                     fix,
                 ));
             }
+        }
+        if d.locked {
+            // A lockfile holds what the manifests chose: the name checks ran there.
+            return out;
         }
         if let Some((target, how)) = squat_of(d.ecosystem, &d.name) {
             out.push(finding(
@@ -187,6 +223,25 @@ impl Checker {
         }
         out
     }
+}
+
+/// The packages the nearest lockfile of this ecosystem resolves, looking
+/// from the manifest's folder up to `root` (normalized names).
+fn locked_names(root: &Path, path: &str, eco: Ecosystem) -> HashSet<String> {
+    let mut dir = Path::new(path).parent();
+    while let Some(d) = dir {
+        for name in crate::lockfile::names_for(eco) {
+            let lock = root.join(d).join(name);
+            if let Ok(text) = std::fs::read_to_string(&lock) {
+                return crate::lockfile::parse(name, &text)
+                    .iter()
+                    .map(|l| eco.normalize(&l.name))
+                    .collect();
+            }
+        }
+        dir = d.parent();
+    }
+    HashSet::new()
 }
 
 type Verdict = (&'static str, &'static str, Severity, String, String);
@@ -281,6 +336,7 @@ mod tests {
         Checker {
             db: Some(Advisories::Memory(db)),
             registry: Registry::default(),
+            lockfile_root: None,
         }
     }
 
@@ -326,5 +382,87 @@ mod tests {
             ])
             .is_empty()
         );
+    }
+
+    fn pypi_checker(records: &[&str]) -> Checker {
+        let mut db = Database::default();
+        let mut s = Imported::default();
+        for r in records {
+            db.add_record(r, &mut s);
+        }
+        Checker {
+            db: Some(Advisories::Memory(db)),
+            registry: Registry::default(),
+            lockfile_root: None,
+        }
+    }
+
+    const JINJA: &str = r#"{"id":"GHSA-h5c8-rqwp-cp95","summary":"Jinja vulnerable to HTML attribute injection","affected":[{"package":{"ecosystem":"PyPI","name":"jinja2"},"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"3.1.3"}]}]}]}"#;
+
+    fn rules(f: &[Finding]) -> Vec<(&str, usize, Severity)> {
+        f.iter().map(|f| (f.rule_id, f.line, f.severity)).collect()
+    }
+
+    #[test]
+    fn ranges_are_judged_by_what_they_admit() {
+        let c = pypi_checker(&[JINJA]);
+        let req = |r: &str| c.check_manifest("requirements.txt", &format!("jinja2{r}\n"));
+        assert_eq!(rules(&req(">=3.1.2")), vec![("dep-vulnerable-range", 1, Severity::Low)]);
+        assert!(req(">=3.1.2")[0].message.contains("range allows vulnerable versions"));
+        assert_eq!(rules(&req("==3.1.2")), vec![("dep-vulnerable", 1, Severity::High)]);
+        assert_eq!(rules(&req("<3.1.3")), vec![("dep-vulnerable", 1, Severity::High)], "no fixed version inside");
+        assert_eq!(rules(&req("~=3.0.0")), vec![("dep-vulnerable", 1, Severity::High)]);
+        assert!(req(">=3.1.3").is_empty());
+        assert!(req("==3.1.4").is_empty());
+        assert_eq!(rules(&req("")), vec![("dep-vulnerable-range", 1, Severity::Low)]);
+    }
+
+    /// The trial's table, through a pinned requirement.
+    #[test]
+    fn pep440_pins_against_osv_ranges() {
+        let rec = |id: &str, intro: &str, fixed: &str| format!(r#"{{"id":"{id}","summary":"s","affected":[{{"package":{{"ecosystem":"PyPI","name":"p{id}"}},"ranges":[{{"type":"ECOSYSTEM","events":[{{"introduced":"{intro}"}},{{"fixed":"{fixed}"}}]}}]}}]}}"#);
+        let recs = [rec("1", "1.0a1", "1.0"), rec("2", "0", "2.0"), rec("3", "1.0.dev0", "1.0")];
+        let c = pypi_checker(&recs.iter().map(String::as_str).collect::<Vec<_>>());
+        let hit = |pkg: &str, v: &str| !c.check_manifest("requirements.txt", &format!("{pkg}=={v}\n")).is_empty();
+        assert!(!hit("p1", "1.0.dev0"));
+        assert!(!hit("p2", "1!1.0"));
+        assert!(hit("p3", "1.0a1"));
+        assert!(hit("p3", "1.0b2"));
+        assert!(!hit("p3", "1.0"));
+    }
+
+    #[test]
+    fn lockfile_versions_decide_and_lines_are_the_entries_own() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut c = pypi_checker(&[JINJA]);
+        c.lockfile_root = Some(dir.path().to_path_buf());
+        let pyproject = "[project]\nname = \"flask-example-celery\"\ndependencies = [\n  \"flask\",\n  \"jinja2>=3.1.2\",\n]\n";
+        // No lockfile: the range is judged by what it admits.
+        assert_eq!(rules(&c.check_manifest("app/pyproject.toml", pyproject)), vec![("dep-vulnerable-range", 5, Severity::Low)]);
+        // A lockfile (here one folder up, as in a workspace) pins 3.1.4: nothing to say.
+        std::fs::create_dir_all(dir.path().join("app")).expect("mkdir");
+        let lock = "version = 1\n\n[[package]]\nname = \"jinja2\"\nversion = \"3.1.4\"\nsource = { registry = \"https://pypi.org/simple\" }\n";
+        std::fs::write(dir.path().join("uv.lock"), lock).expect("write");
+        assert!(c.check_manifest("app/pyproject.toml", pyproject).is_empty());
+        assert!(c.check_manifest("uv.lock", lock).is_empty());
+        // The lockfile pins 3.1.2: reported on the lockfile's entry, high.
+        let old = lock.replace("3.1.4", "3.1.2");
+        assert_eq!(rules(&c.check_manifest("uv.lock", &old)), vec![("dep-vulnerable", 4, Severity::High)]);
+    }
+
+    #[test]
+    fn each_requirement_on_its_own_line() {
+        let text = "[project]\nname = \"flaskr\"\ndependencies = [\"flask\"]\n\n[project.optional-dependencies]\na = [\"asgiref\"]\nb = [\n  \"asgiref>=3.2\",\n]\n\n[dependency-groups]\ndev = [\"asgiref\"]\n";
+        let deps = crate::parse_manifest("pyproject.toml", text);
+        let at: Vec<(&str, usize)> = deps.iter().map(|d| (d.name.as_str(), d.line)).collect();
+        assert_eq!(at, vec![("flask", 3), ("asgiref", 6), ("asgiref", 8), ("asgiref", 12)]);
+        let cargo = "[package]\nname = \"serde-demo\"\n\n[dependencies]\nserde_json = \"1\"\nserde = \"1\"\n";
+        let at: Vec<(String, usize)> = crate::parse_manifest("Cargo.toml", cargo).into_iter().map(|d| (d.name, d.line)).collect();
+        assert_eq!(at, vec![("serde_json".into(), 5), ("serde".into(), 6)]);
+        let pkg = "{\n  \"name\": \"lodash-wrapper\",\n  \"description\": \"uses lodash\",\n  \"dependencies\": {\n    \"lodash\": \"^4.17.0\"\n  }\n}\n";
+        assert_eq!(crate::parse_manifest("package.json", pkg)[0].line, 5);
+        let poetry = "[tool.poetry]\nname = \"requests-demo\"\n\n[tool.poetry.dependencies]\npython = \"^3.9\"\nrequests = \"^2.31\"\n";
+        let d = crate::parse_manifest("pyproject.toml", poetry);
+        assert_eq!((d[0].name.as_str(), d[0].line, d[0].req.as_deref()), ("requests", 6, Some(">=2.31,<3")));
     }
 }
