@@ -25,7 +25,7 @@ mod store;
 mod typo;
 mod version;
 
-pub use checker::{Checker, Finding, Severity};
+pub use checker::{Checker, DbWarning, Finding, STALE_AFTER_DAYS, Severity};
 pub use command::from_argv;
 pub use ecosystem::Ecosystem;
 pub use manifest::{Dep, Origin, is_manifest, parse_manifest};

@@ -85,7 +85,11 @@ fn toml_packages(text: &str, eco: Ecosystem) -> Vec<Dep> {
     let Ok(doc) = DeTable::parse(text) else {
         return Vec::new();
     };
-    let Some(packages) = doc.get_ref().get("package").and_then(|v| v.get_ref().as_array()) else {
+    let Some(packages) = doc
+        .get_ref()
+        .get("package")
+        .and_then(|v| v.get_ref().as_array())
+    else {
         return Vec::new();
     };
     let mut out = Vec::new();
@@ -98,7 +102,9 @@ fn toml_packages(text: &str, eco: Ecosystem) -> Vec<Dep> {
             continue;
         };
         let from_registry = match (eco, t.get("source").map(|s| s.get_ref())) {
-            (Ecosystem::CratesIo, Some(DeValue::String(s))) => s.starts_with("registry+") || s.starts_with("sparse+"),
+            (Ecosystem::CratesIo, Some(DeValue::String(s))) => {
+                s.starts_with("registry+") || s.starts_with("sparse+")
+            }
             (Ecosystem::CratesIo, _) => false,
             // poetry.lock: a source table means git, a path or a URL.
             (_, None) => true,
@@ -112,7 +118,9 @@ fn toml_packages(text: &str, eco: Ecosystem) -> Vec<Dep> {
         let line = t
             .iter()
             .find(|(k, _)| k.get_ref() == "name")
-            .map_or(line_at(text, p.span().start), |(k, _)| line_at(text, k.span().start));
+            .map_or(line_at(text, p.span().start), |(k, _)| {
+                line_at(text, k.span().start)
+            });
         out.push(locked(eco, name, version, line));
     }
     out
@@ -152,7 +160,12 @@ fn package_lock(text: &str) -> Vec<Dep> {
         }
         return out;
     }
-    fn v1(deps: &serde_json::Map<String, Value>, path: &mut Vec<String>, lines: &std::collections::HashMap<Vec<String>, usize>, out: &mut Vec<Dep>) {
+    fn v1(
+        deps: &serde_json::Map<String, Value>,
+        path: &mut Vec<String>,
+        lines: &std::collections::HashMap<Vec<String>, usize>,
+        out: &mut Vec<Dep>,
+    ) {
         for (name, entry) in deps {
             path.push("dependencies".into());
             path.push(name.clone());
@@ -235,7 +248,8 @@ fn pnpm(text: &str) -> Vec<Dep> {
         let bare = key.trim_start_matches('/');
         let v5 = key.starts_with('/')
             && bare.rsplit_once('/').is_some_and(|(n, v)| {
-                !n.get(1..).unwrap_or("").contains('@') && v.starts_with(|c: char| c.is_ascii_digit())
+                !n.get(1..).unwrap_or("").contains('@')
+                    && v.starts_with(|c: char| c.is_ascii_digit())
             });
         let (name, version) = if v5 {
             // v5: `/name/version`, `/@scope/name/version_peer`.
@@ -318,8 +332,9 @@ fn go_sum(text: &str) -> Vec<Dep> {
             continue;
         }
         let newer = match best.get(module) {
-            Some((old, _)) => crate::version::compare(Ecosystem::Go, version, old)
-                .is_some_and(|o| o.is_gt()),
+            Some((old, _)) => {
+                crate::version::compare(Ecosystem::Go, version, old).is_some_and(|o| o.is_gt())
+            }
             None => true,
         };
         if newer {
@@ -337,13 +352,7 @@ mod tests {
 
     fn found(deps: &[Dep]) -> Vec<(String, String, usize)> {
         deps.iter()
-            .map(|d| {
-                (
-                    d.name.clone(),
-                    d.req.clone().unwrap_or_default(),
-                    d.line,
-                )
-            })
+            .map(|d| (d.name.clone(), d.req.clone().unwrap_or_default(), d.line))
             .collect()
     }
 
@@ -354,15 +363,24 @@ mod tests {
     #[test]
     fn cargo_lock_registry_packages_only() {
         let text = "version = 4\n\n[[package]]\nname = \"app\"\nversion = \"0.1.0\"\n\n[[package]]\nname = \"smallvec\"\nversion = \"1.6.0\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\nchecksum = \"x\"\n\n[[package]]\nname = \"forked\"\nversion = \"1.0.0\"\nsource = \"git+https://example.com/f.git#abc\"\n";
-        assert_eq!(found(&parse("Cargo.lock", text)), vec![t("smallvec", "=1.6.0", 8)]);
+        assert_eq!(
+            found(&parse("Cargo.lock", text)),
+            vec![t("smallvec", "=1.6.0", 8)]
+        );
     }
 
     #[test]
     fn uv_and_poetry_locks() {
         let uv = "version = 1\nrequires-python = \">=3.9\"\n\n[[package]]\nname = \"flask-example-celery\"\nversion = \"0.1.0\"\nsource = { editable = \".\" }\n\n[[package]]\nname = \"jinja2\"\nversion = \"3.1.4\"\nsource = { registry = \"https://pypi.org/simple\" }\n";
-        assert_eq!(found(&parse("uv.lock", uv)), vec![t("jinja2", "==3.1.4", 10)]);
+        assert_eq!(
+            found(&parse("uv.lock", uv)),
+            vec![t("jinja2", "==3.1.4", 10)]
+        );
         let poetry = "[[package]]\nname = \"jinja2\"\nversion = \"3.1.2\"\ndescription = \"x\"\n\n[[package]]\nname = \"mylib\"\nversion = \"0.1\"\n\n[package.source]\ntype = \"git\"\nurl = \"https://example.com/mylib.git\"\n";
-        assert_eq!(found(&parse("poetry.lock", poetry)), vec![t("jinja2", "==3.1.2", 2)]);
+        assert_eq!(
+            found(&parse("poetry.lock", poetry)),
+            vec![t("jinja2", "==3.1.2", 2)]
+        );
     }
 
     #[test]
@@ -375,7 +393,11 @@ mod tests {
         let v1 = "{\n  \"lockfileVersion\": 1,\n  \"dependencies\": {\n    \"a\": {\n      \"version\": \"1.0.0\",\n      \"dependencies\": {\n        \"lodash\": {\"version\": \"4.17.20\"}\n      }\n    },\n    \"alias\": {\"version\": \"npm:lodash@4.17.4\"},\n    \"g\": {\"version\": \"git+https://example.com/g.git#abc\"}\n  }\n}\n";
         assert_eq!(
             found(&parse("package-lock.json", v1)),
-            vec![t("a", "1.0.0", 4), t("lodash", "4.17.20", 7), t("lodash", "4.17.4", 10)]
+            vec![
+                t("a", "1.0.0", 4),
+                t("lodash", "4.17.20", 7),
+                t("lodash", "4.17.4", 10)
+            ]
         );
     }
 
@@ -415,6 +437,9 @@ mod tests {
     #[test]
     fn go_sum_selected_versions() {
         let text = "golang.org/x/net v0.17.0 h1:a=\ngolang.org/x/net v0.17.0/go.mod h1:b=\ngolang.org/x/net v0.20.0 h1:c=\ngolang.org/x/net v0.20.0/go.mod h1:d=\ngithub.com/only/gomod v1.0.0/go.mod h1:e=\n";
-        assert_eq!(found(&parse("go.sum", text)), vec![t("golang.org/x/net", "v0.20.0", 3)]);
+        assert_eq!(
+            found(&parse("go.sum", text)),
+            vec![t("golang.org/x/net", "v0.20.0", 3)]
+        );
     }
 }

@@ -81,7 +81,11 @@ fn sub_table<'a, 'i>(t: &'a DeTable<'i>, key: &str) -> Option<&'a DeTable<'i>> {
 /// The 1-based line of a byte offset.
 pub(crate) fn line_at(text: &str, offset: usize) -> usize {
     let end = offset.min(text.len());
-    text.as_bytes()[..end].iter().filter(|&&b| b == b'\n').count() + 1
+    text.as_bytes()[..end]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
 }
 
 fn cargo(text: &str) -> Vec<Dep> {
@@ -457,10 +461,16 @@ fn pyproject(text: &str) -> Vec<Dep> {
 fn poetry_req(r: &str) -> String {
     let r = r.trim();
     let bump = |v: &str, caret: bool| -> Option<String> {
-        let parts: Vec<u64> = v.split('.').map(|p| p.parse().ok()).collect::<Option<_>>()?;
+        let parts: Vec<u64> = v
+            .split('.')
+            .map(|p| p.parse().ok())
+            .collect::<Option<_>>()?;
         let mut upper = parts.clone();
         let idx = if caret {
-            parts.iter().position(|&p| p != 0).unwrap_or(parts.len() - 1)
+            parts
+                .iter()
+                .position(|&p| p != 0)
+                .unwrap_or(parts.len() - 1)
         } else if parts.len() > 1 {
             1
         } else {

@@ -277,7 +277,11 @@ fn npm(req: &str) -> Requirement {
                 let tok = if starts_with_op {
                     // `>=v1.2` → `>=1.2`
                     let op_len = tok.find(|c: char| !"<>=~^".contains(c)).unwrap_or(0);
-                    format!("{}{}", &tok[..op_len], tok[op_len..].trim_start_matches('v'))
+                    format!(
+                        "{}{}",
+                        &tok[..op_len],
+                        tok[op_len..].trim_start_matches('v')
+                    )
                 } else {
                     // npm: a bare version is that version (`1.2` is `1.2.x`).
                     format!("={}", tok.trim_start_matches('v'))
