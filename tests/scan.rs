@@ -749,3 +749,333 @@ fn post_tool_use_reports_secrets_in_output() {
     let o = post(&e, "Bash", json!({"stdout": "all good\n", "stderr": ""}));
     assert_eq!((o.code, o.stdout.as_str()), (Some(0), ""));
 }
+
+/// Import OSV records (written as files) into the test HOME's data directory.
+fn import_osv(e: &Env, records: &[String]) {
+    let dir = e.home.join("osv-import");
+    for (i, r) in records.iter().enumerate() {
+        write(&dir.join(format!("r{i}.json")), r);
+    }
+    let out = e.run(&["deps", "update", "--from", dir.to_str().unwrap()], "");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
+
+#[test]
+fn a_missing_vulnerability_database_is_said_in_every_output() {
+    let e = Env::new();
+    write(&e.project.join("requirements.txt"), "jinja2>=3.1.2\n");
+    let out = e.run(&["scan", "--only", "deps"], "");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("warning: no vulnerability database: PyPI dependencies were not checked"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("npm") && !text.contains("crates.io"),
+        "only the ecosystems in use: {text}"
+    );
+    let out = e.run(&["scan", "--only", "deps", "--format", "json"], "");
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["warnings"][0]["code"], "vuln-db-missing", "{v:#}");
+    assert!(stderr(&out).contains("warning: no vulnerability database"));
+    let out = e.run(&["scan", "--only", "deps", "--format", "sarif"], "");
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let n = &v["runs"][0]["invocations"][0]["toolExecutionNotifications"][0];
+    assert_eq!(n["descriptor"]["id"], "vuln-db-missing", "{v:#}");
+    assert_eq!(n["level"], "warning");
+    assert!(n["message"]["text"].as_str().unwrap().contains("PyPI"));
+    // --require-db turns it into a failure, in scan and deps check.
+    let out = e.run(&["scan", "--only", "deps", "--require-db"], "");
+    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+    let out = e.run(&["deps", "check"], "");
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        stdout(&out).contains("warning: no vulnerability database: PyPI"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(
+        !stderr(&out).contains("npm") && !stderr(&out).contains("Go"),
+        "notes only for ecosystems in use: {}",
+        stderr(&out)
+    );
+    let out = e.run(&["deps", "check", "--json"], "");
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["warnings"][0]["code"], "vuln-db-missing", "{v:#}");
+    let out = e.run(&["deps", "check", "--require-db"], "");
+    assert_eq!(out.status.code(), Some(2));
+    // A database without this ecosystem's advisories is no better.
+    import_osv(
+        &e,
+        &[osv_record("GHSA-n", "npm", "lodash", Some("4.17.21"))],
+    );
+    let out = e.run(&["scan", "--only", "deps", "--format", "json"], "");
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        v["warnings"][0]["code"], "vuln-db-ecosystem-missing",
+        "{v:#}"
+    );
+    import_osv(&e, &[osv_record("PYSEC-x", "PyPI", "other", Some("1.0"))]);
+    let out = e.run(&["scan", "--only", "deps", "--require-db"], "");
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert!(!stdout(&out).contains("warning"), "{}", stdout(&out));
+    // No manifest, no warning.
+    let bare = Env::new();
+    let out = bare.run(&["scan", "--only", "deps", "--format", "json"], "");
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["warnings"], json!([]), "{v:#}");
+}
+
+#[test]
+fn the_pre_commit_hook_says_the_database_is_missing() {
+    let e = Env::new();
+    std::fs::remove_dir_all(e.project.join(".git")).unwrap();
+    git(&e.project, &["init", "-q"]);
+    let out = e.run(&["init", "--git-hook", "--no-hook"], "");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let hook = std::fs::read_to_string(e.project.join(".git/hooks/pre-commit")).unwrap();
+    assert!(
+        hook.contains("entries are kept")
+            && hook.contains("--prune-baseline")
+            && hook.contains("--require-db"),
+        "{hook}"
+    );
+    write(&e.project.join("requirements.txt"), "jinja2==3.1.4\n");
+    git(&e.project, &["add", "requirements.txt"]);
+    let out = git_command(&e.project)
+        .args(["commit", "-qm", "deps"])
+        .env("HOME", &e.home)
+        .output()
+        .unwrap();
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "{said}");
+    assert!(
+        said.contains("warning: no vulnerability database: PyPI"),
+        "{said}"
+    );
+}
+
+#[test]
+fn a_stale_database_is_said() {
+    let e = Env::new();
+    write(&e.project.join("requirements.txt"), "jinja2==3.1.4\n");
+    import_osv(&e, &[osv_record("PYSEC-x", "PyPI", "other", Some("1.0"))]);
+    let meta = e.home.join(".local/share/ztguard/osv/meta.json");
+    let mut m: Value = serde_json::from_str(&std::fs::read_to_string(&meta).unwrap()).unwrap();
+    m["updated"] = json!(1_000_000_000u64);
+    std::fs::write(&meta, m.to_string()).unwrap();
+    let out = e.run(&["scan", "--only", "deps"], "");
+    assert!(
+        stdout(&out).contains("warning: the vulnerability database was imported"),
+        "{}",
+        stdout(&out)
+    );
+    let out = e.run(&["deps", "check", "--require-db"], "");
+    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+}
+
+#[test]
+fn lockfiles_decide_versions_and_findings_point_at_their_lines() {
+    let e = Env::new();
+    import_osv(
+        &e,
+        &[
+            osv_record("GHSA-h5c8-rqwp-cp95", "PyPI", "jinja2", Some("3.1.3")),
+            osv_record("GHSA-flask", "PyPI", "flask", Some("0.1")),
+            osv_record("GHSA-l", "npm", "lodash", Some("4.17.21")),
+            osv_record("RUSTSEC-s", "crates.io", "smallvec", Some("1.6.1")),
+        ],
+    );
+    let pyproject = "[project]\nname = \"flask-example-celery\"\nversion = \"0.1\"\ndependencies = [\n  \"flask\",\n  \"jinja2>=3.1.2\",\n]\n";
+    write(&e.project.join("pyproject.toml"), pyproject);
+    // No lockfile: the range allows vulnerable versions (low), and is not "affected".
+    let out = e.run(&["scan", "--only", "deps"], "");
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    let out = e.run(&["scan", "--only", "deps", "--min-severity", "low"], "");
+    let text = stdout(&out);
+    assert!(
+        text.contains("pyproject.toml:6:1: low [dep-vulnerable-range CWE-1395]")
+            && text.contains("range allows vulnerable versions"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("pyproject.toml:2:"),
+        "line 2 is the project's name: {text}"
+    );
+    // uv.lock pins 3.1.4: judged by it, nothing to say.
+    let lock = "version = 1\n\n[[package]]\nname = \"flask-example-celery\"\nversion = \"0.1\"\nsource = { editable = \".\" }\n\n[[package]]\nname = \"jinja2\"\nversion = \"3.1.4\"\nsource = { registry = \"https://pypi.org/simple\" }\n\n[[package]]\nname = \"flask\"\nversion = \"3.0.0\"\nsource = { registry = \"https://pypi.org/simple\" }\n";
+    write(&e.project.join("uv.lock"), lock);
+    let out = e.run(&["scan", "--only", "deps", "--min-severity", "low"], "");
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    // uv.lock pins 3.1.2: reported on the lockfile's own entry.
+    write(&e.project.join("uv.lock"), &lock.replace("3.1.4", "3.1.2"));
+    let out = e.run(&["scan", "--only", "deps"], "");
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    assert!(
+        text.contains("uv.lock:9:1: high [dep-vulnerable CWE-1395]")
+            && text.contains("`jinja2@3.1.2` is affected by GHSA-h5c8-rqwp-cp95"),
+        "{text}"
+    );
+    assert_eq!(text.matches("dep-vulnerable").count(), 1, "{text}");
+    // npm and Cargo lockfiles, through deps check.
+    write(
+        &e.project.join("web/package.json"),
+        "{\n  \"dependencies\": {\n    \"lodash\": \"^4.17.0\"\n  }\n}\n",
+    );
+    write(
+        &e.project.join("web/package-lock.json"),
+        "{\n  \"lockfileVersion\": 3,\n  \"packages\": {\n    \"\": {},\n    \"node_modules/lodash\": {\n      \"version\": \"4.17.20\"\n    }\n  }\n}\n",
+    );
+    write(
+        &e.project.join("Cargo.lock"),
+        "version = 4\n\n[[package]]\nname = \"smallvec\"\nversion = \"1.6.0\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\n",
+    );
+    let out = e.run(&["deps", "check"], "");
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    assert!(
+        text.contains("web/package-lock.json:5: high [dep-vulnerable]"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Cargo.lock:4: high [dep-vulnerable]"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("web/package.json"),
+        "the lockfile answers: {text}"
+    );
+    assert!(
+        !text.contains("High"),
+        "severities in lowercase, as scan: {text}"
+    );
+}
+
+#[test]
+fn write_baseline_merges_and_prunes_only_on_request() {
+    let e = seeded();
+    let base = e.project.join(".ztguard/baseline.json");
+    let entries = || -> usize {
+        let v: Value = serde_json::from_str(&std::fs::read_to_string(&base).unwrap()).unwrap();
+        v["findings"].as_array().unwrap().len()
+    };
+    let out = e.run(&["scan", "--write-baseline", ".ztguard/baseline.json"], "");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("3 added, 0 already present; 3 entries"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(entries(), 3);
+    // The pre-commit hook's advice with nothing staged: nothing is wiped.
+    git(&e.project, &["add", "-A"]);
+    git(&e.project, &["commit", "-qm", "base"]);
+    let out = e.run(
+        &[
+            "scan",
+            "--staged",
+            "--write-baseline=.ztguard/baseline.json",
+        ],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("0 added, 0 already present; 3 entries"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(entries(), 3);
+    // Again over the tree: all present.
+    let out = e.run(&["scan", "--write-baseline", ".ztguard/baseline.json"], "");
+    assert!(
+        stderr(&out).contains("0 added, 3 already present; 3 entries"),
+        "{}",
+        stderr(&out)
+    );
+    // Pruning needs the whole tree.
+    for partial in [vec!["--staged"], vec!["app.py"], vec!["--only", "secrets"]] {
+        let mut args = vec![
+            "scan",
+            "--write-baseline",
+            ".ztguard/baseline.json",
+            "--prune-baseline",
+        ];
+        args.extend(partial.iter().copied());
+        let out = e.run(&args, "");
+        assert_eq!(out.status.code(), Some(2), "{partial:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains("whole tree"), "{}", stderr(&out));
+    }
+    assert_eq!(entries(), 3);
+    // The secret is fixed: kept without --prune-baseline, dropped with it.
+    write(
+        &e.project.join("app.py"),
+        "import os\nos.system(\"ls \" + d)\n",
+    );
+    let out = e.run(&["scan", "--write-baseline", ".ztguard/baseline.json"], "");
+    assert!(stderr(&out).contains("; 3 entries"), "{}", stderr(&out));
+    let out = e.run(
+        &[
+            "scan",
+            "--write-baseline",
+            ".ztguard/baseline.json",
+            "--prune-baseline",
+        ],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("1 pruned (no longer found); 2 entries"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(entries(), 2);
+    // A file that is not a baseline is not overwritten.
+    std::fs::write(&base, "not json").unwrap();
+    let out = e.run(&["scan", "--write-baseline", ".ztguard/baseline.json"], "");
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(std::fs::read_to_string(&base).unwrap(), "not json");
+}
+
+#[test]
+fn install_command_findings_and_malicious_packages_are_reported_as_they_are() {
+    let e = Env::new();
+    import_osv(&e, &[osv_record("MAL-test-9", "PyPI", "evilpkg", None)]);
+    let out = e.run(
+        &["deps", "check", "--command", "pip install reqeusts evilpkg"],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    assert!(text.contains("command: high [dep-typosquat]"), "{text}");
+    assert!(text.contains("command: high [dep-malicious]"), "{text}");
+    assert!(!text.contains("command:0"), "{text}");
+    let out = e.run(
+        &[
+            "deps",
+            "check",
+            "--json",
+            "--command",
+            "pip install evilpkg",
+        ],
+        "",
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let f = &v["findings"][0];
+    assert_eq!(f["command"], "pip install evilpkg", "{v:#}");
+    assert!(f.get("line").is_none() && f["severity"] == "high", "{v:#}");
+    // The hook denies it by the built-in rule, whatever the setting says.
+    let (d, r) = e.pre("Bash", json!({"command": "pip install evilpkg"}));
+    assert_eq!(d, "deny", "{r}");
+    let audit = e.audit();
+    let last = audit.last().unwrap().to_string();
+    assert!(
+        last.contains("always denied") && !last.contains("on_risky_dependency = \\\"deny\\\""),
+        "{last}"
+    );
+}

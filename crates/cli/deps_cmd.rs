@@ -14,7 +14,7 @@ use crate::context;
 pub enum Command {
     /// List the dependencies named in the manifests under PATHS.
     #[command(
-        after_help = "Manifests: Cargo.toml, package.json, requirements*.txt, pyproject.toml, go.mod."
+        after_help = "Manifests: Cargo.toml, package.json, requirements*.txt, pyproject.toml, go.mod.\nLockfiles: Cargo.lock, package-lock.json, npm-shrinkwrap.json, pnpm-lock.yaml, yarn.lock, poetry.lock, uv.lock, go.sum."
     )]
     List(Target),
     /// Check dependencies for known vulnerabilities, malicious packages,
@@ -23,14 +23,22 @@ pub enum Command {
   ztguard deps check
   ztguard deps check web/package.json
   ztguard deps check --command 'pip install reqeusts'
+  ztguard deps check --require-db      in CI: fail without a current database
 
-Exit status: 0 nothing found, 1 findings, 2 error.")]
+Versions come from the lockfiles when there are some; a manifest range alone is judged
+by whether it admits vulnerable versions.
+
+Exit status: 0 nothing found, 1 findings, 2 error (and, with --require-db, a missing or
+stale vulnerability database for an ecosystem the project uses).")]
     Check {
         #[command(flatten)]
         target: Target,
         /// Check the packages this install command would fetch instead of manifests.
         #[arg(long, value_name = "COMMAND")]
         command: Option<String>,
+        /// Exit 2 when the vulnerability database is missing, lacks an ecosystem in use, or is stale.
+        #[arg(long)]
+        require_db: bool,
     },
     /// Import OSV advisories and registry name lists for offline checks.
     #[command(after_help = "Examples:
@@ -142,10 +150,16 @@ pub fn run(cmd: &Command) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Check { target, command } => {
+        Command::Check {
+            target,
+            command,
+            require_db,
+        } => {
             let dir = context::data_dir();
-            let checker = Checker::load(&dir).map_err(anyhow::Error::msg)?;
-            let findings: Vec<(String, ztguard_deps::Finding)> = match command {
+            let mut checker = Checker::load(&dir).map_err(anyhow::Error::msg)?;
+            checker.lockfile_root = Some(std::env::current_dir().context("no current directory")?);
+            // (where, finding): a manifest path, or None for the command.
+            let findings: Vec<(Option<String>, ztguard_deps::Finding)> = match command {
                 Some(c) => {
                     let env = ztguard_shell::ShellEnv {
                         home: Some(context::home().to_string_lossy().into_owned()),
@@ -164,52 +178,88 @@ pub fn run(cmd: &Command) -> anyhow::Result<ExitCode> {
                                 .collect();
                             checker.check_command(&argv)
                         })
-                        .map(|f| ("command".to_string(), f))
+                        .map(|f| (None, f))
                         .collect()
                 }
                 None => {
-                    let deps = read_deps(&target.paths)?;
-                    deps.iter()
-                        .flat_map(|(m, d)| {
-                            checker
-                                .check_deps(std::slice::from_ref(d))
-                                .into_iter()
-                                .map(move |f| (m.clone(), f))
-                        })
-                        .collect()
+                    let mut out = Vec::new();
+                    for m in manifests(&target.paths)? {
+                        let text = std::fs::read_to_string(&m)
+                            .with_context(|| format!("cannot read {}", m.display()))?;
+                        let name = shown(&m);
+                        for f in checker.check_manifest(&name, &text) {
+                            out.push((Some(name.clone()), f));
+                        }
+                    }
+                    out
                 }
             };
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs());
+            let warnings = checker.db_warnings(now);
             let mut notes = Vec::new();
-            if checker.db.is_none() {
-                notes.push("no OSV database: vulnerable versions were not checked (import one with `ztguard deps update --from`)".to_string());
-            }
-            for eco in Ecosystem::ALL {
+            for eco in checker.ecosystems_seen() {
                 if !checker.registry.has_list(eco) {
                     notes.push(format!(
-                        "no {eco} registry list: unknown names were not checked"
+                        "no {eco} registry list: unknown names were not checked (import one with `ztguard deps update --registry`)"
                     ));
                 }
             }
+            let severity = |f: &ztguard_deps::Finding| match f.severity {
+                ztguard_deps::Severity::High => "high",
+                ztguard_deps::Severity::Medium => "medium",
+                ztguard_deps::Severity::Low => "low",
+            };
             if target.json {
                 let v: Vec<_> = findings
                     .iter()
-                    .map(|(m, f)| json!({"manifest": m, "line": f.line, "ecosystem": f.ecosystem, "package": f.package, "rule_id": f.rule_id, "severity": format!("{:?}", f.severity).to_lowercase(), "cwe": f.cwe, "message": f.message, "fix": f.fix}))
+                    .map(|(m, f)| {
+                        let mut o = json!({"ecosystem": f.ecosystem, "package": f.package, "rule_id": f.rule_id, "severity": severity(f), "cwe": f.cwe, "message": f.message, "fix": f.fix});
+                        match m {
+                            Some(m) => {
+                                o["manifest"] = json!(m);
+                                o["line"] = json!(f.line);
+                            }
+                            None => o["command"] = json!(command),
+                        }
+                        o
+                    })
+                    .collect();
+                let w: Vec<_> = warnings
+                    .iter()
+                    .map(|w| json!({"code": w.code, "message": w.message}))
                     .collect();
                 println!(
                     "{}",
-                    serde_json::to_string_pretty(&json!({"findings": v, "notes": notes}))?
+                    serde_json::to_string_pretty(
+                        &json!({"findings": v, "warnings": w, "notes": notes})
+                    )?
                 );
             } else {
                 for (m, f) in &findings {
+                    let at = match m {
+                        Some(m) => format!("{m}:{}", f.line),
+                        None => "command".to_string(),
+                    };
                     println!(
-                        "{m}:{}: {:?} [{}] {}\n    fix: {}",
-                        f.line, f.severity, f.rule_id, f.message, f.fix
+                        "{at}: {} [{}] {}\n    fix: {}",
+                        severity(f),
+                        f.rule_id,
+                        f.message,
+                        f.fix
                     );
+                }
+                for w in &warnings {
+                    println!("warning: {}", w.message);
                 }
                 for n in &notes {
                     eprintln!("note: {n}");
                 }
                 eprintln!("{} finding(s)", findings.len());
+            }
+            if *require_db && !warnings.is_empty() {
+                bail!("--require-db: the vulnerability database is missing or stale");
             }
             Ok(ExitCode::from(u8::from(!findings.is_empty())))
         }

@@ -80,7 +80,11 @@ fn git_hook_script() -> String {
     format!(
         "#!/bin/sh\n{GIT_HOOK_MARKER} (installed by `ztguard init --git-hook`).\n\
 # Stops a commit that adds secrets, insecure code or risky dependencies.\n\
-# Accept reviewed findings: ztguard scan --staged --write-baseline .ztguard/baseline.json\n\
+# Accept reviewed findings (added to the baseline; its entries are kept):\n\
+#   ztguard scan --staged --write-baseline .ztguard/baseline.json\n\
+# Drop entries no longer found (a whole-tree scan): ztguard scan --write-baseline .ztguard/baseline.json --prune-baseline\n\
+# Vulnerable versions are checked only with a database (ztguard deps update --from);\n\
+# add --require-db below to refuse commits while it is missing or stale.\n\
 z=$(command -v ztguard) || z=\"$HOME/.cargo/bin/ztguard\"\n\
 if [ ! -x \"$z\" ]; then\n\
   echo 'ztguard: the pre-commit scan cannot run: ztguard is not installed here (install it, or commit with --no-verify to skip the scan)' >&2\n\

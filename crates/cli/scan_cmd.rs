@@ -20,13 +20,16 @@ use crate::context;
   ztguard scan --diff origin/main      what a branch adds
   git show HEAD | ztguard scan --stdin --stdin-name HEAD.patch
   ztguard scan --format sarif -o ztguard.sarif    for GitHub code scanning
-  ztguard scan --write-baseline .ztguard/baseline.json   accept today's findings
+  ztguard scan --write-baseline .ztguard/baseline.json   accept today's findings (added to the file)
+  ztguard scan --write-baseline .ztguard/baseline.json --prune-baseline   and drop fixed ones
+  ztguard scan --require-db            fail (exit 2) when the vulnerability database is missing or stale
 
 Inline: a line containing `ztguard:allow` (or `gitleaks:allow`, `pragma: allowlist secret`)
 is not reported; `ztguard:allow-next-line` covers the next line. The hook ignores these
 comments: the agent writes them too.
 
-Exit status: 0 no findings, 1 findings, 2 error.")]
+Exit status: 0 no findings, 1 findings, 2 error (and, with --require-db, a missing or
+stale vulnerability database for an ecosystem the scanned files use).")]
 pub struct Args {
     /// Files or directories to scan (default: the current directory).
     paths: Vec<PathBuf>,
@@ -57,9 +60,15 @@ pub struct Args {
     /// Ignore any baseline.
     #[arg(long, conflicts_with = "baseline")]
     no_baseline: bool,
-    /// Write the current findings to FILE as a baseline (hashes only) and exit 0.
+    /// Add the current findings to the baseline FILE (hashes only; its entries are kept) and exit 0.
     #[arg(long, value_name = "FILE")]
     write_baseline: Option<PathBuf>,
+    /// With --write-baseline: also drop the entries this scan no longer finds (a scan of the whole tree only).
+    #[arg(long, requires = "write_baseline")]
+    prune_baseline: bool,
+    /// Exit 2 when the vulnerability database is missing, lacks an ecosystem the files use, or is stale.
+    #[arg(long)]
+    require_db: bool,
     /// Only these checks (comma-separated: secrets, code, deps).
     #[arg(long, value_delimiter = ',', value_name = "CHECKS")]
     only: Vec<CheckName>,
@@ -159,8 +168,34 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         }
     };
     let rules = load_rules(args.config.as_deref(), &root)?;
+    if args.prune_baseline {
+        // Pruning drops what this scan did not find: it must have looked everywhere.
+        let partial = if args.staged {
+            Some("--staged")
+        } else if args.diff.is_some() {
+            Some("--diff")
+        } else if args.stdin {
+            Some("--stdin")
+        } else if !args.paths.is_empty() {
+            Some("paths")
+        } else if !args.only.is_empty() {
+            Some("--only")
+        } else {
+            None
+        };
+        if let Some(what) = partial {
+            bail!(
+                "--prune-baseline needs a scan of the whole tree, and {what} limits it: entries for the rest would be dropped"
+            );
+        }
+    }
     let deps = if enabled.deps {
-        Some(ztguard_deps::Checker::load(&context::data_dir()).map_err(anyhow::Error::msg)?)
+        let mut c =
+            ztguard_deps::Checker::load(&context::data_dir()).map_err(anyhow::Error::msg)?;
+        if !args.stdin {
+            c.lockfile_root = Some(root.clone());
+        }
+        Some(c)
     } else {
         None
     };
@@ -199,6 +234,22 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         };
         scan_tree(&checks, &root, &paths, args)
     };
+    if let Some(deps) = &checks.deps {
+        report.warnings = deps
+            .db_warnings(now_secs())
+            .into_iter()
+            .map(|w| ztguard_scan::Warning {
+                code: w.code.to_string(),
+                message: w.message,
+            })
+            .collect();
+    }
+    // Every fingerprint found, whatever its severity: pruning keeps what still exists.
+    let found: std::collections::BTreeSet<String> = report
+        .findings
+        .iter()
+        .map(|f| f.fingerprint.clone())
+        .collect();
     let min = match args.min_severity {
         MinSeverity::Low => Severity::Low,
         MinSeverity::Medium => Severity::Medium,
@@ -208,14 +259,31 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     report.sort();
 
     if let Some(path) = &args.write_baseline {
-        Baseline::from_report(&report)
-            .save(path)
-            .map_err(anyhow::Error::msg)?;
+        // Merge, never wipe: a baseline that exists but does not read is an error, not a blank slate.
+        let mut baseline = if path.exists() {
+            Baseline::load(path).map_err(anyhow::Error::msg)?
+        } else {
+            Baseline::default()
+        };
+        let mut update = baseline.merge(&report);
+        if args.prune_baseline {
+            update.pruned = baseline.prune(&found);
+            update.total = baseline.fingerprints();
+        }
+        baseline.save(path).map_err(anyhow::Error::msg)?;
+        let pruned = if args.prune_baseline {
+            format!(", {} pruned (no longer found)", update.pruned)
+        } else {
+            String::new()
+        };
         eprintln!(
-            "ztguard: wrote {} finding(s) to the baseline {} (fingerprints only, no secrets)",
-            report.findings.len(),
-            path.display()
+            "ztguard: baseline {}: {} added, {} already present{pruned}; {} entries (fingerprints only, no secrets)",
+            path.display(),
+            update.added,
+            update.present,
+            update.total,
         );
+        warn_on_stderr(&report);
         return Ok(ExitCode::SUCCESS);
     }
     if !args.no_baseline {
@@ -238,6 +306,9 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         Format::Json => format::json(&report),
         Format::Sarif => format::sarif(&report, env!("CARGO_PKG_VERSION")),
     };
+    if args.output.is_some() || args.format != Format::Text {
+        warn_on_stderr(&report);
+    }
     match &args.output {
         Some(p) => {
             std::fs::write(p, &text).with_context(|| format!("cannot write {}", p.display()))?
@@ -253,7 +324,25 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     if !report.errors.is_empty() && report.files_scanned == 0 {
         bail!("nothing could be scanned");
     }
+    if args.require_db && !report.warnings.is_empty() {
+        bail!(
+            "--require-db: the vulnerability database is missing or stale (see the warning above)"
+        );
+    }
     Ok(ExitCode::from(u8::from(!report.findings.is_empty())))
+}
+
+/// The scan's warnings on stderr too, when the report itself goes to a file or a machine format.
+fn warn_on_stderr(report: &Report) {
+    for w in &report.warnings {
+        eprintln!("ztguard: warning: {}", w.message);
+    }
+}
+
+fn now_secs() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
 }
 
 fn looks_like_diff(text: &str) -> bool {

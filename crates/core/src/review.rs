@@ -159,11 +159,18 @@ fn decide(
         let subject = describe(item);
         match verdict(on) {
             Some(v) => {
+                let rule = if item.rule_id == "dep-malicious" {
+                    // Not a setting: no policy can allow a known-malicious package.
+                    "built-in: a known-malicious package is always denied (dep-malicious)"
+                        .to_string()
+                } else {
+                    format!("scan.{key} = \"{}\" ({})", on.as_str(), item.rule_id)
+                };
                 trace.push(Step {
                     check,
                     subject,
                     verdict: v,
-                    rule: format!("scan.{key} = \"{}\" ({})", on.as_str(), item.rule_id),
+                    rule,
                     path: None,
                 });
                 added = true;

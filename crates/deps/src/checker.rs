@@ -1,6 +1,8 @@
 //! Putting the checks together for a list of dependencies.
 
-use std::path::Path;
+use std::collections::{BTreeSet, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use crate::command::from_argv;
 use crate::ecosystem::Ecosystem;
@@ -9,7 +11,7 @@ use crate::osv::{Advisory, Database};
 use crate::registry::Registry;
 use crate::store::Store;
 use crate::typo::{popular, squat_of};
-use crate::version::lower_bound;
+use crate::version::Requirement;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Severity {
@@ -54,6 +56,24 @@ impl Advisories {
 pub struct Checker {
     pub db: Option<Advisories>,
     pub registry: Registry,
+    /// Where manifest paths are relative to, to find their lockfiles on
+    /// disk (`None`: judge manifests alone, as the hook does for content
+    /// that is not written yet).
+    pub lockfile_root: Option<PathBuf>,
+    /// The ecosystems of the registry dependencies checked so far (for
+    /// warnings about the database that concern this project only).
+    seen: Mutex<BTreeSet<Ecosystem>>,
+}
+
+/// A database older than this is said to be stale.
+pub const STALE_AFTER_DAYS: u64 = 30;
+
+/// Why vulnerable versions may have gone unreported.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DbWarning {
+    /// Stable: `vuln-db-missing`, `vuln-db-ecosystem-missing`, `vuln-db-stale`.
+    pub code: &'static str,
+    pub message: String,
 }
 
 impl Checker {
@@ -62,11 +82,106 @@ impl Checker {
         Ok(Checker {
             db: Store::open(dir)?.map(Advisories::Disk),
             registry: Registry::load(dir)?,
+            lockfile_root: None,
+            seen: Mutex::default(),
         })
     }
 
+    /// A checker over an in-memory database (tests, right after an import).
+    pub fn with_database(db: Database) -> Checker {
+        Checker {
+            db: Some(Advisories::Memory(db)),
+            ..Checker::default()
+        }
+    }
+
+    /// The ecosystems of the registry dependencies checked so far.
+    pub fn ecosystems_seen(&self) -> BTreeSet<Ecosystem> {
+        self.seen.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+
+    /// What a reader must be told about the database, for the ecosystems
+    /// checked so far: none imported, none for an ecosystem, or too old.
+    pub fn db_warnings(&self, now_secs: u64) -> Vec<DbWarning> {
+        let seen = self.ecosystems_seen();
+        if seen.is_empty() {
+            return Vec::new();
+        }
+        let names = seen
+            .iter()
+            .map(|e| e.osv_name())
+            .collect::<Vec<_>>()
+            .join(", ");
+        let meta = match &self.db {
+            None => {
+                return vec![DbWarning {
+                    code: "vuln-db-missing",
+                    message: format!(
+                        "no vulnerability database: {names} dependencies were not checked for known-vulnerable or malicious versions (import OSV data with `ztguard deps update --from DIR|ZIP`)"
+                    ),
+                }];
+            }
+            Some(Advisories::Memory(_)) => return Vec::new(),
+            Some(Advisories::Disk(store)) => &store.meta,
+        };
+        let mut out = Vec::new();
+        for eco in &seen {
+            if !meta.packages.contains_key(eco) {
+                out.push(DbWarning {
+                    code: "vuln-db-ecosystem-missing",
+                    message: format!("the vulnerability database has no {eco} advisories: {eco} dependencies were not checked for known-vulnerable or malicious versions (import the {eco} OSV dump with `ztguard deps update --from`)"),
+                });
+            }
+        }
+        let age = meta.updated.map(|t| now_secs.saturating_sub(t) / 86_400);
+        match age {
+            Some(days) if days <= STALE_AFTER_DAYS => {}
+            Some(days) => out.push(DbWarning {
+                code: "vuln-db-stale",
+                message: format!("the vulnerability database was imported {days} days ago: advisories published since are missing (refresh it with `ztguard deps update --from`)"),
+            }),
+            None => out.push(DbWarning {
+                code: "vuln-db-stale",
+                message: "the vulnerability database records no import date: it may be stale (refresh it with `ztguard deps update --from`)".into(),
+            }),
+        }
+        out
+    }
+
+    fn saw(&self, deps: &[Dep]) {
+        if let Ok(mut s) = self.seen.lock() {
+            s.extend(
+                deps.iter()
+                    .filter(|d| d.origin == Origin::Registry)
+                    .map(|d| d.ecosystem),
+            );
+        }
+    }
+
+    /// Check a manifest or lockfile (`path` names it, `/`-separated). With
+    /// a `lockfile_root`, a manifest's packages that a lockfile beside it
+    /// (or in a folder above, as workspaces have) resolves are left to that
+    /// lockfile's entries for the version checks: the resolved version is
+    /// the one installed, and it is reported on its own line there.
     pub fn check_manifest(&self, path: &str, text: &str) -> Vec<Finding> {
-        self.check_deps(&parse_manifest(path, text))
+        let deps = parse_manifest(path, text);
+        self.saw(&deps);
+        let resolved = match (&self.lockfile_root, deps.first()) {
+            (Some(root), Some(first)) if !first.locked => locked_names(root, path, first.ecosystem),
+            _ => HashSet::new(),
+        };
+        let mut out = Vec::new();
+        let mut seen = HashSet::new();
+        for d in &deps {
+            let skip_versions = resolved.contains(&d.ecosystem.normalize(&d.name));
+            for f in self.check_one(d, skip_versions) {
+                // One finding per rule, package and line.
+                if seen.insert((f.rule_id, f.package.clone(), f.line)) {
+                    out.push(f);
+                }
+            }
+        }
+        out
     }
 
     pub fn check_command(&self, argv: &[String]) -> Vec<Finding> {
@@ -74,17 +189,20 @@ impl Checker {
     }
 
     pub fn check_deps(&self, deps: &[Dep]) -> Vec<Finding> {
+        self.saw(deps);
         let mut out = Vec::new();
         for d in deps {
-            out.extend(self.check_one(d));
+            out.extend(self.check_one(d, false));
         }
         out
     }
 
-    fn check_one(&self, d: &Dep) -> Vec<Finding> {
+    /// The checks for one dependency; `skip_versions` when a lockfile
+    /// answers for its version.
+    fn check_one(&self, d: &Dep, skip_versions: bool) -> Vec<Finding> {
         let mut out = Vec::new();
         let shown = match &d.req {
-            Some(r) => format!("{}@{}", d.name, r.trim_start_matches("==")),
+            Some(r) => format!("{}@{}", d.name, r.trim_start_matches('=')),
             None => d.name.clone(),
         };
         let finding = |rule_id, title, severity, cwe, message: String, fix: String| Finding {
@@ -145,36 +263,23 @@ impl Checker {
                 ));
                 return out;
             }
-            let version = d.req.as_deref().and_then(lower_bound);
-            let hits: Vec<_> = advisories
-                .iter()
-                .filter(|a| match &version {
-                    Some(v) => a.affects(v),
-                    None => a.affects_all(),
-                })
-                .collect();
-            if !hits.is_empty() {
-                let ids: Vec<&str> = hits.iter().map(|a| a.id.as_str()).collect();
-                let fixed = hits
-                    .iter()
-                    .filter_map(|a| a.fixed())
-                    .max_by(|a, b| crate::version::compare(a, b));
+            if !skip_versions
+                && let Some((rule_id, title, severity, message, fix)) =
+                    vulnerable(d, &shown, &advisories)
+            {
                 out.push(finding(
-                    "dep-vulnerable",
-                    "Known-vulnerable dependency version",
-                    Severity::High,
+                    rule_id,
+                    title,
+                    severity,
                     Some("CWE-1395"),
-                    format!(
-                        "`{shown}` is affected by {} ({})",
-                        ids.join(", "),
-                        hits[0].summary
-                    ),
-                    match fixed {
-                        Some(f) => format!("require `{}` {f} or later", d.name),
-                        None => format!("no fixed version is known: replace `{}`", d.name),
-                    },
+                    message,
+                    fix,
                 ));
             }
+        }
+        if d.locked {
+            // A lockfile holds what the manifests chose: the name checks ran there.
+            return out;
         }
         if let Some((target, how)) = squat_of(d.ecosystem, &d.name) {
             out.push(finding(
@@ -207,6 +312,110 @@ impl Checker {
     }
 }
 
+/// The packages the nearest lockfile of this ecosystem resolves, looking
+/// from the manifest's folder up to `root` (normalized names).
+fn locked_names(root: &Path, path: &str, eco: Ecosystem) -> HashSet<String> {
+    let mut dir = Path::new(path).parent();
+    while let Some(d) = dir {
+        for name in crate::lockfile::names_for(eco) {
+            let lock = root.join(d).join(name);
+            if let Ok(text) = std::fs::read_to_string(&lock) {
+                return crate::lockfile::parse(name, &text)
+                    .iter()
+                    .map(|l| eco.normalize(&l.name))
+                    .collect();
+            }
+        }
+        dir = d.parent();
+    }
+    HashSet::new()
+}
+
+type Verdict = (&'static str, &'static str, Severity, String, String);
+
+/// Known-vulnerable versions a requirement pins or admits.
+///
+/// An exact version (a pin, a lockfile entry) is affected or not. A range
+/// is judged by what it admits: when it admits an affected version but a
+/// fixed one too, what gets installed depends on the resolver, so that is
+/// `dep-vulnerable-range` at low severity; when no fixed version satisfies
+/// it, every install is affected: `dep-vulnerable`, high.
+fn vulnerable(d: &Dep, shown: &str, advisories: &[Advisory]) -> Option<Verdict> {
+    let eco = d.ecosystem;
+    let req = Requirement::parse(eco, d.req.as_deref());
+    let exact = matches!(req, Requirement::Exact(_));
+    let lows = req.lower_bounds(eco);
+    let mut hits: Vec<&Advisory> = Vec::new();
+    let mut unfixed_in_range = false;
+    for a in advisories {
+        let hit = match &req {
+            Requirement::Exact(v) => a.affects(eco, v),
+            _ => lows
+                .iter()
+                .chain(a.starts(eco).iter())
+                .any(|c| req.contains(c) && a.affects(eco, c)),
+        };
+        if !hit {
+            continue;
+        }
+        if !exact && !a.fixes(eco).iter().any(|f| req.contains(f)) {
+            unfixed_in_range = true;
+        }
+        hits.push(a);
+    }
+    let first = hits.first()?;
+    let ids: Vec<&str> = hits.iter().map(|a| a.id.as_str()).collect();
+    let fixed = hits.iter().flat_map(|a| a.fixes(eco)).reduce(|a, b| {
+        if b.compare(&a).is_some_and(|o| o.is_gt()) {
+            b
+        } else {
+            a
+        }
+    });
+    let fix = match &fixed {
+        Some(f) => format!("require `{}` {f} or later", d.name),
+        None => format!("no fixed version is known: replace `{}`", d.name),
+    };
+    let (ids, summary) = (ids.join(", "), &first.summary);
+    Some(if exact {
+        (
+            "dep-vulnerable",
+            "Known-vulnerable dependency version",
+            Severity::High,
+            format!("`{shown}` is affected by {ids} ({summary})"),
+            fix,
+        )
+    } else if unfixed_in_range {
+        let what = match &d.req {
+            Some(r) => format!("no fixed version satisfies `{}`", r.trim()),
+            None => "no fixed version is known".to_string(),
+        };
+        (
+            "dep-vulnerable",
+            "Known-vulnerable dependency version",
+            Severity::High,
+            format!("`{shown}` is affected by {ids} ({summary}): {what}"),
+            fix,
+        )
+    } else {
+        (
+            "dep-vulnerable-range",
+            "Dependency range allows vulnerable versions",
+            Severity::Low,
+            format!(
+                "`{shown}`: range allows vulnerable versions ({ids}: {summary}); a fixed version satisfies it too, so what is installed depends on the resolver"
+            ),
+            match &fixed {
+                Some(f) => format!(
+                    "commit a lockfile, or raise the lower bound: require `{}` {f} or later",
+                    d.name
+                ),
+                None => fix,
+            },
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -217,10 +426,7 @@ mod tests {
         let mut s = Imported::default();
         db.add_record(r#"{"id":"GHSA-aaaa","summary":"Prototype pollution","affected":[{"package":{"ecosystem":"npm","name":"lodash"},"ranges":[{"type":"SEMVER","events":[{"introduced":"0"},{"fixed":"4.17.21"}]}]}]}"#, &mut s);
         db.add_record(r#"{"id":"MAL-2024-1","summary":"Malicious code in evilpkg","affected":[{"package":{"ecosystem":"PyPI","name":"evilpkg"},"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"}]}]}]}"#, &mut s);
-        Checker {
-            db: Some(Advisories::Memory(db)),
-            registry: Registry::default(),
-        }
+        Checker::with_database(db)
     }
 
     #[test]
@@ -264,6 +470,135 @@ mod tests {
                 "huggingface-cli-tools".into()
             ])
             .is_empty()
+        );
+    }
+
+    fn pypi_checker(records: &[&str]) -> Checker {
+        let mut db = Database::default();
+        let mut s = Imported::default();
+        for r in records {
+            db.add_record(r, &mut s);
+        }
+        Checker::with_database(db)
+    }
+
+    const JINJA: &str = r#"{"id":"GHSA-h5c8-rqwp-cp95","summary":"Jinja vulnerable to HTML attribute injection","affected":[{"package":{"ecosystem":"PyPI","name":"jinja2"},"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"3.1.3"}]}]}]}"#;
+
+    fn rules(f: &[Finding]) -> Vec<(&str, usize, Severity)> {
+        f.iter().map(|f| (f.rule_id, f.line, f.severity)).collect()
+    }
+
+    #[test]
+    fn ranges_are_judged_by_what_they_admit() {
+        let c = pypi_checker(&[JINJA]);
+        let req = |r: &str| c.check_manifest("requirements.txt", &format!("jinja2{r}\n"));
+        assert_eq!(
+            rules(&req(">=3.1.2")),
+            vec![("dep-vulnerable-range", 1, Severity::Low)]
+        );
+        assert!(
+            req(">=3.1.2")[0]
+                .message
+                .contains("range allows vulnerable versions")
+        );
+        assert_eq!(
+            rules(&req("==3.1.2")),
+            vec![("dep-vulnerable", 1, Severity::High)]
+        );
+        assert_eq!(
+            rules(&req("<3.1.3")),
+            vec![("dep-vulnerable", 1, Severity::High)],
+            "no fixed version inside"
+        );
+        assert_eq!(
+            rules(&req("~=3.0.0")),
+            vec![("dep-vulnerable", 1, Severity::High)]
+        );
+        assert!(req(">=3.1.3").is_empty());
+        assert!(req("==3.1.4").is_empty());
+        assert_eq!(
+            rules(&req("")),
+            vec![("dep-vulnerable-range", 1, Severity::Low)]
+        );
+    }
+
+    /// The trial's table, through a pinned requirement.
+    #[test]
+    fn pep440_pins_against_osv_ranges() {
+        let rec = |id: &str, intro: &str, fixed: &str| {
+            format!(
+                r#"{{"id":"{id}","summary":"s","affected":[{{"package":{{"ecosystem":"PyPI","name":"p{id}"}},"ranges":[{{"type":"ECOSYSTEM","events":[{{"introduced":"{intro}"}},{{"fixed":"{fixed}"}}]}}]}}]}}"#
+            )
+        };
+        let recs = [
+            rec("1", "1.0a1", "1.0"),
+            rec("2", "0", "2.0"),
+            rec("3", "1.0.dev0", "1.0"),
+        ];
+        let c = pypi_checker(&recs.iter().map(String::as_str).collect::<Vec<_>>());
+        let hit = |pkg: &str, v: &str| {
+            !c.check_manifest("requirements.txt", &format!("{pkg}=={v}\n"))
+                .is_empty()
+        };
+        assert!(!hit("p1", "1.0.dev0"));
+        assert!(!hit("p2", "1!1.0"));
+        assert!(hit("p3", "1.0a1"));
+        assert!(hit("p3", "1.0b2"));
+        assert!(!hit("p3", "1.0"));
+    }
+
+    #[test]
+    fn lockfile_versions_decide_and_lines_are_the_entries_own() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut c = pypi_checker(&[JINJA]);
+        c.lockfile_root = Some(dir.path().to_path_buf());
+        let pyproject = "[project]\nname = \"flask-example-celery\"\ndependencies = [\n  \"flask\",\n  \"jinja2>=3.1.2\",\n]\n";
+        // No lockfile: the range is judged by what it admits.
+        assert_eq!(
+            rules(&c.check_manifest("app/pyproject.toml", pyproject)),
+            vec![("dep-vulnerable-range", 5, Severity::Low)]
+        );
+        // A lockfile (here one folder up, as in a workspace) pins 3.1.4: nothing to say.
+        std::fs::create_dir_all(dir.path().join("app")).expect("mkdir");
+        let lock = "version = 1\n\n[[package]]\nname = \"jinja2\"\nversion = \"3.1.4\"\nsource = { registry = \"https://pypi.org/simple\" }\n";
+        std::fs::write(dir.path().join("uv.lock"), lock).expect("write");
+        assert!(c.check_manifest("app/pyproject.toml", pyproject).is_empty());
+        assert!(c.check_manifest("uv.lock", lock).is_empty());
+        // The lockfile pins 3.1.2: reported on the lockfile's entry, high.
+        let old = lock.replace("3.1.4", "3.1.2");
+        assert_eq!(
+            rules(&c.check_manifest("uv.lock", &old)),
+            vec![("dep-vulnerable", 4, Severity::High)]
+        );
+    }
+
+    #[test]
+    fn each_requirement_on_its_own_line() {
+        let text = "[project]\nname = \"flaskr\"\ndependencies = [\"flask\"]\n\n[project.optional-dependencies]\na = [\"asgiref\"]\nb = [\n  \"asgiref>=3.2\",\n]\n\n[dependency-groups]\ndev = [\"asgiref\"]\n";
+        let deps = crate::parse_manifest("pyproject.toml", text);
+        let at: Vec<(&str, usize)> = deps.iter().map(|d| (d.name.as_str(), d.line)).collect();
+        assert_eq!(
+            at,
+            vec![
+                ("flask", 3),
+                ("asgiref", 6),
+                ("asgiref", 8),
+                ("asgiref", 12)
+            ]
+        );
+        let cargo = "[package]\nname = \"serde-demo\"\n\n[dependencies]\nserde_json = \"1\"\nserde = \"1\"\n";
+        let at: Vec<(String, usize)> = crate::parse_manifest("Cargo.toml", cargo)
+            .into_iter()
+            .map(|d| (d.name, d.line))
+            .collect();
+        assert_eq!(at, vec![("serde_json".into(), 5), ("serde".into(), 6)]);
+        let pkg = "{\n  \"name\": \"lodash-wrapper\",\n  \"description\": \"uses lodash\",\n  \"dependencies\": {\n    \"lodash\": \"^4.17.0\"\n  }\n}\n";
+        assert_eq!(crate::parse_manifest("package.json", pkg)[0].line, 5);
+        let poetry = "[tool.poetry]\nname = \"requests-demo\"\n\n[tool.poetry.dependencies]\npython = \"^3.9\"\nrequests = \"^2.31\"\n";
+        let d = crate::parse_manifest("pyproject.toml", poetry);
+        assert_eq!(
+            (d[0].name.as_str(), d[0].line, d[0].req.as_deref()),
+            ("requests", 6, Some(">=2.31,<3"))
         );
     }
 }

@@ -78,6 +78,7 @@ fn npm_dep(spec: &str) -> Option<Dep> {
             req: None,
             origin: Origin::Direct(spec.to_string()),
             line: 0,
+            locked: false,
         });
     }
     let (name, req) = match spec.rfind('@').filter(|&i| i > 0) {
@@ -90,6 +91,7 @@ fn npm_dep(spec: &str) -> Option<Dep> {
         req,
         origin: Origin::Registry,
         line: 0,
+        locked: false,
     })
 }
 
@@ -104,6 +106,7 @@ fn pypi_dep(spec: &str) -> Option<Dep> {
             req: None,
             origin: Origin::Direct(spec.to_string()),
             line: 0,
+            locked: false,
         });
     }
     pep508(spec, 0)
@@ -128,6 +131,7 @@ pub fn from_argv(argv: &[String]) -> Vec<Dep> {
                         req: None,
                         origin: Origin::Direct(w[1].clone()),
                         line: 0,
+                        locked: false,
                     });
                 }
             }
@@ -194,6 +198,7 @@ pub fn from_argv(argv: &[String]) -> Vec<Dep> {
                     req: None,
                     origin: Origin::Direct(url),
                     line: 0,
+                    locked: false,
                 });
             }
             if argv.iter().any(|a| a == "--path" || a == "--git") {
@@ -213,6 +218,7 @@ pub fn from_argv(argv: &[String]) -> Vec<Dep> {
                     req,
                     origin: Origin::Registry,
                     line: 0,
+                    locked: false,
                 });
             }
             out
@@ -231,6 +237,7 @@ pub fn from_argv(argv: &[String]) -> Vec<Dep> {
                     req,
                     origin: Origin::Registry,
                     line: 0,
+                    locked: false,
                 }
             })
             .collect(),

@@ -16,6 +16,8 @@ checked for
 mod checker;
 mod command;
 mod ecosystem;
+mod json_lines;
+pub mod lockfile;
 mod manifest;
 pub mod osv;
 mod registry;
@@ -23,11 +25,11 @@ mod store;
 mod typo;
 mod version;
 
-pub use checker::{Checker, Finding, Severity};
+pub use checker::{Checker, DbWarning, Finding, STALE_AFTER_DAYS, Severity};
 pub use command::from_argv;
 pub use ecosystem::Ecosystem;
 pub use manifest::{Dep, Origin, is_manifest, parse_manifest};
 pub use osv::Database;
 pub use registry::Registry;
 pub use store::{Meta, Store};
-pub use version::compare;
+pub use version::{Requirement, Version, compare};

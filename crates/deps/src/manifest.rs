@@ -3,6 +3,7 @@
 //! as a whole is read line by line instead of being skipped.
 
 use serde_json::Value;
+use toml::de::{DeTable, DeValue};
 
 use crate::ecosystem::Ecosystem;
 
@@ -27,6 +28,9 @@ pub struct Dep {
     pub origin: Origin,
     /// 1-based line in the manifest (0 when unknown, e.g. from a command).
     pub line: usize,
+    /// From a lockfile: `req` is the resolved version, and only the
+    /// version checks apply (the names were chosen in the manifest).
+    pub locked: bool,
 }
 
 /// The manifest kind of a path, if it is one.
@@ -37,6 +41,7 @@ pub fn kind(path: &str) -> Option<Ecosystem> {
         "package.json" => Some(Ecosystem::Npm),
         "pyproject.toml" => Some(Ecosystem::PyPI),
         "go.mod" => Some(Ecosystem::Go),
+        n if crate::lockfile::kind(n).is_some() => crate::lockfile::kind(n),
         n if n.ends_with(".txt")
             && (n.starts_with("requirements") || n.contains("requirements")) =>
         {
@@ -55,6 +60,9 @@ pub fn is_manifest(path: &str) -> bool {
 /// Parse a manifest's text (whole or a fragment). Not a manifest: empty.
 pub fn parse_manifest(path: &str, text: &str) -> Vec<Dep> {
     let name = path.rsplit('/').next().unwrap_or(path);
+    if crate::lockfile::kind(name).is_some() {
+        return crate::lockfile::parse(name, text);
+    }
     match kind(path) {
         Some(Ecosystem::CratesIo) => cargo(text),
         Some(Ecosystem::Npm) => package_json(text),
@@ -65,17 +73,27 @@ pub fn parse_manifest(path: &str, text: &str) -> Vec<Dep> {
     }
 }
 
-fn line_of(text: &str, needle: &str) -> usize {
-    text.lines()
-        .position(|l| l.contains(needle))
-        .map_or(0, |i| i + 1)
+/// A table inside a table.
+fn sub_table<'a, 'i>(t: &'a DeTable<'i>, key: &str) -> Option<&'a DeTable<'i>> {
+    t.get(key).and_then(|v| v.get_ref().as_table())
+}
+
+/// The 1-based line of a byte offset.
+pub(crate) fn line_at(text: &str, offset: usize) -> usize {
+    let end = offset.min(text.len());
+    text.as_bytes()[..end]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
 }
 
 fn cargo(text: &str) -> Vec<Dep> {
     let mut out = Vec::new();
-    let Ok(doc) = text.parse::<toml::Table>() else {
+    let Ok(doc) = DeTable::parse(text) else {
         return cargo_lines(text);
     };
+    let doc = doc.get_ref();
     let sections = [
         "dependencies",
         "dev-dependencies",
@@ -88,44 +106,37 @@ fn cargo(text: &str) -> Vec<Dep> {
         // A fragment of a dependency table.
         return cargo_lines(text);
     }
-    let mut tables: Vec<&toml::Table> = Vec::new();
+    let table = sub_table;
+    let mut tables: Vec<&DeTable<'_>> = Vec::new();
     for key in ["dependencies", "dev-dependencies", "build-dependencies"] {
-        if let Some(t) = doc.get(key).and_then(|v| v.as_table()) {
-            tables.push(t);
-        }
+        tables.extend(table(doc, key));
     }
-    if let Some(ws) = doc.get("workspace").and_then(|v| v.as_table())
-        && let Some(t) = ws.get("dependencies").and_then(|v| v.as_table())
-    {
-        tables.push(t);
+    if let Some(ws) = table(doc, "workspace") {
+        tables.extend(table(ws, "dependencies"));
     }
-    if let Some(targets) = doc.get("target").and_then(|v| v.as_table()) {
-        for t in targets.values().filter_map(|v| v.as_table()) {
+    if let Some(targets) = table(doc, "target") {
+        for (_, t) in targets.iter() {
+            let Some(t) = t.get_ref().as_table() else {
+                continue;
+            };
             for key in ["dependencies", "dev-dependencies", "build-dependencies"] {
-                if let Some(d) = t.get(key).and_then(|v| v.as_table()) {
-                    tables.push(d);
-                }
+                tables.extend(table(t, key));
             }
         }
     }
     for t in tables {
-        for (key, spec) in t {
-            let (name, req, origin) = match spec {
-                toml::Value::String(v) => (key.clone(), Some(v.clone()), Origin::Registry),
-                toml::Value::Table(s) => {
-                    if s.get("workspace").and_then(|v| v.as_bool()) == Some(true) {
+        for (key, spec) in t.iter() {
+            let key_name = key.get_ref().to_string();
+            let (name, req, origin) = match spec.get_ref() {
+                DeValue::String(v) => (key_name, Some(v.to_string()), Origin::Registry),
+                DeValue::Table(s) => {
+                    let field = |k: &str| s.get(k).and_then(|v| v.get_ref().as_str());
+                    if s.get("workspace").and_then(|v| v.get_ref().as_bool()) == Some(true) {
                         continue;
                     }
-                    let name = s
-                        .get("package")
-                        .and_then(|v| v.as_str())
-                        .unwrap_or(key)
-                        .to_string();
-                    let req = s
-                        .get("version")
-                        .and_then(|v| v.as_str())
-                        .map(str::to_string);
-                    let origin = if let Some(g) = s.get("git").and_then(|v| v.as_str()) {
+                    let name = field("package").map_or(key_name, str::to_string);
+                    let req = field("version").map(str::to_string);
+                    let origin = if let Some(g) = field("git") {
                         Origin::Direct(g.to_string())
                     } else if s.contains_key("path") {
                         Origin::Path
@@ -138,10 +149,11 @@ fn cargo(text: &str) -> Vec<Dep> {
             };
             out.push(Dep {
                 ecosystem: Ecosystem::CratesIo,
-                line: line_of(text, key),
+                line: line_at(text, key.span().start),
                 name,
                 req,
                 origin,
+                locked: false,
             });
         }
     }
@@ -250,11 +262,13 @@ fn package_json(text: &str) -> Vec<Dep> {
                     req,
                     origin,
                     line: i + 1,
+                    locked: false,
                 });
             }
         }
         return out;
     };
+    let lines = crate::json_lines::key_lines(text);
     for key in [
         "dependencies",
         "devDependencies",
@@ -269,10 +283,14 @@ fn package_json(text: &str) -> Vec<Dep> {
             let (name, req, origin) = npm_spec(k, spec);
             out.push(Dep {
                 ecosystem: Ecosystem::Npm,
-                line: line_of(text, &format!("\"{k}\"")),
+                line: lines
+                    .get(&vec![key.to_string(), k.clone()])
+                    .copied()
+                    .unwrap_or(0),
                 name,
                 req,
                 origin,
+                locked: false,
             });
         }
     }
@@ -303,6 +321,7 @@ pub(crate) fn pep508(spec: &str, line: usize) -> Option<Dep> {
             req: None,
             origin: Origin::Direct(url.trim().to_string()),
             line,
+            locked: false,
         });
     }
     let req = rest.trim_matches(['(', ')']).trim();
@@ -312,6 +331,7 @@ pub(crate) fn pep508(spec: &str, line: usize) -> Option<Dep> {
         req: (!req.is_empty()).then(|| req.to_string()),
         origin: Origin::Registry,
         line,
+        locked: false,
     })
 }
 
@@ -332,6 +352,7 @@ fn requirements(text: &str) -> Vec<Dep> {
                     req: None,
                     origin: Origin::Direct(arg.to_string()),
                     line: i + 1,
+                    locked: false,
                 });
             }
             continue;
@@ -343,6 +364,7 @@ fn requirements(text: &str) -> Vec<Dep> {
                 req: None,
                 origin: Origin::Direct(line.to_string()),
                 line: i + 1,
+                locked: false,
             });
             continue;
         }
@@ -352,7 +374,7 @@ fn requirements(text: &str) -> Vec<Dep> {
 }
 
 fn pyproject(text: &str) -> Vec<Dep> {
-    let Ok(doc) = text.parse::<toml::Table>() else {
+    let Ok(doc) = DeTable::parse(text) else {
         // A fragment: quoted requirement strings.
         return text
             .lines()
@@ -364,70 +386,111 @@ fn pyproject(text: &str) -> Vec<Dep> {
             })
             .collect();
     };
-    let mut specs: Vec<String> = Vec::new();
-    let strings = |v: Option<&toml::Value>| -> Vec<String> {
-        v.and_then(|v| v.as_array())
-            .map(|a| {
-                a.iter()
-                    .filter_map(|x| x.as_str().map(str::to_string))
-                    .collect()
-            })
-            .unwrap_or_default()
+    let doc = doc.get_ref();
+    let table = sub_table;
+    // Each requirement string with the line it is written on.
+    let mut specs: Vec<(String, usize)> = Vec::new();
+    let mut strings = |v: Option<&toml::Spanned<DeValue<'_>>>| {
+        for x in v
+            .and_then(|v| v.get_ref().as_array())
+            .map(|a| a.iter())
+            .into_iter()
+            .flatten()
+        {
+            if let Some(s) = x.get_ref().as_str() {
+                specs.push((s.to_string(), line_at(text, x.span().start)));
+            }
+        }
     };
-    if let Some(p) = doc.get("project").and_then(|v| v.as_table()) {
-        specs.extend(strings(p.get("dependencies")));
-        if let Some(opt) = p.get("optional-dependencies").and_then(|v| v.as_table()) {
-            for v in opt.values() {
-                specs.extend(strings(Some(v)));
+    if let Some(p) = table(doc, "project") {
+        strings(p.get("dependencies"));
+        if let Some(opt) = table(p, "optional-dependencies") {
+            for (_, v) in opt.iter() {
+                strings(Some(v));
             }
         }
     }
-    if let Some(groups) = doc.get("dependency-groups").and_then(|v| v.as_table()) {
-        for v in groups.values() {
-            specs.extend(strings(Some(v)));
+    if let Some(groups) = table(doc, "dependency-groups") {
+        for (_, v) in groups.iter() {
+            strings(Some(v));
         }
     }
-    if let Some(b) = doc.get("build-system").and_then(|v| v.as_table()) {
-        specs.extend(strings(b.get("requires")));
+    if let Some(b) = table(doc, "build-system") {
+        strings(b.get("requires"));
     }
     let mut out: Vec<Dep> = specs
         .iter()
-        .filter_map(|s| pep508(s, line_of(text, s)))
+        .filter_map(|(s, line)| pep508(s, *line))
         .collect();
-    let poetry = doc
-        .get("tool")
-        .and_then(|t| t.get("poetry"))
-        .and_then(|p| p.get("dependencies"))
-        .and_then(|d| d.as_table());
+    let poetry = table(doc, "tool")
+        .and_then(|t| table(t, "poetry"))
+        .and_then(|p| table(p, "dependencies"));
     if let Some(poetry) = poetry {
-        for (k, v) in poetry {
-            if k == "python" {
+        for (k, v) in poetry.iter() {
+            let k_name = k.get_ref().to_string();
+            if k_name == "python" {
                 continue;
             }
-            let (req, origin) = match v {
-                toml::Value::String(s) => (Some(s.clone()), Origin::Registry),
-                toml::Value::Table(t) => match t.get("git").and_then(|g| g.as_str()) {
-                    Some(g) => (None, Origin::Direct(g.to_string())),
-                    None if t.contains_key("path") => (None, Origin::Path),
-                    None => (
-                        t.get("version")
-                            .and_then(|v| v.as_str())
-                            .map(str::to_string),
-                        Origin::Registry,
-                    ),
-                },
+            let (req, origin) = match v.get_ref() {
+                DeValue::String(s) => (Some(s.to_string()), Origin::Registry),
+                DeValue::Table(t) => {
+                    let field = |f: &str| t.get(f).and_then(|v| v.get_ref().as_str());
+                    match field("git") {
+                        Some(g) => (None, Origin::Direct(g.to_string())),
+                        None if t.contains_key("path") => (None, Origin::Path),
+                        None => (field("version").map(str::to_string), Origin::Registry),
+                    }
+                }
                 _ => continue,
             };
             out.push(Dep {
                 ecosystem: Ecosystem::PyPI,
-                name: k.clone(),
-                req,
+                name: k_name,
+                req: req.map(|r| poetry_req(&r)),
                 origin,
-                line: line_of(text, k),
+                line: line_at(text, k.span().start),
+                locked: false,
             });
         }
     }
     out
+}
+
+/// Poetry's `^1.2` / `~1.2` / `1.2.*` constraints as PEP 440 specifiers
+/// (`^1.2` → `>=1.2,<2.0`; a bare `1.2.3` is exact).
+fn poetry_req(r: &str) -> String {
+    let r = r.trim();
+    let bump = |v: &str, caret: bool| -> Option<String> {
+        let parts: Vec<u64> = v
+            .split('.')
+            .map(|p| p.parse().ok())
+            .collect::<Option<_>>()?;
+        let mut upper = parts.clone();
+        let idx = if caret {
+            parts
+                .iter()
+                .position(|&p| p != 0)
+                .unwrap_or(parts.len() - 1)
+        } else if parts.len() > 1 {
+            1
+        } else {
+            0
+        };
+        upper.truncate(idx + 1);
+        *upper.last_mut()? += 1;
+        let u: Vec<String> = upper.iter().map(u64::to_string).collect();
+        Some(format!(">={v},<{}", u.join(".")))
+    };
+    if let Some(v) = r.strip_prefix('^') {
+        return bump(v.trim(), true).unwrap_or_else(|| r.to_string());
+    }
+    if let Some(v) = r.strip_prefix('~').filter(|v| !v.starts_with('=')) {
+        return bump(v.trim(), false).unwrap_or_else(|| r.to_string());
+    }
+    if r.starts_with(|c: char| c.is_ascii_digit()) && !r.contains(['*', ',', ' ']) {
+        return format!("=={r}");
+    }
+    r.to_string()
 }
 
 fn go_mod(text: &str) -> Vec<Dep> {
@@ -460,6 +523,7 @@ fn go_mod(text: &str) -> Vec<Dep> {
             req: Some(version.to_string()),
             origin: Origin::Registry,
             line: i + 1,
+            locked: false,
         });
     }
     out

@@ -11,7 +11,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::ecosystem::Ecosystem;
-use crate::version::compare;
+use crate::version::Version;
+use std::cmp::Ordering;
 
 /// One advisory as it applies to one package.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -27,29 +28,77 @@ pub struct Advisory {
 }
 
 impl Advisory {
-    /// Whether `version` is affected (OSV's evaluation, for SEMVER and ECOSYSTEM ranges).
-    pub fn affects(&self, version: &str) -> bool {
-        if self.versions.iter().any(|v| compare(v, version).is_eq()) {
+    /// Whether `version` is affected, by OSV's evaluation of SEMVER and
+    /// ECOSYSTEM ranges (events ordered by version, `introduced` opening an
+    /// affected interval, `fixed` and `last_affected` closing it). A bound
+    /// that does not parse is read to fail closed: an unreadable
+    /// `introduced` opens from the start, an unreadable fix closes nothing.
+    pub fn affects(&self, eco: Ecosystem, version: &Version) -> bool {
+        let same = |s: &str| Version::parse(eco, s).and_then(|x| x.compare(version));
+        if self
+            .versions
+            .iter()
+            .any(|v| same(v) == Some(Ordering::Equal) || v == &version.to_string())
+        {
             return true;
         }
         self.ranges.iter().any(|events| {
+            let mut parsed: Vec<(&str, Version)> = events
+                .iter()
+                .filter_map(|(kind, v)| {
+                    let at = match (kind.as_str(), Version::parse(eco, v)) {
+                        ("introduced", _) if v == "0" => Version::zero(eco),
+                        ("introduced", None) => Version::zero(eco),
+                        (_, None) => return None,
+                        (_, Some(x)) => x,
+                    };
+                    Some((kind.as_str(), at))
+                })
+                .collect();
+            parsed.sort_by(|a, b| a.1.compare(&b.1).unwrap_or(Ordering::Equal));
             let mut affected = false;
-            for (kind, v) in events {
-                match kind.as_str() {
-                    "introduced" if (v == "0" || compare(v, version).is_le()) => {
-                        affected = true;
-                    }
-                    "fixed" if compare(v, version).is_le() => {
-                        affected = false;
-                    }
-                    "last_affected" if compare(version, v).is_gt() => {
-                        affected = false;
-                    }
+            for (kind, at) in &parsed {
+                let Some(o) = at.compare(version) else {
+                    continue;
+                };
+                match *kind {
+                    "introduced" if o.is_le() => affected = true,
+                    "fixed" if o.is_le() => affected = false,
+                    "last_affected" if o.is_lt() => affected = false,
                     _ => {}
                 }
             }
             affected
         })
+    }
+
+    /// Where affected intervals start (the versions listed as affected
+    /// included): a range that admits none of these, nor a version inside
+    /// an interval, is clear of this advisory.
+    pub fn starts(&self, eco: Ecosystem) -> Vec<Version> {
+        let mut out: Vec<Version> = self
+            .ranges
+            .iter()
+            .flatten()
+            .filter(|(k, _)| k == "introduced")
+            .map(|(_, v)| Version::parse(eco, v).unwrap_or_else(|| Version::zero(eco)))
+            .collect();
+        out.extend(self.versions.iter().filter_map(|v| Version::parse(eco, v)));
+        out
+    }
+
+    /// The versions that fix it: each `fixed`, and the version just past
+    /// each `last_affected`.
+    pub fn fixes(&self, eco: Ecosystem) -> Vec<Version> {
+        self.ranges
+            .iter()
+            .flatten()
+            .filter_map(|(k, v)| match k.as_str() {
+                "fixed" => Version::parse(eco, v),
+                "last_affected" => Version::parse(eco, v).map(|v| v.next()),
+                _ => None,
+            })
+            .collect()
     }
 
     /// Affects every version (no fix), as malicious packages do.
@@ -61,15 +110,6 @@ impl Advisory {
                         .iter()
                         .any(|(k, _)| k == "fixed" || k == "last_affected")
             })
-    }
-
-    /// The first fixed version, for the advice.
-    pub fn fixed(&self) -> Option<&str> {
-        self.ranges
-            .iter()
-            .flatten()
-            .find(|(k, _)| k == "fixed")
-            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -256,10 +296,11 @@ mod tests {
         db.add_record(REC, &mut s);
         assert_eq!(s.records, 1);
         let a = &db.advisories(Ecosystem::Npm, "LoDash")[0];
-        assert!(a.affects("4.17.20"));
-        assert!(!a.affects("4.17.21"));
+        let npm = |s: &str| Version::parse(Ecosystem::Npm, s).expect(s);
+        assert!(a.affects(Ecosystem::Npm, &npm("4.17.20")));
+        assert!(!a.affects(Ecosystem::Npm, &npm("4.17.21")));
         assert!(!a.affects_all());
-        assert_eq!(a.fixed(), Some("4.17.21"));
+        assert_eq!(a.fixes(Ecosystem::Npm), vec![npm("4.17.21")]);
         let last = Advisory {
             id: "X".into(),
             summary: String::new(),
@@ -270,9 +311,10 @@ mod tests {
             versions: vec![],
             malicious: false,
         };
-        assert!(last.affects("1.5"));
-        assert!(!last.affects("1.6"));
-        assert!(!last.affects("0.9"));
+        let py = |s: &str| Version::parse(Ecosystem::PyPI, s).expect(s);
+        assert!(last.affects(Ecosystem::PyPI, &py("1.5")));
+        assert!(!last.affects(Ecosystem::PyPI, &py("1.6")));
+        assert!(!last.affects(Ecosystem::PyPI, &py("0.9")));
     }
 
     #[test]
@@ -291,5 +333,56 @@ mod tests {
                 skipped: 2
             }
         );
+    }
+
+    fn range(events: &[(&str, &str)]) -> Advisory {
+        Advisory {
+            id: "X".into(),
+            summary: String::new(),
+            ranges: vec![
+                events
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+            ],
+            versions: vec![],
+            malicious: false,
+        }
+    }
+
+    /// The trial's table: PEP 440 pre-releases, dev releases and epochs.
+    #[test]
+    fn pep440_ordering_against_osv_ranges() {
+        let py = |s: &str| Version::parse(Ecosystem::PyPI, s).expect(s);
+        let a1_to_1 = range(&[("introduced", "1.0a1"), ("fixed", "1.0")]);
+        assert!(!a1_to_1.affects(Ecosystem::PyPI, &py("1.0.dev0")));
+        let below_2 = range(&[("introduced", "0"), ("fixed", "2.0")]);
+        assert!(!below_2.affects(Ecosystem::PyPI, &py("1!1.0")), "epoch 1");
+        assert!(below_2.affects(Ecosystem::PyPI, &py("1.9.post3")));
+        let dev_to_1 = range(&[("introduced", "1.0.dev0"), ("fixed", "1.0")]);
+        assert!(dev_to_1.affects(Ecosystem::PyPI, &py("1.0a1")));
+        assert!(dev_to_1.affects(Ecosystem::PyPI, &py("1.0b2")));
+        assert!(dev_to_1.affects(Ecosystem::PyPI, &py("1.0rc1")));
+        assert!(!dev_to_1.affects(Ecosystem::PyPI, &py("1.0")));
+        assert!(!dev_to_1.affects(Ecosystem::PyPI, &py("1.0.post1")));
+    }
+
+    #[test]
+    fn events_are_evaluated_in_version_order_and_bad_bounds_fail_closed() {
+        let npm = |s: &str| Version::parse(Ecosystem::Npm, s).expect(s);
+        // Two intervals, listed out of order.
+        let two = range(&[
+            ("introduced", "2.0.0"),
+            ("fixed", "2.1.0"),
+            ("introduced", "1.0.0"),
+            ("fixed", "1.2.0"),
+        ]);
+        assert!(two.affects(Ecosystem::Npm, &npm("1.1.0")));
+        assert!(!two.affects(Ecosystem::Npm, &npm("1.5.0")));
+        assert!(two.affects(Ecosystem::Npm, &npm("2.0.5")));
+        assert!(!two.affects(Ecosystem::Npm, &npm("2.1.0")));
+        let bad_fix = range(&[("introduced", "0"), ("fixed", "not-a-version")]);
+        assert!(bad_fix.affects(Ecosystem::Npm, &npm("9.0.0")));
+        assert!(!two.affects(Ecosystem::Npm, &npm("2.0.0-rc.1")));
     }
 }

@@ -26,6 +26,10 @@ type Shard = BTreeMap<String, Vec<Advisory>>;
 pub struct Meta {
     pub records: usize,
     pub packages: BTreeMap<Ecosystem, usize>,
+    /// When it was last imported (seconds since the Unix epoch); absent in
+    /// databases written before this was recorded.
+    #[serde(default)]
+    pub updated: Option<u64>,
 }
 
 fn slug(eco: Ecosystem) -> &'static str {
@@ -152,6 +156,10 @@ impl Store {
         let mut meta = Meta {
             records: db.records,
             packages: BTreeMap::new(),
+            updated: std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .ok()
+                .map(|d| d.as_secs()),
         };
         for (eco, packages) in &db.packages {
             let mut shards: BTreeMap<u8, Shard> = BTreeMap::new();

@@ -66,6 +66,9 @@ pub fn text(report: &Report, color: bool) -> String {
     for e in &report.errors {
         let _ = writeln!(out, "error: {e}");
     }
+    for w in &report.warnings {
+        let _ = writeln!(out, "{}: {}", paint("1;33", "warning"), w.message);
+    }
     out
 }
 
@@ -104,6 +107,26 @@ fn pascal_case(title: &str) -> String {
                 .unwrap_or_default()
         })
         .collect()
+}
+
+/// The run's invocation: the scan's warnings as tool execution
+/// notifications, where code-scanning dashboards show them.
+fn invocation(report: &Report) -> Value {
+    let notes: Vec<Value> = report
+        .warnings
+        .iter()
+        .map(|w| {
+            json!({
+                "level": "warning",
+                "message": { "text": w.message },
+                "descriptor": { "id": w.code },
+            })
+        })
+        .collect();
+    json!({
+        "executionSuccessful": true,
+        "toolExecutionNotifications": notes,
+    })
 }
 
 /// SARIF 2.1.0, one run, the rules that produced findings in its driver.
@@ -172,6 +195,7 @@ pub fn sarif(report: &Report, version: &str) -> String {
             },
             "results": results,
             "columnKind": "unicodeCodePoints",
+            "invocations": [invocation(report)],
         }]
     });
     serde_json::to_string_pretty(&doc).unwrap_or_default()

@@ -13,4 +13,4 @@ pub mod report;
 pub mod walk;
 
 pub use checks::{Checks, Enabled, dependency_item, secret_item};
-pub use report::{Item, Kind, Report, Severity};
+pub use report::{Item, Kind, Report, Severity, Warning};

@@ -89,6 +89,17 @@ pub struct Report {
     pub errors: Vec<String>,
     /// Files skipped as binary or too large.
     pub skipped: usize,
+    /// What the scan could not check and a reader must know (a missing or
+    /// stale vulnerability database): said in every format.
+    pub warnings: Vec<Warning>,
+}
+
+/// A limit of the scan itself, not a finding.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Warning {
+    /// Stable: `vuln-db-missing`, `vuln-db-ecosystem-missing`, `vuln-db-stale`.
+    pub code: String,
+    pub message: String,
 }
 
 impl Report {
