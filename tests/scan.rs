@@ -364,6 +364,19 @@ fn git_pre_commit_hook_blocks_a_secret() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(said.contains("github-pat"), "{said}");
+    // Where ztguard is not installed, the commit is stopped too, with why.
+    let out = git_command(&e.project)
+        .args(["commit", "-qm", "leak"])
+        .env("HOME", &e.home)
+        .env("PATH", "/usr/bin:/bin")
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "the commit is stopped");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("ztguard is not installed here"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     // Someone else's hook is not replaced without --force.
     std::fs::write(
         e.project.join(".git/hooks/pre-commit"),

@@ -211,8 +211,16 @@ pub fn stderr(o: &Output) -> String {
 }
 
 /// git in `dir` with a throwaway identity, for a test to finish and run.
+/// git, with the built ztguard first on the PATH (as after installing it),
+/// for the pre-commit hook `ztguard init --git-hook` writes.
 pub fn git_command(dir: &Path) -> Command {
     let mut c = Command::new("git");
+    let bin = Path::new(env!("CARGO_BIN_EXE_ztguard"))
+        .parent()
+        .expect("bin dir")
+        .to_path_buf();
+    let rest = std::env::var("PATH").unwrap_or_else(|_| "/usr/bin:/bin".into());
+    c.env("PATH", format!("{}:{rest}", bin.display()));
     c.arg("-C").arg(dir).args([
         "-c",
         "user.name=t",
