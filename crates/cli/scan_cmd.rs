@@ -22,9 +22,16 @@ use crate::context;
   ztguard scan --format sarif -o ztguard.sarif    for GitHub code scanning
   ztguard scan --write-baseline .ztguard/baseline.json   accept today's findings
 
-Inline: a line containing `ztguard:allow` (or `gitleaks:allow`, `pragma: allowlist secret`)
-is not reported; `ztguard:allow-next-line` covers the next line. The hook ignores these
-comments: the agent writes them too.
+Paths: tests, fixtures, docs and examples report at lower severity (code checks there
+are informational); vendored, generated and minified files get secret checks only. The
+class shows as `(test)` in text and `path_class` in JSON; --all-paths turns this off.
+`.ztguardignore` (gitignore syntax) skips paths; `.gitleaksignore` fingerprints are honoured.
+
+Inline: `ztguard:ignore[RULE,...]` (or `ztguard:ignore RULE`) silences those rules on its
+line, `ztguard:ignore-next-line[RULE]` the next; with no rule it silences code and
+dependency findings but never a secret. `ztguard:allow` (or `gitleaks:allow`,
+`pragma: allowlist secret`) silences the whole line, `ztguard:allow-next-line` the next.
+The hook ignores these comments: the agent writes them too.
 
 Exit status: 0 no findings, 1 findings, 2 error.")]
 pub struct Args {
@@ -69,6 +76,10 @@ pub struct Args {
     /// Also scan files that .gitignore excludes.
     #[arg(long)]
     no_ignore: bool,
+    /// Treat every path as source: no lower severity for tests, docs and
+    /// examples, and code checks on vendored, generated and minified files.
+    #[arg(long)]
+    all_paths: bool,
     /// Worker threads (default: all cores).
     #[arg(long, short = 'j', default_value_t = 0)]
     threads: usize,
@@ -164,7 +175,10 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     } else {
         None
     };
-    let checks = Checks::new(rules, enabled, deps);
+    let mut checks = Checks::new(rules, enabled, deps);
+    checks.path_classes = !args.all_paths;
+    checks.inline_ignores = true;
+    let ignores = ztguard_scan::suppress::Ignores::load(&root).map_err(anyhow::Error::msg)?;
     let mut report = if args.staged {
         diff::scan_git(&checks, &root, diff::Source::Staged).map_err(anyhow::Error::msg)?
     } else if let Some(rev) = &args.diff {
@@ -178,9 +192,10 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         if looks_like_diff(&text) {
             diff::scan_hunks(&checks, &diff::parse(&text))
         } else {
-            let items = checks.check(&args.stdin_name, &text);
+            let (items, ignored) = checks.check_counted(&args.stdin_name, &text);
             Report {
                 findings: items,
+                ignored,
                 files_scanned: 1,
                 bytes_scanned: text.len() as u64,
                 ..Default::default()
@@ -204,6 +219,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         MinSeverity::Medium => Severity::Medium,
         MinSeverity::High => Severity::High,
     };
+    ignores.apply(&mut report);
     report.findings.retain(|f| f.severity >= min);
     report.sort();
 
