@@ -242,7 +242,7 @@ fn child_process_bindings(src: &Source<'_>) -> (Vec<String>, Vec<String>) {
     // `const run = promisify(exec)`, `const run = util.promisify(cp.exec)`.
     for _ in 0..3 {
         for st in &statements {
-            let t = st.trim();
+            let t = st.trim().trim_start_matches("export ");
             let t = t
                 .trim_start_matches("const ")
                 .trim_start_matches("let ")
@@ -280,6 +280,30 @@ fn child_process_bindings(src: &Source<'_>) -> (Vec<String>, Vec<String>) {
 
 fn is_string_built(src: &Source<'_>, arg: &str) -> bool {
     src.value(arg) == Value::Built
+}
+
+/// Whether a message handler checks who sent the message: its `origin`,
+/// or its `source` compared with a known window (`source === window`).
+fn checks_sender(body: &str) -> bool {
+    if body.contains(".origin") {
+        return true;
+    }
+    let b = body.as_bytes();
+    body.match_indices("source").any(|(i, _)| {
+        let after = body[i + 6..].trim_start();
+        let before = body[..i]
+            .trim_end_matches('.')
+            .trim_end_matches(|c: char| c.is_ascii_alphanumeric() || c == '_');
+        let word_end = b
+            .get(i + 6)
+            .is_none_or(|c| !(c.is_ascii_alphanumeric() || *c == b'_'));
+        word_end
+            && (after.starts_with("===")
+                || after.starts_with("!==")
+                || after.starts_with("==")
+                || after.starts_with("!=")
+                || before.trim_end().ends_with("==="))
+    })
 }
 
 /// The body of a handler starting at `from`: the first `{ … }` block.
@@ -420,8 +444,9 @@ pub fn check(src: &Source<'_>) -> Vec<Finding> {
         if call.callee.ends_with("addEventListener")
             && first.trim_matches(['"', '\'', '`']) == "message"
         {
-            let body = handler_body(&src.code, call.start);
-            if !body.contains(".origin") && !body.is_empty() {
+            // The whole call: the handler's parameters may destructure `{ source }`.
+            let body = src.code.get(call.start..call.end).unwrap_or("");
+            if !checks_sender(body) && !handler_body(&src.code, call.start).is_empty() {
                 out.push(ORIGIN.at(src, call.start, text));
             }
         }
@@ -434,7 +459,7 @@ pub fn check(src: &Source<'_>) -> Vec<Finding> {
             .starts_with('=')
         {
             let body = handler_body(&src.code, i);
-            if !body.contains(".origin") && !body.is_empty() {
+            if !checks_sender(body) && !body.is_empty() {
                 out.push(ORIGIN.at(src, i, "onmessage = …"));
             }
         }

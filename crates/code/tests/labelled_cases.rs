@@ -56,6 +56,11 @@ const CASES: &[(&str, &str, Option<&str>)] = &[
     ),
     (
         "js",
+        "import util from 'util';\nimport cp from 'child_process';\nexport const exec = util.promisify(cp.exec);\nawait exec(`git cat-file -s ${sha}`);\n",
+        Some("js-command-injection"),
+    ),
+    (
+        "js",
         "const exec = require('child_process').exec;\nexec(command, {maxBuffer: 1024});\n",
         Some("js-command-injection"),
     ),
@@ -69,6 +74,17 @@ const CASES: &[(&str, &str, Option<&str>)] = &[
         "js",
         "const cp = require('child_process');\nclass Shell {\n  exec(command) {\n    return cp.execFile('ls', [command]);\n  }\n}\n",
         None,
+    ),
+    // ---- A message handler that checks the sender's window.
+    (
+        "js",
+        "_global.addEventListener('message', ({source, data}) => {\n  if (source === _global && data === token) { cbs.shift()(); }\n}, false);\n",
+        None,
+    ),
+    (
+        "js",
+        "window.addEventListener('message', (e) => {\n  run(e.data);\n});\n",
+        Some("js-message-origin-unchecked"),
     ),
     // ---- express: the `root` option is the safe form.
     (
