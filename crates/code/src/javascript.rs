@@ -260,7 +260,7 @@ fn child_process_bindings(src: &Source<'_>) -> (Vec<String>, Vec<String>) {
             }
             let inner = r
                 .strip_suffix(')')
-                .and_then(|x| x.split_once('(').map(|(f, a)| (f, a)))
+                .and_then(|x| x.split_once('('))
                 .filter(|(f, _)| f.ends_with("promisify"))
                 .map_or(r, |(_, a)| a)
                 .trim();
