@@ -191,6 +191,118 @@ fn inline_allow_comment_is_honoured_by_scan() {
 }
 
 #[test]
+fn path_classes_ignore_files_and_rule_scoped_inline_ignores() {
+    let e = Env::new();
+    let token = fake_github_token();
+    // The same insecure call in source, in a test and in a minified bundle.
+    write(
+        &e.project.join("src/app.py"),
+        "import os\nos.system(\"rm \" + path)\n",
+    );
+    write(
+        &e.project.join("tests/test_app.py"),
+        "import os\nos.system(\"rm \" + path)\n",
+    );
+    write(
+        &e.project.join("static/app.min.js"),
+        "const cp = require('child_process'); cp.exec(cmd);\n",
+    );
+    // A recognisable credential in a test still shows, lowered to medium.
+    write(
+        &e.project.join("tests/conf.py"),
+        &format!("t = \"{token}\"\n"),
+    );
+    let out = e.run(&["scan", "--format", "json"], "");
+    let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let found: Vec<(String, String, String)> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap().to_string(),
+                f["severity"].as_str().unwrap().to_string(),
+                f["path_class"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    assert!(
+        found.contains(&("src/app.py".into(), "high".into(), "".into())),
+        "{found:?}"
+    );
+    assert!(
+        found.contains(&("tests/conf.py".into(), "medium".into(), "test".into())),
+        "{found:?}"
+    );
+    // Code findings in tests are informational (below the default threshold);
+    // a minified bundle gets no code checks at all.
+    assert!(
+        !found
+            .iter()
+            .any(|f| f.0 == "tests/test_app.py" || f.0 == "static/app.min.js"),
+        "{found:?}"
+    );
+    let low = e.run(&["scan", "--min-severity", "low"], "");
+    assert!(
+        stdout(&low).contains("tests/test_app.py:2:1: low (test) [py-command-injection"),
+        "{}",
+        stdout(&low)
+    );
+    assert!(!stdout(&low).contains("app.min.js"), "{}", stdout(&low));
+    // --all-paths treats every file as source.
+    let all = e.run(&["scan", "--all-paths"], "");
+    assert!(
+        stdout(&all).contains("tests/test_app.py:2:1: high [py-command-injection"),
+        "{}",
+        stdout(&all)
+    );
+    assert!(
+        stdout(&all).contains("static/app.min.js"),
+        "{}",
+        stdout(&all)
+    );
+
+    // A bare ztguard:ignore silences code, never a secret; naming the rule does.
+    write(
+        &e.project.join("src/app.py"),
+        &format!(
+            "import os\nos.system(\"rm \" + path)  # ztguard:ignore\nt = \"{token}\"  # ztguard:ignore\n"
+        ),
+    );
+    let out = e.run(&["scan", "src"], "");
+    let text = stdout(&out);
+    assert!(!text.contains("py-command-injection"), "{text}");
+    assert!(text.contains("src/app.py:3:"), "{text}");
+    assert!(
+        text.contains("ignored by an ignore file or comment"),
+        "{text}"
+    );
+    write(
+        &e.project.join("src/app.py"),
+        &format!("t = \"{token}\"  # ztguard:ignore[github-pat]\n"),
+    );
+    let out = e.run(&["scan", "src"], "");
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+
+    // .ztguardignore skips paths; .gitleaksignore drops one fingerprint.
+    write(&e.project.join("src/app.py"), &format!("t = \"{token}\"\n"));
+    write(
+        &e.project.join("src/other.py"),
+        &format!("t = \"{token}\"\n"),
+    );
+    write(&e.project.join(".ztguardignore"), "tests/\nstatic/\n");
+    write(
+        &e.project.join(".gitleaksignore"),
+        "# reviewed\nsrc/other.py:github-pat:1\n",
+    );
+    let out = e.run(&["scan"], "");
+    let text = stdout(&out);
+    assert!(text.contains("src/app.py:1:"), "{text}");
+    assert!(!text.contains("src/other.py"), "{text}");
+    assert!(!text.contains("tests/"), "{text}");
+}
+
+#[test]
 fn staged_and_diff_scan_only_added_lines_with_new_line_numbers() {
     let e = Env::new();
     std::fs::remove_dir_all(e.project.join(".git")).unwrap();

@@ -24,9 +24,16 @@ use crate::context;
   ztguard scan --write-baseline .ztguard/baseline.json --prune-baseline   and drop fixed ones
   ztguard scan --require-db            fail (exit 2) when the vulnerability database is missing or stale
 
-Inline: a line containing `ztguard:allow` (or `gitleaks:allow`, `pragma: allowlist secret`)
-is not reported; `ztguard:allow-next-line` covers the next line. The hook ignores these
-comments: the agent writes them too.
+Paths: tests, fixtures, docs and examples report at lower severity (code checks there
+are informational); vendored, generated and minified files get secret checks only. The
+class shows as `(test)` in text and `path_class` in JSON; --all-paths turns this off.
+`.ztguardignore` (gitignore syntax) skips paths; `.gitleaksignore` fingerprints are honoured.
+
+Inline: `ztguard:ignore[RULE,...]` (or `ztguard:ignore RULE`) silences those rules on its
+line, `ztguard:ignore-next-line[RULE]` the next; with no rule it silences code and
+dependency findings but never a secret. `ztguard:allow` (or `gitleaks:allow`,
+`pragma: allowlist secret`) silences the whole line, `ztguard:allow-next-line` the next.
+The hook ignores these comments: the agent writes them too.
 
 Exit status: 0 no findings, 1 findings, 2 error (and, with --require-db, a missing or
 stale vulnerability database for an ecosystem the scanned files use).")]
@@ -78,6 +85,10 @@ pub struct Args {
     /// Also scan files that .gitignore excludes.
     #[arg(long)]
     no_ignore: bool,
+    /// Treat every path as source: no lower severity for tests, docs and
+    /// examples, and code checks on vendored, generated and minified files.
+    #[arg(long)]
+    all_paths: bool,
     /// Worker threads (default: all cores).
     #[arg(long, short = 'j', default_value_t = 0)]
     threads: usize,
@@ -199,7 +210,10 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     } else {
         None
     };
-    let checks = Checks::new(rules, enabled, deps);
+    let mut checks = Checks::new(rules, enabled, deps);
+    checks.path_classes = !args.all_paths;
+    checks.inline_ignores = true;
+    let ignores = ztguard_scan::suppress::Ignores::load(&root).map_err(anyhow::Error::msg)?;
     let mut report = if args.staged {
         diff::scan_git(&checks, &root, diff::Source::Staged).map_err(anyhow::Error::msg)?
     } else if let Some(rev) = &args.diff {
@@ -213,9 +227,10 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         if looks_like_diff(&text) {
             diff::scan_hunks(&checks, &diff::parse(&text))
         } else {
-            let items = checks.check(&args.stdin_name, &text);
+            let (items, ignored) = checks.check_counted(&args.stdin_name, &text);
             Report {
                 findings: items,
+                ignored,
                 files_scanned: 1,
                 bytes_scanned: text.len() as u64,
                 ..Default::default()
@@ -255,6 +270,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         MinSeverity::Medium => Severity::Medium,
         MinSeverity::High => Severity::High,
     };
+    ignores.apply(&mut report);
     report.findings.retain(|f| f.severity >= min);
     report.sort();
 

@@ -164,8 +164,146 @@ fn eval_names(src: &Source<'_>) -> (Vec<String>, Vec<String>) {
     (direct, objects)
 }
 
+/// What names child_process is reachable by in this file: functions bound
+/// by destructuring or import (`const { exec: run } = require('child_process')`,
+/// `import { spawn } from 'node:child_process'`, `promisify(cp.exec)`) and
+/// module objects (`const cp = require('child_process')`, `import * as cp`).
+/// A method called `exec` on anything else (`RegExp.prototype.exec`,
+/// `db.exec`) is not a shell.
+fn child_process_bindings(src: &Source<'_>) -> (Vec<String>, Vec<String>) {
+    const FNS: &[&str] = &[
+        "exec",
+        "execSync",
+        "spawn",
+        "spawnSync",
+        "execFile",
+        "execFileSync",
+        "fork",
+    ];
+    let names_in = |list: &str| -> Vec<(String, String)> {
+        // `exec, spawn: sp` / `exec, execSync as es`: (imported, local).
+        list.split(',')
+            .filter_map(|part| {
+                let part = part.trim();
+                let (orig, local) = part
+                    .split_once(':')
+                    .or_else(|| part.split_once(" as "))
+                    .unwrap_or((part, part));
+                let (orig, local) = (orig.trim(), local.trim());
+                (!local.is_empty()).then(|| (orig.to_string(), local.to_string()))
+            })
+            .collect()
+    };
+    let mut fns: Vec<String> = Vec::new();
+    let mut mods: Vec<String> = Vec::new();
+    let statements: Vec<&str> = src.code.split(['\n', ';']).collect();
+    for st in &statements {
+        let t = st.trim();
+        if !t.contains("child_process") {
+            continue;
+        }
+        let lhs = t
+            .trim_start_matches("export ")
+            .trim_start_matches("const ")
+            .trim_start_matches("let ")
+            .trim_start_matches("var ")
+            .trim_start_matches("import ")
+            .trim();
+        let lhs = lhs
+            .split_once('=')
+            .map(|(l, _)| l)
+            .or_else(|| lhs.split_once(" from ").map(|(l, _)| l))
+            .unwrap_or("")
+            .trim();
+        if let Some(inner) = lhs.strip_prefix('{').and_then(|l| l.split('}').next()) {
+            for (orig, local) in names_in(inner) {
+                if FNS.contains(&orig.as_str()) {
+                    fns.push(local);
+                }
+            }
+        } else if let Some(name) = lhs.strip_prefix("* as ") {
+            mods.push(name.trim().to_string());
+        } else if !lhs.is_empty()
+            && lhs
+                .bytes()
+                .all(|c| c.is_ascii_alphanumeric() || c == b'_' || c == b'$')
+        {
+            // `const cp = require('child_process')`, or `.exec` / `promisify(...exec)` of it.
+            let rhs = t.split_once('=').map_or("", |(_, r)| r).trim();
+            let rhs = rhs.trim_end_matches([')', ' ']);
+            if FNS.iter().any(|f| rhs.ends_with(&format!(".{f}"))) {
+                fns.push(lhs.to_string());
+            } else {
+                mods.push(lhs.to_string());
+            }
+        }
+    }
+    // One name bound to another: `const run = exec`, `const sh = cp`,
+    // `const run = promisify(exec)`, `const run = util.promisify(cp.exec)`.
+    for _ in 0..3 {
+        for st in &statements {
+            let t = st.trim().trim_start_matches("export ");
+            let t = t
+                .trim_start_matches("const ")
+                .trim_start_matches("let ")
+                .trim_start_matches("var ");
+            let Some((l, r)) = t.split_once('=') else {
+                continue;
+            };
+            let (l, r) = (l.trim(), r.trim());
+            if l.is_empty()
+                || !l
+                    .bytes()
+                    .all(|c| c.is_ascii_alphanumeric() || c == b'_' || c == b'$')
+            {
+                continue;
+            }
+            let inner = r
+                .strip_suffix(')')
+                .and_then(|x| x.split_once('('))
+                .filter(|(f, _)| f.ends_with("promisify"))
+                .map_or(r, |(_, a)| a)
+                .trim();
+            let is_fn = fns.iter().any(|f| f == inner)
+                || mods
+                    .iter()
+                    .any(|m| FNS.iter().any(|f| inner == format!("{m}.{f}")));
+            if is_fn && !fns.iter().any(|f| f == l) {
+                fns.push(l.to_string());
+            } else if mods.iter().any(|m| m == inner) && !mods.iter().any(|m| m == l) {
+                mods.push(l.to_string());
+            }
+        }
+    }
+    (fns, mods)
+}
+
 fn is_string_built(src: &Source<'_>, arg: &str) -> bool {
     src.value(arg) == Value::Built
+}
+
+/// Whether a message handler checks who sent the message: its `origin`,
+/// or its `source` compared with a known window (`source === window`).
+fn checks_sender(body: &str) -> bool {
+    if body.contains(".origin") {
+        return true;
+    }
+    let b = body.as_bytes();
+    body.match_indices("source").any(|(i, _)| {
+        let after = body[i + 6..].trim_start();
+        let before = body[..i]
+            .trim_end_matches('.')
+            .trim_end_matches(|c: char| c.is_ascii_alphanumeric() || c == '_');
+        let word_end = b
+            .get(i + 6)
+            .is_none_or(|c| !(c.is_ascii_alphanumeric() || *c == b'_'));
+        word_end
+            && (after.starts_with("===")
+                || after.starts_with("!==")
+                || after.starts_with("==")
+                || after.starts_with("!=")
+                || before.trim_end().ends_with("==="))
+    })
 }
 
 /// The body of a handler starting at `from`: the first `{ … }` block.
@@ -193,6 +331,11 @@ fn handler_body(code: &str, from: usize) -> &str {
 pub fn check(src: &Source<'_>) -> Vec<Finding> {
     let mut out = Vec::new();
     let uses_child_process = src.code.contains("child_process");
+    let (cp_fns, cp_mods) = if uses_child_process {
+        child_process_bindings(src)
+    } else {
+        (Vec::new(), Vec::new())
+    };
     let (evals, _) = eval_names(src);
     for call in src.calls(|_| true) {
         let args = call.positional();
@@ -200,13 +343,23 @@ pub fn check(src: &Source<'_>) -> Vec<Finding> {
         let v = src.value(first);
         let text = call.text(src);
         let method = call.method();
-        if uses_child_process
-            && matches!(
-                method,
-                "exec" | "execSync" | "spawn" | "spawnSync" | "execFile" | "execFileSync"
-            )
-            && matches!(v, Value::Built | Value::Other)
-        {
+        // `require('child_process').exec(…)`: the receiver is the module itself.
+        let direct_require = || {
+            let before = src.code[..call.start].trim_end();
+            let tail = &before.as_bytes()[before.len().saturating_sub(48)..];
+            before.ends_with(')') && tail.windows(13).any(|w| w == b"child_process")
+        };
+        let shell_method = matches!(
+            method,
+            "exec" | "execSync" | "spawn" | "spawnSync" | "execFile" | "execFileSync"
+        );
+        let bound = cp_fns.iter().any(|f| f == call.callee)
+            || (shell_method
+                && (call
+                    .receiver()
+                    .is_some_and(|r| cp_mods.iter().any(|m| m == r))
+                    || (call.receiver().is_none() && direct_require())));
+        if uses_child_process && bound && matches!(v, Value::Built | Value::Other) {
             out.push(CHILD.at(src, call.start, text));
         }
         let is_eval = evals.iter().any(|e| e == call.callee);
@@ -255,7 +408,18 @@ pub fn check(src: &Source<'_>) -> Vec<Finding> {
                     | "join"
                     | "resolve"
             );
+        // express `res.sendFile(name, { root })` / `res.download(name, { root })`
+        // resolves the name under `root` and refuses `..`: the safe form.
+        let rooted = matches!(method, "sendFile" | "download")
+            && args.iter().skip(1).any(|a| {
+                a.starts_with('{')
+                    && a.trim_matches(['{', '}']).split(',').any(|kv| {
+                        let k = kv.split(':').next().unwrap_or("").trim();
+                        k == "root" || k == "'root'" || k == "\"root\""
+                    })
+            });
         if fs_call
+            && !rooted
             && args
                 .iter()
                 .any(|a| REQUEST_INPUT.iter().any(|r| a.contains(r)))
@@ -280,8 +444,9 @@ pub fn check(src: &Source<'_>) -> Vec<Finding> {
         if call.callee.ends_with("addEventListener")
             && first.trim_matches(['"', '\'', '`']) == "message"
         {
-            let body = handler_body(&src.code, call.start);
-            if !body.contains(".origin") && !body.is_empty() {
+            // The whole call: the handler's parameters may destructure `{ source }`.
+            let body = src.code.get(call.start..call.end).unwrap_or("");
+            if !checks_sender(body) && !handler_body(&src.code, call.start).is_empty() {
                 out.push(ORIGIN.at(src, call.start, text));
             }
         }
@@ -294,7 +459,7 @@ pub fn check(src: &Source<'_>) -> Vec<Finding> {
             .starts_with('=')
         {
             let body = handler_body(&src.code, i);
-            if !body.contains(".origin") && !body.is_empty() {
+            if !checks_sender(body) && !body.is_empty() {
                 out.push(ORIGIN.at(src, i, "onmessage = …"));
             }
         }

@@ -237,6 +237,74 @@ fn tainted_by_request(src: &Source<'_>, expr: &str) -> bool {
         })
 }
 
+/// The words of a name: `tokenUrl` and `token_url` are both `token`, `url`.
+fn name_words(name: &str) -> Vec<String> {
+    let mut words: Vec<String> = Vec::new();
+    let mut cur = String::new();
+    let mut prev_lower = false;
+    for c in name.chars() {
+        if c == '_' || c == '-' {
+            if !cur.is_empty() {
+                words.push(std::mem::take(&mut cur));
+            }
+            prev_lower = false;
+            continue;
+        }
+        if c.is_ascii_uppercase() && prev_lower && !cur.is_empty() {
+            words.push(std::mem::take(&mut cur));
+        }
+        prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
+        cur.push(c.to_ascii_lowercase());
+    }
+    if !cur.is_empty() {
+        words.push(cur);
+    }
+    words
+}
+
+/// A value that stands in for a secret rather than being one: a word
+/// every example uses (`"test"`, `"secret"`, `"fake-token"`), or the
+/// name itself (`apiKey = "apiKey"`, an enum value or a field name).
+fn stand_in(name: &str, value: &str) -> bool {
+    // Not `admin`, `123456` or `secret`: in shipped code those are weak
+    // real credentials, exactly what the rule is for.
+    const WORDS: &[&str] = &[
+        "test", "testing", "tests", "foo", "bar", "baz", "foobar", "fake", "dummy", "example",
+        "sample", "none", "null", "xxx", "value", "string",
+    ];
+    const PARTS: &[&str] = &[
+        "fake",
+        "dummy",
+        "example",
+        "placeholder",
+        "changeme",
+        "change-me",
+        "change_me",
+        "your-",
+        "your_",
+        "<",
+        "test",
+        "sample",
+        "xxxx",
+        "notsecret",
+        "not-secret",
+        "insecure",
+        "do-not-use",
+        "dont-use",
+    ];
+    let v = value.trim().to_ascii_lowercase();
+    let squashed: String = v.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
+    let name_squashed: String = name
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect::<String>()
+        .to_ascii_lowercase();
+    WORDS.contains(&v.as_str())
+        || WORDS.contains(&squashed.as_str())
+        || PARTS.iter().any(|p| v.contains(p))
+        || squashed == name_squashed
+}
+
 pub fn check(src: &Source<'_>) -> Vec<Finding> {
     let mut out = Vec::new();
     let al = aliases(src);
@@ -320,7 +388,19 @@ pub fn check(src: &Source<'_>) -> Vec<Finding> {
                 | "yaml.unsafe_load_all"
                 | "pandas.read_pickle"
         );
-        if deser && first != Value::Literal && first != Value::Empty {
+        // `pickle.loads(pickle.dumps(x))`: a round trip of the program's own object.
+        let round_trip = call.positional().first().is_some_and(|a| {
+            let a = a.trim();
+            [
+                "pickle.dumps(",
+                "dill.dumps(",
+                "marshal.dumps(",
+                "cPickle.dumps(",
+            ]
+            .iter()
+            .any(|d| a.starts_with(d) && a.ends_with(')'))
+        });
+        if deser && !round_trip && first != Value::Literal && first != Value::Empty {
             out.push(DESER.at(src, call.start, text));
         }
         if name == "yaml.load" || name == "yaml.load_all" {
@@ -431,7 +511,8 @@ pub fn check(src: &Source<'_>) -> Vec<Finding> {
                 out.push(CHMOD.at(src, call.start, text));
             }
         }
-        if name == "tempfile.mktemp" || name.ends_with(".mktemp") || call.callee == "mktemp" {
+        // Only tempfile's: `tmp_path_factory.mktemp("certs")` (pytest) makes a directory safely.
+        if name == "tempfile.mktemp" {
             out.push(MKTEMP.at(src, call.start, text));
         }
     }
@@ -478,34 +559,68 @@ pub fn check(src: &Source<'_>) -> Vec<Finding> {
             };
             let n = name.as_str().to_ascii_lowercase();
             let v = value.as_str();
-            let descriptive = [
-                "_type",
-                "_name",
-                "_field",
-                "_label",
-                "_url",
-                "_path",
-                "_file",
-                "_header",
-                "_prefix",
-                "_env",
-                "_var",
-                "_id",
-                "_len",
-                "_length",
-                "_format",
-                "_pattern",
-                "_regex",
-                "_key_name",
-                "_policy",
-                "_mode",
-            ]
-            .iter()
-            .any(|s| n.ends_with(s));
+            // The name says what the value is about, not that it is the
+            // secret: `token_url`, `tokenUrl`, `password_hash`, `hashed_password`.
+            let words = name_words(name.as_str());
+            let descriptive = words.len() > 1
+                && words.last().is_some_and(|w| {
+                    [
+                        "type",
+                        "name",
+                        "field",
+                        "label",
+                        "url",
+                        "uri",
+                        "endpoint",
+                        "path",
+                        "file",
+                        "header",
+                        "prefix",
+                        "env",
+                        "var",
+                        "id",
+                        "len",
+                        "length",
+                        "format",
+                        "pattern",
+                        "regex",
+                        "policy",
+                        "mode",
+                        "hash",
+                        "hashed",
+                        "digest",
+                        "param",
+                        "parameter",
+                        "key_name",
+                        "scheme",
+                        "location",
+                        "description",
+                        "min",
+                        "max",
+                        "size",
+                        "expire",
+                        "expires",
+                        "ttl",
+                        "algorithm",
+                        "salt",
+                        "in",
+                        "placeholder",
+                        "hint",
+                        "prompt",
+                    ]
+                    .contains(&w.as_str())
+                })
+                || words.first().is_some_and(|w| w == "hashed" || w == "fake")
+                || n.ends_with("_key_name");
             let env_name = v
                 .bytes()
                 .all(|b| b.is_ascii_uppercase() || b == b'_' || b.is_ascii_digit());
-            if descriptive || env_name || v.trim().is_empty() || v.contains("{") || v.contains('%')
+            if descriptive
+                || env_name
+                || v.trim().is_empty()
+                || v.contains("{")
+                || v.contains('%')
+                || stand_in(&n, v)
             {
                 continue;
             }

@@ -171,6 +171,9 @@ impl<'a> Source<'a> {
             let Some(close) = matching(code, open) else {
                 continue;
             };
+            if self.is_definition(start, close) {
+                continue;
+            }
             let args_text = &self.text[open + 1..close];
             let stmt_end = code[close..]
                 .find([';', '\n'])
@@ -185,6 +188,63 @@ impl<'a> Source<'a> {
             });
         }
         out
+    }
+
+    /// Whether the "call" from `start` to the parenthesis at `close` is a
+    /// definition: `class X(Base):`, `def f(x):`, `function f(x) {`,
+    /// `fn f(x)`, `func (r *T) Exec(x)`, a JavaScript method `exec(cmd) {`.
+    fn is_definition(&self, start: usize, close: usize) -> bool {
+        let b = self.bare.as_bytes();
+        let line_start = self.bare[..start].rfind('\n').map_or(0, |i| i + 1);
+        let before = self.bare[line_start..start].trim_end();
+        let word = before
+            .rsplit(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .next()
+            .unwrap_or("");
+        let keyword = match self.lang {
+            Language::Python => matches!(word, "class" | "def"),
+            Language::JavaScript => {
+                matches!(word, "function" | "class" | "get" | "set" | "async")
+                    && !before.ends_with('.')
+            }
+            Language::Rust => word == "fn",
+            Language::Go => {
+                word == "func"
+                    // `func (r *T) Name(`: a method with its receiver.
+                    || (before.ends_with(')') && before.trim_start().starts_with("func ("))
+            }
+            Language::Shell => false,
+        };
+        if keyword {
+            return true;
+        }
+        // JavaScript: `name(args) {` with no receiver is a method or a
+        // function being defined (a call is never followed by a block).
+        if self.lang == Language::JavaScript {
+            let callee = &self.bare[start..];
+            let plain = callee
+                .bytes()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == b'_' || *c == b'$')
+                .count();
+            let after = self.bare[close + 1..].trim_start();
+            let control = matches!(
+                &self.bare[start..start + plain],
+                "if" | "for" | "while" | "switch" | "catch" | "with"
+            );
+            let rest_of_line = after.split('\n').next().unwrap_or("").trim_end();
+            let block_follows =
+                after.starts_with('{') || (after.starts_with(':') && rest_of_line.ends_with('{'));
+            let at_member_start = before.is_empty()
+                || before.ends_with([';', '{', '}'])
+                || matches!(
+                    word,
+                    "static" | "public" | "private" | "protected" | "override"
+                );
+            if b.get(start + plain) != Some(&b'.') && !control && block_follows && at_member_start {
+                return true;
+            }
+        }
+        false
     }
 
     /// Classify an expression, following simple variables to their value.
@@ -282,20 +342,31 @@ fn derived_from_literals(lang: Language, rhs: &str) -> bool {
 fn unquoted(b: &[u8], from: usize) -> impl Iterator<Item = (usize, u8, i32)> + '_ {
     let mut i = from;
     let mut depth = 0i32;
-    let mut quote: Option<u8> = None;
+    // The open quote, and whether it is tripled (Python's `"""`).
+    let mut quote: Option<(u8, bool)> = None;
     std::iter::from_fn(move || {
         while i < b.len() {
             let (at, c) = (i, b[i]);
-            if let Some(q) = quote {
+            if let Some((q, triple)) = quote {
                 i += if c == b'\\' { 2 } else { 1 };
-                if c == q {
+                if c == q && !triple {
                     quote = None;
+                } else if c == q && b.get(at + 1) == Some(&q) && b.get(at + 2) == Some(&q) {
+                    quote = None;
+                    i = at + 3;
                 }
                 continue;
             }
             i += 1;
             match c {
-                b'"' | b'\'' | b'`' => quote = Some(c),
+                b'"' | b'\'' | b'`' => {
+                    if b.get(at + 1) == Some(&c) && b.get(at + 2) == Some(&c) {
+                        quote = Some((c, true));
+                        i = at + 3;
+                    } else {
+                        quote = Some((c, false));
+                    }
+                }
                 b'(' | b'[' | b'{' => {
                     depth += 1;
                     return Some((at, c, depth));
@@ -354,14 +425,66 @@ fn string_literal(lang: Language, e: &str) -> Option<(String, &str)> {
     if !matches!(q, b'"' | b'\'' | b'`') {
         return None;
     }
-    if lang == Language::Rust && prefix == "r" {
-        // r"..." or r#"..."#
+    if lang == Language::Python
+        && rest.len() >= 6
+        && (rest.starts_with("\"\"\"") || rest.starts_with("'''"))
+    {
+        let delim = &rest[..3];
+        let body_end = closing_triple(rest, delim)?;
+        if body_end + 3 != rest.len() {
+            return None;
+        }
+        return Some((prefix.to_ascii_lowercase(), &rest[3..body_end]));
     }
     let body_end = closing_quote(rest, q)?;
     if body_end + 1 != rest.len() {
         return None;
     }
     Some((prefix.to_ascii_lowercase(), &rest[1..body_end]))
+}
+
+/// Start of the `delim` (`"""` or `'''`) that closes a triple-quoted string opened at 0.
+fn closing_triple(s: &str, delim: &str) -> Option<usize> {
+    let b = s.as_bytes();
+    let mut i = 3;
+    while i + 3 <= b.len() {
+        if b[i] == b'\\' {
+            i += 2;
+            continue;
+        }
+        if &b[i..i + 3] == delim.as_bytes() {
+            return Some(i);
+        }
+        i += 1;
+    }
+    None
+}
+
+/// Python's implicit concatenation: `"SELECT a " "FROM t"` (across lines
+/// too). The literals, each with its prefix, when `e` is nothing else.
+fn adjacent_literals(lang: Language, e: &str) -> Option<Vec<(String, &str)>> {
+    let mut out = Vec::new();
+    let mut rest = e.trim();
+    while !rest.is_empty() {
+        let prefix_len = rest.bytes().take_while(|c| c.is_ascii_alphabetic()).count();
+        if prefix_len > 2 {
+            return None;
+        }
+        let q = *rest.as_bytes().get(prefix_len)?;
+        if !matches!(q, b'"' | b'\'') {
+            return None;
+        }
+        let quoted = &rest[prefix_len..];
+        let end = if quoted.starts_with("\"\"\"") || quoted.starts_with("'''") {
+            closing_triple(quoted, &quoted[..3])? + 3
+        } else {
+            closing_quote(quoted, q)? + 1
+        };
+        let one = &rest[..prefix_len + end];
+        out.push(string_literal(lang, one)?);
+        rest = rest[prefix_len + end..].trim_start();
+    }
+    (out.len() > 1).then_some(out)
 }
 
 fn closing_quote(s: &str, q: u8) -> Option<usize> {
@@ -394,6 +517,18 @@ pub fn classify(lang: Language, e: &str) -> Value {
             _ => false,
         };
         return if interpolated {
+            Value::Built
+        } else {
+            Value::Literal
+        };
+    }
+    if lang == Language::Python
+        && let Some(parts) = adjacent_literals(lang, e)
+    {
+        return if parts
+            .iter()
+            .any(|(p, b)| p.contains('f') && b.contains('{'))
+        {
             Value::Built
         } else {
             Value::Literal
@@ -439,12 +574,13 @@ pub fn classify(lang: Language, e: &str) -> Value {
 pub fn mask_strings(lang: Language, code: &str) -> String {
     let b = code.as_bytes();
     let mut out = b.to_vec();
-    let mut quote: Option<u8> = None;
+    // The open quote, and whether it is a Python triple quote.
+    let mut quote: Option<(u8, bool)> = None;
     let mut i = 0;
     while i < b.len() {
         let c = b[i];
         match quote {
-            Some(q) => {
+            Some((q, triple)) => {
                 if c == b'\\' {
                     out[i] = b' ';
                     if i + 1 < b.len() && b[i + 1] != b'\n' {
@@ -453,7 +589,16 @@ pub fn mask_strings(lang: Language, code: &str) -> String {
                     i += 2;
                     continue;
                 }
-                if c == q || (c == b'\n' && q != b'`' && lang != Language::Python) {
+                if triple {
+                    if c == q && b.get(i + 1) == Some(&q) && b.get(i + 2) == Some(&q) {
+                        quote = None;
+                        i += 3;
+                        continue;
+                    }
+                    if c != b'\n' {
+                        out[i] = b' ';
+                    }
+                } else if c == q || (c == b'\n' && q != b'`' && lang != Language::Python) {
                     quote = None;
                 } else if c != b'\n' {
                     out[i] = b' ';
@@ -461,7 +606,15 @@ pub fn mask_strings(lang: Language, code: &str) -> String {
             }
             None => {
                 if matches!(c, b'"' | b'\'') || (c == b'`' && lang != Language::Python) {
-                    quote = Some(c);
+                    if lang == Language::Python
+                        && b.get(i + 1) == Some(&c)
+                        && b.get(i + 2) == Some(&c)
+                    {
+                        quote = Some((c, true));
+                        i += 3;
+                        continue;
+                    }
+                    quote = Some((c, false));
                 }
             }
         }
@@ -478,27 +631,33 @@ pub fn mask_comments(lang: Language, text: &str) -> String {
     let hash_comments = matches!(lang, Language::Python | Language::Shell);
     let slash_comments = matches!(lang, Language::JavaScript | Language::Rust | Language::Go);
     let mut i = 0;
-    let mut quote: Option<u8> = None;
+    let mut quote: Option<(u8, bool)> = None;
+    let blank = |out: &mut Vec<u8>, from: usize, to: usize| {
+        for o in out.iter_mut().take(to).skip(from) {
+            if *o != b'\n' {
+                *o = b' ';
+            }
+        }
+    };
     while i < b.len() {
         let c = b[i];
-        if let Some(q) = quote {
+        if let Some((q, triple)) = quote {
             if c == b'\\' {
                 i += 2;
                 continue;
             }
-            if c == q || (c == b'\n' && q != b'`' && lang != Language::Python) {
+            if triple {
+                if c == q && b.get(i + 1) == Some(&q) && b.get(i + 2) == Some(&q) {
+                    quote = None;
+                    i += 3;
+                    continue;
+                }
+            } else if c == q || (c == b'\n' && q != b'`' && lang != Language::Python) {
                 quote = None;
             }
             i += 1;
             continue;
         }
-        let blank = |out: &mut Vec<u8>, from: usize, to: usize| {
-            for o in out.iter_mut().take(to).skip(from) {
-                if *o != b'\n' {
-                    *o = b' ';
-                }
-            }
-        };
         if hash_comments && c == b'#' {
             // In shell, `#` starts a comment only at a word start.
             let word_start = i == 0 || b[i - 1].is_ascii_whitespace() || b[i - 1] == b';';
@@ -521,13 +680,71 @@ pub fn mask_comments(lang: Language, text: &str) -> String {
             i = end;
             continue;
         }
+        if lang == Language::Python
+            && matches!(c, b'"' | b'\'')
+            && b.get(i + 1) == Some(&c)
+            && b.get(i + 2) == Some(&c)
+        {
+            let delim = &text[i..i + 3];
+            let end = closing_triple(&text[i..], delim).map_or(b.len(), |n| i + n + 3);
+            // A string standing as a statement (a docstring) is documentation:
+            // what it shows (`SECRET_KEY = "…"`, `os.system(cmd)`) is not code.
+            if docstring_position(&out, i) {
+                blank(&mut out, i, end);
+            }
+            i = end;
+            continue;
+        }
         if matches!(c, b'"' | b'\'') || (c == b'`' && lang != Language::Python) {
             // A shell apostrophe inside a word (`don't`) still opens a quote; good enough.
-            quote = Some(c);
+            quote = Some((c, false));
         }
         i += 1;
     }
     String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
+/// Whether a Python string starting at `at` is a statement of its own: only
+/// a string prefix before it on its line, and the code before it ends a
+/// statement or a `def`/`class` header (not `=`, `(`, `,`, an operator, or
+/// a dict's `:`). `code` has the comments before `at` blanked already.
+fn docstring_position(code: &[u8], at: usize) -> bool {
+    let line_start = code[..at]
+        .iter()
+        .rposition(|&c| c == b'\n')
+        .map_or(0, |i| i + 1);
+    let lead = &code[line_start..at];
+    let lead_ok = {
+        let t: Vec<u8> = lead
+            .iter()
+            .copied()
+            .filter(|c| !c.is_ascii_whitespace())
+            .collect();
+        t.len() <= 2 && t.iter().all(|c| b"rRbBuUfF".contains(c))
+    };
+    if !lead_ok {
+        return false;
+    }
+    let Some(prev) = code[..line_start]
+        .iter()
+        .rposition(|c| !c.is_ascii_whitespace())
+    else {
+        return true;
+    };
+    match code[prev] {
+        b'(' | b'[' | b'{' | b',' | b'=' | b'+' | b'-' | b'*' | b'/' | b'%' | b'|' | b'&'
+        | b'<' | b'>' | b'\\' => false,
+        b':' => {
+            let ls = code[..prev]
+                .iter()
+                .rposition(|&c| c == b'\n')
+                .map_or(0, |i| i + 1);
+            let header = String::from_utf8_lossy(&code[ls..prev]);
+            let h = header.trim_start();
+            h.starts_with("def ") || h.starts_with("async def ") || h.starts_with("class ")
+        }
+        _ => true,
+    }
 }
 
 #[cfg(test)]

@@ -388,6 +388,7 @@ fn install_items(command: &str, home: &Path, data: &Path) -> Vec<Item> {
                 message: e,
                 fix: "run `ztguard deps update` again".into(),
                 fingerprint: String::new(),
+                path_class: None,
             }];
         }
     };

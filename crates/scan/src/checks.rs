@@ -4,6 +4,7 @@
 
 use ztguard_secrets::{Ruleset, hash_parts};
 
+use crate::pathclass::{self, PathClass};
 use crate::report::{Item, Kind, Severity};
 
 /// Which checks to run.
@@ -30,6 +31,14 @@ pub struct Checks {
     pub secrets: std::sync::Arc<Ruleset>,
     pub enabled: Enabled,
     pub deps: Option<ztguard_deps::Checker>,
+    /// Lower or skip findings by the kind of file (tests, docs, vendored…):
+    /// `ztguard scan`'s default. Off for the hook, which checks what the
+    /// agent writes the same wherever it goes.
+    pub path_classes: bool,
+    /// Honour inline `ztguard:ignore` / `ztguard:allow` comments on code and
+    /// dependency findings (the secret rule set has its own switch). Off
+    /// for the hook: the agent writes comments too.
+    pub inline_ignores: bool,
 }
 
 impl Checks {
@@ -42,22 +51,41 @@ impl Checks {
             secrets: secrets.into(),
             enabled,
             deps,
+            path_classes: false,
+            inline_ignores: false,
         }
     }
 
     /// Check one text. `path` is relative and `/`-separated; it selects
     /// the language for code checks and the manifest parser.
     pub fn check(&self, path: &str, text: &str) -> Vec<Item> {
+        self.check_counted(path, text).0
+    }
+
+    /// [`Checks::check`], with the number of findings inline comments silenced.
+    pub fn check_counted(&self, path: &str, text: &str) -> (Vec<Item>, usize) {
+        let class = if self.path_classes {
+            pathclass::classify(path, text)
+        } else {
+            None
+        };
+        let code_too = class.is_none_or(PathClass::runs_code_checks);
         let mut out = Vec::new();
         if self.enabled.secrets {
-            out.extend(
-                self.secrets
-                    .scan(Some(path), text)
-                    .into_iter()
-                    .map(|f| secret_item(path, f)),
-            );
+            for f in self.secrets.scan(Some(path), text) {
+                // A JWT in a test or a document is an example token signed
+                // with an example key far more often than a live session:
+                // weak evidence there, like a generic rule's hit.
+                let generic = f.generic || f.rule_id == "jwt";
+                let mut item = secret_item(path, f);
+                if let Some(class) = class {
+                    class.adjust(&mut item, generic);
+                }
+                out.push(item);
+            }
         }
         if self.enabled.code
+            && code_too
             && let Some(lang) = ztguard_code::Language::from_path(path)
         {
             for f in ztguard_code::check(lang, text) {
@@ -81,6 +109,7 @@ impl Checks {
                     secret: None,
                     message: f.message,
                     fix: f.fix.to_string(),
+                    path_class: None,
                 });
             }
         }
@@ -96,13 +125,31 @@ impl Checks {
                 && secret_lines.contains(&i.line))
         });
         if self.enabled.deps
+            && code_too
             && let Some(deps) = &self.deps
         {
             for f in deps.check_manifest(path, text) {
                 out.push(dependency_item(path, f));
             }
         }
-        out
+        if let Some(class) = class {
+            for item in out.iter_mut().filter(|i| i.kind != Kind::Secret) {
+                class.adjust(item, false);
+            }
+        }
+        let mut silenced = 0;
+        if self.inline_ignores {
+            let lines: Vec<&str> = text.lines().collect();
+            out.retain(|item| {
+                let at = item.line.saturating_sub(1);
+                let line = lines.get(at).copied().unwrap_or("");
+                let previous = at.checked_sub(1).and_then(|p| lines.get(p).copied());
+                let drop = crate::suppress::inline_ignored(item, line, previous);
+                silenced += usize::from(drop);
+                !drop
+            });
+        }
+        (out, silenced)
     }
 }
 
@@ -123,6 +170,7 @@ pub fn secret_item(path: &str, f: ztguard_secrets::Finding) -> Item {
         cwe: Some("CWE-798".into()),
         secret: Some(f.secret.0),
         fix: f.fix,
+        path_class: None,
     }
 }
 
@@ -147,5 +195,6 @@ pub fn dependency_item(path: &str, f: ztguard_deps::Finding) -> Item {
         secret: None,
         message: f.message,
         fix: f.fix,
+        path_class: None,
     }
 }

@@ -128,7 +128,9 @@ pub fn scan_hunks(checks: &Checks, hunks: &[Hunk]) -> Report {
     for h in hunks {
         files.insert(h.path.as_str());
         report.bytes_scanned += h.text.len() as u64;
-        for mut item in checks.check(&h.path, &h.text) {
+        let (items, silenced) = checks.check_counted(&h.path, &h.text);
+        report.ignored += silenced;
+        for mut item in items {
             item.line += h.start - 1;
             item.end_line += h.start - 1;
             report.findings.push(item);

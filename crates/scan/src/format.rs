@@ -30,9 +30,13 @@ pub fn text(report: &Report, color: bool) -> String {
             .as_deref()
             .map(|c| format!(" {c}"))
             .unwrap_or_default();
+        let class = f
+            .path_class
+            .map(|c| format!(" ({})", c.as_str()))
+            .unwrap_or_default();
         let _ = writeln!(
             out,
-            "{}:{}:{}: {sev} [{}{cwe}] {}",
+            "{}:{}:{}: {sev}{class} [{}{cwe}] {}",
             paint("1", &f.path),
             f.line,
             f.column,
@@ -58,6 +62,13 @@ pub fn text(report: &Report, color: bool) -> String {
     );
     if report.baselined > 0 {
         let _ = write!(out, ", {} accepted by the baseline", report.baselined);
+    }
+    if report.ignored > 0 {
+        let _ = write!(
+            out,
+            ", {} ignored by an ignore file or comment",
+            report.ignored
+        );
     }
     if report.skipped > 0 {
         let _ = write!(out, ", {} binary or oversized skipped", report.skipped);
@@ -162,7 +173,7 @@ pub fn sarif(report: &Report, version: &str) -> String {
         .findings
         .iter()
         .map(|f| {
-            json!({
+            let mut r = json!({
                 "ruleId": f.rule_id,
                 "ruleIndex": index.get(f.rule_id.as_str()).copied().unwrap_or(0),
                 "level": level(f.severity),
@@ -179,7 +190,11 @@ pub fn sarif(report: &Report, version: &str) -> String {
                     }
                 }],
                 "partialFingerprints": { "ztguard/v1": f.fingerprint },
-            })
+            });
+            if let Some(c) = f.path_class {
+                r["properties"] = json!({ "pathClass": c.as_str() });
+            }
+            r
         })
         .collect();
     let doc = json!({

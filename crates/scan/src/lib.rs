@@ -9,7 +9,9 @@ pub mod baseline;
 pub mod checks;
 pub mod diff;
 pub mod format;
+pub mod pathclass;
 pub mod report;
+pub mod suppress;
 pub mod walk;
 
 pub use checks::{Checks, Enabled, dependency_item, secret_item};

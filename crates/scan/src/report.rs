@@ -75,6 +75,10 @@ pub struct Item {
     pub fix: String,
     /// Stable across line moves: what a baseline stores.
     pub fingerprint: String,
+    /// The kind of file (test, docs, vendored…) when it changed the
+    /// finding's severity; absent for ordinary source.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path_class: Option<crate::pathclass::PathClass>,
 }
 
 /// The outcome of a scan.
@@ -85,6 +89,9 @@ pub struct Report {
     pub bytes_scanned: u64,
     /// Findings a baseline accepted (counted, not listed).
     pub baselined: usize,
+    /// Findings left out by `.ztguardignore`, `.gitleaksignore` or an
+    /// inline `ztguard:ignore` (counted, not listed).
+    pub ignored: usize,
     /// Files that could not be read, with why.
     pub errors: Vec<String>,
     /// Files skipped as binary or too large.

@@ -1,5 +1,6 @@
 //! Scanning files on disk: every file under the given paths that git would
-//! not ignore, on all cores, skipping binaries and huge files.
+//! not ignore (nor `.ztguardignore`), on all cores, skipping binaries and
+//! huge files.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -95,6 +96,7 @@ pub fn scan_paths(
         .ignore(!opts.no_ignore)
         .parents(true)
         .require_git(false)
+        .add_custom_ignore_filename(crate::suppress::IGNORE_FILE)
         .threads(threads)
         .filter_entry(|e| e.file_name() != ".git");
     builder.build_parallel().run(|| {
@@ -116,9 +118,9 @@ pub fn scan_paths(
             match read_text(path) {
                 Ok(Some(text)) => {
                     // A defect in one check on one file is reported, not fatal to the scan.
-                    let items = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                        checks.check(&shown, &text)
-                    })) {
+                    let (items, silenced) = match std::panic::catch_unwind(
+                        std::panic::AssertUnwindSafe(|| checks.check_counted(&shown, &text)),
+                    ) {
                         Ok(items) => items,
                         Err(_) => {
                             if let Ok(mut r) = report.lock() {
@@ -133,6 +135,7 @@ pub fn scan_paths(
                         .fetch_add(text.len() as u64, Ordering::Relaxed);
                     if let Ok(mut r) = report.lock() {
                         r.files_scanned += 1;
+                        r.ignored += silenced;
                         r.bytes_scanned += text.len() as u64;
                         r.findings.extend(items);
                     }

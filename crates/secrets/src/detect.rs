@@ -247,6 +247,10 @@ pub struct Finding {
     pub entropy: f64,
     /// How to fix it.
     pub fix: String,
+    /// A generic rule (a secret-looking name with some value) rather than a
+    /// provider's recognisable format: weaker evidence of a real credential.
+    #[serde(skip)]
+    pub generic: bool,
 }
 
 /// A compiled rule set.
@@ -534,7 +538,9 @@ impl Rule {
             if self.entropy.is_some_and(|min| entropy <= min) {
                 continue;
             }
-            if filter::not_a_secret(secret.as_str(), self.generic, line) {
+            if filter::not_a_secret(secret.as_str(), self.generic, line)
+                || filter::malformed(&self.id, secret.as_str())
+            {
                 continue;
             }
             let cand = Candidate {
@@ -581,6 +587,7 @@ impl Rule {
             secret_hash: crate::secret_hash(&self.id, secret),
             entropy: (entropy * 100.0).round() / 100.0,
             fix: self.fix.clone().unwrap_or_else(|| DEFAULT_FIX.to_string()),
+            generic: self.generic,
         }
     }
 }

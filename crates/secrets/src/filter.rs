@@ -37,6 +37,11 @@ const PLACEHOLDERS: &[&str] = &[
     "replace_me",
     "replace-me",
     "dummy",
+    "fake",
+    "notreal",
+    "not-real",
+    "not_real",
+    "notasecret",
     "redacted",
     "<",
     ">",
@@ -124,6 +129,37 @@ pub fn not_a_secret(secret: &str, generic: bool, line: &str) -> bool {
     false
 }
 
+/// A value the rule's own format rules out. An HTTP Basic credential is
+/// base64 of `user:password`: `Basic notabase64token` in a test is not one.
+pub fn malformed(rule_id: &str, secret: &str) -> bool {
+    use base64::Engine as _;
+    match rule_id {
+        "http-basic-auth-header" => {
+            // `user:pass`, `user:password`: a stand-in, not a credential.
+            let engine = base64::engine::GeneralPurpose::new(
+                &base64::alphabet::STANDARD,
+                base64::engine::GeneralPurposeConfig::new()
+                    .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent),
+            );
+            match engine.decode(secret) {
+                Ok(bytes) => match std::str::from_utf8(&bytes) {
+                    Ok(pair) => match pair.split_once(':') {
+                        Some((_, pw)) => {
+                            pair.chars().any(char::is_control)
+                                || pw.is_empty()
+                                || not_a_secret(pw, true, "")
+                        }
+                        None => true,
+                    },
+                    Err(_) => true,
+                },
+                Err(_) => true,
+            }
+        }
+        _ => false,
+    }
+}
+
 fn is_env_reference(s: &str) -> bool {
     let b = s.as_bytes();
     (b.first() == Some(&b'$')
@@ -208,7 +244,16 @@ fn looks_like_code(s: &str) -> bool {
         && s.bytes().all(|c| {
             c.is_ascii_lowercase() || matches!(c, b'/' | b'_' | b'-' | b'#' | b'.' | b':')
         });
+    // `compat.quote(PASSWORD,`: a call, in code that names a password.
+    let call = s.find('(').is_some_and(|i| {
+        i > 0
+            && s.as_bytes()[0].is_ascii_alphabetic()
+            && s[..i]
+                .bytes()
+                .all(|c| c.is_ascii_alphanumeric() || c == b'_' || c == b'.')
+    });
     route
+        || call
         || s.starts_with('#')
         || s.starts_with("arn:")
         || s.ends_with(':')
@@ -270,6 +315,21 @@ mod tests {
         ] {
             assert!(!not_a_secret(s, true, ""), "{s}");
         }
+    }
+
+    #[test]
+    fn basic_auth_must_be_base64_of_a_pair() {
+        // `user:hunter22` and `admin:Zq9x`, with and without padding.
+        assert!(!malformed("http-basic-auth-header", "dXNlcjpodW50ZXIyMg=="));
+        assert!(!malformed("http-basic-auth-header", "YWRtaW46WnE5eA"));
+        // `user:pass`: a stand-in.
+        assert!(malformed("http-basic-auth-header", "dXNlcjpwYXNz"));
+        // Not base64, or base64 of something that is not `user:password`.
+        assert!(malformed("http-basic-auth-header", "notabase64token"));
+        assert!(malformed("http-basic-auth-header", "notreally"));
+        assert!(malformed("http-basic-auth-header", "aGVsbG8gd29ybGQ="));
+        // Other rules are not judged here.
+        assert!(!malformed("github-pat", "notabase64token"));
     }
 
     #[test]
