@@ -134,6 +134,7 @@ fn no_secret_reaches_the_log() {
         "s",
         "PreToolUse",
         "WebFetch",
+        // A fake credential, to see it kept out of the log. ztguard:ignore-next-line[url-basic-auth]
         json!({"url": "https://admin:Sup3rS3cretPassw0rd@internal.example/x", "prompt": "p"}),
     ));
     e.hook(&e.event_in(

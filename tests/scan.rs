@@ -1204,3 +1204,16 @@ fn install_command_findings_and_malicious_packages_are_reported_as_they_are() {
         "{last}"
     );
 }
+
+/// The repository's own tree scans clean: its fake credentials are in the
+/// reviewed baseline or carry a rule-scoped ignore, so a new one fails here.
+#[test]
+fn this_repository_scans_clean() {
+    let e = Env::new();
+    let mut c = e.cmd(&["scan", "--no-progress", "--format", "json"]);
+    c.current_dir(env!("CARGO_MANIFEST_DIR"));
+    let out = c.output().expect("scan");
+    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(out.status.code(), Some(0), "{v:#}");
+    assert_eq!(v["findings"].as_array().map(Vec::len), Some(0), "{v:#}");
+}
