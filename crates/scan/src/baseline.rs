@@ -150,6 +150,7 @@ mod tests {
             message: String::new(),
             fix: String::new(),
             fingerprint: fp.into(),
+            path_class: None,
         }
     }
 
