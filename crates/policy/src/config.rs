@@ -106,6 +106,19 @@ pub struct RawProfile {
     pub tools: RawRules,
 }
 
+/// `[extend]`: how a file relates to the built-in default policy.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawExtend {
+    /// true (the default): the built-in default policy applies too, and
+    /// this file adds to it. false in a project file: the default's allow
+    /// rules no longer apply (only what this file allows is allowed), but
+    /// its asks and denies still bound the file. false in the managed or
+    /// user policy: the built-in default is not applied at all; that policy
+    /// is the base a project narrows.
+    pub use_default: Option<bool>,
+}
+
 /// A policy file as parsed.
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -113,6 +126,8 @@ pub struct RawPolicy {
     pub default: Option<Verdict>,
     pub mode: Option<Mode>,
     pub import_claude: Option<bool>,
+    #[serde(default)]
+    pub extend: RawExtend,
     #[serde(default)]
     pub files: RawFiles,
     #[serde(default)]

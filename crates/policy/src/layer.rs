@@ -22,11 +22,38 @@ pub(crate) struct Rules<T> {
     pub deny: Vec<Origin<T>>,
 }
 
+/// How far a layer's opinions reach (see [`Layer::role`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Role {
+    /// A trusted layer (the built-in ones, the managed and user policies,
+    /// the user's own Claude Code settings): every opinion counts.
+    #[default]
+    Base,
+    /// The built-in default under a project that opted out of it
+    /// (`[extend] use_default = false`): its asks and denies still count
+    /// and its allows still bound the project's, but it allows nothing itself.
+    Ceiling,
+    /// An untrusted layer (the project's policy and Claude Code settings,
+    /// every profile): it can only narrow. Its asks and denies count; its
+    /// allow counts only where a base or ceiling layer allows the same check.
+    Narrowing,
+}
+
 /// One layer of the policy.
 #[derive(Clone, Debug, Default)]
 pub struct Layer {
     /// For traces: "built-in protections", "project policy .ztguard.toml", "profile secure-code-review".
     pub name: String,
+    /// Whether the layer can allow on its own, or only narrow.
+    pub role: Role,
+    /// The built-in default policy: it gives way to an explicit rule of a
+    /// layer that edits it.
+    pub builtin_default: bool,
+    /// A trusted layer that edits the built-in default (the managed and
+    /// user policies, the user's Claude Code settings): where one of its
+    /// rules matches, the default's opinion is set aside.
+    pub edits_default: bool,
     /// This layer's opinion on what its rules do not cover.
     pub default: Option<Verdict>,
     pub strict: bool,

@@ -35,7 +35,7 @@ pub use claude::{ClaudeRule, parse_claude_rule};
 pub use command::CommandPattern;
 pub use config::{Mode, OnFinding, RawPolicy};
 pub use decision::{Check, Decision, Step, Verdict};
-pub use layer::Layer;
+pub use layer::{Layer, Role};
 pub use load::{
     LoadOptions, Policy, PolicyError, ScanSettings, default_policy_toml, protections_toml,
 };

@@ -186,3 +186,22 @@ fn broad_grants(raw: &RawPolicy, warn: &mut dyn FnMut(&str, String)) {
         );
     }
 }
+
+/// The line and column of a dotted key (`audit.alert_command`,
+/// `secrets.deploy`) in policy text, when the text parses.
+pub(crate) fn key_position(text: &str, key: &str) -> Option<(usize, usize)> {
+    let doc = toml::de::DeTable::parse(text).ok()?;
+    let mut table = doc.get_ref();
+    let parts: Vec<&str> = key.split('.').collect();
+    for (i, part) in parts.iter().enumerate() {
+        let (k, v) = table.get_key_value(*part)?;
+        if i + 1 == parts.len() {
+            return Some(line_col(text, k.span().start));
+        }
+        match v.get_ref() {
+            toml::de::DeValue::Table(t) => table = t,
+            _ => return Some(line_col(text, k.span().start)),
+        }
+    }
+    None
+}
