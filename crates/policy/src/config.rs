@@ -7,14 +7,14 @@ use serde::Deserialize;
 use crate::decision::Verdict;
 
 /// "interactive" asks the human; "strict" turns every ask into a deny.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Mode {
     Interactive,
     Strict,
 }
 
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawFiles {
     #[serde(default)]
@@ -30,7 +30,7 @@ pub struct RawFiles {
     pub ask: Vec<String>,
 }
 
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawRules {
     #[serde(default)]
@@ -41,7 +41,7 @@ pub struct RawRules {
     pub deny: Vec<String>,
 }
 
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawNetwork {
     pub default: Option<Verdict>,
@@ -53,7 +53,7 @@ pub struct RawNetwork {
     pub deny: Vec<String>,
 }
 
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawEnv {
     pub visible_prefix: Option<String>,
@@ -64,7 +64,18 @@ pub struct RawEnv {
 /// What the hook does when the content an agent writes (or an install
 /// command) has a finding: `warn` lets it through and tells the human,
 /// `ask` asks the human, `deny` refuses. The strictest layer wins.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Deserialize, serde::Serialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Deserialize,
+    serde::Serialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum OnFinding {
     Warn,
@@ -82,7 +93,7 @@ impl OnFinding {
     }
 }
 
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawScan {
     pub on_secret: Option<OnFinding>,
@@ -90,7 +101,7 @@ pub struct RawScan {
     pub on_risky_dependency: Option<OnFinding>,
 }
 
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawProfile {
     #[serde(default)]
@@ -107,7 +118,7 @@ pub struct RawProfile {
 }
 
 /// `[extend]`: how a file relates to the built-in default policy.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawExtend {
     /// true (the default): the built-in default policy applies too, and
@@ -120,7 +131,7 @@ pub struct RawExtend {
 }
 
 /// A policy file as parsed.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawPolicy {
     pub default: Option<Verdict>,
@@ -148,4 +159,18 @@ pub struct RawPolicy {
     pub profiles: BTreeMap<String, RawProfile>,
     #[serde(default)]
     pub secrets: BTreeMap<String, crate::secrets::RawSecret>,
+}
+
+/// The JSON Schema of a policy file (`.ztguard.toml` and the managed and
+/// user policies), derived from the types it is parsed into: editors and
+/// taplo use it to complete and check the file.
+pub fn schema() -> serde_json::Value {
+    let mut settings = schemars::generate::SchemaSettings::draft2020_12();
+    // TOML has no null: an unset key is left out.
+    settings.option_add_null_type = false;
+    let mut s = settings
+        .into_generator()
+        .into_root_schema_for::<RawPolicy>();
+    s.insert("title".into(), "ztguard policy".into());
+    s.to_value()
 }

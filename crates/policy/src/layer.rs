@@ -476,3 +476,83 @@ pub(crate) fn tool_matches(pattern: &str, name: &str) -> bool {
     }
     false
 }
+
+/// One rule of a layer, for `ztguard policy show`.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct RuleView {
+    /// `commands.allow`, `files.deny`, `network.default`, …
+    pub key: String,
+    /// The pattern, host, tool name or value as written.
+    pub rule: String,
+    /// Where it came from when not the layer's own file (`.claude/settings.json`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+}
+
+impl Layer {
+    /// Every rule of this layer, in section order.
+    pub fn rules(&self) -> Vec<RuleView> {
+        let mut out = Vec::new();
+        let mut push = |key: &str, rule: String, from: &Option<String>| {
+            out.push(RuleView {
+                key: key.to_string(),
+                rule,
+                from: from.clone(),
+            })
+        };
+        if let Some(d) = self.default {
+            push("default", d.to_string(), &None);
+        }
+        if self.strict {
+            push("mode", "strict".into(), &None);
+        }
+        if let Some(p) = &self.visible_prefix {
+            push("env.visible_prefix", p.clone(), &None);
+        }
+        for s in &self.secret_vars {
+            push("env.secret", s.clone(), &None);
+        }
+        for (key, sets) in [
+            ("files.read", &self.read),
+            ("files.write", &self.write),
+            ("files.deny", &self.deny),
+            ("files.protect", &self.protect),
+            ("files.ask", &self.ask_write),
+        ] {
+            for set in sets {
+                for p in &set.items.patterns {
+                    push(key, p.source.clone(), &set.origin);
+                }
+            }
+        }
+        for (key, sets) in [
+            ("commands.allow", &self.commands.allow),
+            ("commands.ask", &self.commands.ask),
+            ("commands.deny", &self.commands.deny),
+        ] {
+            for set in sets {
+                for p in &set.items {
+                    push(key, p.source.clone(), &set.origin);
+                }
+            }
+        }
+        for (key, sets) in [
+            ("tools.allow", &self.tools.allow),
+            ("tools.ask", &self.tools.ask),
+            ("tools.deny", &self.tools.deny),
+            ("network.allow", &self.net_allow),
+            ("network.ask", &self.net_ask),
+            ("network.deny", &self.net_deny),
+        ] {
+            for set in sets {
+                for p in &set.items {
+                    push(key, p.clone(), &set.origin);
+                }
+            }
+        }
+        if let Some(d) = self.net_default {
+            push("network.default", d.to_string(), &None);
+        }
+        out
+    }
+}

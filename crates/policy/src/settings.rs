@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::decision::Verdict;
 
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawAudit {
     pub enabled: Option<bool>,
@@ -22,7 +22,7 @@ pub struct RawAudit {
     pub max_size_mb: Option<f64>,
 }
 
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawMonitor {
     pub enabled: Option<bool>,
