@@ -165,12 +165,43 @@ pub struct RawPolicy {
 /// user policies), derived from the types it is parsed into: editors and
 /// taplo use it to complete and check the file.
 pub fn schema() -> serde_json::Value {
-    let mut settings = schemars::generate::SchemaSettings::draft2020_12();
-    // TOML has no null: an unset key is left out.
-    settings.option_add_null_type = false;
-    let mut s = settings
+    let s = schemars::generate::SchemaSettings::draft2020_12()
         .into_generator()
         .into_root_schema_for::<RawPolicy>();
-    s.insert("title".into(), "ztguard policy".into());
-    s.to_value()
+    let mut v = s.to_value();
+    drop_null(&mut v);
+    if let Some(o) = v.as_object_mut() {
+        o.insert("title".into(), "ztguard policy".into());
+    }
+    v
+}
+
+/// TOML has no null: an unset key is left out, so the `null` that an
+/// `Option` adds to a type is dropped.
+fn drop_null(v: &mut serde_json::Value) {
+    use serde_json::Value;
+    if let Some(o) = v.as_object_mut() {
+        if let Some(Value::Array(types)) = o.get_mut("type") {
+            types.retain(|t| t != "null");
+            if types.len() == 1 {
+                let only = types.remove(0);
+                o.insert("type".into(), only);
+            }
+        }
+        if let Some(Value::Array(any)) = o.get_mut("anyOf") {
+            any.retain(|t| t.get("type").is_none_or(|x| x != "null"));
+            if any.len() == 1 {
+                let only = any.remove(0);
+                o.remove("anyOf");
+                if let Value::Object(inner) = only {
+                    o.extend(inner);
+                }
+            }
+        }
+    }
+    match v {
+        Value::Object(o) => o.values_mut().for_each(drop_null),
+        Value::Array(a) => a.iter_mut().for_each(drop_null),
+        _ => {}
+    }
 }
