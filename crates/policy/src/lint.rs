@@ -71,7 +71,7 @@ pub fn lint_with(path: &Path, text: &str, opts: &LintOptions<'_>) -> Vec<Finding
     // Each top-level key (and each entry of a section) on its own: every
     // unknown key and wrong type, not only the first.
     for (k, v) in doc.get_ref() {
-        check_subset(text, &[k.clone()], v, &mut out);
+        check_subset(text, std::slice::from_ref(k), v, &mut out);
     }
     if !out.is_empty() {
         out.sort_by_key(|f| (f.line, f.column));

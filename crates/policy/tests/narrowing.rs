@@ -480,7 +480,7 @@ fn no_looser(with: &Policy, without: &Policy) -> Result<(), String> {
     if !ok {
         return Err(format!("monitor loosened: {m:?} vs {mb:?}"));
     }
-    if with.strict < without.strict {
+    if !with.strict && without.strict {
         return Err("strict mode dropped".into());
     }
     let (pw, pb) = (with.visible_prefix(), without.visible_prefix());
