@@ -484,7 +484,7 @@ fn sixteen_hook_processes_at_once_keep_one_chain() {
 #[test]
 fn what_is_logged_follows_the_audit_settings() {
     let e = Env::new();
-    e.policy_with(&[("log_all_tool_calls = true", "log_all_tool_calls = false")]);
+    e.user_policy_with(&[("log_all_tool_calls = true", "log_all_tool_calls = false")]);
     e.hook(&e.event_in("s", "PreToolUse", "Bash", json!({"command": "ls"})));
     e.hook(&e.event_in("s", "PostToolUse", "Bash", json!({"command": "ls"})));
     e.hook(&e.event_in("s", "PreToolUse", "Bash", json!({"command": "cat .env"})));
@@ -500,7 +500,7 @@ fn what_is_logged_follows_the_audit_settings() {
     );
 
     let e = Env::new();
-    e.policy_with(&[("log_file_access = true", "log_file_access = false")]);
+    e.user_policy_with(&[("log_file_access = true", "log_file_access = false")]);
     e.hook(&e.event_in(
         "s",
         "PreToolUse",
@@ -522,7 +522,7 @@ fn what_is_logged_follows_the_audit_settings() {
     assert_eq!(tools, ["\"Bash\" \"allow\"", "\"Read\" \"deny\""]);
 
     let e = Env::new();
-    e.policy_with(&[(
+    e.user_policy_with(&[(
         "enabled = true\npath = \".ztguard/audit.jsonl\"",
         "enabled = false\npath = \".ztguard/audit.jsonl\"",
     )]);
@@ -535,7 +535,7 @@ fn a_log_that_cannot_be_written_fails_closed() {
     let e = Env::new();
     // The log's path is a directory: no record can be appended.
     std::fs::create_dir_all(e.project.join("blocked/audit.jsonl")).unwrap();
-    e.policy_with(&[(
+    e.user_policy_with(&[(
         "path = \".ztguard/audit.jsonl\"",
         "path = \"blocked/audit.jsonl\"",
     )]);
@@ -550,7 +550,7 @@ fn denials_alert_the_human_and_the_configured_targets() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     let sink = e.home.join("alerts.jsonl");
-    e.policy_with(&[
+    e.user_policy_with(&[
         (
             "# alert_command = \"logger -t ztguard\"",
             &format!("alert_command = \"cat >> {}\"", sink.display()),
@@ -641,13 +641,13 @@ fn an_unreachable_alert_target_changes_nothing() {
         .local_addr()
         .unwrap()
         .port();
-    e.policy_with(&[(
+    e.user_policy_with(&[(
         "# alert_url = \"http://127.0.0.1:9000/ztguard\"",
         &format!("alert_url = \"http://127.0.0.1:{hang_port}/a\""),
     )]);
-    let mut extra = std::fs::read_to_string(e.project.join(".ztguard.toml")).unwrap();
+    let mut extra = std::fs::read_to_string(e.user_policy_path()).unwrap();
     extra = extra.replace("[monitor]", "[monitor]\n# (another target below)");
-    std::fs::write(e.project.join(".ztguard.toml"), extra).unwrap();
+    std::fs::write(e.user_policy_path(), extra).unwrap();
     let (held_tx, held_rx) = std::sync::mpsc::channel();
     let holder = std::thread::spawn(move || {
         let (conn, _) = hang.accept().unwrap();
@@ -670,7 +670,7 @@ fn an_unreachable_alert_target_changes_nothing() {
     );
     // A refused connection does not change the decision either.
     let e2 = Env::new();
-    e2.policy_with(&[(
+    e2.user_policy_with(&[(
         "# alert_url = \"http://127.0.0.1:9000/ztguard\"",
         &format!("alert_url = \"http://127.0.0.1:{closed}/a\""),
     )]);
@@ -734,7 +734,7 @@ fn prompts_holding_credentials_are_blocked_by_kind() {
 fn rotation_keeps_one_verifiable_chain_across_segments() {
     let e = Env::new();
     // About 4 KB per segment: a handful of records each.
-    e.policy_with(&[("max_size_mb = 64.0", "max_size_mb = 0.004")]);
+    e.user_policy_with(&[("max_size_mb = 64.0", "max_size_mb = 0.004")]);
     echo_calls(&e, "rot", 30);
     let dir = e.project.join(".ztguard");
     let segments = std::fs::read_dir(&dir)
@@ -793,7 +793,7 @@ fn bad_audit_and_monitor_settings_are_policy_errors() {
         ),
         ("files_read = 5000", "files_reed = 5000", "files_reed"),
     ] {
-        e.policy_with(&[(from, to)]);
+        e.user_policy_with(&[(from, to)]);
         let out = e.run(&["policy", "lint"], "");
         assert_ne!(out.status.code(), Some(0), "{to}");
         assert!(

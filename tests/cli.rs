@@ -350,7 +350,7 @@ fn policy_lint_locates_errors_and_warns_about_broad_grants() {
         "",
     );
     let v: Value = serde_json::from_slice(&out.stdout).expect("json");
-    assert_eq!(v.as_array().map(Vec::len), Some(3));
+    assert_eq!(v[0]["findings"].as_array().map(Vec::len), Some(3), "{v}");
     let out = e.run(&["policy", "lint", "/nonexistent/x.toml"], "");
     assert_eq!(out.status.code(), Some(2));
 }

@@ -90,7 +90,10 @@ fn a_project_policy_cannot_define_secrets() {
         "[secrets.all]\nfrom_env = \"X_TOKEN\"\nallow = [\"*\"]\n",
     )
     .unwrap();
-    let out = e.run(&["policy", "lint", user.to_str().unwrap()], "");
+    let out = e.run(
+        &["policy", "lint", "--as", "user", user.to_str().unwrap()],
+        "",
+    );
     assert_eq!(out.status.code(), Some(1));
     assert!(stdout(&out).contains("any command"), "{}", stdout(&out));
 }

@@ -236,8 +236,8 @@ fn the_proxy_reaches_allowed_hosts_only() {
     let Some(e) = sandboxed() else {
         return;
     };
-    // Loopback asks in the default policy; this project allows `localhost`.
-    e.policy_with(&[
+    // Loopback asks in the default policy; this user allows `localhost`.
+    e.user_policy_with(&[
         ("ask = [\"localhost\", ", "ask = ["),
         (
             "allow = [\n  \"docs.rs\"",
@@ -919,7 +919,7 @@ fn the_policys_own_readable_and_writable_trees_are_the_kernels_too() {
     let Some(e) = sandboxed() else {
         return;
     };
-    e.policy_with(&[
+    e.user_policy_with(&[
         (
             "\"/tmp/**\", \"**\", \"~/.cargo/registry/**\"",
             "\"/tmp/**\", \"**\", \"~/datasets/**\", \"~/**\", \"~/.cargo/registry/**\"",

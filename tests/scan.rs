@@ -820,8 +820,10 @@ fn scan_settings_from_the_policy() {
     );
     let (d, r) = e.pre("Edit", sqli.clone());
     assert_eq!(d, "deny", "{r}");
+    // Relaxing is for the user policy: a project can only tighten.
+    std::fs::remove_file(e.project.join(".ztguard.toml")).unwrap();
     write(
-        &e.project.join(".ztguard.toml"),
+        &e.home.join(".config/ztguard/policy.toml"),
         "[files]\nwrite = [\"**\"]\n[tools]\nallow = [\"Edit\", \"Write\"]\n[scan]\non_insecure_code = \"warn\"\non_secret = \"warn\"\n",
     );
     let out = e.run(&["hook"], &e.event("PreToolUse", "Edit", sqli));

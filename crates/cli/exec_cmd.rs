@@ -456,7 +456,10 @@ pub fn exec(args: &ExecArgs) -> anyhow::Result<ExitCode> {
     let prepared = Arc::new(Prepared::new(&plan, &support, &scratch).map_err(anyhow::Error::msg)?);
     warn(&prepared, &project, cut_short, args.verbose);
 
-    let clean_env = ztguard_sandbox::env::clean(std::env::vars_os(), &policy.visible_prefix());
+    let clean_env = ztguard_sandbox::env::clean(
+        std::env::vars_os(),
+        &policy.visible_prefix().unwrap_or_default(),
+    );
     let cwd = std::env::current_dir().context("no current directory")?;
     let policy = Arc::new(policy);
     // The model API's host answers the client's own connectivity checks
@@ -822,7 +825,8 @@ pub fn env(args: &EnvArgs) -> anyhow::Result<ExitCode> {
     let project = context::project_arg(None)?;
     let home = context::home();
     let policy = context::load(&project, &home, None, false).context("the policy does not load")?;
-    let prefix = policy.visible_prefix();
+    // None: the layers' prefixes disagree; the empty prefix passes nothing.
+    let prefix = policy.visible_prefix().unwrap_or_default();
     let all: Vec<String> = std::env::vars_os()
         .map(|(k, _)| k.to_string_lossy().into_owned())
         .collect();

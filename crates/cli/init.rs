@@ -237,6 +237,8 @@ pub fn tailor(default: &str, ecosystems: &[&str]) -> String {
         ecosystems.join(", ")
     };
     out.push_str(&format!("# Written by `ztguard init`. Ecosystems found: {found}.\n# Check it with `ztguard policy lint`; try it with `ztguard check bash '…'`.\n#\n"));
+    // A full copy: what it leaves out of the default's allow rules stays out.
+    out.push_str("# This file is a tailored copy of the built-in default, so it replaces the\n# default's allow rules; the default's asks and denies still bound it.\nextend = { use_default = false }\n\n");
     let mut keep = true;
     for line in default.lines() {
         let t = line.trim();
@@ -461,6 +463,7 @@ mod tests {
     #[test]
     fn tailoring_keeps_detected_groups() {
         let t = tailor(ztguard_policy::default_policy_toml(), &["rust"]);
+        assert!(t.contains("extend = { use_default = false }"));
         assert!(t.contains("\"cargo test *\""));
         assert!(!t.contains("\"npm test *\""));
         assert!(t.contains("\"git status *\""));

@@ -4,64 +4,162 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use ztguard_policy::lint::{Severity, lint};
+use ztguard_policy::lint::{FileKind, Finding, LintOptions, Severity, lint_with};
 
 use crate::context;
 
 #[derive(clap::Subcommand)]
 pub enum Command {
-    /// Validate a policy file: errors with file:line:column, warnings about grants that are too broad.
+    /// Validate the policy files in effect here (managed, user, project, and the Claude Code
+    /// settings imported), or one file: every error with file:line:column, warnings about grants
+    /// too broad to be useful, names that never match, and project settings that try to widen.
     ///
-    /// Exit status: 0 no errors (warnings allowed), 1 errors, 2 the file cannot be read.
+    /// Exit status: 0 no errors (warnings allowed), 1 errors, 2 a file cannot be read.
     Lint {
-        /// The file (default: .ztguard.toml of this project).
+        /// One file to lint (default: every layer in effect for this project).
         file: Option<PathBuf>,
+        /// Lint FILE as this layer (default: project, the strictest).
+        #[arg(long = "as", value_enum, default_value = "project")]
+        kind: Kind,
         /// Print findings as JSON.
         #[arg(long)]
         json: bool,
     },
-    /// Show which layers apply here, in order, and the profiles they define.
+    /// Show the effective policy here: the layers in order, each rule with its layer, the profiles.
     Show {
         #[arg(long)]
         json: bool,
     },
     /// Print the built-in default policy (what `ztguard init` starts from).
     Default,
+    /// Print the JSON Schema of the policy file (for editors: `#:schema` in taplo).
+    Schema,
     /// Print the built-in protections (always applied, cannot be turned off).
     Protections,
 }
 
+/// The layer a file is linted as.
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum Kind {
+    Project,
+    User,
+    Managed,
+}
+
+/// Lint one file; None when it does not exist and `optional`.
+fn lint_file(
+    path: &std::path::Path,
+    kind: FileKind,
+    optional: bool,
+) -> anyhow::Result<Option<Vec<Finding>>> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if optional && e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(anyhow::anyhow!("cannot read {}: {e}", path.display())),
+    };
+    let is_json = path.extension().is_some_and(|e| e == "json");
+    if is_json {
+        return Ok(Some(
+            match serde_json::from_str::<serde_json::Value>(&text) {
+                Ok(_) => Vec::new(),
+                Err(e) => vec![Finding {
+                    severity: Severity::Error,
+                    line: e.line(),
+                    column: e.column(),
+                    message: format!("invalid JSON: {e}"),
+                }],
+            },
+        ));
+    }
+    let opts = LintOptions {
+        kind,
+        known_tools: ztguard_agents::claude::KNOWN_TOOLS,
+    };
+    Ok(Some(lint_with(path, &text, &opts)))
+}
+
 pub fn run(cmd: &Command) -> anyhow::Result<ExitCode> {
     match cmd {
-        Command::Lint { file, json } => {
+        Command::Lint { file, kind, json } => {
             let cwd = std::env::current_dir().context("no current directory")?;
-            let path = file
-                .clone()
-                .unwrap_or_else(|| context::project_root(&cwd).join(".ztguard.toml"));
-            let text = std::fs::read_to_string(&path)
-                .with_context(|| format!("cannot read {}", path.display()))?;
-            let findings = lint(&path, &text);
-            if *json {
-                println!("{}", serde_json::to_string_pretty(&findings)?);
-            } else {
-                for f in &findings {
-                    let sev = match f.severity {
-                        Severity::Error => "error",
-                        Severity::Warning => "warning",
-                    };
-                    println!(
-                        "{}:{}:{}: {sev}: {}",
-                        path.display(),
-                        f.line,
-                        f.column,
-                        f.message
-                    );
+            let as_kind = match kind {
+                Kind::Project => FileKind::Project,
+                Kind::User => FileKind::User,
+                Kind::Managed => FileKind::Managed,
+            };
+            // (path, kind, optional)
+            let files: Vec<(PathBuf, FileKind, bool)> = match file {
+                Some(f) => vec![(f.clone(), as_kind, false)],
+                None => {
+                    let project = context::project_root(&cwd);
+                    let home = context::home();
+                    let o = context::load_options(&project, &home, None, false);
+                    vec![
+                        (o.managed.clone(), FileKind::Managed, true),
+                        (o.user.clone(), FileKind::User, true),
+                        (project.join(".ztguard.toml"), FileKind::Project, true),
+                        (
+                            project.join(".claude/settings.json"),
+                            FileKind::Project,
+                            true,
+                        ),
+                        (
+                            project.join(".claude/settings.local.json"),
+                            FileKind::Project,
+                            true,
+                        ),
+                        (home.join(".claude/settings.json"), FileKind::User, true),
+                    ]
                 }
-                if findings.is_empty() {
-                    println!("{}: ok", path.display());
+            };
+            let mut report = Vec::new();
+            let mut unreadable = false;
+            for (path, k, optional) in &files {
+                match lint_file(path, *k, *optional) {
+                    Ok(Some(findings)) => report.push((path.clone(), findings)),
+                    Ok(None) => {}
+                    Err(e) => {
+                        eprintln!("ztguard: {e}");
+                        unreadable = true;
+                    }
                 }
             }
-            let errors = findings.iter().any(|f| f.severity == Severity::Error);
+            if *json {
+                let v: Vec<serde_json::Value> = report
+                    .iter()
+                    .map(|(p, f)| serde_json::json!({ "file": p, "findings": f }))
+                    .collect();
+                println!("{}", serde_json::to_string_pretty(&v)?);
+            } else {
+                if report.is_empty() && !unreadable {
+                    println!("no policy file here: the built-in default applies");
+                }
+                for (path, findings) in &report {
+                    for f in findings {
+                        let sev = match f.severity {
+                            Severity::Error => "error",
+                            Severity::Warning => "warning",
+                        };
+                        println!(
+                            "{}:{}:{}: {sev}: {}",
+                            path.display(),
+                            f.line,
+                            f.column,
+                            f.message
+                        );
+                    }
+                    if findings.is_empty() {
+                        println!("{}: ok", path.display());
+                    }
+                }
+            }
+            if unreadable {
+                return Ok(ExitCode::from(2));
+            }
+            let errors = report
+                .iter()
+                .flat_map(|(_, f)| f)
+                .any(|f| f.severity == Severity::Error);
             Ok(ExitCode::from(u8::from(errors)))
         }
         Command::Show { json } => {
@@ -89,10 +187,20 @@ pub fn run(cmd: &Command) -> anyhow::Result<ExitCode> {
                     })
                 })
                 .collect();
+            let layer_json = |l: &ztguard_policy::Layer| serde_json::json!({ "name": l.name, "role": l.role, "rules": l.rules() });
+            let effective: Vec<serde_json::Value> = policy.layers.iter().map(layer_json).collect();
+            let profile_layers: Vec<serde_json::Value> = policy
+                .profiles
+                .iter()
+                .flat_map(|p| p.layers.iter().map(layer_json))
+                .collect();
             if *json {
                 let v = serde_json::json!({
                     "project": project,
                     "layers": policy.sources,
+                    "effective": effective,
+                    "profile_layers": profile_layers,
+                    "visible_prefix": policy.visible_prefix(),
                     "profiles": profiles,
                     "secrets": secrets,
                     "strict": policy.strict,
@@ -108,6 +216,42 @@ pub fn run(cmd: &Command) -> anyhow::Result<ExitCode> {
                 println!("layers (strictest opinion wins):");
                 for (i, s) in policy.sources.iter().enumerate() {
                     println!("  {}. {s}", i + 1);
+                }
+                println!(
+                    "effective rules, by layer (a narrowing layer's allow counts only where a trusted layer allows too):"
+                );
+                let all = policy
+                    .layers
+                    .iter()
+                    .chain(policy.profiles.iter().flat_map(|p| p.layers.iter()));
+                for l in all {
+                    let role = match l.role {
+                        ztguard_policy::Role::Base => "trusted",
+                        ztguard_policy::Role::Ceiling => "ceiling only",
+                        ztguard_policy::Role::Narrowing => "can only narrow",
+                    };
+                    println!("  {} ({role}):", l.name);
+                    let mut keys: Vec<(String, Vec<String>)> = Vec::new();
+                    for r in l.rules() {
+                        let shown = match &r.from {
+                            Some(f) => format!("\"{}\" (from {f})", r.rule),
+                            None => format!("\"{}\"", r.rule),
+                        };
+                        match keys.iter_mut().find(|(k, _)| *k == r.key) {
+                            Some((_, v)) => v.push(shown),
+                            None => keys.push((r.key, vec![shown])),
+                        }
+                    }
+                    if keys.is_empty() {
+                        println!("    (no rules)");
+                    }
+                    for (k, v) in keys {
+                        println!("    {k} = {}", v.join(", "));
+                    }
+                }
+                match policy.visible_prefix() {
+                    Some(p) => println!("visible variables: names starting with {p}"),
+                    None => println!("visible variables: none (the layers' prefixes disagree)"),
                 }
                 println!(
                     "mode: {}",
@@ -192,6 +336,13 @@ pub fn run(cmd: &Command) -> anyhow::Result<ExitCode> {
         }
         Command::Default => {
             print!("{}", ztguard_policy::default_policy_toml());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Schema => {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&ztguard_policy::schema())?
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::Protections => {

@@ -175,6 +175,24 @@ impl Env {
         std::fs::write(self.project.join(".ztguard.toml"), text).expect("write policy");
     }
 
+    /// Write the user's policy (trusted: it may relax what a project
+    /// cannot): the built-in default with `edits`, as [`Env::policy_with`].
+    pub fn user_policy_with(&self, edits: &[(&str, &str)]) {
+        let mut text = ztguard_policy::default_policy_toml().to_string();
+        for (from, to) in edits {
+            assert!(text.contains(from), "the default policy has no `{from}`");
+            text = text.replacen(from, to, 1);
+        }
+        let path = self.user_policy_path();
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(path, text).expect("write policy");
+    }
+
+    /// Where the user policy of this environment is.
+    pub fn user_policy_path(&self) -> PathBuf {
+        self.home.join(".config/ztguard/policy.toml")
+    }
+
     /// The project's audit log, one JSON value per record.
     pub fn audit(&self) -> Vec<Value> {
         std::fs::read_to_string(self.project.join(".ztguard/audit.jsonl"))

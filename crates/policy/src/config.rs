@@ -7,14 +7,14 @@ use serde::Deserialize;
 use crate::decision::Verdict;
 
 /// "interactive" asks the human; "strict" turns every ask into a deny.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Mode {
     Interactive,
     Strict,
 }
 
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawFiles {
     #[serde(default)]
@@ -30,7 +30,7 @@ pub struct RawFiles {
     pub ask: Vec<String>,
 }
 
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawRules {
     #[serde(default)]
@@ -41,7 +41,7 @@ pub struct RawRules {
     pub deny: Vec<String>,
 }
 
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawNetwork {
     pub default: Option<Verdict>,
@@ -53,7 +53,7 @@ pub struct RawNetwork {
     pub deny: Vec<String>,
 }
 
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawEnv {
     pub visible_prefix: Option<String>,
@@ -64,7 +64,18 @@ pub struct RawEnv {
 /// What the hook does when the content an agent writes (or an install
 /// command) has a finding: `warn` lets it through and tells the human,
 /// `ask` asks the human, `deny` refuses. The strictest layer wins.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Deserialize, serde::Serialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Deserialize,
+    serde::Serialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum OnFinding {
     Warn,
@@ -82,7 +93,7 @@ impl OnFinding {
     }
 }
 
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawScan {
     pub on_secret: Option<OnFinding>,
@@ -90,7 +101,7 @@ pub struct RawScan {
     pub on_risky_dependency: Option<OnFinding>,
 }
 
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawProfile {
     #[serde(default)]
@@ -106,13 +117,28 @@ pub struct RawProfile {
     pub tools: RawRules,
 }
 
+/// `[extend]`: how a file relates to the built-in default policy.
+#[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawExtend {
+    /// true (the default): the built-in default policy applies too, and
+    /// this file adds to it. false in a project file: the default's allow
+    /// rules no longer apply (only what this file allows is allowed), but
+    /// its asks and denies still bound the file. false in the managed or
+    /// user policy: the built-in default is not applied at all; that policy
+    /// is the base a project narrows.
+    pub use_default: Option<bool>,
+}
+
 /// A policy file as parsed.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawPolicy {
     pub default: Option<Verdict>,
     pub mode: Option<Mode>,
     pub import_claude: Option<bool>,
+    #[serde(default)]
+    pub extend: RawExtend,
     #[serde(default)]
     pub files: RawFiles,
     #[serde(default)]
@@ -133,4 +159,49 @@ pub struct RawPolicy {
     pub profiles: BTreeMap<String, RawProfile>,
     #[serde(default)]
     pub secrets: BTreeMap<String, crate::secrets::RawSecret>,
+}
+
+/// The JSON Schema of a policy file (`.ztguard.toml` and the managed and
+/// user policies), derived from the types it is parsed into: editors and
+/// taplo use it to complete and check the file.
+pub fn schema() -> serde_json::Value {
+    let s = schemars::generate::SchemaSettings::draft2020_12()
+        .into_generator()
+        .into_root_schema_for::<RawPolicy>();
+    let mut v = s.to_value();
+    drop_null(&mut v);
+    if let Some(o) = v.as_object_mut() {
+        o.insert("title".into(), "ztguard policy".into());
+    }
+    v
+}
+
+/// TOML has no null: an unset key is left out, so the `null` that an
+/// `Option` adds to a type is dropped.
+fn drop_null(v: &mut serde_json::Value) {
+    use serde_json::Value;
+    if let Some(o) = v.as_object_mut() {
+        if let Some(Value::Array(types)) = o.get_mut("type") {
+            types.retain(|t| t != "null");
+            if types.len() == 1 {
+                let only = types.remove(0);
+                o.insert("type".into(), only);
+            }
+        }
+        if let Some(Value::Array(any)) = o.get_mut("anyOf") {
+            any.retain(|t| t.get("type").is_none_or(|x| x != "null"));
+            if any.len() == 1 {
+                let only = any.remove(0);
+                o.remove("anyOf");
+                if let Value::Object(inner) = only {
+                    o.extend(inner);
+                }
+            }
+        }
+    }
+    match v {
+        Value::Object(o) => o.values_mut().for_each(drop_null),
+        Value::Array(a) => a.iter_mut().for_each(drop_null),
+        _ => {}
+    }
 }

@@ -3,7 +3,19 @@
 use serde::{Deserialize, Serialize};
 
 /// allow < ask < deny: the strictest opinion wins.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Verdict {
     Allow,
@@ -217,10 +229,10 @@ fn advice(check: Check, v: Verdict, rule: &str) -> &'static str {
             "The active profile allows only what it lists; work within it, or hand this step back to the main agent."
         }
         (Check::Read | Check::ReadTree, Verdict::Deny) if by_default => {
-            "The policy does not grant reading this; a human can add it to [files] read in .ztguard.toml."
+            "The policy does not grant reading this; a human can add it to [files] read in the user policy (~/.config/ztguard/policy.toml); a project's .ztguard.toml can only narrow."
         }
         (Check::Write | Check::Delete, Verdict::Deny) if by_default => {
-            "The policy does not grant writing this; a human can add it to [files] write in .ztguard.toml."
+            "The policy does not grant writing this; a human can add it to [files] write in the user policy (~/.config/ztguard/policy.toml); a project's .ztguard.toml can only narrow."
         }
         (Check::Read | Check::ReadTree, Verdict::Deny) => {
             "Credentials are never readable by the agent: use the AI_ACCESSIBLE_* variables, or ask the user for what you need."
@@ -239,7 +251,7 @@ fn advice(check: Check, v: Verdict, rule: &str) -> &'static str {
             "This command is never run by the agent; ask the user to run it if it is needed."
         }
         (Check::Command, _) => {
-            "If this command is safe for this project, a human can add it to [commands] allow in .ztguard.toml."
+            "If this command is safe for this project, a human can add it to [commands] allow in the user policy (~/.config/ztguard/policy.toml); a project's .ztguard.toml can only narrow."
         }
         (Check::Network, _) => "Only the domains in [network] allow of the policy are reachable.",
         (Check::EnvDump, _) | (Check::SecretVar, _) => {

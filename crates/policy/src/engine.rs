@@ -13,7 +13,7 @@ use ztguard_shell::{
 
 use crate::action::{Action, Request};
 use crate::decision::{Check, Decision, Step, Verdict};
-use crate::layer::{Access, Layer};
+use crate::layer::{Access, Layer, Role};
 use crate::load::Policy;
 
 /// Names looked up under a directory that receives a tree: the guard's files,
@@ -82,7 +82,8 @@ struct Eval<'a> {
     anchors: Anchors,
     steps: Vec<Step>,
     secret_vars: Vec<String>,
-    visible_prefix: String,
+    /// None: the layers' prefixes disagree and no variable is visible.
+    visible_prefix: Option<String>,
     /// The file the steps being added are about.
     current_path: Option<std::path::PathBuf>,
     /// Links made earlier in the line (`ln -s .claude c`): (link, what it points to).
@@ -111,18 +112,39 @@ struct Landing {
     files: Option<Vec<PathBuf>>,
 }
 
-/// The prefix of the variables the agent may see: the last of `layers` that sets one.
-fn visible_prefix<'a>(layers: impl DoubleEndedIterator<Item = &'a Layer>) -> String {
-    layers
-        .rev()
-        .find_map(|l| l.visible_prefix.clone())
-        .unwrap_or_else(|| "AI_ACCESSIBLE_".into())
+/// The prefix of the variables the agent may see. Every layer that sets one
+/// narrows: a variable is visible only when it starts with every layer's
+/// prefix, so the result is the longest of them when each extends the ones
+/// before, and None (no variable is visible) when two disagree or one is
+/// empty. A later or
+/// less trusted layer can lengthen the prefix, never shorten or replace it.
+pub(crate) fn visible_prefix<'a>(layers: impl IntoIterator<Item = &'a Layer>) -> Option<String> {
+    let mut out: Option<String> = None;
+    for p in layers
+        .into_iter()
+        .filter_map(|l| l.visible_prefix.as_deref())
+    {
+        match &out {
+            // An empty prefix makes no variable visible (as in the sandbox).
+            _ if p.is_empty() => return None,
+            None => out = Some(p.to_string()),
+            Some(cur) if p.starts_with(cur.as_str()) => out = Some(p.to_string()),
+            Some(cur) if cur.starts_with(p) => {}
+            Some(_) => return None,
+        }
+    }
+    Some(out.unwrap_or_else(|| DEFAULT_VISIBLE_PREFIX.into()))
 }
 
+/// The prefix when no layer sets one.
+pub(crate) const DEFAULT_VISIBLE_PREFIX: &str = "AI_ACCESSIBLE_";
+
 impl Policy {
-    /// The prefix of the variables the agent may see (the last layer that sets it).
-    pub fn visible_prefix(&self) -> String {
-        visible_prefix(self.layers.iter())
+    /// The prefix of the variables the agent may see, every layer (and the
+    /// forced profile) narrowing it; None when the layers' prefixes
+    /// disagree, so that no variable is visible.
+    pub fn visible_prefix(&self) -> Option<String> {
+        visible_prefix(self.active_layers(None).0)
     }
 
     /// The rule that keeps `path` from being read (`write`: changed) by
@@ -158,7 +180,13 @@ impl Policy {
             project: project.to_path_buf(),
             home: home.to_path_buf(),
         };
-        let (layers, _) = self.active_layers(None);
+        // A project's or profile's grants can only narrow: the sandbox
+        // opens what the trusted layers (and the built-in default) grant.
+        let layers: Vec<&Layer> = self
+            .layers
+            .iter()
+            .filter(|l| l.role != Role::Narrowing)
+            .collect();
         let trees =
             |lists: &dyn Fn(&Layer) -> &Vec<crate::layer::Origin<ztguard_paths::PatternList>>| {
                 let mut out: Vec<PathBuf> = Vec::new();
@@ -268,10 +296,13 @@ impl Policy {
             Action::Fetch { url } => ev.fetch(url),
             Action::WebSearch { .. } | Action::Agent { .. } | Action::Other => {}
             Action::Unknown => {
+                // Only a trusted layer can name a tool into use: a project's
+                // or profile's rule can only narrow.
+                let names = [req.tool.clone()];
                 let named = ev
-                    .steps
+                    .layers
                     .iter()
-                    .any(|s| s.check == Check::Tool && !s.rule.contains("(no rule matches)"));
+                    .any(|l| l.role == Role::Base && l.tool(&names).is_some());
                 if !named {
                     let subject = format!("tool {}", req.tool);
                     ev.step(Check::Tool, subject, Verdict::Deny, "built-in protections: a tool ztguard does not know is denied unless a tools rule names it");
@@ -299,7 +330,9 @@ impl Eval<'_> {
         });
     }
 
-    /// Ask every layer: its rule, else its default.
+    /// Ask every layer: its rule, else its default. A narrowing layer's
+    /// allow counts only where a base or ceiling layer allows too (it is
+    /// recorded as an ask otherwise); a ceiling layer's allow only licenses.
     fn ask_layers(
         &mut self,
         check: Check,
@@ -307,9 +340,13 @@ impl Eval<'_> {
         rule: &mut dyn FnMut(&Layer) -> Option<(Verdict, String)>,
         use_default: bool,
     ) {
+        let mut opinions: Vec<(&Layer, Verdict, String)> = Vec::new();
+        let mut edited = false;
         for i in 0..self.layers.len() {
             let layer = self.layers[i];
-            let opinion = rule(layer).or_else(|| {
+            let by_rule = rule(layer);
+            edited |= layer.edits_default && by_rule.is_some();
+            let opinion = by_rule.or_else(|| {
                 if use_default {
                     layer.default.map(|d| {
                         (
@@ -322,7 +359,29 @@ impl Eval<'_> {
                 }
             });
             if let Some((v, r)) = opinion {
-                self.step(check, subject, v, r);
+                opinions.push((layer, v, r));
+            }
+        }
+        // A rule of the managed or user policy replaces the built-in
+        // default's opinion: those layers edit the default.
+        let opinions: Vec<(Role, Verdict, String)> = opinions
+            .into_iter()
+            .filter(|(l, _, _)| !(edited && l.builtin_default))
+            .map(|(l, v, r)| (l.role, v, r))
+            .collect();
+        let licensed = opinions
+            .iter()
+            .any(|(role, v, _)| *role != Role::Narrowing && *v == Verdict::Allow);
+        for (role, v, r) in opinions {
+            match (role, v) {
+                (Role::Ceiling, Verdict::Allow) => {}
+                (Role::Narrowing, Verdict::Allow) if !licensed => self.step(
+                    check,
+                    subject,
+                    Verdict::Ask,
+                    format!("{r}, but no trusted layer allows this and a project or profile can only narrow"),
+                ),
+                _ => self.step(check, subject, v, r),
             }
         }
     }
@@ -1800,7 +1859,9 @@ impl Eval<'_> {
     }
 
     fn is_secret_var(&self, name: &str) -> bool {
-        if name.starts_with(&self.visible_prefix) {
+        if let Some(prefix) = &self.visible_prefix
+            && name.starts_with(prefix.as_str())
+        {
             return false;
         }
         let upper = name.to_ascii_uppercase();

@@ -22,11 +22,38 @@ pub(crate) struct Rules<T> {
     pub deny: Vec<Origin<T>>,
 }
 
+/// How far a layer's opinions reach (see [`Layer::role`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Role {
+    /// A trusted layer (the built-in ones, the managed and user policies,
+    /// the user's own Claude Code settings): every opinion counts.
+    #[default]
+    Base,
+    /// The built-in default under a project that opted out of it
+    /// (`[extend] use_default = false`): its asks and denies still count
+    /// and its allows still bound the project's, but it allows nothing itself.
+    Ceiling,
+    /// An untrusted layer (the project's policy and Claude Code settings,
+    /// every profile): it can only narrow. Its asks and denies count; its
+    /// allow counts only where a base or ceiling layer allows the same check.
+    Narrowing,
+}
+
 /// One layer of the policy.
 #[derive(Clone, Debug, Default)]
 pub struct Layer {
     /// For traces: "built-in protections", "project policy .ztguard.toml", "profile secure-code-review".
     pub name: String,
+    /// Whether the layer can allow on its own, or only narrow.
+    pub role: Role,
+    /// The built-in default policy: it gives way to an explicit rule of a
+    /// layer that edits it.
+    pub builtin_default: bool,
+    /// A trusted layer that edits the built-in default (the managed and
+    /// user policies, the user's Claude Code settings): where one of its
+    /// rules matches, the default's opinion is set aside.
+    pub edits_default: bool,
     /// This layer's opinion on what its rules do not cover.
     pub default: Option<Verdict>,
     pub strict: bool,
@@ -448,4 +475,84 @@ pub(crate) fn tool_matches(pattern: &str, name: &str) -> bool {
             .is_some_and(|rest| rest.starts_with("__"));
     }
     false
+}
+
+/// One rule of a layer, for `ztguard policy show`.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct RuleView {
+    /// `commands.allow`, `files.deny`, `network.default`, …
+    pub key: String,
+    /// The pattern, host, tool name or value as written.
+    pub rule: String,
+    /// Where it came from when not the layer's own file (`.claude/settings.json`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+}
+
+impl Layer {
+    /// Every rule of this layer, in section order.
+    pub fn rules(&self) -> Vec<RuleView> {
+        let mut out = Vec::new();
+        let mut push = |key: &str, rule: String, from: &Option<String>| {
+            out.push(RuleView {
+                key: key.to_string(),
+                rule,
+                from: from.clone(),
+            })
+        };
+        if let Some(d) = self.default {
+            push("default", d.to_string(), &None);
+        }
+        if self.strict {
+            push("mode", "strict".into(), &None);
+        }
+        if let Some(p) = &self.visible_prefix {
+            push("env.visible_prefix", p.clone(), &None);
+        }
+        for s in &self.secret_vars {
+            push("env.secret", s.clone(), &None);
+        }
+        for (key, sets) in [
+            ("files.read", &self.read),
+            ("files.write", &self.write),
+            ("files.deny", &self.deny),
+            ("files.protect", &self.protect),
+            ("files.ask", &self.ask_write),
+        ] {
+            for set in sets {
+                for p in &set.items.patterns {
+                    push(key, p.source.clone(), &set.origin);
+                }
+            }
+        }
+        for (key, sets) in [
+            ("commands.allow", &self.commands.allow),
+            ("commands.ask", &self.commands.ask),
+            ("commands.deny", &self.commands.deny),
+        ] {
+            for set in sets {
+                for p in &set.items {
+                    push(key, p.source.clone(), &set.origin);
+                }
+            }
+        }
+        for (key, sets) in [
+            ("tools.allow", &self.tools.allow),
+            ("tools.ask", &self.tools.ask),
+            ("tools.deny", &self.tools.deny),
+            ("network.allow", &self.net_allow),
+            ("network.ask", &self.net_ask),
+            ("network.deny", &self.net_deny),
+        ] {
+            for set in sets {
+                for p in &set.items {
+                    push(key, p.clone(), &set.origin);
+                }
+            }
+        }
+        if let Some(d) = self.net_default {
+            push("network.default", d.to_string(), &None);
+        }
+        out
+    }
 }

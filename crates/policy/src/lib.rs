@@ -33,11 +33,11 @@ mod settings;
 pub use action::{Action, Request, TextEdit};
 pub use claude::{ClaudeRule, parse_claude_rule};
 pub use command::CommandPattern;
-pub use config::{Mode, OnFinding, RawPolicy};
+pub use config::{Mode, OnFinding, RawPolicy, schema};
 pub use decision::{Check, Decision, Step, Verdict};
-pub use layer::Layer;
+pub use layer::{Layer, Role, RuleView};
 pub use load::{
-    LoadOptions, Policy, PolicyError, ScanSettings, default_policy_toml, protections_toml,
+    LoadOptions, Policy, PolicyError, ScanSettings, Source, default_policy_toml, protections_toml,
 };
 pub use redact::redact;
 pub use secrets::{RawSecret, Secret, SecretSource};

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use crate::claude::{ClaudeRule, parse_claude_rule, permission_lists};
 use crate::config::{OnFinding, RawFiles, RawNetwork, RawPolicy, RawRules, RawScan};
-use crate::layer::Layer;
+use crate::layer::{Layer, Role};
 use crate::settings::{AuditSettings, MonitorSettings, Seen};
 
 const PROTECTIONS: &str = include_str!("../policies/protections.toml");
@@ -133,6 +133,8 @@ pub struct Policy {
     pub strict: bool,
     /// The files that were read, in layer order, for `policy show` and traces.
     pub sources: Vec<String>,
+    /// The same, with each one's file and role.
+    pub source_info: Vec<Source>,
 }
 
 /// The `[scan]` settings after every layer.
@@ -243,6 +245,23 @@ fn locate(path: &Path, text: &str, message: String) -> PolicyError {
     }
 }
 
+/// Point a message about `section.key` at the line that sets it.
+pub(crate) fn locate_key(path: &Path, text: &str, message: String) -> PolicyError {
+    let key = message.split(':').next().unwrap_or_default().to_string();
+    match crate::lint::key_position(text, &key) {
+        Some((line, column)) => PolicyError::Parse {
+            path: path.to_path_buf(),
+            line,
+            column,
+            message,
+        },
+        None => PolicyError::Invalid {
+            path: path.to_path_buf(),
+            message,
+        },
+    }
+}
+
 fn read_optional(path: &Path) -> Result<Option<String>, PolicyError> {
     match std::fs::read_to_string(path) {
         Ok(t) => Ok(Some(t)),
@@ -254,13 +273,59 @@ fn read_optional(path: &Path) -> Result<Option<String>, PolicyError> {
     }
 }
 
+/// Keys a project file may not set at all, with the reason: each would let a
+/// cloned repository act on the machine (run a command, send data away,
+/// hand out a credential), which no narrowing rule can express.
+fn project_forbidden(raw: &RawPolicy, user: &Path) -> Option<String> {
+    if let Some(name) = raw.secrets.keys().next() {
+        return Some(format!(
+            "secrets.{name}: secrets can be defined only in the user policy ({}) or the managed one: a project's policy travels with the repository, and one that could name any file as a source could hand the agent every credential on the machine",
+            user.display()
+        ));
+    }
+    for (key, set) in [
+        ("audit.alert_command", raw.audit.alert_command.is_some()),
+        ("audit.alert_url", raw.audit.alert_url.is_some()),
+    ] {
+        if set {
+            return Some(format!(
+                "{key}: alert targets can be set only in the user policy ({}) or the managed one: a project's policy travels with the repository, and one that could name a command or a URL would run that command or send the audit record away on every denial",
+                user.display()
+            ));
+        }
+    }
+    None
+}
+
+/// Where a layer's text came from, for `policy show` and `policy lint`.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Source {
+    /// "built-in protections", "user policy ~/.config/ztguard/policy.toml", …
+    pub name: String,
+    /// The file read, when there is one.
+    pub path: Option<PathBuf>,
+    /// How far its opinions reach.
+    pub role: crate::layer::Role,
+}
+
 impl Policy {
     /// Load every layer. Any error in any existing file is an error: the
     /// caller must fail closed rather than run with part of the policy.
+    ///
+    /// The stack: the built-in protections, the managed and user policies
+    /// and the user's own Claude Code settings (trusted), the built-in
+    /// default (unless a trusted layer opts out of it), then the project's
+    /// `.ztguard.toml` with the project's Claude Code settings, which can
+    /// only narrow (see [`crate::Role`]).
     pub fn load(opts: &LoadOptions) -> Result<Policy, PolicyError> {
         let mut layers = Vec::new();
         let mut raws: Vec<(String, RawPolicy)> = Vec::new();
         let mut sources = vec!["built-in protections".to_string()];
+        let mut source_info = vec![Source {
+            name: "built-in protections".into(),
+            path: None,
+            role: Role::Base,
+        }];
         let mut secrets: Vec<crate::secrets::Secret> = Vec::new();
         let (protect, _) = builtin_layer("built-in protections", PROTECTIONS_JSON)?;
         layers.push(protect);
@@ -294,55 +359,145 @@ impl Policy {
                     secrets.push(secret);
                 }
                 sources.push(label.clone());
+                source_info.push(Source {
+                    name: label.clone(),
+                    path: Some(path.to_path_buf()),
+                    role: Role::Base,
+                });
+                layer.edits_default = true;
                 raws.push((label, raw));
                 layers.push(layer);
             }
         }
+        let trusted = raws.len();
+        // Trusted choices the project cannot undo.
+        let trusted_use_default = !raws
+            .iter()
+            .any(|(_, r)| r.extend.use_default == Some(false));
+        let trusted_import = !raws.iter().any(|(_, r)| r.import_claude == Some(false));
+
         let project_file = opts.project.join(".ztguard.toml");
-        let (mut project, raw) = match read_optional(&project_file)? {
+        let project = match read_optional(&project_file)? {
             Some(text) => {
-                sources.push("project policy .ztguard.toml".into());
-                layer_from_text(&project_file, "project policy .ztguard.toml", &text)?
+                let name = "project policy .ztguard.toml";
+                let (mut layer, raw) = layer_from_text(&project_file, name, &text)?;
+                if let Some(message) = project_forbidden(&raw, &opts.user) {
+                    return Err(locate_key(&project_file, &text, message));
+                }
+                layer.role = Role::Narrowing;
+                Some((layer, raw))
             }
-            None => {
-                sources.push("built-in default policy (no .ztguard.toml)".into());
-                builtin_layer("built-in default policy", DEFAULT_JSON)?
-            }
+            None => None,
         };
-        if let Some(name) = raw.secrets.keys().next() {
-            return Err(PolicyError::Invalid {
-                path: project_file,
-                message: format!(
-                    "secrets.{name}: secrets can be defined only in the user policy ({}) or the managed one: a project's policy travels with the repository, and one that could name any file as a source could hand the agent every credential on the machine",
-                    opts.user.display()
-                ),
-            });
+        let project_use_default = project
+            .as_ref()
+            .is_none_or(|(_, r)| r.extend.use_default != Some(false));
+
+        if trusted_import {
+            let path = opts.home.join(".claude/settings.json");
+            let mut layer = Layer {
+                name: "Claude Code user settings".into(),
+                edits_default: true,
+                ..Layer::default()
+            };
+            if import_claude(&mut layer, &path, true, &opts.home)? {
+                let shown = ztguard_paths::display(&path, &opts.project, &opts.home);
+                sources.push(format!("Claude Code permissions {shown}"));
+                source_info.push(Source {
+                    name: layer.name.clone(),
+                    path: Some(path),
+                    role: Role::Base,
+                });
+                layers.push(layer);
+            }
         }
-        raws.push((project.name.clone(), raw));
-        if project.import_claude {
-            for (path, user_scope) in [
-                (opts.project.join(".claude/settings.json"), false),
-                (opts.project.join(".claude/settings.local.json"), false),
-                (opts.home.join(".claude/settings.json"), true),
+        let mut default_raw = None;
+        if trusted_use_default {
+            let (mut layer, raw) = builtin_layer("built-in default policy", DEFAULT_JSON)?;
+            let (role, note) = if project_use_default {
+                (Role::Base, "")
+            } else {
+                (
+                    Role::Ceiling,
+                    " (a ceiling only: .ztguard.toml sets use_default = false)",
+                )
+            };
+            layer.role = role;
+            layer.builtin_default = true;
+            sources.push(format!("built-in default policy{note}"));
+            source_info.push(Source {
+                name: layer.name.clone(),
+                path: None,
+                role,
+            });
+            layers.push(layer);
+            default_raw = Some(raw);
+        }
+
+        // The project's layer: its file, and the project's Claude Code
+        // settings (they travel with the repository too).
+        let project_import = trusted_import
+            && project
+                .as_ref()
+                .map(|(_, r)| r.import_claude.unwrap_or(true))
+                .unwrap_or(true);
+        let (mut project_layer, project_raw) = match project {
+            Some((l, r)) => {
+                sources.push("project policy .ztguard.toml".into());
+                source_info.push(Source {
+                    name: l.name.clone(),
+                    path: Some(project_file.clone()),
+                    role: Role::Narrowing,
+                });
+                (l, Some(r))
+            }
+            None => (
+                Layer {
+                    name: "project Claude Code settings".into(),
+                    role: Role::Narrowing,
+                    ..Layer::default()
+                },
+                None,
+            ),
+        };
+        let mut imported = false;
+        if project_import {
+            for path in [
+                opts.project.join(".claude/settings.json"),
+                opts.project.join(".claude/settings.local.json"),
             ] {
-                if import_claude(&mut project, &path, user_scope, &opts.home)? {
-                    sources.push(format!(
-                        "Claude Code permissions {}",
-                        ztguard_paths::display(&path, &opts.project, &opts.home)
-                    ));
+                if import_claude(&mut project_layer, &path, false, &opts.home)? {
+                    imported = true;
+                    let shown = ztguard_paths::display(&path, &opts.project, &opts.home);
+                    sources.push(format!("Claude Code permissions {shown}"));
+                    source_info.push(Source {
+                        name: project_layer.name.clone(),
+                        path: Some(path),
+                        role: Role::Narrowing,
+                    });
                 }
             }
         }
-        layers.push(project);
+        if project_raw.is_some() || imported {
+            layers.push(project_layer);
+        }
+        if let Some(raw) = default_raw {
+            raws.push(("built-in default policy".into(), raw));
+        }
+        let project_at = raws.len();
+        if let Some(raw) = project_raw {
+            raws.push(("project policy .ztguard.toml".into(), raw));
+        }
 
         let mut profiles: Vec<Profile> = Vec::new();
         for (label, raw) in &raws {
             for (name, p) in &raw.profiles {
-                let layer =
+                let mut layer =
                     Layer::from_profile(name, p).map_err(|message| PolicyError::Invalid {
                         path: PathBuf::from(label),
                         message: format!("profile {name}: {message}"),
                     })?;
+                layer.role = Role::Narrowing;
                 match profiles.iter_mut().find(|x| &x.name == name) {
                     Some(existing) => {
                         existing.agent_types.extend(p.agent_types.iter().cloned());
@@ -370,13 +525,23 @@ impl Policy {
         let mut audit = AuditSettings::default();
         let mut monitor = MonitorSettings::default();
         let mut seen = Seen::default();
-        for (label, raw) in &raws {
+        for (i, (label, raw)) in raws.iter().enumerate() {
             let bad = |message: String| PolicyError::Invalid {
                 path: PathBuf::from(label),
                 message,
             };
             raw.audit.check().map_err(bad)?;
             raw.monitor.check().map_err(bad)?;
+            // The built-in default's values are the starting ones; the
+            // trusted layers set them (the first replaces, later ones
+            // tighten), and the project can only tighten.
+            if i >= trusted && i < project_at {
+                continue;
+            }
+            if i >= project_at {
+                set = [true; 3];
+                seen.narrow_only();
+            }
             scan.apply(&raw.scan, &mut set);
             audit.apply(&raw.audit, &mut seen);
             monitor.apply(&raw.monitor, &mut seen);
@@ -391,24 +556,37 @@ impl Policy {
             forced_profile: opts.profile.clone(),
             strict,
             sources,
+            source_info,
         })
     }
 
-    /// The layers that apply to a call from `agent_type`.
-    pub fn active_layers(&self, agent_type: Option<&str>) -> (Vec<&Layer>, Option<&str>) {
+    /// The layers that apply to a call from `agent_type`: every layer, and
+    /// the forced profile or every profile that lists the agent type (each
+    /// only narrows, so one profile cannot hide another).
+    pub fn active_layers(&self, agent_type: Option<&str>) -> (Vec<&Layer>, Option<String>) {
         let mut out: Vec<&Layer> = self.layers.iter().collect();
-        let profile = match &self.forced_profile {
-            Some(name) => self.profiles.iter().find(|p| &p.name == name),
-            None => agent_type.and_then(|t| {
-                self.profiles
+        let chosen: Vec<&Profile> = match &self.forced_profile {
+            Some(name) => self.profiles.iter().filter(|p| &p.name == name).collect(),
+            None => match agent_type {
+                Some(t) => self
+                    .profiles
                     .iter()
-                    .find(|p| p.agent_types.iter().any(|a| a == t))
-            }),
+                    .filter(|p| p.agent_types.iter().any(|a| a == t))
+                    .collect(),
+                None => Vec::new(),
+            },
         };
-        if let Some(p) = profile {
+        for p in &chosen {
             out.extend(p.layers.iter());
         }
-        (out, profile.map(|p| p.name.as_str()))
+        let names = (!chosen.is_empty()).then(|| {
+            chosen
+                .iter()
+                .map(|p| p.name.as_str())
+                .collect::<Vec<_>>()
+                .join("`, `")
+        });
+        (out, names)
     }
 }
 

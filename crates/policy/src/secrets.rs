@@ -24,7 +24,7 @@ use crate::config::RawFiles;
 use crate::layer::Layer;
 
 /// A `[secrets.NAME]` table as written.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawSecret {
     /// A file holding the value (trailing newline dropped); `~/` is the home.

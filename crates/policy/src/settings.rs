@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::decision::Verdict;
 
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawAudit {
     pub enabled: Option<bool>,
@@ -22,7 +22,7 @@ pub struct RawAudit {
     pub max_size_mb: Option<f64>,
 }
 
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawMonitor {
     pub enabled: Option<bool>,
@@ -126,9 +126,18 @@ impl Default for MonitorSettings {
 
 /// Which settings an earlier layer has set.
 #[derive(Default)]
-pub(crate) struct Seen(std::collections::HashSet<&'static str>);
+pub(crate) struct Seen {
+    names: std::collections::HashSet<&'static str>,
+    /// From here on every value only tightens (the project's layer).
+    narrow_only: bool,
+}
 
 impl Seen {
+    /// Every later value goes through `tighten`, set before or not.
+    pub(crate) fn narrow_only(&mut self) {
+        self.narrow_only = true;
+    }
+
     /// First setting replaces the default; later ones go through `tighten`.
     fn set<T: Clone>(
         &mut self,
@@ -138,12 +147,12 @@ impl Seen {
         tighten: impl Fn(&T, &T) -> T,
     ) {
         let Some(v) = v else { return };
-        *slot = if self.0.contains(name) {
+        *slot = if self.narrow_only || self.names.contains(name) {
             tighten(slot, &v)
         } else {
             v
         };
-        self.0.insert(name);
+        self.names.insert(name);
     }
 }
 

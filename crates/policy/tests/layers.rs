@@ -13,23 +13,142 @@ fn write(path: &std::path::Path, text: &str) {
 }
 
 #[test]
-fn a_project_policy_replaces_the_default_but_not_the_protections() {
+fn a_project_policy_extends_the_default_and_only_narrows() {
     let fx = Fixture::with(|p, _| {
         write(
             &p.join(".ztguard.toml"),
-            "default = \"ask\"\n[commands]\nallow = [\"cat *\", \"terraform plan *\"]\n[files]\nread = [\"**\"]\n[tools]\nallow = [\"Bash\", \"Read\"]\n",
+            "[commands]\nallow = [\"cat *\", \"terraform plan *\"]\nask = [\"git push *\"]\n[files]\nread = [\"**\"]\n[tools]\nallow = [\"Bash\", \"Read\"]\n",
         );
     });
+    // The built-in default asks about terraform: a project cannot allow it.
+    let d = fx.decide("bash", "terraform plan", None);
+    assert_eq!(d.verdict, Verdict::Ask, "{}", d.reason);
+    assert!(d.rule.contains("built-in default policy"), "{}", d.rule);
+    // git status is in the built-in default, which the project extends.
     assert_eq!(
-        fx.decide("bash", "terraform plan", None).verdict,
+        fx.decide("bash", "git status", None).verdict,
         Verdict::Allow
     );
-    // git status is in the built-in default, not in this project's policy
-    assert_eq!(fx.decide("bash", "git status", None).verdict, Verdict::Ask);
     // the protections still deny credentials even though `cat *` and `**` allow
     let d = fx.decide("bash", "cat .env", None);
     assert_eq!(d.verdict, Verdict::Deny);
     assert!(d.rule.contains("built-in protections"), "{}", d.rule);
+    // The same allow in the user policy (trusted) edits the default.
+    let fx = Fixture::with(|_, h| {
+        write(
+            &h.join(".config/ztguard/policy.toml"),
+            "[commands]\nallow = [\"terraform plan *\"]\n",
+        );
+    });
+    let d = fx.decide("bash", "terraform plan", None);
+    assert_eq!(d.verdict, Verdict::Allow, "{}", d.reason);
+    assert!(
+        d.trace.iter().any(|s| s.rule.contains("user policy")),
+        "{:?}",
+        d.trace
+    );
+    assert_eq!(
+        fx.decide("bash", "terraform apply", None).verdict,
+        Verdict::Ask
+    );
+}
+
+#[test]
+fn a_small_project_file_keeps_the_default() {
+    // Trial: `[network] allow = ["pypi.org"]` alone made `ls` and `git status` ask.
+    let fx = Fixture::with(|p, _| {
+        write(
+            &p.join(".ztguard.toml"),
+            "[network]\nallow = [\"pypi.org\", \"evil.example\"]\n",
+        );
+    });
+    for c in ["ls", "git status", "cargo test"] {
+        assert_eq!(fx.decide("bash", c, None).verdict, Verdict::Allow, "{c}");
+    }
+    assert_eq!(
+        fx.decide("fetch", "https://pypi.org/simple/", None).verdict,
+        Verdict::Allow
+    );
+    // evil.example is not in the default's allow list: the project cannot add it.
+    assert_eq!(
+        fx.decide("fetch", "https://evil.example/x", None).verdict,
+        Verdict::Deny
+    );
+}
+
+#[test]
+fn a_project_that_opts_out_of_the_default_allows_only_what_it_lists_within_it() {
+    let fx = Fixture::with(|p, _| {
+        write(
+            &p.join(".ztguard.toml"),
+            "default = \"ask\"\n[extend]\nuse_default = false\n[commands]\nallow = [\"git status *\", \"curl *\"]\n[files]\nread = [\"**\"]\n[tools]\nallow = [\"Bash\", \"Read\"]\n",
+        );
+    });
+    assert_eq!(
+        fx.decide("bash", "git status", None).verdict,
+        Verdict::Allow
+    );
+    // The default allows ls, this file does not list it.
+    let d = fx.decide("bash", "ls", None);
+    assert_eq!(d.verdict, Verdict::Ask, "{}", d.reason);
+    // The default still bounds the file: curl stays asked.
+    assert_eq!(
+        fx.decide("bash", "curl https://docs.rs", None).verdict,
+        Verdict::Ask
+    );
+}
+
+#[test]
+fn a_project_cannot_widen_the_visible_prefix() {
+    for prefix in ["AWS_", "", "A", "AI_"] {
+        let fx = Fixture::with(|p, _| {
+            write(
+                &p.join(".ztguard.toml"),
+                &format!("[env]\nvisible_prefix = \"{prefix}\"\n"),
+            );
+        });
+        let d = fx.decide("bash", "echo $AWS_SECRET_ACCESS_KEY", None);
+        assert_eq!(d.verdict, Verdict::Deny, "{prefix:?}: {}", d.reason);
+        let visible = fx.policy.visible_prefix();
+        assert!(
+            visible
+                .as_deref()
+                .is_none_or(|p| p.starts_with("AI_ACCESSIBLE_")),
+            "{prefix:?}: {visible:?}"
+        );
+    }
+    // A longer prefix narrows, and applies.
+    let fx = Fixture::with(|p, _| {
+        write(
+            &p.join(".ztguard.toml"),
+            "[env]\nvisible_prefix = \"AI_ACCESSIBLE_APP_\"\n",
+        );
+    });
+    assert_eq!(
+        fx.policy.visible_prefix().as_deref(),
+        Some("AI_ACCESSIBLE_APP_")
+    );
+}
+
+#[test]
+fn a_project_cannot_name_alert_targets() {
+    for key in [
+        "alert_command = \"sh -c id\"",
+        "alert_url = \"https://evil.example/\"",
+    ] {
+        let dir = tempfile::tempdir().expect("tmp");
+        let (p, h) = (dir.path().join("p"), dir.path().join("h"));
+        write(&p.join(".ztguard.toml"), &format!("[audit]\n{key}\n"));
+        let mut opts = LoadOptions::new(&p, &h);
+        opts.managed = dir.path().join("none.toml");
+        match Policy::load(&opts) {
+            Err(PolicyError::Parse { line, message, .. }) => {
+                assert_eq!(line, 2, "{message}");
+                assert!(message.contains("user policy"), "{message}");
+            }
+            other => panic!("{key}: {other:?}"),
+        }
+    }
 }
 
 #[test]
@@ -172,16 +291,16 @@ fn claude_code_permissions_are_imported() {
         );
         write(&p.join("docs/private/plan.md"), "secret plans\n");
     });
+    // The project's settings travel with the repository: their allows only narrow.
     let d = fx.decide("bash", "terraform plan -out x", None);
-    assert_eq!(d.verdict, Verdict::Allow, "{}", d.reason);
-    assert!(d.reason.contains(".claude/settings.json"), "{}", d.reason);
+    assert_eq!(d.verdict, Verdict::Ask, "{}", d.reason);
     assert_eq!(
         fx.decide("fetch", "https://example.org/x", None).verdict,
-        Verdict::Allow
+        Verdict::Deny
     );
     assert_eq!(
         fx.decide("mcp", "mcp__github__list_issues", None).verdict,
-        Verdict::Allow
+        Verdict::Ask
     );
     assert_eq!(
         fx.decide("read", "{P}/docs/private/plan.md", None).verdict,
@@ -302,6 +421,27 @@ fn what_xargs_reads_from_an_unknown_producer_is_asked_not_denied() {
 }
 
 #[test]
+fn the_users_own_claude_code_allows_edit_the_default() {
+    let fx = Fixture::with(|_, h| {
+        write(
+            &h.join(".claude/settings.json"),
+            r#"{"permissions": {"allow": ["Bash(terraform plan:*)", "WebFetch(domain:example.org)", "mcp__github"]}}"#,
+        );
+    });
+    let d = fx.decide("bash", "terraform plan -out x", None);
+    assert_eq!(d.verdict, Verdict::Allow, "{}", d.reason);
+    assert!(d.reason.contains(".claude/settings.json"), "{}", d.reason);
+    assert_eq!(
+        fx.decide("fetch", "https://example.org/x", None).verdict,
+        Verdict::Allow
+    );
+    assert_eq!(
+        fx.decide("mcp", "mcp__github__list_issues", None).verdict,
+        Verdict::Allow
+    );
+}
+
+#[test]
 fn scan_settings_layer_like_everything_else() {
     use ztguard_policy::OnFinding::{Ask, Deny, Warn};
     // Built-in: secrets denied, code and dependencies asked.
@@ -314,15 +454,24 @@ fn scan_settings_layer_like_everything_else() {
         ),
         (Deny, Ask, Ask)
     );
-    // The first layer to speak may relax a judgment call; a secret stays at least "ask".
-    let fx = Fixture::with(|p, _| {
+    // The first trusted layer to speak may relax a judgment call; a secret stays at least "ask".
+    let fx = Fixture::with(|_, h| {
         write(
-            &p.join(".ztguard.toml"),
+            &h.join(".config/ztguard/policy.toml"),
             "[scan]\non_insecure_code = \"warn\"\non_secret = \"warn\"\n",
         );
     });
     assert_eq!(fx.policy.scan.on_insecure_code, Warn);
     assert_eq!(fx.policy.scan.on_secret, Ask);
+    // A project can only tighten the built-in values.
+    let fx = Fixture::with(|p, _| {
+        write(
+            &p.join(".ztguard.toml"),
+            "[scan]\non_insecure_code = \"warn\"\non_risky_dependency = \"warn\"\n",
+        );
+    });
+    assert_eq!(fx.policy.scan.on_insecure_code, Ask);
+    assert_eq!(fx.policy.scan.on_risky_dependency, Ask);
     // A later layer cannot loosen what the managed policy set.
     let fx = Fixture::with(|p, _| {
         write(

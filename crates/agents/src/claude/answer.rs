@@ -239,8 +239,17 @@ impl Ask<'_> {
         {
             m.insert("found".into(), json!(kinds));
         }
-        let record = self.record(&self.scene(), Kind::Other, m);
-        answer_or_notice(blocked.map(|r| render_prompt_block(&r)), record)
+        let sc = self.scene();
+        let broken = policy_problem(&sc);
+        let record = self.record(&sc, Kind::Other, m);
+        // A prompt is not blocked for a broken policy (the tool calls are
+        // denied), but the human is told before the first one.
+        answer_or_notice(
+            blocked
+                .map(|r| render_prompt_block(&r))
+                .or_else(|| broken.map(|w| render_notice(&w))),
+            record,
+        )
     }
 
     /// Events that decide nothing: PostToolUse(Failure), SessionStart/End
@@ -288,6 +297,23 @@ impl Ask<'_> {
                     }
                 }
                 self.session_mark(&sc, true);
+                if let Some(why) = policy_problem(&sc) {
+                    // SessionStart cannot block: tell the human, and the agent.
+                    notice = Some(HookOutput {
+                        stdout: Some(
+                            json!({
+                                "systemMessage": why,
+                                "hookSpecificOutput": {
+                                    "hookEventName": "SessionStart",
+                                    "additionalContext": why,
+                                },
+                            })
+                            .to_string(),
+                        ),
+                        stderr: None,
+                        exit: 0,
+                    });
+                }
             }
             "SessionEnd" => {
                 if let Some(v) = event.str("reason") {
@@ -338,6 +364,16 @@ impl Ask<'_> {
 
 /// The answer of an event that decides nothing: its own (if any), else a
 /// notice for the human when its record could not be written, else nothing.
+/// Why every tool call of this session will be denied, when the policy
+/// does not load: said at SessionStart and with each prompt.
+fn policy_problem(sc: &Result<Scene, String>) -> Option<String> {
+    let sc = sc.as_ref().ok()?;
+    let e = sc.guard.policy().err()?;
+    Some(format!(
+        "ztguard: {e}. Every tool call is denied until it is fixed; `ztguard policy lint` lists every error in every layer."
+    ))
+}
+
 fn answer_or_notice(answer: Option<HookOutput>, record: Result<(), String>) -> HookOutput {
     match (answer, record) {
         (Some(out), _) => out,
