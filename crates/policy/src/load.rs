@@ -39,6 +39,11 @@ pub struct LoadOptions {
 }
 
 impl LoadOptions {
+    /// The approved public fixtures: `fixtures.json` next to the user policy.
+    pub fn fixtures_file(&self) -> PathBuf {
+        self.user.with_file_name(crate::fixtures::FILE_NAME)
+    }
+
     /// The standard locations for a project and home directory.
     pub fn new(project: impl Into<PathBuf>, home: impl Into<PathBuf>) -> LoadOptions {
         let home = home.into();
@@ -133,6 +138,8 @@ pub struct Policy {
     pub strict: bool,
     /// The files that were read, in layer order, for `policy show` and traces.
     pub sources: Vec<String>,
+    /// Public test fixtures a human approved (next to the user policy).
+    pub fixtures: crate::fixtures::Fixtures,
 }
 
 /// The `[scan]` settings after every layer.
@@ -391,6 +398,7 @@ impl Policy {
             forced_profile: opts.profile.clone(),
             strict,
             sources,
+            fixtures: crate::fixtures::Fixtures::load(&opts.fixtures_file())?,
         })
     }
 
