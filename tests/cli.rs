@@ -653,7 +653,11 @@ fn urls_reach_the_host_their_client_reaches() {
         assert_eq!(check(&["check", "bash", line]), "DENY", "{line}");
     }
     let out = e.run(&["check", "fetch", r"https://evil.example\@docs.rs/"], "");
-    assert!(stdout(&out).contains("reaches evil.example"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("reaches evil.example"),
+        "{}",
+        stdout(&out)
+    );
     // The hook, with the event Claude Code sends.
     let (d, why) = e.pre(
         "WebFetch",

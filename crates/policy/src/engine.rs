@@ -83,6 +83,8 @@ struct Eval<'a> {
     req: &'a Request,
     /// Public test fixtures a human approved for reading.
     fixtures: &'a Fixtures,
+    /// The user policy's directory, never writable (see `Policy::user_dir`).
+    user_dir: Option<&'a Path>,
     anchors: Anchors,
     steps: Vec<Step>,
     secret_vars: Vec<String>,
@@ -194,6 +196,7 @@ impl Policy {
             layers,
             req,
             fixtures: &self.fixtures,
+            user_dir: self.user_dir.as_deref(),
             anchors: Anchors {
                 project: req.project.clone(),
                 home: req.home.clone(),
@@ -425,6 +428,20 @@ impl Eval<'_> {
             },
             true,
         );
+        if access == Access::Write
+            && let Some(dir) = self.user_dir
+            && (lex.starts_with(dir) || real.starts_with(dir))
+        {
+            self.step(
+                check,
+                subject.clone(),
+                Verdict::Deny,
+                format!(
+                    "built-in protections: the user's ztguard configuration ({})",
+                    dir.display()
+                ),
+            );
+        }
         if check == Check::Delete
             && let Some(why) = destructive(real, &self.req.project, &self.req.home)
         {

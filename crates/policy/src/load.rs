@@ -140,6 +140,9 @@ pub struct Policy {
     pub sources: Vec<String>,
     /// Public test fixtures a human approved (next to the user policy).
     pub fixtures: crate::fixtures::Fixtures,
+    /// The directory of the user policy (and of the approved fixtures),
+    /// wherever `XDG_CONFIG_HOME` puts it: never writable by the agent.
+    pub user_dir: Option<PathBuf>,
 }
 
 /// The `[scan]` settings after every layer.
@@ -399,6 +402,12 @@ impl Policy {
             strict,
             sources,
             fixtures: crate::fixtures::Fixtures::load(&opts.fixtures_file())?,
+            // Only a directory of its own (`…/ztguard/policy.toml`).
+            user_dir: opts
+                .user
+                .parent()
+                .filter(|d| d.file_name().is_some_and(|n| n == "ztguard"))
+                .map(Path::to_path_buf),
         })
     }
 

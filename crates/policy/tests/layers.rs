@@ -491,3 +491,35 @@ fn a_public_fixture_is_readable_while_it_is_what_a_human_approved() {
         assert_eq!(d.verdict, Verdict::Deny, "changed: {subject}: {}", d.reason);
     }
 }
+
+/// The user policy's directory, with the approved fixtures, is never the
+/// agent's to write, wherever `XDG_CONFIG_HOME` puts it.
+#[test]
+fn the_user_configuration_is_protected_where_it_is() {
+    let fx = Fixture::new();
+    let cfg = fx.project.join("../cfg/ztguard");
+    std::fs::create_dir_all(&cfg).expect("mkdir");
+    let cfg = cfg.canonicalize().expect("canonical");
+    let mut o = LoadOptions::new(&fx.project, &fx.home);
+    o.managed = fx.project.join("../no-managed.toml");
+    o.user = cfg.join("policy.toml");
+    let policy = Policy::load(&o).expect("policy");
+    for (tool, path) in [
+        ("Write", cfg.join("fixtures.json")),
+        ("Write", cfg.join("policy.toml")),
+    ] {
+        let d = policy.evaluate(&ztguard_policy::Request {
+            tool: tool.into(),
+            action: Action::Write {
+                path: path.to_string_lossy().into_owned(),
+                content: Some("{}".into()),
+                edits: Vec::new(),
+            },
+            cwd: fx.project.clone(),
+            project: fx.project.clone(),
+            home: fx.home.clone(),
+            agent_type: None,
+        });
+        assert_eq!(d.verdict, Verdict::Deny, "{}: {}", path.display(), d.reason);
+    }
+}
