@@ -2451,7 +2451,11 @@ fn curl(c: &mut Ctx<'_>, args: &[Arg]) {
             c.read(&with_value(url, path));
             continue;
         }
-        c.net_url(t, format!("curl {t}"));
+        // curl expands `{a,b}` and `[1-3]` in a URL unless told not to.
+        let globbing = !s.has(&["-g", "--globoff"]);
+        for u in crate::urls::curl_globs(t, globbing) {
+            c.net_url(&u, format!("curl {t}"));
+        }
     }
     for (o, v) in &s.options {
         let Some(v) = v else { continue };

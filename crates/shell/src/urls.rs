@@ -154,6 +154,34 @@ pub fn command_hosts(text: &str) -> Vec<Option<String>> {
     out
 }
 
+/// The URLs curl makes of one with globs (`{a,b}` alternatives; `[..]`
+/// ranges are kept, their host is then no valid host and so not known):
+/// at most 64, else the text itself.
+pub fn curl_globs(text: &str, globbing: bool) -> Vec<String> {
+    const MAX: usize = 64;
+    let mut out = vec![String::new()];
+    if !globbing || !text.contains('{') {
+        return vec![text.to_string()];
+    }
+    let mut rest = text;
+    while let Some(open) = rest.find('{') {
+        let Some(close) = rest[open..].find('}').map(|c| open + c) else {
+            break;
+        };
+        let before = &rest[..open];
+        let alternatives: Vec<&str> = rest[open + 1..close].split(',').collect();
+        if out.len() * alternatives.len() > MAX {
+            return vec![text.to_string()];
+        }
+        out = out
+            .iter()
+            .flat_map(|o| alternatives.iter().map(move |a| format!("{o}{before}{a}")))
+            .collect();
+        rest = &rest[close + 1..];
+    }
+    out.iter().map(|o| format!("{o}{rest}")).collect()
+}
+
 /// The canonical spelling of a host: lowercase, punycode for IDNs, one
 /// trailing dot dropped, percent escapes decoded, IPv4 in dotted decimal
 /// whatever its spelling, IPv6 compressed without brackets and an
@@ -306,6 +334,25 @@ mod tests {
             fetch_target("file:///etc/passwd"),
             Ok(Fetch::File("/etc/passwd".into()))
         );
+    }
+
+    #[test]
+    fn curl_globs_are_the_urls_curl_makes() {
+        assert_eq!(
+            curl_globs("http://docs.rs{,.evil.example}/x", true),
+            ["http://docs.rs/x", "http://docs.rs.evil.example/x"]
+        );
+        assert_eq!(
+            curl_globs("http://{a,b}.io/{c,d}", true),
+            [
+                "http://a.io/c",
+                "http://a.io/d",
+                "http://b.io/c",
+                "http://b.io/d"
+            ]
+        );
+        assert_eq!(curl_globs("http://{a,b}.io/", false), ["http://{a,b}.io/"]);
+        assert_eq!(curl_globs("http://a.io/", true), ["http://a.io/"]);
     }
 
     #[test]
