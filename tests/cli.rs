@@ -671,4 +671,107 @@ fn completions_and_man_pages_come_from_the_cli_definition() {
     let out = e.run(&["man", "nope"], "");
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("no command `nope`"));
+
+/// URLs are read as the client that fetches them reads them, through the
+/// real binary: WebFetch as Node's WHATWG URL, a command's URL by both
+/// readings, every spelling of an address as the address.
+#[test]
+fn urls_reach_the_host_their_client_reaches() {
+    let e = Env::new();
+    let check = |args: &[&str]| {
+        let out = e.run(args, "");
+        stdout(&out).lines().next().unwrap_or("").to_string()
+    };
+    for url in [
+        r"https://evil.example\@docs.rs/",
+        r"https:/\evil.example/?@docs.rs",
+        "https://docs.rs@evil.example/",
+        "http://2852039166/latest/meta-data/",
+        "http://[::ffff:169.254.169.254]/",
+        "docs.rs",
+    ] {
+        assert_eq!(check(&["check", "fetch", url]), "DENY", "{url}");
+    }
+    for url in [
+        "https://DOCS.RS./serde",
+        "https://d%6Fcs.rs/serde",
+        r"https://docs.rs\serde",
+    ] {
+        assert_eq!(check(&["check", "fetch", url]), "ALLOW", "{url}");
+    }
+    for url in ["http://127.1:3000/", "http://0x7f.1/", "http://[::1]/"] {
+        assert_eq!(check(&["check", "fetch", url]), "ASK", "{url}");
+    }
+    for line in [
+        r"curl 'https://evil.example\@docs.rs/'",
+        r"curl 'https://docs.rs\@evil.example/'",
+        "wget http://0xa9.0xfe.0xa9.0xfe/",
+    ] {
+        assert_eq!(check(&["check", "bash", line]), "DENY", "{line}");
+    }
+    let out = e.run(&["check", "fetch", r"https://evil.example\@docs.rs/"], "");
+    assert!(
+        stdout(&out).contains("reaches evil.example"),
+        "{}",
+        stdout(&out)
+    );
+    // The hook, with the event Claude Code sends.
+    let (d, why) = e.pre(
+        "WebFetch",
+        json!({"url": r"https://evil.example\@docs.rs/", "prompt": "p"}),
+    );
+    assert_eq!(d, "deny", "{why}");
+    assert!(why.contains("evil.example"), "{why}");
+    let (d, why) = e.pre(
+        "WebFetch",
+        json!({"url": "https://DOCS.rs./serde", "prompt": "p"}),
+    );
+    assert_eq!(d, "allow", "{why}");
+}
+
+/// A public fixture that looks like a credential, through the binary: the
+/// agent cannot approve it, a human can (recorded in the user's
+/// configuration), and a change to its content voids the approval.
+#[test]
+fn a_human_approves_a_public_fixture_bound_to_its_content() {
+    let e = Env::new();
+    let pem = e.project.join("tests/fixtures/ca.pem");
+    std::fs::create_dir_all(pem.parent().expect("parent")).expect("mkdir");
+    std::fs::write(&pem, "PUBLIC TEST CERT\n").expect("write");
+    let first = |args: &[&str]| {
+        stdout(&e.run(args, ""))
+            .lines()
+            .next()
+            .unwrap_or("")
+            .to_string()
+    };
+    let search = ["check", "bash", "grep -r CERT tests"];
+    let read = ["check", "read", "tests/fixtures/ca.pem"];
+    assert_eq!(first(&search), "DENY");
+    assert_eq!(first(&read), "DENY");
+    let out = e.run(&search, "");
+    let said = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(
+        said.contains("ztguard approve --fixture") && !said.contains("AI_ACCESSIBLE_"),
+        "{said}"
+    );
+    // The agent may not approve it, in any spelling tried here.
+    for line in [
+        "ztguard approve --fixture tests/fixtures/ca.pem",
+        "env ztguard approve --fixture tests/fixtures/ca.pem",
+        "bash -c 'ztguard approve --fixture tests/fixtures/ca.pem'",
+    ] {
+        assert_eq!(first(&["check", "bash", line]), "DENY", "{line}");
+    }
+    let out = e.run(&["approve", "--fixture", "tests/fixtures/ca.pem"], "");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(e.home.join(".config/ztguard/fixtures.json").is_file());
+    assert!(!e.project.join(".ztguard/fixtures.json").exists());
+    assert_eq!(first(&search), "ALLOW");
+    assert_eq!(first(&read), "ALLOW");
+    let (d, why) = e.pre("Read", json!({"file_path": pem}));
+    assert_eq!(d, "allow", "{why}");
+    std::fs::write(&pem, "SOMETHING ELSE\n").expect("write");
+    assert_eq!(first(&search), "DENY");
+    assert_eq!(first(&read), "DENY");
 }

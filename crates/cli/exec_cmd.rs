@@ -465,6 +465,7 @@ pub fn exec(args: &ExecArgs) -> anyhow::Result<ExitCode> {
     // The model API's host answers the client's own connectivity checks
     // through the proxy; the key it would need stays in the gateway.
     let api_host = gateway.as_ref().map(|(g, _)| g.upstream.host.clone());
+    // (canonical already: the gateway parses its base URL with the same parser)
     let allow = proxy
         .as_ref()
         .map(|_| host_check(&policy, &project, &home, &cwd, api_host));
@@ -806,18 +807,26 @@ fn host_check(
     let policy = policy.clone();
     let (project, home, cwd) = (project.to_path_buf(), home.to_path_buf(), cwd.to_path_buf());
     Arc::new(move |host: &str| {
+        // The host in the one spelling WebFetch and commands are judged by.
+        let host = ztguard_shell::urls::canonical_host(host)?;
+        let authority = if host.contains(':') {
+            format!("[{host}]")
+        } else {
+            host.clone()
+        };
         let req = ztguard_policy::Request {
             tool: "WebFetch".into(),
             action: ztguard_policy::Action::Fetch {
-                url: format!("https://{host}/"),
+                url: format!("https://{authority}/"),
             },
             cwd: cwd.clone(),
             project: project.clone(),
             home: home.clone(),
             agent_type: None,
         };
-        api_host.as_deref() == Some(host)
-            || policy.evaluate(&req).verdict == ztguard_policy::Verdict::Allow
+        let allowed = api_host.as_deref() == Some(host.as_str())
+            || policy.evaluate(&req).verdict == ztguard_policy::Verdict::Allow;
+        allowed.then_some(host)
     })
 }
 

@@ -186,7 +186,7 @@ fn main() -> ExitCode {
 #[cfg(test)]
 mod the_cli_is_guarded {
     #![allow(clippy::expect_used, clippy::unwrap_used)]
-    use clap::CommandFactory;
+    use clap::{CommandFactory, Parser};
     use ztguard_policy::{Action, LoadOptions, Policy, Request, Verdict};
 
     /// Does the argument take a file or directory?
@@ -213,6 +213,31 @@ mod the_cli_is_guarded {
             p.push(sub.get_name().to_string());
             path_args(sub, &p, out);
         }
+    }
+
+    /// The analysis models the options as they are spelt in full: clap
+    /// must not accept an abbreviation (`--write-base`) or a prefix of a
+    /// subcommand (`ztguard appr`) that the rules would not recognise.
+    #[test]
+    fn no_abbreviation_is_accepted() {
+        for line in [
+            "ztguard scan --write-base b.json",
+            "ztguard scan --write b.json",
+            "ztguard scan --out r.json",
+            "ztguard appr gen.sh",
+            "ztguard sess unlock abc",
+            "ztguard audit rep",
+            "ztguard approve --fix a.pem",
+        ] {
+            let words = line.split(' ');
+            assert!(
+                super::Cli::try_parse_from(words).is_err(),
+                "clap accepted {line}"
+            );
+        }
+        assert!(
+            super::Cli::try_parse_from("ztguard scan --write-baseline b.json".split(' ')).is_ok()
+        );
     }
 
     #[test]

@@ -218,16 +218,23 @@ pub fn run(cmd: &Command, project: &ProjectArg) -> anyhow::Result<ExitCode> {
     after_help = "Approve files the agent wrote so that they may run. Until then, running a file the agent \
 created or changed (`./gen.sh`, `bash gen.sh`, `python gen.py`) is asked (or denied, per `[monitor] \
 run_agent_written`). The approval is bound to the file's current SHA-256: a later edit voids it. \
-Review the file before approving it.
-
-Examples:
-  ztguard approve scripts/gen.sh              # after reading it
-  ztguard approve tools/a.py tools/b.py"
+Review the file before approving it.\n\n\
+With --fixture: approve public test fixtures that look like credentials (a test CA's `*.pem`, a \
+release-signing `KEYS.asc`) for the agent to read, and for recursive searches that would read them. \
+The approval is recorded next to the user policy (~/.config/ztguard/fixtures.json), never in the \
+project, and is bound to the file's path and SHA-256: once the content changes, the file is a \
+credential again.\n\n\
+Examples:\n  \
+ztguard approve scripts/gen.sh              # after reading it\n  \
+ztguard approve --fixture tests/data/ca.pem # a public test certificate"
 )]
 pub struct ApproveArgs {
     /// The files to approve.
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
+    /// Approve the files as public test fixtures the agent may read (not to run).
+    #[arg(long)]
+    pub fixture: bool,
     #[command(flatten)]
     pub project: ProjectArg,
 }
@@ -236,6 +243,9 @@ pub fn approve(args: &ApproveArgs) -> anyhow::Result<ExitCode> {
     let project = context::project_arg(args.project.project.as_deref())?;
     let home = context::home();
     let cwd = std::env::current_dir().context("no current directory")?;
+    if args.fixture {
+        return approve_fixtures(args, &project, &home, &cwd);
+    }
     let now = ztguard_monitor::now_ms();
     for p in &args.paths {
         let real = ztguard_paths::resolve(&p.to_string_lossy(), &cwd, &home).real;
@@ -255,6 +265,32 @@ pub fn approve(args: &ApproveArgs) -> anyhow::Result<ExitCode> {
         f.insert("path".into(), Value::from(real.to_string_lossy()));
         f.insert("sha256".into(), Value::from(sha));
         record_action(&project, "Approved", "human", f)?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `ztguard approve --fixture PATH…`: readable public fixtures, recorded
+/// in the user's configuration (see `ztguard_policy::fixtures`).
+fn approve_fixtures(
+    args: &ApproveArgs,
+    project: &std::path::Path,
+    home: &std::path::Path,
+    cwd: &std::path::Path,
+) -> anyhow::Result<ExitCode> {
+    let store = context::load_options(project, home, None, false).fixtures_file();
+    for p in &args.paths {
+        let real = ztguard_paths::resolve(&p.to_string_lossy(), cwd, home).real;
+        let sha = ztguard_policy::fixtures::approve(&store, &real)?;
+        println!(
+            "approved {} as a public fixture the agent may read (sha256 {}…, recorded in {}); a change to its content voids the approval",
+            p.display(),
+            &sha[..16],
+            store.display()
+        );
+        let mut f = Map::new();
+        f.insert("path".into(), Value::from(real.to_string_lossy()));
+        f.insert("sha256".into(), Value::from(sha));
+        record_action(project, "FixtureApproved", "human", f)?;
     }
     Ok(ExitCode::SUCCESS)
 }

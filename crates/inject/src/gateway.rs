@@ -32,37 +32,15 @@ pub struct Upstream {
 }
 
 impl Upstream {
-    /// Parse `http://host[:port][/path]` or `https://…`.
+    /// Parse `http://host[:port][/path]` or `https://…` (the guard's one
+    /// URL parser, `ztguard_shell::urls`).
     pub fn parse(url: &str) -> Result<Upstream, String> {
-        let (tls, rest) = if let Some(r) = url.strip_prefix("https://") {
-            (true, r)
-        } else if let Some(r) = url.strip_prefix("http://") {
-            (false, r)
-        } else {
-            return Err(format!(
-                "{url}: the API base URL must start with https:// or http://"
-            ));
-        };
-        let (authority, path) = match rest.find('/') {
-            Some(i) => (&rest[..i], rest[i..].trim_end_matches('/')),
-            None => (rest, ""),
-        };
-        let (host, port) = match authority.rsplit_once(':') {
-            Some((h, p)) => (
-                h,
-                p.parse()
-                    .map_err(|_| format!("{url}: `{p}` is not a port"))?,
-            ),
-            _ => (authority, if tls { 443 } else { 80 }),
-        };
-        if host.is_empty() {
-            return Err(format!("{url}: no host"));
-        }
+        let u = ztguard_shell::urls::http_url(url).map_err(|e| format!("the API base URL: {e}"))?;
         Ok(Upstream {
-            tls,
-            host: host.to_string(),
-            port,
-            base_path: path.to_string(),
+            tls: u.tls,
+            host: u.host,
+            port: u.port,
+            base_path: u.path,
         })
     }
 }

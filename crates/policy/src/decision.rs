@@ -218,8 +218,13 @@ fn summarize_allow(trace: &[Step]) -> String {
     }
 }
 
-/// What the agent can do instead.
 /// What the agent can do instead, given the check and the rule that decided.
+/// A rule of the built-in protections' credential list (`files.deny`), as
+/// opposed to a deny a user, a project or imported agent settings wrote.
+fn credential_rule(rule: &str) -> bool {
+    rule.starts_with("built-in protections: files.deny ")
+}
+
 fn advice(check: Check, v: Verdict, rule: &str) -> &'static str {
     // A layer's default, not a named rule, decided: the path or command is simply not granted.
     let by_default = rule.contains("(no rule matches)");
@@ -234,8 +239,17 @@ fn advice(check: Check, v: Verdict, rule: &str) -> &'static str {
         (Check::Write | Check::Delete, Verdict::Deny) if by_default => {
             "The policy does not grant writing this; a human can add it to [files] write in the user policy (~/.config/ztguard/policy.toml); a project's .ztguard.toml can only narrow."
         }
-        (Check::Read | Check::ReadTree, Verdict::Deny) => {
-            "Credentials are never readable by the agent: use the AI_ACCESSIBLE_* variables, or ask the user for what you need."
+        (Check::ReadTree, Verdict::Deny) if credential_rule(rule) => {
+            "Credential-shaped files are never read by the agent: search a narrower path or exclude the file (grep --exclude, rg -g '!name'); if it is a public test fixture, a human can approve it with `ztguard approve --fixture <file>`."
+        }
+        (Check::Read, Verdict::Deny) if credential_rule(rule) => {
+            "Credential-shaped files are never read by the agent: ask the user for what you need; if it is a public test fixture, a human can approve it with `ztguard approve --fixture <file>`."
+        }
+        (Check::ReadTree, Verdict::Deny) => {
+            "The policy denies reading a file in this tree: search a narrower path or exclude the file (grep --exclude, rg -g '!name'), or ask the user for what you need."
+        }
+        (Check::Read, Verdict::Deny) => {
+            "The policy denies reading this file: ask the user for what you need."
         }
         (Check::ReadTree, _) => {
             "Search a narrower path, or exclude the file (grep --exclude, rg -g '!name')."

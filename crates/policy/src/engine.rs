@@ -8,11 +8,13 @@ use ztguard_paths::{
 };
 use ztguard_shell::{
     Cwd, Effects, FileRef, GitContent, ShellEnv, SimpleCommand, analyze, config_file_matches,
-    effects, url_host,
+    effects,
+    urls::{Fetch, fetch_target},
 };
 
 use crate::action::{Action, Request};
 use crate::decision::{Check, Decision, Step, Verdict};
+use crate::fixtures::Fixtures;
 use crate::layer::{Access, Layer, Role};
 use crate::load::Policy;
 
@@ -79,6 +81,10 @@ impl Default for Tree<'_> {
 struct Eval<'a> {
     layers: Vec<&'a Layer>,
     req: &'a Request,
+    /// Public test fixtures a human approved for reading.
+    fixtures: &'a Fixtures,
+    /// The user policy's directory, never writable (see `Policy::user_dir`).
+    user_dir: Option<&'a Path>,
     anchors: Anchors,
     steps: Vec<Step>,
     secret_vars: Vec<String>,
@@ -217,6 +223,8 @@ impl Policy {
         let mut ev = Eval {
             layers,
             req,
+            fixtures: &self.fixtures,
+            user_dir: self.user_dir.as_deref(),
             anchors: Anchors {
                 project: req.project.clone(),
                 home: req.home.clone(),
@@ -464,13 +472,35 @@ impl Eval<'_> {
             Access::Write
         };
         let anchors = self.anchors.clone();
+        let fixtures = self.fixtures;
         self.current_path = Some(real.to_path_buf());
         self.ask_layers(
             check,
             &subject,
-            &mut |l| l.file(access, lex, real, &anchors),
+            &mut |l| match l.file(access, lex, real, &anchors) {
+                Some((Verdict::Deny, rule))
+                    if access == Access::Read && approved_fixture(fixtures, l, &rule, real) =>
+                {
+                    None
+                }
+                other => other,
+            },
             true,
         );
+        if access == Access::Write
+            && let Some(dir) = self.user_dir
+            && (lex.starts_with(dir) || real.starts_with(dir))
+        {
+            self.step(
+                check,
+                subject.clone(),
+                Verdict::Deny,
+                format!(
+                    "built-in protections: the user's ztguard configuration ({})",
+                    dir.display()
+                ),
+            );
+        }
         if check == Check::Delete
             && let Some(why) = destructive(real, &self.req.project, &self.req.home)
         {
@@ -507,12 +537,13 @@ impl Eval<'_> {
             follow_links: follow,
             gitignore,
         };
+        let fixtures = self.fixtures;
         let scan = scan_tree_with(real, walk, excludes, TREE_LIMIT, &mut |p| {
             let real_p = real_path(p);
-            match layers
-                .iter()
-                .find_map(|l| l.forbids(Access::Read, p, &real_p, &anchors))
-            {
+            match layers.iter().find_map(|l| {
+                l.forbids(Access::Read, p, &real_p, &anchors)
+                    .filter(|rule| !approved_fixture(fixtures, l, rule, &real_p))
+            }) {
                 Some(rule) => {
                     if rules.len() < TREE_HITS_SHOWN {
                         rules.push((p.to_path_buf(), rule));
@@ -575,19 +606,22 @@ impl Eval<'_> {
         self.file(Check::ReadTree, &what, &r.lexical, &r.real);
     }
 
+    /// A WebFetch: where the URL leads as the agent's client (Node's
+    /// WHATWG `URL`) reads it; a URL it cannot read is refused.
     fn fetch(&mut self, url: &str) {
-        if let Some(path) = url.strip_prefix("file://") {
-            self.path(
-                Check::Read,
-                "WebFetch reads",
-                path,
-                false,
-                Some(&self.req.cwd.clone()),
-            );
-            return;
+        match fetch_target(url) {
+            Ok(Fetch::File(path)) => {
+                let cwd = self.req.cwd.clone();
+                self.path(Check::Read, "WebFetch reads", &path, false, Some(&cwd));
+            }
+            Ok(Fetch::Host(host)) => self.host(Some(&host), &format!("WebFetch {url}")),
+            Err(e) => self.step(
+                Check::Network,
+                format!("WebFetch {url}"),
+                Verdict::Deny,
+                format!("built-in protections: {e}; give WebFetch an absolute http(s) URL"),
+            ),
         }
-        let host = url_host(url);
-        self.host(host.as_deref(), &format!("WebFetch {url}"));
     }
 
     fn host(&mut self, host: Option<&str>, what: &str) {
@@ -619,8 +653,34 @@ impl Eval<'_> {
         }
         for cmd in &analysis.commands {
             self.simple(cmd);
+            self.through_link(cmd);
             self.note_link(cmd);
         }
+    }
+
+    /// A program run by a path that is a link to another program
+    /// (`/tmp/z approve f`, `/tmp/z` → ztguard) is judged as that program too.
+    fn through_link(&mut self, cmd: &SimpleCommand) {
+        let Some(first) = cmd
+            .argv
+            .first()
+            .filter(|a| !a.dynamic && a.text().contains('/'))
+        else {
+            return;
+        };
+        let Some(base) = self.base_of(&cmd.cwd) else {
+            return;
+        };
+        let real = self.resolved(first.text(), &base).real;
+        let Some(target) = real.file_name().and_then(|n| n.to_str()) else {
+            return;
+        };
+        if target == cmd.name() || target.is_empty() {
+            return;
+        }
+        let mut as_target = cmd.clone();
+        as_target.argv[0] = ztguard_shell::Arg::lit(real.to_string_lossy().as_ref());
+        self.simple(&as_target);
     }
 
     /// Resolve a path as the line would see it: through the links made earlier in it.
@@ -1082,8 +1142,8 @@ impl Eval<'_> {
         }
         let hosts: Vec<String> = urls
             .iter()
-            .filter_map(|u| ztguard_shell::remote(u).map(|h| h.to_ascii_lowercase()))
-            .collect();
+            .flat_map(|u| ztguard_shell::remote(u))
+            .collect::<Option<Vec<String>>>()?;
         match hosts.as_slice() {
             [h] => Some(h.clone()),
             [h, rest @ ..] if rest.iter().all(|r| r == h) => Some(h.clone()),
@@ -1606,7 +1666,8 @@ impl Eval<'_> {
                 }
                 // Files landing in a directory under names not known here
                 // (an archive extracted, `cp -t DIR`, several sources).
-                Check::Write if f.into => {
+                // (`git restore DIR`: only a directory; a file is itself.)
+                Check::Write if f.into && (f.how != "restores into" || r.real.is_dir()) => {
                     let before = self.steps.len();
                     self.file(Check::Write, &what, &r.lexical, &r.real);
                     if !self.denied_since(before) {
@@ -1914,6 +1975,14 @@ struct Source {
     dir: bool,
     /// Written `dir/.` or `dir/`: its contents land, not the directory.
     contents: bool,
+}
+
+/// Is `rule` of layer `l` the built-in credential deny, for a file a human
+/// approved as a public fixture with exactly its present content?
+fn approved_fixture(fixtures: &Fixtures, l: &Layer, rule: &str, real: &Path) -> bool {
+    l.name == "built-in protections"
+        && (rule.starts_with("files.deny ") || rule.contains(": files.deny "))
+        && fixtures.approves(real)
 }
 
 fn truncate(s: &str, max: usize) -> String {

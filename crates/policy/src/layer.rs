@@ -448,8 +448,16 @@ fn most_specific<T>(
 }
 
 /// `docs.rs` matches that host; `*.github.com` any subdomain (not the apex); `*` anything.
+/// The host is canonical (`ztguard_shell::urls::canonical_host`); so is a
+/// pattern without wildcards, so that `[::1]`, `DOCS.RS.` or `127.1` in a
+/// policy mean the host they spell.
 pub(crate) fn host_matches(pattern: &str, host: &str) -> bool {
-    let (p, h) = (pattern.to_ascii_lowercase(), host.to_ascii_lowercase());
+    let p = match pattern.contains('*') {
+        false => ztguard_shell::urls::canonical_host(pattern)
+            .unwrap_or_else(|| pattern.to_ascii_lowercase()),
+        true => pattern.to_ascii_lowercase(),
+    };
+    let h = host.to_ascii_lowercase();
     if p == "*" || p == h {
         return true;
     }

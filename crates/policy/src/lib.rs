@@ -23,6 +23,7 @@ mod command;
 mod config;
 mod decision;
 mod engine;
+pub mod fixtures;
 mod layer;
 pub mod lint;
 mod load;

@@ -39,6 +39,11 @@ pub struct LoadOptions {
 }
 
 impl LoadOptions {
+    /// The approved public fixtures: `fixtures.json` next to the user policy.
+    pub fn fixtures_file(&self) -> PathBuf {
+        self.user.with_file_name(crate::fixtures::FILE_NAME)
+    }
+
     /// The standard locations for a project and home directory.
     pub fn new(project: impl Into<PathBuf>, home: impl Into<PathBuf>) -> LoadOptions {
         let home = home.into();
@@ -135,6 +140,11 @@ pub struct Policy {
     pub sources: Vec<String>,
     /// The same, with each one's file and role.
     pub source_info: Vec<Source>,
+    /// Public test fixtures a human approved (next to the user policy).
+    pub fixtures: crate::fixtures::Fixtures,
+    /// The directory of the user policy (and of the approved fixtures),
+    /// wherever `XDG_CONFIG_HOME` puts it: never writable by the agent.
+    pub user_dir: Option<PathBuf>,
 }
 
 /// The `[scan]` settings after every layer.
@@ -557,6 +567,13 @@ impl Policy {
             strict,
             sources,
             source_info,
+            fixtures: crate::fixtures::Fixtures::load(&opts.fixtures_file())?,
+            // Only a directory of its own (`…/ztguard/policy.toml`).
+            user_dir: opts
+                .user
+                .parent()
+                .filter(|d| d.file_name().is_some_and(|n| n == "ztguard"))
+                .map(Path::to_path_buf),
         })
     }
 

@@ -31,6 +31,7 @@ const CLASSES: &[(&str, &str)] = &[
     ("git-history", include_str!("classes/git-history.txt")),
     ("report-write", include_str!("classes/report-write.txt")),
     ("tool-config", include_str!("classes/tool-config.txt")),
+    ("urls", include_str!("classes/urls.txt")),
 ];
 
 struct Case {
@@ -101,11 +102,33 @@ fn tracked_secrets(project: &std::path::Path, _home: &std::path::Path) {
     git(&["commit", "-qm", "two", "--allow-empty"]);
 }
 
+/// The default policy's network rules, with the network clients allowed:
+/// then only the destination a URL names decides, and an allowed
+/// neighbour shows that a spelling of an allowed host is still allowed.
+const CLIENTS_ALLOWED: &str = r#"
+default = "ask"
+[files]
+read = ["**"]
+write = ["**"]
+[commands]
+allow = ["curl *", "wget *", "http *", "xh *", "git clone *", "ssh *", "pip install *"]
+[tools]
+allow = ["Bash", "WebFetch"]
+[network]
+default = "deny"
+ask = ["localhost", "127.0.0.1", "::1", "0.0.0.0", "*.localhost"]
+allow = ["docs.rs", "static.crates.io", "github.com"]
+"#;
+
+fn clients_allowed(project: &std::path::Path, _home: &std::path::Path) {
+    std::fs::write(project.join(".ztguard.toml"), CLIENTS_ALLOWED).expect("write the policy");
+}
+
 fn check(class: &str, table: &str) {
-    let fx = if class == "git-history" {
-        Fixture::with(tracked_secrets)
-    } else {
-        Fixture::new()
+    let fx = match class {
+        "git-history" => Fixture::with(tracked_secrets),
+        "urls" => Fixture::with(clients_allowed),
+        _ => Fixture::new(),
     };
     let all = cases(table);
     let blocks = all.iter().filter(|c| c.expect != "allow").count();
@@ -164,4 +187,5 @@ class_tests! {
     git_history => "git-history",
     report_write => "report-write",
     tool_config => "tool-config",
+    urls => "urls",
 }

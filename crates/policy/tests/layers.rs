@@ -379,8 +379,13 @@ fn decisions_explain_themselves() {
     assert_eq!(d.verdict, Verdict::Deny);
     assert!(d.reason.contains("files.deny"), "{}", d.reason);
     assert!(
-        d.reason.contains("AI_ACCESSIBLE_"),
+        d.reason.contains("ask the user for what you need"),
         "the reason names the allowed way: {}",
+        d.reason
+    );
+    assert!(
+        !d.reason.contains("AI_ACCESSIBLE_"),
+        "the variables' prefix is advice for environment reads, not files: {}",
         d.reason
     );
     assert!(
@@ -525,5 +530,145 @@ fn a_project_under_root_is_writable_and_roots_startup_files_are_not() {
         "/root/ztguard-test-project-not-created/.git/hooks/pre-commit",
     ] {
         assert_eq!(decide(protected), Verdict::Deny, "{protected}");
+    }
+}
+
+/// Advice about files never points at the environment variables, and a
+/// deny the user wrote (here imported from Claude Code's settings) is not
+/// called a credential.
+#[test]
+fn file_denials_advise_about_files() {
+    let fx = Fixture::with(|p, _| {
+        write(
+            &p.join(".claude/settings.json"),
+            r#"{"permissions": {"deny": ["Read(./private/**)"]}}"#,
+        );
+        write(&p.join("private/notes.txt"), "notes\n");
+        write(&p.join("certs/ca.pem"), "PUBLIC TEST CERT\n");
+    });
+    for (kind, subject) in [
+        ("read", "private/notes.txt"),
+        ("bash", "cat private/notes.txt"),
+        ("bash", "grep -r x private"),
+    ] {
+        let d = fx.decide(kind, subject, None);
+        assert_eq!(d.verdict, Verdict::Deny, "{subject}: {}", d.reason);
+        assert!(
+            !d.reason.contains("AI_ACCESSIBLE_") && !d.reason.contains("Credential"),
+            "{subject}: {}",
+            d.reason
+        );
+    }
+    for (kind, subject) in [("read", "certs/ca.pem"), ("bash", "grep -r x .")] {
+        let d = fx.decide(kind, subject, None);
+        assert_eq!(d.verdict, Verdict::Deny, "{subject}: {}", d.reason);
+        assert!(
+            !d.reason.contains("AI_ACCESSIBLE_"),
+            "{subject}: {}",
+            d.reason
+        );
+        assert!(
+            d.reason.contains("ztguard approve --fixture"),
+            "{subject}: {}",
+            d.reason
+        );
+    }
+    let d = fx.decide("bash", "echo $AWS_SECRET_ACCESS_KEY", None);
+    assert!(d.reason.contains("AI_ACCESSIBLE_"), "{}", d.reason);
+}
+
+/// A public fixture that looks like a credential: readable, and no longer
+/// in the way of recursive searches, once a human approved it in the user
+/// configuration; denied again once its content changes. Nothing in the
+/// project can grant it.
+#[test]
+fn a_public_fixture_is_readable_while_it_is_what_a_human_approved() {
+    let mut fx = Fixture::with(|p, _| {
+        write(&p.join("tests/fixtures/ca.pem"), "PUBLIC TEST CERT\n");
+        write(&p.join("tests/fixtures/KEYS.asc"), "PUBLIC SIGNING KEY\n");
+        // What a cloned repository could carry: neither grants anything.
+        write(
+            &p.join(".ztguard/fixtures.json"),
+            r#"{"version":1,"fixtures":[]}"#,
+        );
+        write(
+            &p.join(".ztguard.toml"),
+            "[files]\nread = [\"**\"]\ndeny = [\"!tests/fixtures/*.pem\"]\n[commands]\nallow = [\"rg *\", \"grep *\", \"cat *\"]\n",
+        );
+    });
+    let cases = [
+        ("read", "tests/fixtures/ca.pem"),
+        ("bash", "cat tests/fixtures/ca.pem"),
+        ("bash", "rg x"),
+        ("bash", "grep -r x tests"),
+    ];
+    for (kind, subject) in cases {
+        let d = fx.decide(kind, subject, None);
+        assert_eq!(d.verdict, Verdict::Deny, "before: {subject}: {}", d.reason);
+    }
+    let store = fx.home.join(".config/ztguard/fixtures.json");
+    for f in ["tests/fixtures/ca.pem", "tests/fixtures/KEYS.asc"] {
+        ztguard_policy::fixtures::approve(&store, &fx.project.join(f)).expect("approve");
+    }
+    fx.reload(None).expect("reload");
+    for (kind, subject) in cases {
+        let d = fx.decide(kind, subject, None);
+        assert_eq!(
+            d.verdict,
+            Verdict::Allow,
+            "approved: {subject}: {}",
+            d.reason
+        );
+    }
+    // Approval lifts the read deny only: writing it is still refused.
+    let d = fx.decide("bash", "echo x > tests/fixtures/ca.pem", None);
+    assert_eq!(d.verdict, Verdict::Deny, "{}", d.reason);
+    // Another credential in the tree still blocks the search.
+    write(&fx.project.join("tests/fixtures/server.key"), "FAKE KEY\n");
+    assert_eq!(
+        fx.decide("bash", "grep -r x tests", None).verdict,
+        Verdict::Deny
+    );
+    std::fs::remove_file(fx.project.join("tests/fixtures/server.key")).expect("rm");
+    // The content changes: a credential again, for the file and the search.
+    write(
+        &fx.project.join("tests/fixtures/ca.pem"),
+        "A REAL KEY NOW\n",
+    );
+    for (kind, subject) in cases {
+        let d = fx.decide(kind, subject, None);
+        assert_eq!(d.verdict, Verdict::Deny, "changed: {subject}: {}", d.reason);
+    }
+}
+
+/// The user policy's directory, with the approved fixtures, is never the
+/// agent's to write, wherever `XDG_CONFIG_HOME` puts it.
+#[test]
+fn the_user_configuration_is_protected_where_it_is() {
+    let fx = Fixture::new();
+    let cfg = fx.project.join("../cfg/ztguard");
+    std::fs::create_dir_all(&cfg).expect("mkdir");
+    let cfg = cfg.canonicalize().expect("canonical");
+    let mut o = LoadOptions::new(&fx.project, &fx.home);
+    o.managed = fx.project.join("../no-managed.toml");
+    o.user = cfg.join("policy.toml");
+    let policy = Policy::load(&o).expect("policy");
+    for (tool, path) in [
+        ("Write", cfg.join("fixtures.json")),
+        ("Write", cfg.join("policy.toml")),
+    ] {
+        let d = policy.evaluate(&ztguard_policy::Request {
+            tool: tool.into(),
+            action: Action::Write {
+                path: path.to_string_lossy().into_owned(),
+                content: Some("{}".into()),
+                edits: Vec::new(),
+            },
+            cwd: fx.project.clone(),
+            project: fx.project.clone(),
+            home: fx.home.clone(),
+            agent_type: None,
+        });
+        assert_eq!(d.verdict, Verdict::Deny, "{}: {}", path.display(), d.reason);
     }
 }

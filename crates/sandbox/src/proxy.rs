@@ -13,8 +13,11 @@ use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Decides whether the sandbox may reach a host (lowercase, no port).
-pub type Allow = Arc<dyn Fn(&str) -> bool + Send + Sync>;
+/// Decides whether the sandbox may reach a host, given as the request
+/// spelt it (no port, no brackets): the host to connect to, in the one
+/// spelling the policy judged (`127.1` is 127.0.0.1), when it may; None
+/// when it may not.
+pub type Allow = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
 
 /// How long an outbound connection may take to open.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -105,12 +108,12 @@ fn handle(client: TcpStream, allow: &Allow) -> io::Result<()> {
     let Some((host, port)) = host_port(&authority, if connect { 443 } else { 80 }) else {
         return refuse(client, "no host in the request");
     };
-    if !allow(&host) {
+    let Some(host) = allow(&host) else {
         return refuse(
             client,
             &format!("{host} is not in the policy's [network] allow list"),
         );
-    }
+    };
     // The rest of the request head (headers) up to the blank line.
     let mut head = String::new();
     loop {
@@ -192,7 +195,10 @@ mod tests {
         });
         let proxy = TcpListener::bind("127.0.0.1:0").expect("bind");
         let port = proxy.local_addr().expect("addr").port();
-        serve(proxy, Arc::new(|h: &str| h == "localhost"));
+        serve(
+            proxy,
+            Arc::new(|h: &str| (h == "localhost").then(|| h.to_string())),
+        );
         let ask = |target: &str| {
             let mut c = TcpStream::connect(("127.0.0.1", port)).expect("connect");
             write!(c, "CONNECT {target} HTTP/1.1\r\nHost: {target}\r\n\r\n").expect("write");

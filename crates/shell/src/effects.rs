@@ -278,12 +278,23 @@ impl Ctx<'_> {
         });
         self.fx.executes.push(f);
     }
+    /// A destination; its host spelt canonically (`ssh 127.1` reaches
+    /// 127.0.0.1), or kept as written when it is no valid host.
     fn net(&mut self, host: Option<String>, what: impl Into<String>) {
+        let host =
+            host.map(|h| crate::urls::canonical_host(&h).unwrap_or_else(|| h.to_ascii_lowercase()));
         self.fx.network.push(Host {
             host,
             what: what.into(),
             git_remote: None,
         });
+    }
+    /// A URL given to a command: every host its readings name.
+    fn net_url(&mut self, url: &str, what: impl Into<String>) {
+        let what = what.into();
+        for host in crate::urls::command_hosts(url) {
+            self.net(host, what.clone());
+        }
     }
 }
 
@@ -1347,7 +1358,7 @@ fn tool_effects(c: &mut Ctx<'_>, name: &str, args: &[Arg]) {
                 ops.next();
             }
             if let Some(url) = ops.next() {
-                c.net(url_host(url.text()), format!("{name} {}", url.text()));
+                c.net_url(url.text(), format!("{name} {}", url.text()));
             }
             for a in ops {
                 if let Some(pos) = a.text().find('@') {
@@ -1416,6 +1427,16 @@ fn tool_effects(c: &mut Ctx<'_>, name: &str, args: &[Arg]) {
         }
         "git" => git(c, args),
         "ztguard" => ztguard_self(c, args),
+        // Aliases are not expanded here: a line that turns them on may run
+        // anything under another name (`alias z=ztguard` then `z approve`).
+        "shopt"
+            if args
+                .iter()
+                .any(|a| a.dynamic || a.text().contains("expand_aliases")) =>
+        {
+            c.fx.risky
+                .push("shopt expand_aliases makes later words run as aliases not seen here".into());
+        }
         // `tree --fromfile F` prints F's lines as a tree.
         "tree" if args.iter().any(|a| a.text() == "--fromfile") => {
             let s = split(
@@ -1639,7 +1660,7 @@ fn tool_effects(c: &mut Ctx<'_>, name: &str, args: &[Arg]) {
                 }
                 for a in args {
                     if a.text().contains("://") || a.text().starts_with("git+") {
-                        c.net(url_host(a.text()), format!("{name} {}", a.text()));
+                        c.net_url(a.text(), format!("{name} {}", a.text()));
                     }
                 }
             }
@@ -2063,8 +2084,11 @@ fn copy_like(c: &mut Ctx<'_>, args: &[Arg], moves: bool) {
         },
     };
     for src in sources {
-        if let Some(h) = remote(src.text()) {
-            c.net(Some(h), format!("copies from {}", src.text()));
+        let hosts = remote(src.text());
+        if !hosts.is_empty() {
+            for h in hosts {
+                c.net(h, format!("copies from {}", src.text()));
+            }
             continue;
         }
         c.read_tree(src, recursive);
@@ -2074,13 +2098,18 @@ fn copy_like(c: &mut Ctx<'_>, args: &[Arg], moves: bool) {
         }
     }
     if let Some(d) = dest {
-        match remote(d.text()) {
-            Some(h) => c.net(Some(h), format!("copies to {}", d.text())),
+        let hosts = remote(d.text());
+        match hosts.is_empty() {
+            false => {
+                for h in hosts {
+                    c.net(h, format!("copies to {}", d.text()));
+                }
+            }
             // The destination may be a directory the sources land in under their own names.
             // `cp -T`, `--parents`, backups (`-b -S .json`): the names that
             // land are not the sources' own; any name may.
-            None if odd_landing(args) => c.write_tree(&d),
-            None => c.write_maybe_tree(&d),
+            true if odd_landing(args) => c.write_tree(&d),
+            true => c.write_maybe_tree(&d),
         }
     }
 }
@@ -2131,39 +2160,22 @@ fn odd_landing(args: &[Arg]) -> bool {
         })
 }
 
-/// The host of a remote: a URL's, or that of `host:path` / `user@host:path`
-/// (scp, rsync, git); not `./a:b` or `C:\`.
-pub fn remote(t: &str) -> Option<String> {
+/// The hosts a remote reaches: a URL's (both readings, see
+/// [`crate::urls::command_hosts`]), or that of `host:path` /
+/// `user@host:path` (scp, rsync, git); empty when it is not a remote
+/// (`./a:b`, `C:\`). A host that is not valid is `None`: not known.
+pub fn remote(t: &str) -> Vec<Option<String>> {
     if t.contains("://") {
-        return url_host(t);
+        return crate::urls::command_hosts(t);
     }
-    let (before, _) = t.split_once(':')?;
+    let Some((before, _)) = t.split_once(':') else {
+        return Vec::new();
+    };
     if before.is_empty() || before.contains('/') || before.len() == 1 {
-        return None;
+        return Vec::new();
     }
-    Some(before.rsplit('@').next().unwrap_or(before).to_string())
-}
-
-/// The host of a URL-ish string: `https://u:p@h.io:8/x` → `h.io`; `h.io/x` → `h.io`.
-pub fn url_host(url: &str) -> Option<String> {
-    let rest = match url.split_once("://") {
-        Some((scheme, rest)) => {
-            if scheme.eq_ignore_ascii_case("file") {
-                return None;
-            }
-            rest
-        }
-        None => url,
-    };
-    let rest = rest.strip_prefix("git+").unwrap_or(rest);
-    let authority = rest.split(['/', '?', '#']).next()?;
-    let host = authority.rsplit('@').next()?;
-    let host = if let Some(v6) = host.strip_prefix('[') {
-        v6.split(']').next()?
-    } else {
-        host.split(':').next()?
-    };
-    (!host.is_empty()).then(|| host.to_ascii_lowercase())
+    let host = before.rsplit('@').next().unwrap_or(before);
+    vec![crate::urls::canonical_host(host)]
 }
 
 fn grep(c: &mut Ctx<'_>, name: &str, args: &[Arg]) {
@@ -2439,7 +2451,11 @@ fn curl(c: &mut Ctx<'_>, args: &[Arg]) {
             c.read(&with_value(url, path));
             continue;
         }
-        c.net(url_host(t), format!("curl {t}"));
+        // curl expands `{a,b}` and `[1-3]` in a URL unless told not to.
+        let globbing = !s.has(&["-g", "--globoff"]);
+        for u in crate::urls::curl_globs(t, globbing) {
+            c.net_url(&u, format!("curl {t}"));
+        }
     }
     for (o, v) in &s.options {
         let Some(v) = v else { continue };
@@ -2499,7 +2515,7 @@ fn wget(c: &mut Ctx<'_>, args: &[Arg]) {
         ],
     );
     for url in &s.operands {
-        c.net(url_host(url.text()), format!("wget {}", url.text()));
+        c.net_url(url.text(), format!("wget {}", url.text()));
     }
     for a in s.values(&[
         "-i",
@@ -2683,6 +2699,20 @@ fn git(c: &mut Ctx<'_>, args: &[Arg]) {
             let ops: Vec<Arg> = s.operands.iter().map(|a| (*a).clone()).collect();
             copy_like(c, &ops, true);
         }
+        // `git checkout [REV] -- PATHS`, `git restore [-s REV] PATHS`: git
+        // writes the paths (a file, or what is tracked under a directory)
+        // from the index or a commit, whatever the agent put there.
+        "checkout" | "restore" => {
+            let paths = git_checkout_paths(sub.text(), rest);
+            for a in paths {
+                c.write(a);
+                // A directory: what is tracked under it, names not known here.
+                let mut f = c.file(a, "restores into");
+                f.recursive = true;
+                f.into = true;
+                c.fx.writes.push(f);
+            }
+        }
         "rm" => {
             let recursive = s.has(&["-r"]);
             for a in &s.operands {
@@ -2702,10 +2732,11 @@ fn git(c: &mut Ctx<'_>, args: &[Arg]) {
             let hosts: Vec<Option<String>> = s
                 .operands
                 .iter()
-                .filter_map(|a| {
+                .filter(|a| {
                     let t = a.text();
-                    (t.contains("://") || (t.contains('@') && t.contains(':'))).then(|| remote(t))
+                    t.contains("://") || (t.contains('@') && t.contains(':'))
                 })
+                .flat_map(|a| remote(a.text()))
                 .collect();
             if hosts.is_empty()
                 && matches!(
@@ -2918,7 +2949,12 @@ fn ztguard_self(c: &mut Ctx<'_>, args: &[Arg]) {
         let written = ["--output=", "--write-baseline="]
             .iter()
             .find_map(|opt| t.strip_prefix(opt))
-            .or_else(|| t.strip_prefix("-o").filter(|v| !v.is_empty()));
+            // `-oF`, and `-o=F` (clap drops the `=`).
+            .or_else(|| {
+                t.strip_prefix("-o")
+                    .map(|v| v.strip_prefix('=').unwrap_or(v))
+                    .filter(|v| !v.is_empty())
+            });
         if let Some(v) = written {
             c.write(&with_value(&args[i], v));
         } else if reports {
@@ -2934,6 +2970,33 @@ fn ztguard_self(c: &mut Ctx<'_>, args: &[Arg]) {
         }
         i += 1;
     }
+}
+
+/// The paths `git checkout` or `git restore` writes: every word after
+/// `--`; without it, every operand (for checkout a branch name too, as
+/// git itself tries each as a path).
+fn git_checkout_paths<'a>(sub: &str, rest: &'a [Arg]) -> Vec<&'a Arg> {
+    if let Some(dd) = rest.iter().position(|a| a.text() == "--" && !a.dynamic) {
+        return rest[dd + 1..].iter().collect();
+    }
+    let with_value: &[&str] = match sub {
+        "restore" => &["-s", "--source", "--conflict", "--pathspec-from-file"],
+        _ => &["-b", "-B", "--orphan", "--conflict", "--pathspec-from-file"],
+    };
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < rest.len() {
+        let t = rest[i].text();
+        if with_value.contains(&t) {
+            i += 2;
+            continue;
+        }
+        if !t.starts_with('-') || rest[i].dynamic {
+            out.push(&rest[i]);
+        }
+        i += 1;
+    }
+    out
 }
 
 /// Options after which `git show`, `git diff` and friends print names, stats
@@ -3149,7 +3212,7 @@ fn inline_code(c: &mut Ctx<'_>, code: Option<&str>) {
             || (lit.starts_with('.') && lit.len() > 1 && !lit.contains(' '))
             || (lit.contains('/') && !lit.contains(' ') && !lit.contains("://"));
         if lit.contains("://") {
-            c.net(url_host(&lit), format!("code fetches {lit}"));
+            c.net_url(&lit, format!("code fetches {lit}"));
         } else if looks_like_path {
             let mut a = Arg::lit(lit.clone());
             a.glob = lit.contains(['*', '?']);

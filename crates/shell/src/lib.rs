@@ -31,13 +31,14 @@ pub mod builds;
 mod effects;
 mod model;
 mod options;
+pub mod urls;
 pub mod vars;
 mod walk;
 mod word;
 mod wrappers;
 
 pub use effects::{
-    Build, Effects, FileRef, GitContent, Host, config_file_matches, effects, remote, url_host,
+    Build, Effects, FileRef, GitContent, Host, config_file_matches, effects, remote,
 };
 pub use model::{
     Analysis, Arg, Cwd, Dynamic, DynamicKind, InlineCode, Redirect, RedirectMode, SimpleCommand,
