@@ -671,6 +671,7 @@ fn completions_and_man_pages_come_from_the_cli_definition() {
     let out = e.run(&["man", "nope"], "");
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("no command `nope`"));
+}
 
 /// URLs are read as the client that fetches them reads them, through the
 /// real binary: WebFetch as Node's WHATWG URL, a command's URL by both

@@ -37,10 +37,6 @@ const PLACEHOLDERS: &[&str] = &[
     "replace_me",
     "replace-me",
     "dummy",
-    "fake",
-    "notreal",
-    "not-real",
-    "not_real",
     "notasecret",
     "redacted",
     "<",
@@ -63,6 +59,11 @@ const PLACEHOLDERS: &[&str] = &[
     "…",
     "...",
 ];
+
+/// Substrings that mark a generic rule's value as made up. Only for generic
+/// rules: a provider token or a key block that contains one is still one (a
+/// test's fake key must be caught where a real one would be).
+const MADE_UP: &[&str] = &["fake", "notreal", "not-real", "not_real"];
 
 /// Whole values that stand in for a password in documentation.
 const STAND_INS: &[&str] = &[
@@ -111,6 +112,7 @@ pub fn not_a_secret(secret: &str, generic: bool, line: &str) -> bool {
     }
     if generic {
         if NOT_VALUES.contains(&lower.as_str())
+            || MADE_UP.iter().any(|p| lower.contains(p))
             || is_uuid(secret)
             || looks_like_code(secret)
             || is_identifier(secret)
@@ -289,6 +291,21 @@ mod tests {
         ] {
             assert!(not_a_secret(s, false, ""), "{s}");
         }
+    }
+
+    #[test]
+    fn made_up_values_are_placeholders_only_for_generic_rules() {
+        assert!(not_a_secret("my-fake-password-1", true, ""));
+        assert!(!not_a_secret(
+            "ghp_FAKEaB3dE5gH7jK9mN1pQ3sT5vX7zA9cE1g",
+            false,
+            ""
+        ));
+        assert!(!not_a_secret(
+            "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEFAKEFAKE\n-----END OPENSSH PRIVATE KEY-----",
+            false,
+            ""
+        ));
     }
 
     #[test]
