@@ -272,9 +272,18 @@ fn claude_code_runs_allowed_calls_and_is_denied_the_rest() {
     // This session is a string of attacks: the monitor would rightly revoke
     // it after the smuggling call. Here each call's own decision is tested;
     // the monitor has its own test below.
+    // A project file can only tighten the monitor: the user's policy relaxes it.
+    let user_policy = home.join(".config/ztguard/policy.toml");
+    let default = ztguard_policy::default_policy_toml();
+    assert!(default.contains("exfiltration = true"));
+    std::fs::create_dir_all(user_policy.parent().unwrap()).expect("mkdir");
+    std::fs::write(
+        &user_policy,
+        default.replace("exfiltration = true", "exfiltration = false"),
+    )
+    .expect("write policy");
     let policy_path = project.join(".ztguard.toml");
     let policy = std::fs::read_to_string(&policy_path).expect("policy");
-    assert!(policy.contains("exfiltration = true"));
     std::fs::write(
         &policy_path,
         policy.replace("exfiltration = true", "exfiltration = false"),
