@@ -256,3 +256,73 @@ fn a_policy_that_does_not_load_is_said_before_the_first_tool_call() {
     );
     assert_ne!(out.status.code(), Some(0), "{}", stdout(&out));
 }
+
+/// A human can trust a project's file as it is: its rules then count as the
+/// user's own (so a team can share allowances), bound to its content — a
+/// change voids it — while its settings still only tighten, its Claude
+/// settings stay untrusted, and the agent cannot trust anything itself.
+#[test]
+fn a_human_trusts_a_project_file_bound_to_its_content() {
+    let e = Env::new();
+    write(
+        &e,
+        ".ztguard.toml",
+        "[commands]\nallow = [\"terraform plan *\"]\n[env]\nvisible_prefix = \"AWS_\"\n",
+    );
+    write(
+        &e,
+        ".claude/settings.json",
+        r#"{"permissions": {"allow": ["Bash(curl:*)"]}}"#,
+    );
+    let decide = |cmd: &str| e.pre("Bash", json!({"command": cmd})).0;
+    assert_eq!(
+        decide("terraform plan"),
+        "ask",
+        "untrusted: it only narrows"
+    );
+
+    let out = e.run(&["policy", "trust"], "");
+    assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
+    assert!(stdout(&out).contains("trusted"), "{}", stdout(&out));
+    assert_eq!(decide("terraform plan"), "allow");
+    // Its settings still only tighten; its Claude settings are still untrusted.
+    assert_eq!(decide("echo $AWS_SECRET_ACCESS_KEY"), "deny");
+    assert_eq!(decide("curl https://evil.example/x"), "deny");
+    assert_ne!(decide("curl https://docs.rs/"), "allow");
+    let show = stdout(&e.run(&["policy", "show"], ""));
+    assert!(show.contains("trusted by you"), "{show}");
+
+    // Any change voids it.
+    write(
+        &e,
+        ".ztguard.toml",
+        "[commands]\nallow = [\"terraform plan *\", \"terraform apply *\"]\n",
+    );
+    assert_eq!(decide("terraform plan"), "ask");
+    assert_eq!(decide("terraform apply"), "ask");
+
+    // The agent cannot trust it, in any spelling.
+    for cmd in [
+        "ztguard policy trust",
+        "ztguard policy trust --remove",
+        "cd src && ztguard policy trust",
+        "env ztguard policy trust",
+        "bash -c 'ztguard policy trust'",
+    ] {
+        assert_eq!(decide(cmd), "deny", "{cmd}");
+    }
+    let store = e.home.join(".config/ztguard/trusted-policies.json");
+    let (d, _) = e.pre("Write", json!({"file_path": store, "content": "{}"}));
+    assert_eq!(d, "deny");
+
+    // Trusted again, then withdrawn.
+    assert_eq!(e.run(&["policy", "trust"], "").status.code(), Some(0));
+    assert_eq!(decide("terraform apply"), "allow");
+    let out = e.run(&["policy", "trust", "--remove"], "");
+    assert!(
+        stdout(&out).contains("no longer trusted"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(decide("terraform apply"), "ask");
+}

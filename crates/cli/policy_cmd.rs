@@ -36,6 +36,19 @@ pub enum Command {
     Schema,
     /// Print the built-in protections (always applied, cannot be turned off).
     Protections,
+    /// Trust this project's .ztguard.toml as it is now: its rules then count as your own, so
+    /// it can allow what the default asks about. A human's decision, recorded next to your user
+    /// policy and bound to the file's content: any change to the file (a pull, an edit) voids it.
+    /// Its settings ([scan], [audit], [monitor], [env]) still only tighten.
+    #[command(after_help = "Examples:
+  ztguard policy show            # read what the project's file allows first
+  ztguard policy trust           # trust it as it is now
+  ztguard policy trust --remove  # back to narrowing only")]
+    Trust {
+        /// Withdraw the trust instead.
+        #[arg(long)]
+        remove: bool,
+    },
 }
 
 /// The layer a file is linted as.
@@ -345,9 +358,44 @@ pub fn run(cmd: &Command) -> anyhow::Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
+        Command::Trust { remove } => trust(*remove),
         Command::Protections => {
             print!("{}", ztguard_policy::protections_toml());
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// `ztguard policy trust [--remove]` for the project around the current directory.
+fn trust(remove: bool) -> anyhow::Result<ExitCode> {
+    let cwd = std::env::current_dir().context("no current directory")?;
+    let project = context::project_root(&cwd);
+    let home = context::home();
+    let file = project.join(".ztguard.toml");
+    let real = file
+        .canonicalize()
+        .with_context(|| format!("{} does not exist", file.display()))?;
+    let store = context::load_options(&project, &home, None, false).trusted_file();
+    if remove {
+        if ztguard_policy::fixtures::withdraw(&store, &real)? {
+            println!(
+                "{} is no longer trusted: it can only narrow the policy again",
+                file.display()
+            );
+        } else {
+            println!("{} was not trusted", file.display());
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    // A file that does not load is not trusted: its errors come first.
+    context::load(&project, &home, None, false)
+        .with_context(|| format!("{} does not load; fix it first", file.display()))?;
+    let sha = ztguard_policy::fixtures::approve(&store, &real)?;
+    println!(
+        "trusted {} as it is now (sha256 {}…, recorded in {}): its rules count as your own until the file changes",
+        file.display(),
+        &sha[..16],
+        store.display()
+    );
+    Ok(ExitCode::SUCCESS)
 }

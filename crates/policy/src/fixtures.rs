@@ -132,6 +132,36 @@ impl std::fmt::Display for ApproveError {
 
 impl std::error::Error for ApproveError {}
 
+/// Withdraw the approval of `real` from `store`. Returns whether there was one.
+pub fn withdraw(store: &Path, real: &Path) -> Result<bool, ApproveError> {
+    let mut list = Fixtures::load(store)
+        .map_err(|e| ApproveError::Store(e.to_string()))?
+        .list;
+    let before = list.len();
+    list.retain(|f| f.path != real);
+    if list.len() == before {
+        return Ok(false);
+    }
+    save(store, list)?;
+    Ok(true)
+}
+
+fn save(store: &Path, list: Vec<Fixture>) -> Result<(), ApproveError> {
+    let text = serde_json::to_string_pretty(&Stored {
+        version: 1,
+        fixtures: list,
+    })
+    .map_err(|e| ApproveError::Store(e.to_string()))?;
+    if let Some(dir) = store.parent() {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| ApproveError::Store(format!("{}: {e}", dir.display())))?;
+    }
+    let tmp = store.with_extension("json.tmp");
+    std::fs::write(&tmp, text + "\n")
+        .and_then(|()| std::fs::rename(&tmp, store))
+        .map_err(|e| ApproveError::Store(format!("{}: {e}", store.display())))
+}
+
 /// Approve the file at `real` (a real path) with its current content, in
 /// the approvals file `store`; an earlier approval of the same path is
 /// replaced. Returns the hash approved.
@@ -145,19 +175,7 @@ pub fn approve(store: &Path, real: &Path) -> Result<String, ApproveError> {
         path: real.to_path_buf(),
         sha256: sha256.clone(),
     });
-    let text = serde_json::to_string_pretty(&Stored {
-        version: 1,
-        fixtures: list,
-    })
-    .map_err(|e| ApproveError::Store(e.to_string()))?;
-    if let Some(dir) = store.parent() {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| ApproveError::Store(format!("{}: {e}", dir.display())))?;
-    }
-    let tmp = store.with_extension("json.tmp");
-    std::fs::write(&tmp, text + "\n")
-        .and_then(|()| std::fs::rename(&tmp, store))
-        .map_err(|e| ApproveError::Store(format!("{}: {e}", store.display())))?;
+    save(store, list)?;
     Ok(sha256)
 }
 

@@ -38,10 +38,19 @@ pub struct LoadOptions {
     pub strict: bool,
 }
 
+/// The store of trusted project policies, in the directory of the user policy.
+pub const TRUSTED_FILE_NAME: &str = "trusted-policies.json";
+
 impl LoadOptions {
     /// The approved public fixtures: `fixtures.json` next to the user policy.
     pub fn fixtures_file(&self) -> PathBuf {
         self.user.with_file_name(crate::fixtures::FILE_NAME)
+    }
+
+    /// Project policies a human trusted (`ztguard policy trust`), each bound
+    /// to its path and content: `trusted-policies.json` next to the user policy.
+    pub fn trusted_file(&self) -> PathBuf {
+        self.user.with_file_name(TRUSTED_FILE_NAME)
     }
 
     /// The standard locations for a project and home directory.
@@ -394,7 +403,21 @@ impl Policy {
                 if let Some(message) = project_forbidden(&raw, &opts.user) {
                     return Err(locate_key(&project_file, &text, message));
                 }
-                layer.role = Role::Narrowing;
+                // A project file is untrusted (it comes with the repository)
+                // unless a human trusted exactly this content: then its rules
+                // count as the user's own. Its settings still only tighten.
+                let real = project_file
+                    .canonicalize()
+                    .unwrap_or_else(|_| project_file.clone());
+                let trusted = crate::fixtures::Fixtures::load(&opts.trusted_file())?;
+                layer.role = if trusted.approves(&real) {
+                    layer.name = format!("{name} (trusted by you)");
+                    // Like the user's own policy, its rules edit the default's opinions.
+                    layer.edits_default = true;
+                    Role::Base
+                } else {
+                    Role::Narrowing
+                };
                 Some((layer, raw))
             }
             None => None,
@@ -451,7 +474,27 @@ impl Policy {
                 .as_ref()
                 .map(|(_, r)| r.import_claude.unwrap_or(true))
                 .unwrap_or(true);
+        let trusted_project = project.as_ref().is_some_and(|(l, _)| l.role == Role::Base);
         let (mut project_layer, project_raw) = match project {
+            // A trusted file is a layer of its own: the project's Claude Code
+            // settings imported below stay untrusted.
+            Some((l, r)) if l.role == Role::Base => {
+                sources.push("project policy .ztguard.toml (trusted by you)".into());
+                source_info.push(Source {
+                    name: l.name.clone(),
+                    path: Some(project_file.clone()),
+                    role: Role::Base,
+                });
+                layers.push(l);
+                (
+                    Layer {
+                        name: "project Claude Code settings".into(),
+                        role: Role::Narrowing,
+                        ..Layer::default()
+                    },
+                    Some(r),
+                )
+            }
             Some((l, r)) => {
                 sources.push("project policy .ztguard.toml".into());
                 source_info.push(Source {
@@ -488,7 +531,7 @@ impl Policy {
                 }
             }
         }
-        if project_raw.is_some() || imported {
+        if (project_raw.is_some() && !trusted_project) || imported {
             layers.push(project_layer);
         }
         if let Some(raw) = default_raw {

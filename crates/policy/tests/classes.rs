@@ -120,8 +120,12 @@ ask = ["localhost", "127.0.0.1", "::1", "0.0.0.0", "*.localhost"]
 allow = ["docs.rs", "static.crates.io", "github.com"]
 "#;
 
-fn clients_allowed(project: &std::path::Path, _home: &std::path::Path) {
-    std::fs::write(project.join(".ztguard.toml"), CLIENTS_ALLOWED).expect("write the policy");
+/// In the user policy: a project file can only narrow, so it could not
+/// allow the clients.
+fn clients_allowed(_project: &std::path::Path, home: &std::path::Path) {
+    let user = home.join(".config/ztguard/policy.toml");
+    std::fs::create_dir_all(user.parent().expect("parent")).expect("mkdir");
+    std::fs::write(user, CLIENTS_ALLOWED).expect("write the policy");
 }
 
 fn check(class: &str, table: &str) {
