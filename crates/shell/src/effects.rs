@@ -1097,6 +1097,11 @@ fn tool_effects(c: &mut Ctx<'_>, name: &str, args: &[Arg]) {
                 || !s.eq_values("--expression=").is_empty();
             for a in s.values(&["-f", "--file"]) {
                 c.read(a);
+                // Its `w` commands are not seen: what it writes is unknown.
+                c.fx.unknown_operands.push(format!(
+                    "sed runs the script file {}, whose commands can write files",
+                    a.text()
+                ));
             }
             let in_place = s.has(&["-i"])
                 || s.options
@@ -1113,10 +1118,11 @@ fn tool_effects(c: &mut Ctx<'_>, name: &str, args: &[Arg]) {
                     s.operands.first().map(|a| a.text().to_string())
                 })
                 .collect();
-            for f in sed_written_files(&scripts) {
+            let fx = crate::sed::effects(&scripts);
+            for f in fx.writes {
                 c.write(&Arg::lit(f));
             }
-            for f in sed_read_files(&scripts) {
+            for f in fx.reads {
                 c.read(&Arg::lit(f));
             }
             for a in s.operands.iter().skip(usize::from(!explicit)) {
@@ -1971,7 +1977,6 @@ fn reader_options(name: &str) -> &'static [&'static str] {
     }
 }
 
-/// Files a sed script writes: the `w FILE` / `W FILE` commands and the `s///w FILE` flag.
 /// A jq or yq program that reads the environment (`env`, `$ENV`, `strenv(X)`, `envsubst`).
 fn jq_program(c: &mut Ctx<'_>, name: &str, filter: &Arg) {
     let t = filter.text();
@@ -1985,51 +1990,6 @@ fn jq_program(c: &mut Ctx<'_>, name: &str, filter: &Arg) {
         c.fx.unknown_operands
             .push(format!("yq {t} loads a file named in its expression"));
     }
-}
-
-/// Files sed's `r` and `R` commands read (`1r .env`, `$r f`).
-fn sed_read_files(scripts: &[String]) -> Vec<String> {
-    let mut out = Vec::new();
-    for script in scripts {
-        for cmd in script.split([';', '\n']) {
-            let c = cmd
-                .trim_start_matches(|ch: char| ch.is_ascii_digit() || ",$/^.*[]\\ ".contains(ch));
-            if let Some(f) = c.strip_prefix('r').or_else(|| c.strip_prefix('R'))
-                && f.starts_with([' ', '/', '.', '~'])
-            {
-                let f = f.trim();
-                if !f.is_empty() {
-                    out.push(f.to_string());
-                }
-            }
-        }
-    }
-    out
-}
-
-fn sed_written_files(scripts: &[String]) -> Vec<String> {
-    let mut out = Vec::new();
-    for script in scripts {
-        for cmd in script.split([';', '\n']) {
-            let c = cmd
-                .trim_start_matches(|ch: char| ch.is_ascii_digit() || ",$/^.*[]\\ ".contains(ch));
-            if let Some(f) = c.strip_prefix("w ").or_else(|| c.strip_prefix("W ")) {
-                out.push(f.trim().to_string());
-            } else if let Some(rest) = c.strip_prefix('s')
-                && let Some(delim) = rest.chars().next()
-                && !delim.is_alphanumeric()
-            {
-                let parts: Vec<&str> = rest[delim.len_utf8()..].splitn(3, delim).collect();
-                if let Some(flags) = parts.get(2)
-                    && let Some(pos) = flags.find('w')
-                {
-                    out.push(flags[pos + 1..].trim().to_string());
-                }
-            }
-        }
-    }
-    out.retain(|f| !f.is_empty() && f != "/dev/stdout" && f != "/dev/stderr");
-    out
 }
 
 fn with_value(a: &Arg, v: &str) -> Arg {

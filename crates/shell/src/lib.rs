@@ -31,6 +31,7 @@ pub mod builds;
 mod effects;
 mod model;
 mod options;
+mod sed;
 pub mod urls;
 pub mod vars;
 mod walk;

@@ -1059,24 +1059,7 @@ fn sed_executes(cmd: &SimpleCommand) -> bool {
         }
         i += 1;
     }
-    scripts.iter().any(|s| {
-        s.split([';', '\n']).any(|c| {
-            let c = c.trim_start_matches(|ch: char| {
-                ch.is_ascii_digit() || ch == ',' || ch == '$' || ch.is_whitespace()
-            });
-            if c.starts_with('e') && (c.len() == 1 || c[1..].starts_with(' ')) {
-                return true;
-            }
-            if let Some(rest) = c.strip_prefix('s')
-                && let Some(delim) = rest.chars().next()
-                && !delim.is_alphanumeric()
-            {
-                let parts: Vec<&str> = rest[delim.len_utf8()..].splitn(3, delim).collect();
-                return parts.len() == 3 && parts[2].contains('e');
-            }
-            false
-        })
-    })
+    crate::sed::effects(&scripts).executes
 }
 
 /// Commands an awk program runs: `system("…")`, `"…" | getline`, `print | "…"`.
