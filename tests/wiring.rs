@@ -135,6 +135,73 @@ fn the_registered_command_blocks_wherever_ztguard_cannot_run() {
     // A relative PATH entry is refused too.
     let out = run_registered(&e, &command, "bin:/usr/bin:/bin", &read_env);
     assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+
+    // Other spellings of the planted directory are the same directory: the
+    // real paths are compared.
+    let planted = e.project.join("bin");
+    let parent = e.project.parent().expect("parent").to_path_buf();
+    let name = e
+        .project
+        .file_name()
+        .expect("name")
+        .to_string_lossy()
+        .to_string();
+    let link = scratch.path().join("link-to-project");
+    std::os::unix::fs::symlink(&e.project, &link).expect("link");
+    for dir in [
+        format!("{}//{name}/bin", parent.display()),
+        format!("{}/./{name}/bin", parent.display()),
+        format!("{}/{name}/src/../bin", parent.display()),
+        format!("{}/bin", link.display()),
+    ] {
+        let out = run_registered(&e, &command, &format!("{dir}:/usr/bin:/bin"), &read_env);
+        assert_eq!(out.status.code(), Some(2), "{dir}: {}", stdout(&out));
+    }
+    // … and so are other spellings of the project, or none (the hook's directory).
+    let path = format!("{}:/usr/bin:/bin", planted.display());
+    for project_dir in [
+        Some(format!("{}/", e.project.display())),
+        Some(link.display().to_string()),
+        Some(format!("{}//{name}", parent.display())),
+        Some(String::new()),
+        None,
+    ] {
+        let mut c = Command::new("sh");
+        c.arg("-c")
+            .arg(&command)
+            .current_dir(&e.project)
+            .env_clear()
+            .env("PATH", &path)
+            .env("HOME", &e.home);
+        if let Some(d) = &project_dir {
+            c.env("CLAUDE_PROJECT_DIR", d);
+        }
+        let out = run_with_stdin(c, &read_env);
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{project_dir:?}: {}",
+            stdout(&out)
+        );
+    }
+    // doctor makes the same decision, and does not run the planted program.
+    let mut c = e.cmd(&["doctor", "--json"]);
+    c.env("PATH", format!("{}/bin:/usr/bin:/bin", link.display()));
+    let out = run_with_stdin(c, "");
+    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert!(
+        v["checks"]
+            .as_array()
+            .expect("checks")
+            .iter()
+            .any(|c| c["check"] == "binary"
+                && c["status"] == "fail"
+                && c["detail"]
+                    .as_str()
+                    .is_some_and(|d| d.contains("inside the project"))),
+        "{v}"
+    );
+    assert!(!v.to_string().contains("permissionDecision"), "{v}");
 }
 
 #[test]

@@ -339,14 +339,24 @@ fn binary_check(r: &mut Report, project: &Path, home: &Path) {
         );
         return;
     };
-    if !bin.is_absolute() || bin.starts_with(project) {
+    // The wrapper's decision: real paths, every link and `..` resolved.
+    let real_bin = bin.canonicalize().ok();
+    let real_project = project
+        .canonicalize()
+        .unwrap_or_else(|_| project.to_path_buf());
+    if !bin.is_absolute()
+        || real_bin
+            .as_ref()
+            .is_none_or(|b| b.starts_with(&real_project))
+    {
         r.add(
             "binary",
             Status::Fail,
             format!(
-                "the first ztguard on the PATH is {}, inside the project or relative: the hook refuses it \
-                 (the agent could have written it) and blocks every call",
-                bin.display()
+                "the first ztguard on the PATH is {} ({}), inside the project or relative: the hook refuses \
+                 it (the agent could have written it) and blocks every call",
+                bin.display(),
+                real_bin.as_deref().unwrap_or(&bin).display()
             ),
             Some(format!(
                 "take the project's directories out of PATH, and {install}"

@@ -68,7 +68,7 @@ const TOOL_EVENTS: &[&str] = &[
 ];
 
 /// The marker that ends the wrapper; its version changes with the wrapper.
-const MARKER: &str = "# ztguard hook wrapper v1";
+const MARKER: &str = "# ztguard hook wrapper v2";
 
 /// The hook command: the fail-closed wrapper (see the module's doc).
 pub fn hook_command() -> String {
@@ -78,9 +78,12 @@ cargo install --locked --path <ztguard checkout>; then run ztguard doctor. \
 To unwire the project instead, delete the ztguard entries from the hooks of .claude/settings*.json.";
     [
         "z=$(command -v ztguard) || z=\"$HOME/.cargo/bin/ztguard\"",
-        "case $z in /*) ;; *) z= ;; esac",
-        "case $z in \"${CLAUDE_PROJECT_DIR:-/nonexistent}\"/*) z= ;; esac",
-        "if [ -x \"$z\" ]; then \"$z\" hook; r=$?; else r=127; fi",
+        // Only an absolute path, with every link and `..` resolved …
+        "case $z in /*) z=$(readlink -f -- \"$z\") || z= ;; *) z= ;; esac",
+        // … outside the project (resolved too; the hook's directory without one).
+        "p=$(cd -P -- \"${CLAUDE_PROJECT_DIR:-.}\" 2>/dev/null && pwd -P) || z=",
+        "case $z/ in \"$p\"/*) z= ;; esac",
+        "if [ -n \"$z\" ] && [ -x \"$z\" ]; then \"$z\" hook; r=$?; else r=127; fi",
         "case $r in 0|2) exit $r ;; esac",
         &format!("echo \"{install}\" >&2"),
         &format!("exit 2 {MARKER}"),
