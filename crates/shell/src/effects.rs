@@ -1664,9 +1664,21 @@ fn tool_effects(c: &mut Ctx<'_>, name: &str, args: &[Arg]) {
                 {
                     c.fx.env_dump = true;
                 }
-                for a in args {
+                for (i, a) in args.iter().enumerate() {
                     if a.text().contains("://") || a.text().starts_with("git+") {
                         c.net_url(a.text(), format!("{name} {}", a.text()));
+                    }
+                    // A proxy or a host made trusted: where the tool connects.
+                    let t = a.text();
+                    let value = match t.split_once('=') {
+                        Some((o, v)) if PKG_HOST_OPTIONS.contains(&o) => Some(v.to_string()),
+                        _ if PKG_HOST_OPTIONS.contains(&t) => {
+                            args.get(i + 1).map(|v| v.text().to_string())
+                        }
+                        _ => None,
+                    };
+                    if let Some(v) = value.filter(|v| !v.contains("://")) {
+                        host_or_url(c, &v, format!("{name} {t} {v}"));
                     }
                 }
             }
@@ -2403,7 +2415,15 @@ fn curl(c: &mut Ctx<'_>, args: &[Arg]) {
         "--retry",
         "-C",
         "--netrc-file",
+        "--preproxy",
+        "--proxy1.0",
+        "--socks4",
+        "--socks4a",
+        "--socks5",
+        "--socks5-hostname",
+        "--doh-url",
     ];
+    let args = &unbundle(args, &opts_with_value);
     let s = split(args, &opts_with_value);
     for url in s.operands.iter().copied().chain(s.values(&["--url"])) {
         let t = url.text();
@@ -2437,8 +2457,38 @@ fn curl(c: &mut Ctx<'_>, args: &[Arg]) {
                     c.read(&with_value(v, f.split(';').next().unwrap_or(f)));
                 }
             }
-            "-T" | "--upload-file" | "-K" | "--config" | "--cacert" | "--cert" | "--key" | "-E"
-            | "--netrc-file" => c.read(v),
+            // Where the connection really goes: a proxy, a resolver, another address.
+            "-x" | "--proxy" | "--preproxy" | "--proxy1.0" | "--socks4" | "--socks4a"
+            | "--socks5" | "--socks5-hostname" | "--doh-url" => {
+                host_or_url(c, t, format!("curl {o} {t}"));
+            }
+            // HOST1:PORT1:HOST2:PORT2 — the connection goes to HOST2.
+            "--connect-to" => match connect_to_target(t) {
+                Some(h) if !h.is_empty() => c.net(Some(h), format!("curl --connect-to {t}")),
+                Some(_) => {}
+                None => c.net(None, format!("curl --connect-to {t}")),
+            },
+            // [+]HOST:PORT:ADDR[,ADDR…] — HOST's connections go to those addresses.
+            "--resolve" => {
+                let addrs = t.trim_start_matches('+').splitn(3, ':').nth(2);
+                match addrs {
+                    Some(a) if !a.is_empty() => {
+                        for addr in a.split(',') {
+                            let addr = addr.trim_matches(|ch| ch == '[' || ch == ']');
+                            c.net(Some(addr.to_string()), format!("curl --resolve {t}"));
+                        }
+                    }
+                    _ => c.net(None, format!("curl --resolve {t}")),
+                }
+            }
+            // A config file holds more options and URLs, unseen here.
+            "-K" | "--config" => {
+                c.read(v);
+                c.net(None, format!("curl reads options and URLs from {t}"));
+            }
+            "-T" | "--upload-file" | "--cacert" | "--cert" | "--key" | "-E" | "--netrc-file" => {
+                c.read(v)
+            }
             "-o" | "--output" | "-c" | "--cookie-jar" | "-D" | "--dump-header" => c.write(v),
             "-b" | "--cookie" if !t.contains('=') => c.read(v),
             _ => {}
@@ -2449,31 +2499,105 @@ fn curl(c: &mut Ctx<'_>, args: &[Arg]) {
     }
 }
 
+/// `args` with bundled short options taken apart, as getopt reads them:
+/// `-sSLo/x` is `-s -S -L -o /x`, `-x127.0.0.1:8` is `-x 127.0.0.1:8` when
+/// `-x` takes a value (in `valued`). Options after `--` are operands.
+fn unbundle(args: &[Arg], valued: &[&str]) -> Vec<Arg> {
+    let mut out = Vec::with_capacity(args.len());
+    let mut rest_are_operands = false;
+    let mut value_next = false;
+    for a in args {
+        let t = a.text();
+        if rest_are_operands
+            || value_next
+            || t == "--"
+            || !t.starts_with('-')
+            || t.starts_with("--")
+        {
+            rest_are_operands |= t == "--" && !value_next;
+            value_next = false;
+            out.push(a.clone());
+            continue;
+        }
+        if t.len() == 2 {
+            value_next = valued.contains(&t);
+            out.push(a.clone());
+            continue;
+        }
+        for (i, ch) in t.char_indices().skip(1) {
+            let opt = format!("-{ch}");
+            let takes = valued.contains(&opt.as_str());
+            out.push(Arg::lit(opt));
+            if takes {
+                let glued = &t[i + ch.len_utf8()..];
+                if glued.is_empty() {
+                    value_next = true;
+                } else {
+                    out.push(with_value(a, glued));
+                }
+                break;
+            }
+        }
+    }
+    out
+}
+
+/// Options of package tools whose value names a host they connect to.
+const PKG_HOST_OPTIONS: &[&str] = &["--proxy", "--https-proxy", "--trusted-host"];
+
+/// A host given as `HOST[:PORT]`, or as a URL: judged like a URL's host.
+fn host_or_url(c: &mut Ctx<'_>, value: &str, what: String) {
+    if value.contains("://") {
+        c.net_url(value, what);
+    } else {
+        c.net_url(&format!("http://{value}"), what);
+    }
+}
+
+/// The target host of curl's `--connect-to HOST1:PORT1:HOST2:PORT2` (IPv6
+/// in brackets); None when it cannot be read.
+fn connect_to_target(value: &str) -> Option<String> {
+    let mut fields = Vec::new();
+    let mut cur = String::new();
+    let mut bracket = false;
+    for ch in value.chars() {
+        match ch {
+            '[' => bracket = true,
+            ']' => bracket = false,
+            ':' if !bracket => fields.push(std::mem::take(&mut cur)),
+            _ => cur.push(ch),
+        }
+    }
+    fields.push(cur);
+    (fields.len() == 4).then(|| fields[2].clone())
+}
+
 fn wget(c: &mut Ctx<'_>, args: &[Arg]) {
-    let s = split(
-        args,
-        &[
-            "-O",
-            "--output-document",
-            "-P",
-            "--directory-prefix",
-            "-i",
-            "--input-file",
-            "-o",
-            "--output-file",
-            "-a",
-            "--header",
-            "-U",
-            "--user",
-            "--password",
-            "-e",
-            "--post-data",
-            "--post-file",
-            "--body-file",
-            "--load-cookies",
-            "--save-cookies",
-        ],
-    );
+    const WITH_VALUE: &[&str] = &[
+        "-O",
+        "--output-document",
+        "-P",
+        "--directory-prefix",
+        "-i",
+        "--input-file",
+        "-o",
+        "--output-file",
+        "-a",
+        "--header",
+        "-U",
+        "--user",
+        "--password",
+        "-e",
+        "--post-data",
+        "--post-file",
+        "--body-file",
+        "--load-cookies",
+        "--save-cookies",
+        "--execute",
+        "--config",
+    ];
+    let args = &unbundle(args, WITH_VALUE);
+    let s = split(args, WITH_VALUE);
     for url in &s.operands {
         c.net_url(url.text(), format!("wget {}", url.text()));
     }
@@ -2485,6 +2609,35 @@ fn wget(c: &mut Ctx<'_>, args: &[Arg]) {
         "--load-cookies",
     ]) {
         c.read(a);
+    }
+    // URLs from a file, settings (`-e https_proxy=…`) and config files are unseen here.
+    for a in s.values(&["-i", "--input-file"]) {
+        c.net(
+            None,
+            format!("wget fetches the URLs listed in {}", a.text()),
+        );
+    }
+    for a in s.values(&["-e", "--execute"]) {
+        let t = a.text().to_ascii_lowercase();
+        if t.contains("proxy") || t.contains("bind") || t.contains("dns") {
+            c.net(None, format!("wget -e {}", a.text()));
+        }
+    }
+    for v in s
+        .eq_values("--config=")
+        .into_iter()
+        .chain(s.eq_values("--input-file="))
+        .chain(s.eq_values("--execute="))
+    {
+        c.net(None, format!("wget {v}"));
+    }
+    for (o, v) in &s.options {
+        if matches!(*o, "--config") {
+            if let Some(v) = v {
+                c.read(v);
+            }
+            c.net(None, "wget reads a config file");
+        }
     }
     for f in s
         .eq_values("--post-file=")

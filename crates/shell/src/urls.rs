@@ -159,18 +159,35 @@ pub fn command_hosts(text: &str) -> Vec<Option<String>> {
 /// at most 64, else the text itself.
 pub fn curl_globs(text: &str, globbing: bool) -> Vec<String> {
     const MAX: usize = 64;
-    let mut out = vec![String::new()];
-    if !globbing || !text.contains('{') {
+    if !globbing || !(text.contains('{') || text.contains('[')) {
         return vec![text.to_string()];
     }
+    let mut out = vec![String::new()];
     let mut rest = text;
-    while let Some(open) = rest.find('{') {
-        let Some(close) = rest[open..].find('}').map(|c| open + c) else {
+    loop {
+        let Some(open) = rest.find(['{', '[']) else {
+            break;
+        };
+        let close_ch = if rest[open..].starts_with('{') {
+            '}'
+        } else {
+            ']'
+        };
+        let Some(close) = rest[open..].find(close_ch).map(|c| open + c) else {
             break;
         };
         let before = &rest[..open];
-        let alternatives: Vec<&str> = rest[open + 1..close].split(',').collect();
-        if out.len() * alternatives.len() > MAX {
+        let inner = &rest[open + 1..close];
+        let alternatives: Vec<String> = if close_ch == '}' {
+            inner.split(',').map(str::to_string).collect()
+        } else {
+            match glob_range(inner) {
+                Some(r) => r,
+                // An IPv6 address (curl leaves those alone), or not a range.
+                None => vec![format!("[{inner}]")],
+            }
+        };
+        if alternatives.is_empty() || out.len() * alternatives.len() > MAX {
             return vec![text.to_string()];
         }
         out = out
@@ -180,6 +197,40 @@ pub fn curl_globs(text: &str, globbing: bool) -> Vec<String> {
         rest = &rest[close + 1..];
     }
     out.iter().map(|o| format!("{o}{rest}")).collect()
+}
+
+/// The values of a curl range glob's inside: `a-z`, `1-10`, `01-10` (zero
+/// padded), each with an optional `:step`. None for anything else.
+fn glob_range(inner: &str) -> Option<Vec<String>> {
+    let (range, step) = match inner.split_once(':') {
+        Some((r, s)) => (r, s.parse::<usize>().ok().filter(|s| *s > 0)?),
+        None => (inner, 1),
+    };
+    let (from, to) = range.split_once('-')?;
+    let (f, t) = (
+        from.chars().collect::<Vec<_>>(),
+        to.chars().collect::<Vec<_>>(),
+    );
+    if f.len() == 1 && t.len() == 1 && f[0].is_ascii_alphabetic() && t[0].is_ascii_alphabetic() {
+        let (a, b) = (f[0] as u8, t[0] as u8);
+        return (a <= b).then(|| {
+            (a..=b)
+                .step_by(step)
+                .map(|c| (c as char).to_string())
+                .collect()
+        });
+    }
+    let (a, b) = (from.parse::<u64>().ok()?, to.parse::<u64>().ok()?);
+    if a > b || b - a > 10_000 {
+        return None;
+    }
+    let width = if from.starts_with('0') { from.len() } else { 0 };
+    Some(
+        (a..=b)
+            .step_by(step)
+            .map(|n| format!("{n:0width$}"))
+            .collect(),
+    )
 }
 
 /// The canonical spelling of a host: lowercase, punycode for IDNs, one
