@@ -164,10 +164,7 @@ pub fn curl_globs(text: &str, globbing: bool) -> Vec<String> {
     }
     let mut out = vec![String::new()];
     let mut rest = text;
-    loop {
-        let Some(open) = rest.find(['{', '[']) else {
-            break;
-        };
+    while let Some(open) = rest.find(['{', '[']) {
         let close_ch = if rest[open..].starts_with('{') {
             '}'
         } else {
