@@ -12,7 +12,8 @@ trap 'rm -rf "$work"' EXIT
 proj=$work/project home=$work/home bin=$work/bin
 mkdir -p "$proj/src" "$proj/.git" "$home" "$bin"
 printf '[package]\nname = "b"\n' > "$proj/Cargo.toml"
-ln -s "$ZTGUARD" "$bin/ztguard"
+# A copy, as `cargo install` puts it (a link costs one `readlink` more).
+cp "$ZTGUARD" "$bin/ztguard"
 printf '{"session_id":"bench-wiring","cwd":"%s","hook_event_name":"PreToolUse","tool_name":"Bash","tool_input":{"command":"git status"}}\n' "$proj" > "$work/event.json"
 # The command `ztguard init` registers, read back from the settings it writes.
 (cd "$proj" && HOME=$home PATH="$bin:$PATH" "$ZTGUARD" init >/dev/null)

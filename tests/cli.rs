@@ -396,7 +396,8 @@ fn init_writes_a_policy_and_merges_the_hook_idempotently() {
         .expect("command")
         .to_string();
     assert!(
-        command.contains("command -v ztguard") && !command.contains(env!("CARGO_BIN_EXE_ztguard")),
+        command.contains("# ztguard hook wrapper")
+            && !command.contains(env!("CARGO_BIN_EXE_ztguard")),
         "the registered command finds ztguard where it runs, not where init ran: {command}"
     );
     assert_eq!(

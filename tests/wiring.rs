@@ -235,7 +235,7 @@ fn init_upgrades_a_binary_path_and_removes_only_its_own_hook() {
     assert!(
         pre[1]["hooks"][0]["command"]
             .as_str()
-            .is_some_and(|c| c.contains("command -v ztguard"))
+            .is_some_and(|c| c.contains("# ztguard hook wrapper"))
     );
 
     let out = e.run(&["init", "--remove"], "");

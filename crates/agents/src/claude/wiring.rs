@@ -77,14 +77,20 @@ pub fn hook_command() -> String {
 cargo install --locked --path <ztguard checkout>; then run ztguard doctor. \
 To unwire the project instead, delete the ztguard entries from the hooks of .claude/settings*.json.";
     [
-        "z=$(command -v ztguard) || z=\"$HOME/.cargo/bin/ztguard\"",
-        // Only an absolute path, with every link and `..` resolved …
-        "case $z in /*) z=$(readlink -f -- \"$z\") || z= ;; *) z= ;; esac",
-        // … outside the project (resolved too; the hook's directory without one).
-        "p=$(cd -P -- \"${CLAUDE_PROJECT_DIR:-.}\" 2>/dev/null && pwd -P) || z=",
-        "case $z/ in \"$p\"/*) z= ;; esac",
+        // The PATH searched with builtins only (no process started) …
+        "set -f; z=; IFS=:; for d in $PATH; do if [ -f \"$d/ztguard\" ] && [ -x \"$d/ztguard\" ]; then z=$d/ztguard; break; fi; done; unset IFS; set +f",
+        "[ -n \"$z\" ] || z=\"$HOME/.cargo/bin/ztguard\"",
+        // … only an absolute path, a link resolved …
+        "case $z in /*) ;; *) z= ;; esac",
+        "if [ -L \"$z\" ]; then z=$(readlink -f -- \"$z\") || z=; fi",
+        // … whose real directory is outside the project's real path (the
+        // hook's directory without CLAUDE_PROJECT_DIR), found with `cd -P`
+        // in this shell, then back: no process started.
+        "o=$PWD; if [ -n \"$z\" ] && cd -P -- \"${CLAUDE_PROJECT_DIR:-.}\" 2>/dev/null; then p=$PWD; if cd -P -- \"${z%/*}/\" 2>/dev/null; then case $PWD/ in \"$p\"/*) z= ;; *) z=${PWD%/}/${z##*/} ;; esac; else z=; fi; else z=; fi; cd -- \"$o\" 2>/dev/null || z=",
         "if [ -n \"$z\" ] && [ -x \"$z\" ]; then \"$z\" hook; r=$?; else r=127; fi",
         "case $r in 0|2) exit $r ;; esac",
+        // The event is read to its end, so the client never writes into a closed pipe.
+        "cat >/dev/null 2>&1",
         &format!("echo \"{install}\" >&2"),
         &format!("exit 2 {MARKER}"),
     ]
