@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use serde_json::{Value, json};
 use ztguard_agents::claude::wiring::{self, Form, HOOK_EVENTS, Scope};
+use ztguard_policy::{Policy, PolicyError};
 
 use crate::context;
 
@@ -90,8 +91,9 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let mut r = Report::default();
     wiring_checks(&mut r, &project, &home);
     binary_check(&mut r, &project, &home);
-    policy_check(&mut r, &project, &home);
-    audit_check(&mut r, &project, &home);
+    let policy = context::load(&project, &home, None, false);
+    policy_check(&mut r, &policy);
+    audit_check(&mut r, &project, &home, &policy);
     sandbox_check(&mut r);
     let failed = r.worst() == Status::Fail;
     if args.json {
@@ -427,8 +429,8 @@ fn binary_check(r: &mut Report, project: &Path, home: &Path) {
     }
 }
 
-fn policy_check(r: &mut Report, project: &Path, home: &Path) {
-    match context::load(project, home, None, false) {
+fn policy_check(r: &mut Report, policy: &Result<Policy, PolicyError>) {
+    match policy {
         Ok(p) => r.ok(
             "policy",
             format!("every layer loads: {}", p.sources.join(" → ")),
@@ -442,9 +444,11 @@ fn policy_check(r: &mut Report, project: &Path, home: &Path) {
     }
 }
 
-fn audit_check(r: &mut Report, project: &Path, home: &Path) {
-    let settings = match context::load(project, home, None, false) {
-        Ok(p) => p.audit,
+/// The audit log, with the settings of the loaded policy (the default ones
+/// when it does not load, as the hook records then).
+fn audit_check(r: &mut Report, project: &Path, home: &Path, policy: &Result<Policy, PolicyError>) {
+    let settings = match policy {
+        Ok(p) => p.audit.clone(),
         Err(_) => ztguard_policy::AuditSettings::default(),
     };
     if !settings.enabled {

@@ -132,25 +132,12 @@ impl Baseline {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::{Item, Kind, Severity};
+    use crate::report::{Item, Kind};
 
     fn item(fp: &str, path: &str) -> Item {
         Item {
-            kind: Kind::Code,
-            rule_id: "r".into(),
-            title: "t".into(),
-            path: path.into(),
-            line: 1,
-            column: 1,
-            end_line: 1,
-            end_column: 1,
-            severity: Severity::High,
-            cwe: None,
-            secret: None,
-            message: String::new(),
-            fix: String::new(),
             fingerprint: fp.into(),
-            path_class: None,
+            ..Item::sample(Kind::Code, "r", path, 1)
         }
     }
 

@@ -303,23 +303,7 @@ mod tests {
 
     #[test]
     fn severities_per_class_and_kind() {
-        let item = |kind| Item {
-            kind,
-            rule_id: "r".into(),
-            title: String::new(),
-            path: "tests/a.py".into(),
-            line: 1,
-            column: 1,
-            end_line: 1,
-            end_column: 1,
-            severity: Severity::High,
-            cwe: None,
-            secret: None,
-            message: String::new(),
-            fix: String::new(),
-            fingerprint: String::new(),
-            path_class: None,
-        };
+        let item = |kind| Item::sample(kind, "r", "tests/a.py", 1);
         let adjusted = |class: PathClass, kind, generic| {
             let mut i = item(kind);
             class.adjust(&mut i, generic);

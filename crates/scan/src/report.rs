@@ -82,6 +82,30 @@ pub struct Item {
 }
 
 /// The outcome of a scan.
+/// A finding for the crate's tests: `rule` of `kind` at `path:line`, high.
+#[cfg(test)]
+impl Item {
+    pub(crate) fn sample(kind: Kind, rule: &str, path: &str, line: usize) -> Item {
+        Item {
+            kind,
+            rule_id: rule.into(),
+            title: String::new(),
+            path: path.into(),
+            line,
+            column: 1,
+            end_line: line,
+            end_column: 1,
+            severity: Severity::High,
+            cwe: None,
+            secret: None,
+            message: String::new(),
+            fix: String::new(),
+            fingerprint: String::new(),
+            path_class: None,
+        }
+    }
+}
+
 #[derive(Debug, Default, Serialize)]
 pub struct Report {
     pub findings: Vec<Item>,

@@ -209,26 +209,9 @@ fn parse_gitleaksignore(text: &str) -> Vec<(String, String, usize)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::Severity;
 
     fn item(kind: Kind, rule: &str) -> Item {
-        Item {
-            kind,
-            rule_id: rule.into(),
-            title: String::new(),
-            path: "src/a.py".into(),
-            line: 3,
-            column: 1,
-            end_line: 3,
-            end_column: 1,
-            severity: Severity::High,
-            cwe: None,
-            secret: None,
-            message: String::new(),
-            fix: String::new(),
-            fingerprint: String::new(),
-            path_class: None,
-        }
+        Item::sample(kind, rule, "src/a.py", 3)
     }
 
     #[test]
