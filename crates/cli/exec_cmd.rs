@@ -368,6 +368,7 @@ fn plan(policy: &Policy, project: &Path, home: &Path, args: &ExecArgs) -> (Plan,
                 "none" => Network::None,
                 _ => Network::Proxy,
             },
+            binds: Vec::new(),
             service_ports: Vec::new(),
             unix_sockets: args.allow_unix_sockets,
             allow_degraded: args.allow_degraded,
@@ -531,7 +532,7 @@ pub fn exec(args: &ExecArgs) -> anyhow::Result<ExitCode> {
     // broker and gateway, waits on. Ignored before the command starts (it
     // restores them for itself), so no interrupt can fall in between.
     ignore_interrupts();
-    let mut child = ztguard_sandbox::spawn(&prepared, &args.command, &env, &cwd, bridge, |_| {})
+    let mut child = ztguard_sandbox::spawn(&prepared, &args.command, &env, &cwd, bridge, &[], |_| {})
         .map_err(anyhow::Error::msg)?;
     let status = child.wait().context("waiting for the command")?;
     prepared.clean_up();
@@ -745,7 +746,7 @@ impl Broker {
             allow: self.allow.clone(),
             services: Vec::new(),
         };
-        let mut child = ztguard_sandbox::spawn(&self.prepared, &argv_os, &env, cwd, bridge, |c| {
+        let mut child = ztguard_sandbox::spawn(&self.prepared, &argv_os, &env, cwd, bridge, &[], |c| {
             c.stdin(Stdio::null())
                 .stdout(Stdio::piped())
                 .stderr(Stdio::piped());

@@ -24,6 +24,6 @@ mod spawn;
 pub mod status;
 
 pub use bridge::Bridge;
-pub use plan::{Network, Plan};
+pub use plan::{Bind, Network, Plan};
 pub use spawn::{Prepared, Service, spawn, sweep};
 pub use status::{Support, probe};

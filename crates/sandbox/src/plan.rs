@@ -18,6 +18,17 @@ pub enum Network {
     Proxy,
 }
 
+/// A file or directory put in the place of another inside the sandbox
+/// (a private `~/.cache`, a filtered copy of an agent's settings, a
+/// checked snapshot of a script an operation runs).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Bind {
+    pub source: PathBuf,
+    pub target: PathBuf,
+    /// Writable through the bind (else bound read-only).
+    pub writable: bool,
+}
+
 /// A sandbox, as paths. Paths that do not exist are skipped.
 #[derive(Clone, Debug)]
 pub struct Plan {
@@ -31,6 +42,9 @@ pub struct Plan {
     /// Files and directories bound read-only inside writable trees (the
     /// guard's policy and log, the agent's settings and hooks).
     pub read_only: Vec<PathBuf>,
+    /// Files and directories replaced by others (both must exist; the
+    /// source is reached only through the bind).
+    pub binds: Vec<Bind>,
     pub network: Network,
     /// Loopback ports of the bridge's services (broker, gateway) that the
     /// sandbox may connect to, beside the proxy's.

@@ -34,7 +34,7 @@ use landlock::{
 };
 
 use crate::bridge::Bridge;
-use crate::plan::{Network, Plan};
+use crate::plan::{Bind, Network, Plan};
 use crate::status::Support;
 
 /// The newest Landlock ABI requested; older kernels get what they support
@@ -48,9 +48,10 @@ pub struct Prepared {
     network: Network,
     uid_map: CString,
     gid_map: CString,
-    /// (source, target) bind mounts that mask credentials.
-    masks: Vec<(CString, CString)>,
-    read_only: Vec<CString>,
+    /// The bind mounts, in order: the plan's binds, the masks (a
+    /// placeholder, read-only, over each credential path), and the
+    /// protected paths bound read-only onto themselves.
+    mounts: Vec<Mount>,
     placeholders: PathBuf,
     /// The seccomp filter on socket families (None: the kernel has none).
     seccomp: Option<seccompiler::BpfProgram>,
@@ -105,6 +106,83 @@ impl Drop for Prepared {
     }
 }
 
+/// A bind mount of `source` onto `target`, prepared for the child:
+/// read-only ones carry the flags of the remount that makes them so.
+#[derive(Clone)]
+struct Mount {
+    source: CString,
+    target: CString,
+    /// `None`: writable; else the flags of the read-only remount.
+    read_only: Option<libc::c_ulong>,
+    /// With the mounts beneath the source (a protected tree's own binds).
+    recursive: bool,
+}
+
+impl Mount {
+    fn new(b: &Bind) -> Result<Mount, String> {
+        Ok(Mount {
+            source: cstr(&b.source)?,
+            target: cstr(&b.target)?,
+            read_only: (!b.writable).then(|| read_only_flags(&b.source)),
+            recursive: false,
+        })
+    }
+}
+
+/// The flags of a read-only remount of a bind of `path`: the flags the
+/// mount it lies on already has must be carried, or the kernel refuses the
+/// remount where they are locked (a `nosuid,nodev,noexec` home in a
+/// container or a hardened system).
+fn read_only_flags(path: &Path) -> libc::c_ulong {
+    let mut flags = libc::MS_REMOUNT | libc::MS_BIND | libc::MS_RDONLY;
+    let Ok(c) = cstr(path) else {
+        return flags;
+    };
+    // SAFETY: statvfs fills the zeroed struct it is given from a NUL-terminated path.
+    let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
+    if unsafe { libc::statvfs(c.as_ptr(), &mut st) } != 0 {
+        return flags;
+    }
+    for (st_flag, ms_flag) in [
+        (libc::ST_NOSUID, libc::MS_NOSUID),
+        (libc::ST_NODEV, libc::MS_NODEV),
+        (libc::ST_NOEXEC, libc::MS_NOEXEC),
+        (libc::ST_NOATIME, libc::MS_NOATIME),
+        (libc::ST_NODIRATIME, libc::MS_NODIRATIME),
+        (libc::ST_RELATIME, libc::MS_RELATIME),
+    ] {
+        if st.f_flag & st_flag != 0 {
+            flags |= ms_flag;
+        }
+    }
+    flags
+}
+
+/// Bind `m` in the child, and make it read-only when it is to be.
+fn bind(m: &Mount) -> io::Result<()> {
+    let rec = if m.recursive { libc::MS_REC } else { 0 };
+    // SAFETY: both paths are NUL-terminated C strings made before the fork.
+    unsafe {
+        check(libc::mount(
+            m.source.as_ptr(),
+            m.target.as_ptr(),
+            std::ptr::null(),
+            libc::MS_BIND | rec,
+            std::ptr::null(),
+        ))?;
+        if let Some(flags) = m.read_only {
+            check(libc::mount(
+                std::ptr::null(),
+                m.target.as_ptr(),
+                std::ptr::null(),
+                flags,
+                std::ptr::null(),
+            ))?;
+        }
+    }
+    Ok(())
+}
+
 fn cstr(p: &Path) -> Result<CString, String> {
     CString::new(p.as_os_str().as_bytes())
         .map_err(|_| format!("{}: a NUL in the path", p.display()))
@@ -152,9 +230,14 @@ impl Prepared {
         };
         let namespaces = support.user_namespaces;
         let placeholders = scratch.join(format!("ztguard-exec-{}", std::process::id()));
-        let mut masks = Vec::new();
-        let mut read_only = Vec::new();
+        let mut mounts = Vec::new();
+        let (mut masked, mut protected) = (0, 0);
         if namespaces {
+            for b in &plan.binds {
+                if b.source.exists() && b.target.exists() {
+                    mounts.push(Mount::new(b)?);
+                }
+            }
             std::fs::create_dir_all(placeholders.join("dir"))
                 .map_err(|e| format!("{}: {e}", placeholders.display()))?;
             let file = placeholders.join("file");
@@ -168,10 +251,24 @@ impl Prepared {
                 } else {
                     file.clone()
                 };
-                masks.push((cstr(&source)?, cstr(p)?));
+                // Read-only: Landlock does not cover chmod, so a writable
+                // placeholder could be opened up and filled.
+                mounts.push(Mount {
+                    source: cstr(&source)?,
+                    target: cstr(p)?,
+                    read_only: Some(read_only_flags(&source)),
+                    recursive: false,
+                });
+                masked += 1;
             }
             for p in existing(&plan.read_only) {
-                read_only.push(cstr(&p)?);
+                mounts.push(Mount {
+                    source: cstr(&p)?,
+                    target: cstr(&p)?,
+                    read_only: Some(read_only_flags(&p)),
+                    recursive: true,
+                });
+                protected += 1;
             }
             let no_access = std::fs::Permissions::from_mode(0o000);
             std::fs::set_permissions(&file, no_access.clone()).map_err(|e| e.to_string())?;
@@ -179,8 +276,7 @@ impl Prepared {
                 .map_err(|e| e.to_string())?;
             enforced.push(format!(
                 "private user and mount namespaces: {} credential path(s) masked, {} protected path(s) read-only",
-                masks.len(),
-                read_only.len()
+                masked, protected
             ));
             match plan.network {
                 Network::None => {
@@ -217,8 +313,7 @@ impl Prepared {
                 .map_err(|e| e.to_string())?,
             gid_map: CString::new(format!("{} {gid} 1\n", inside_id(gid)))
                 .map_err(|e| e.to_string())?,
-            masks,
-            read_only,
+            mounts,
             placeholders,
             seccomp,
             enforced,
@@ -307,7 +402,8 @@ fn check(r: libc::c_int) -> io::Result<()> {
 pub type Service = (u16, Box<dyn FnOnce(TcpListener) + Send>);
 
 /// Start `argv` in the sandbox with exactly `env`, in `cwd`, reaching
-/// what `bridge` offers. `configure` sets anything else of the command
+/// what `bridge` offers, with `binds` besides the plan's (existing
+/// sources and targets only). `configure` sets anything else of the command
 /// (its standard streams).
 pub fn spawn(
     p: &Prepared,
@@ -315,6 +411,7 @@ pub fn spawn(
     env: &[(OsString, OsString)],
     cwd: &Path,
     bridge: Bridge,
+    binds: &[Bind],
     configure: impl FnOnce(&mut Command),
 ) -> Result<Child, String> {
     let Some((program, args)) = argv.split_first() else {
@@ -342,8 +439,10 @@ pub fn spawn(
     // Owned copies for the closure, made before the fork.
     let uid_map = p.uid_map.clone();
     let gid_map = p.gid_map.clone();
-    let masks = p.masks.clone();
-    let read_only = p.read_only.clone();
+    let mut mounts = p.mounts.clone();
+    for b in binds {
+        mounts.push(Mount::new(b)?);
+    }
     let seccomp = p.seccomp.clone();
     // SAFETY: getpid cannot fail and touches no memory.
     let parent = unsafe { libc::getpid() };
@@ -372,30 +471,8 @@ pub fn spawn(
                     libc::MS_REC | libc::MS_PRIVATE,
                     std::ptr::null(),
                 ))?;
-                for (source, target) in &masks {
-                    check(libc::mount(
-                        source.as_ptr(),
-                        target.as_ptr(),
-                        std::ptr::null(),
-                        libc::MS_BIND,
-                        std::ptr::null(),
-                    ))?;
-                }
-                for target in &read_only {
-                    check(libc::mount(
-                        target.as_ptr(),
-                        target.as_ptr(),
-                        std::ptr::null(),
-                        libc::MS_BIND | libc::MS_REC,
-                        std::ptr::null(),
-                    ))?;
-                    check(libc::mount(
-                        std::ptr::null(),
-                        target.as_ptr(),
-                        std::ptr::null(),
-                        libc::MS_REMOUNT | libc::MS_BIND | libc::MS_RDONLY,
-                        std::ptr::null(),
-                    ))?;
+                for m in &mounts {
+                    bind(m)?;
                 }
             }
             if let Some((to, ports, count)) = &bridge_to {
