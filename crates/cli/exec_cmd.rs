@@ -483,17 +483,18 @@ pub fn exec(args: &ExecArgs) -> anyhow::Result<ExitCode> {
     }
     let broker = Arc::new(Broker {
         policy: policy.clone(),
-        pinned: run_cmd::Pinned {
-            hashes: pin(
-                &policy,
-                &project,
-                &home,
-                std::env::var_os("PATH").as_deref(),
-            ),
-            writable: plan.write.clone(),
-        },
-        project: project.clone(),
-        prepared: prepared.clone(),
+        pinned: pin(
+            &policy,
+            &project,
+            &home,
+            std::env::var_os("PATH").as_deref(),
+            plan.write.clone(),
+        ),
+        project: std::fs::canonicalize(&project).unwrap_or_else(|_| project.clone()),
+        plan: plan.clone(),
+        support,
+        scratch: scratch.clone(),
+        started: std::sync::atomic::AtomicU64::new(0),
         // Operations start from the sandbox's environment, proxy included,
         // without the broker's and the gateway's variables.
         env: env.clone(),
@@ -532,8 +533,9 @@ pub fn exec(args: &ExecArgs) -> anyhow::Result<ExitCode> {
     // broker and gateway, waits on. Ignored before the command starts (it
     // restores them for itself), so no interrupt can fall in between.
     ignore_interrupts();
-    let mut child = ztguard_sandbox::spawn(&prepared, &args.command, &env, &cwd, bridge, &[], |_| {})
-        .map_err(anyhow::Error::msg)?;
+    let mut child =
+        ztguard_sandbox::spawn(&prepared, &args.command, &env, &cwd, bridge, &[], |_| {})
+            .map_err(anyhow::Error::msg)?;
     let status = child.wait().context("waiting for the command")?;
     prepared.clean_up();
     Ok(run_cmd::exit(run_cmd::exit_code(status)))
@@ -624,14 +626,24 @@ fn agent_state(home: &Path, command: &[OsString]) {
 
 /// The hashes, at the start, of the project files the secrets' operations
 /// name (`./scripts/deploy.sh`): an operation may receive a secret only
-/// while the files it runs keep that content, or a human approved the new one.
+/// while the files it runs keep that content, or a human approved the new
+/// one. The directories of those in the project are pinned whole (what a
+/// script loads from beside it), and the directories of programs found by
+/// name make the operations' PATH.
 fn pin(
     policy: &Policy,
     project: &Path,
     home: &Path,
     path: Option<&std::ffi::OsStr>,
-) -> BTreeMap<PathBuf, String> {
-    let mut pinned = BTreeMap::new();
+    writable: Vec<PathBuf>,
+) -> run_cmd::Pinned {
+    let mut pinned = run_cmd::Pinned {
+        hashes: BTreeMap::new(),
+        dirs: BTreeMap::new(),
+        programs: Vec::new(),
+        writable,
+    };
+    let real_project = std::fs::canonicalize(project).unwrap_or_else(|_| project.to_path_buf());
     for s in &policy.secrets {
         let operations = s
             .allow
@@ -653,10 +665,28 @@ fn pin(
                 let found = (i == 0 && !word.contains('/'))
                     .then(|| path.and_then(|p| run_cmd::on_path(word, p)))
                     .flatten();
+                if let Some(dir) = found.as_ref().and_then(|f| f.parent())
+                    && !pinned.programs.iter().any(|d| d == dir)
+                {
+                    pinned.programs.push(dir.to_path_buf());
+                }
                 for p in [Some(named), found].into_iter().flatten() {
-                    if let Some(h) = ztguard_monitor::provenance::file_hash(&p) {
-                        pinned.insert(p, h);
+                    let Some(h) = ztguard_monitor::provenance::file_hash(&p) else {
+                        continue;
+                    };
+                    let real = std::fs::canonicalize(&p).unwrap_or_else(|_| p.clone());
+                    if let Some(dir) = real.parent()
+                        && real.starts_with(&real_project)
+                        && (pinned.in_reach(&p) || pinned.in_reach(&real))
+                        && !pinned.dirs.contains_key(dir)
+                    {
+                        let recursive = dir != real_project;
+                        pinned.dirs.insert(
+                            dir.to_path_buf(),
+                            ztguard_inject::snapshot::pin_dir(dir, recursive),
+                        );
                     }
+                    pinned.hashes.insert(p, h);
                 }
             }
         }
@@ -668,8 +698,15 @@ fn pin(
 struct Broker {
     policy: Arc<Policy>,
     pinned: run_cmd::Pinned,
+    /// The project, canonical.
     project: PathBuf,
-    prepared: Arc<Prepared>,
+    /// The agent's sandbox, which each operation's starts from.
+    plan: Plan,
+    support: Support,
+    /// Where each operation's snapshot is made (out of the sandbox's reach).
+    scratch: PathBuf,
+    /// Numbers the operations' snapshots.
+    started: std::sync::atomic::AtomicU64,
     /// The sandbox's environment, which operations start from.
     env: Vec<(OsString, OsString)>,
     allow: Option<ztguard_sandbox::proxy::Allow>,
@@ -698,7 +735,9 @@ impl Broker {
 
     /// An approved operation, with its secrets, in a sandbox of its own
     /// (a sibling of the agent's: the agent cannot trace it or read its
-    /// environment).
+    /// environment). It runs in the project, with the system's PATH and
+    /// the pinned programs', and sees its scripts' directories as they were
+    /// checked: a private copy, put in their place.
     fn run(
         &self,
         names: &[String],
@@ -718,39 +757,203 @@ impl Broker {
             let _ = run_cmd::record(&self.project, names, argv, "broker", Err(&why));
             Err(why)
         };
-        if !cwd.starts_with(&self.project) {
-            return refuse(format!(
-                "an operation under ztguard exec runs inside the project {}",
-                self.project.display()
-            ));
+        match self.prepare(names, argv, cwd) {
+            Ok((cleared, snapshot, path, cwd)) => {
+                self.start(names, argv, &cwd, &path, cleared, snapshot, reply)
+            }
+            Err(why) => refuse(why),
         }
-        let path = self
-            .env
-            .iter()
-            .find(|(k, _)| k == "PATH")
-            .map(|(_, v)| v.as_os_str());
+    }
+
+    /// Everything checked before an operation starts: its directory, its
+    /// arguments, its secrets, and the snapshot of what it runs.
+    fn prepare(
+        &self,
+        names: &[String],
+        argv: &[String],
+        cwd: &Path,
+    ) -> Result<
+        (
+            run_cmd::Cleared,
+            ztguard_inject::snapshot::Snapshot,
+            OsString,
+            PathBuf,
+        ),
+        String,
+    > {
+        use ztguard_inject::operation;
+        if !self.support.user_namespaces {
+            return Err(
+                "this kernel has no user namespaces, so an operation cannot be started from a checked copy of its scripts; run it outside `ztguard exec`".into(),
+            );
+        }
+        let cwd = operation::cwd_inside(cwd, &self.project)?;
+        operation::own_repository(&cwd, &self.project)?;
+        operation::check_arguments(argv)?;
+        let all = operation::path(&self.pinned.programs);
         let ask = run_cmd::Ask {
             names,
             argv,
-            cwd,
-            path,
+            cwd: &cwd,
+            path: Some(&all),
         };
-        let cleared = match run_cmd::clear(&self.policy, &self.project, &ask, Some(&self.pinned)) {
-            Ok(c) => c,
-            Err(why) => return refuse(why),
+        // The policy's checks first (the operation, approvals, pins).
+        run_cmd::clear_checks(&self.policy, &self.project, &ask, Some(&self.pinned))?;
+        let home = context::home();
+        // The directories to snapshot: of every file it runs that the
+        // sandbox could have changed (the outermost pinned one around it).
+        let mut dirs: Vec<PathBuf> = Vec::new();
+        for r in run_cmd::files_run(&ask, &home) {
+            let real = std::fs::canonicalize(&r.real).unwrap_or(r.real.clone());
+            // The file itself, and the directory of the name it was given
+            // by (a link there is pinned as a link).
+            let named_dir = r
+                .lexical
+                .parent()
+                .and_then(|d| std::fs::canonicalize(d).ok())
+                .filter(|d| self.pinned.in_reach(d) && d.starts_with(&self.project));
+            if self.pinned.in_reach(&real) && !real.starts_with(&self.project) {
+                return Err(format!(
+                    "{} lies outside the project in a tree the sandbox writes; an operation with a secret runs files of the project only",
+                    r.lexical.display()
+                ));
+            }
+            let real_dir = real
+                .parent()
+                .filter(|_| self.pinned.in_reach(&real))
+                .map(Path::to_path_buf);
+            for dir in [named_dir, real_dir].into_iter().flatten() {
+                let dir = self
+                    .pinned
+                    .dirs
+                    .iter()
+                    .filter(|(d, p)| p.recursive && dir.starts_with(d))
+                    .map(|(d, _)| d.clone())
+                    .min_by_key(|d| d.components().count())
+                    .unwrap_or(dir);
+                if !dirs.contains(&dir) {
+                    dirs.push(dir);
+                }
+            }
+        }
+        // One inside another: the outer one's copy holds it.
+        let outer: Vec<PathBuf> = dirs
+            .iter()
+            .filter(|d| {
+                !dirs
+                    .iter()
+                    .any(|o| o != *d && o != &self.project && d.starts_with(o))
+            })
+            .cloned()
+            .collect();
+        // The operation's PATH: the system's, the pinned programs' outside
+        // the sandbox's reach, and those inside it whose copy it gets.
+        let programs: Vec<PathBuf> = self
+            .pinned
+            .programs
+            .iter()
+            .filter(|d| {
+                let real = std::fs::canonicalize(d).unwrap_or_else(|_| d.to_path_buf());
+                !(self.pinned.in_reach(d) || self.pinned.in_reach(&real))
+                    || outer
+                        .iter()
+                        .any(|o| real.starts_with(o) && (o != &self.project || &real == o))
+            })
+            .cloned()
+            .collect();
+        let path = operation::path(&programs);
+        let ask = run_cmd::Ask {
+            path: Some(&path),
+            ..ask
         };
-        let mut env = self.env.clone();
+        let cleared = run_cmd::clear(&self.policy, &self.project, &ask, Some(&self.pinned))?;
+        let unpinned: std::collections::BTreeMap<PathBuf, ztguard_inject::snapshot::DirPin> = outer
+            .iter()
+            .filter(|d| !self.pinned.dirs.contains_key(*d))
+            .map(|d| {
+                (
+                    d.clone(),
+                    ztguard_inject::snapshot::DirPin {
+                        entries: Default::default(),
+                        recursive: d != &self.project,
+                        incomplete: None,
+                    },
+                )
+            })
+            .collect();
+        let pins: Vec<(&Path, &ztguard_inject::snapshot::DirPin)> = outer
+            .iter()
+            .filter_map(|d| {
+                let p = self.pinned.dirs.get(d).or_else(|| unpinned.get(d))?;
+                Some((d.as_path(), p))
+            })
+            .collect();
+        let ledger = ztguard_monitor::provenance::ledger(&self.project).unwrap_or_default();
+        let n = self
+            .started
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let at = self
+            .scratch
+            .join(format!("operation-{}-{n}", std::process::id()));
+        let snapshot = ztguard_inject::snapshot::Snapshot::take(
+            &self.project,
+            &at,
+            &pins,
+            &|p: &Path, h: &str| ledger.approves(p, Some(h)),
+        )?;
+        Ok((cleared, snapshot, path, cwd))
+    }
+
+    /// Start a cleared operation in its own sandbox and stream its output.
+    #[allow(clippy::too_many_arguments)]
+    fn start(
+        &self,
+        names: &[String],
+        argv: &[String],
+        cwd: &Path,
+        path: &std::ffi::OsStr,
+        cleared: run_cmd::Cleared,
+        snapshot: ztguard_inject::snapshot::Snapshot,
+        reply: &Reply,
+    ) -> Result<(), String> {
+        let mut plan = self.plan.clone();
+        plan.binds.extend(snapshot.binds.iter().cloned());
+        let prepared = Prepared::new(&plan, &self.support, snapshot.dir())?;
+        let mut env: Vec<(OsString, OsString)> = self
+            .env
+            .iter()
+            .filter(|(k, _)| k != "PATH")
+            .cloned()
+            .collect();
+        env.push(("PATH".into(), path.to_os_string()));
         env.extend(cleared.os_env());
-        let argv_os: Vec<OsString> = argv.iter().map(OsString::from).collect();
+        // The directory is entered once the view is in place (a directory
+        // entered before the mounts would be the live one).
+        let mut argv_os: Vec<OsString> = vec![
+            "/bin/sh".into(),
+            "-c".into(),
+            "cd -P -- \"$1\" || exit 126; shift; exec \"$@\"".into(),
+            "ztguard-run".into(),
+            cwd.as_os_str().to_os_string(),
+        ];
+        argv_os.extend(argv.iter().map(OsString::from));
         let bridge = Bridge {
             allow: self.allow.clone(),
             services: Vec::new(),
         };
-        let mut child = ztguard_sandbox::spawn(&self.prepared, &argv_os, &env, cwd, bridge, &[], |c| {
-            c.stdin(Stdio::null())
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped());
-        })?;
+        let mut child = ztguard_sandbox::spawn(
+            &prepared,
+            &argv_os,
+            &env,
+            Path::new("/"),
+            bridge,
+            &[],
+            |c| {
+                c.stdin(Stdio::null())
+                    .stdout(Stdio::piped())
+                    .stderr(Stdio::piped());
+            },
+        )?;
         let status = run_cmd::pump(
             &mut child,
             &cleared.redactor,
@@ -758,6 +961,8 @@ impl Broker {
             reply.stream(true),
         )
         .map_err(|e| format!("waiting for the operation: {e}"))?;
+        drop(prepared);
+        drop(snapshot);
         let code = run_cmd::exit_code(status);
         let _ = run_cmd::record(&self.project, names, argv, "broker", Ok(code));
         reply.exit(code).map_err(|e| e.to_string())

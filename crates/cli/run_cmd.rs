@@ -77,8 +77,22 @@ pub struct Ask<'a> {
 pub struct Pinned {
     /// SHA-256 of the files the secrets' operations name, by path as named.
     pub hashes: BTreeMap<PathBuf, String>,
+    /// The directories of those files that lie in the project, pinned whole
+    /// (canonical; the project root's files only): what a script loads
+    /// from beside it.
+    pub dirs: BTreeMap<PathBuf, ztguard_inject::snapshot::DirPin>,
+    /// The directories of the programs named by bare name, as PATH found
+    /// them: an operation's PATH is the system's and these.
+    pub programs: Vec<PathBuf>,
     /// The trees the sandbox may write.
     pub writable: Vec<PathBuf>,
+}
+
+impl Pinned {
+    /// Does the sandbox reach `p` (could it have changed it)?
+    pub fn in_reach(&self, p: &Path) -> bool {
+        self.writable.iter().any(|w| p.starts_with(w))
+    }
 }
 
 /// The file PATH finds for a bare program name, as named (lexically).
@@ -90,7 +104,7 @@ pub fn on_path(program: &str, path: &std::ffi::OsStr) -> Option<PathBuf> {
 
 /// The files an operation runs: every argument naming an existing file,
 /// and the program PATH finds for a bare name. (As named, and real.)
-fn files_run(ask: &Ask, home: &Path) -> Vec<ztguard_paths::Resolved> {
+pub fn files_run(ask: &Ask, home: &Path) -> Vec<ztguard_paths::Resolved> {
     let mut out: Vec<ztguard_paths::Resolved> = ask
         .argv
         .iter()
@@ -121,6 +135,29 @@ pub fn clear(
     ask: &Ask,
     pinned: Option<&Pinned>,
 ) -> Result<Cleared, String> {
+    let chosen = clear_checks(policy, project, ask, pinned)?;
+    let mut env = Vec::new();
+    for s in &chosen {
+        let value =
+            ztguard_inject::fetch(&s.source).map_err(|e| format!("secret `{}`: {e}", s.name))?;
+        env.push((s.env.clone(), value));
+    }
+    let redactor = Arc::new(Redactor::new(
+        chosen
+            .iter()
+            .zip(&env)
+            .map(|(s, (_, v))| (s.name.as_str(), v.as_slice())),
+    ));
+    Ok(Cleared { env, redactor })
+}
+
+/// The checks of [`clear`], without fetching anything: the secrets chosen.
+pub fn clear_checks<'p>(
+    policy: &'p Policy,
+    project: &Path,
+    ask: &Ask,
+    pinned: Option<&Pinned>,
+) -> Result<Vec<&'p ztguard_policy::Secret>, String> {
     let (names, argv) = (ask.names, ask.argv);
     if names.is_empty() {
         return Err("name at least one secret".into());
@@ -164,7 +201,7 @@ pub fn clear(
     }
     if let Some(pinned) = pinned {
         let ledger = ztguard_monitor::provenance::ledger(project).unwrap_or_default();
-        let in_reach = |p: &Path| pinned.writable.iter().any(|w| p.starts_with(w));
+        let in_reach = |p: &Path| pinned.in_reach(p);
         for r in runs
             .iter()
             .filter(|r| in_reach(&r.lexical) || in_reach(&r.real))
@@ -181,19 +218,7 @@ pub fn clear(
             ));
         }
     }
-    let mut env = Vec::new();
-    for s in &chosen {
-        let value =
-            ztguard_inject::fetch(&s.source).map_err(|e| format!("secret `{}`: {e}", s.name))?;
-        env.push((s.env.clone(), value));
-    }
-    let redactor = Arc::new(Redactor::new(
-        chosen
-            .iter()
-            .zip(&env)
-            .map(|(s, (_, v))| (s.name.as_str(), v.as_slice())),
-    ));
-    Ok(Cleared { env, redactor })
+    Ok(chosen)
 }
 
 /// Copy the child's output through the redactor to `out` and `err`, and wait for it.
