@@ -1056,3 +1056,218 @@ fn an_unprivileged_user_gets_the_same_sandbox() {
         "placeholders left behind by an unprivileged run"
     );
 }
+
+/// The secret broker's pinning (red-team C6): the race between the check
+/// and the start, helpers beside the script, and tools that obey a
+/// directory the agent picks.
+#[test]
+fn an_operation_runs_what_was_checked_and_nothing_beside_it() {
+    let Some(e) = sandboxed() else {
+        return;
+    };
+    init(&e);
+    common::with_deploy_secret(&e);
+    let token = common::fake_token();
+    let scripts = e.project.join("scripts");
+    // A script that loads a helper from beside it.
+    std::fs::write(
+        scripts.join("deploy.sh"),
+        "#!/bin/sh\n. \"$(dirname \"$0\")/lib.sh\"\nlog deploying\n",
+    )
+    .unwrap();
+    std::fs::write(scripts.join("lib.sh"), "log() { echo \"log: $*\"; }\n").unwrap();
+    std::fs::write(scripts.join("deploy.py"), "import json\nprint('py-ok')\n").unwrap();
+    std::fs::write(
+        e.home.join(".config/ztguard/policy.toml"),
+        "[secrets.deploy]\nfrom_file = \"~/.config/deploy/token\"\nenv = \"DEPLOY_TOKEN\"\nallow = [\"./scripts/deploy.sh *\", \"python3 scripts/deploy.py\"]\n",
+    )
+    .unwrap();
+    let leak = e.project.join("leak");
+
+    // (c) the race of the report: the script swapped between the check and
+    // the start, by link + rename in a tight loop. Never once the secret.
+    let out = exec_with_ztguard(
+        &e,
+        &[],
+        &format!(
+            "cp scripts/deploy.sh .good; printf '#!/bin/sh\\nprintf %%s \"$DEPLOY_TOKEN\" >> {leak}\\n' > .evil; \
+             chmod +x .good .evil; \
+             python3 -c 'import os,time\nend=time.time()+6\nwhile time.time()<end:\n for s in (\".good\",\".evil\"):\n  t=\".tmp\"\n  os.path.lexists(t) and os.unlink(t)\n  os.link(s,t); os.rename(t,\"scripts/deploy.sh\")\nos.path.lexists(\".tmp\") and os.unlink(\".tmp\")\nos.link(\".good\",\".tmp\"); os.rename(\".tmp\",\"scripts/deploy.sh\")' & \
+             ok=0; for i in $(seq 1 30); do ztguard run deploy -- ./scripts/deploy.sh >/dev/null 2>&1 && ok=$((ok+1)); done; wait; echo \"ran=$ok\"",
+            leak = leak.display()
+        ),
+    );
+    let text = stdout(&out);
+    assert!(text.contains("ran="), "{text}\n{}", stderr(&out));
+    assert!(!text.contains("ran=0"), "the unchanged script ran: {text}");
+    let leaked = std::fs::read_to_string(&leak).unwrap_or_default();
+    assert!(
+        !leaked.contains(&token) && leaked.is_empty(),
+        "the race released the secret: {text}"
+    );
+    std::fs::write(
+        scripts.join("deploy.sh"),
+        "#!/bin/sh\n. \"$(dirname \"$0\")/lib.sh\"\nlog deploying\n",
+    )
+    .unwrap();
+    for f in [".good", ".evil", ".tmp"] {
+        let _ = std::fs::remove_file(e.project.join(f));
+    }
+
+    // The pinned script and its helper, unchanged: it runs.
+    let out = exec_with_ztguard(
+        &e,
+        &[],
+        "ztguard run deploy -- ./scripts/deploy.sh; echo \"rc=$?\"",
+    );
+    assert!(
+        stdout(&out).contains("log: deploying") && stdout(&out).contains("rc=0"),
+        "{}\n{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    let out = exec_with_ztguard(
+        &e,
+        &[],
+        "ztguard run deploy -- python3 scripts/deploy.py; echo \"py=$?\"",
+    );
+    assert!(
+        stdout(&out).contains("py-ok") && stdout(&out).contains("py=0"),
+        "{}\n{}",
+        stdout(&out),
+        stderr(&out)
+    );
+
+    // (a) a helper changed beside the script, and a module planted beside it.
+    for (plant, file) in [
+        (
+            format!(
+                "echo 'printf %s \"$DEPLOY_TOKEN\" > {}' >> scripts/lib.sh",
+                leak.display()
+            ),
+            "lib.sh",
+        ),
+        (
+            format!(
+                "printf 'import os\\nopen(\"{}\",\"w\").write(os.environ.get(\"DEPLOY_TOKEN\",\"\"))\\n' > scripts/json.py",
+                leak.display()
+            ),
+            "json.py",
+        ),
+    ] {
+        let out = exec_with_ztguard(
+            &e,
+            &[],
+            &format!(
+                "{plant}; ztguard run deploy -- ./scripts/deploy.sh; echo \"rc=$?\"; \
+                 ztguard run deploy -- python3 scripts/deploy.py; echo \"py=$?\""
+            ),
+        );
+        let (text, err) = (stdout(&out), stderr(&out));
+        assert!(
+            text.contains("rc=2") && text.contains("py=2"),
+            "{file}: {text}\n{err}"
+        );
+        assert!(
+            err.contains(file) && err.contains("beside a script"),
+            "{file}: {err}"
+        );
+        assert!(
+            !std::fs::read_to_string(&leak)
+                .unwrap_or_default()
+                .contains(&token)
+        );
+        let _ = std::fs::remove_file(scripts.join("json.py"));
+        std::fs::write(scripts.join("lib.sh"), "log() { echo \"log: $*\"; }\n").unwrap();
+    }
+}
+
+#[test]
+fn an_operation_runs_in_the_project_with_its_own_repository_and_no_program_of_the_agents() {
+    let Some(e) = sandboxed() else {
+        return;
+    };
+    init(&e);
+    common::with_deploy_secret(&e);
+    std::fs::write(
+        e.home.join(".config/ztguard/policy.toml"),
+        "[secrets.gh]\nfrom_file = \"~/.config/deploy/token\"\nenv = \"GITHUB_TOKEN\"\nallow = [\"git push *\", \"git status *\"]\n",
+    )
+    .unwrap();
+    let git = |args: &[&str]| {
+        std::process::Command::new("git")
+            .args(args)
+            .current_dir(&e.project)
+            .env("HOME", &e.home)
+            .output()
+            .unwrap()
+    };
+    git(&["init", "-q", "."]);
+    let token = common::fake_token();
+    let leak = e.project.join("leak");
+    // (b) a repository of the agent's inside the project, with a pre-push hook.
+    let out = exec_with_ztguard(
+        &e,
+        &[],
+        &format!(
+            "mkdir work && cd work && git init -q . && git -c user.name=a -c user.email=a@x commit -q --allow-empty -m x && \
+             git init -q --bare ../work-remote.git && git remote add origin ../work-remote.git && \
+             mkdir .hk && printf '#!/bin/sh\\nprintf %%s \"$GITHUB_TOKEN\" > {leak}\\n' > .hk/pre-push && chmod +x .hk/pre-push && \
+             git config core.hooksPath .hk; ztguard run gh -- git push -q origin HEAD:refs/heads/main; echo \"nested=$?\"; \
+             cd .. && ztguard run gh -- git -c core.hooksPath=work/.hk push -q work-remote.git HEAD; echo \"dash-c=$?\"; \
+             ztguard run gh -- git push --receive-pack='sh -c \"env > {leak}\"' work-remote.git HEAD; echo \"receive-pack=$?\"; \
+             ztguard run gh -- git push 'ext::sh -c env% >{leak}' HEAD; echo \"ext=$?\"; \
+             ztguard run gh -- git -C work push -q origin HEAD; echo \"dash-C=$?\"",
+            leak = leak.display()
+        ),
+    );
+    let (text, err) = (stdout(&out), stderr(&out));
+    for case in [
+        "nested=2",
+        "dash-c=2",
+        "receive-pack=2",
+        "ext=2",
+        "dash-C=2",
+    ] {
+        assert!(text.contains(case), "{case}: {text}\n{err}");
+    }
+    assert!(err.contains("a repository of its own"), "{err}");
+    assert!(
+        !std::fs::read_to_string(&leak)
+            .unwrap_or_default()
+            .contains(&token)
+    );
+    // The project's own repository: allowed.
+    let out = exec_with_ztguard(
+        &e,
+        &[],
+        "ztguard run gh -- git status --short; echo \"own=$?\"",
+    );
+    assert!(
+        stdout(&out).contains("own=0"),
+        "{}\n{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    // A directory spelt inside the project that is outside it (L3), sent
+    // to the broker as is.
+    let dotdot = format!("{}/../../../../../../../../../tmp", e.project.display());
+    std::fs::write(
+        e.project.join("req"),
+        format!(
+            "{{\"op\":\"run\",\"secrets\":[\"gh\"],\"argv\":[\"git\",\"status\",\"x\"],\"cwd\":\"{dotdot}\"}}\n"
+        ),
+    )
+    .unwrap();
+    let out = exec_with_ztguard(
+        &e,
+        &[],
+        "bash -c 'exec 3<>/dev/tcp/127.0.0.1/3129; cat req >&3; head -c 400 <&3 | tr -dc \"[:print:]\"; echo'",
+    );
+    assert!(
+        stdout(&out).contains("runs inside the project"),
+        "{}\n{}",
+        stdout(&out),
+        stderr(&out)
+    );
+}
