@@ -1271,3 +1271,70 @@ fn an_operation_runs_in_the_project_with_its_own_repository_and_no_program_of_th
         stderr(&out)
     );
 }
+
+/// The broker's hook is no deputy for the sandbox (red-team L3): a forged
+/// PostToolUse naming a file outside the project is not hashed, a cwd
+/// spelt inside the project but outside it is refused, and the records
+/// made from the sandbox's events say so.
+#[test]
+fn forged_hook_events_from_the_sandbox_hash_nothing_outside_the_project() {
+    let Some(e) = sandboxed() else {
+        return;
+    };
+    init(&e);
+    let key = e.home.join(".ssh/id_rsa");
+    assert!(key.exists(), "the test home holds a fake key");
+    let mut events = String::new();
+    for (i, (cwd, file)) in [
+        (e.project.clone(), key.clone()),
+        (e.project.clone(), e.project.join("../home/.ssh/id_rsa")),
+        (e.project.clone(), e.project.join("ok.sh")),
+        (
+            e.project.join("../../../../../../../../../tmp"),
+            e.project.join("ok.sh"),
+        ),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let ev = e
+            .event(
+                "PostToolUse",
+                "Write",
+                serde_json::json!({"file_path": file, "content": "x"}),
+            )
+            .replace(
+                &format!("\"cwd\":\"{}\"", e.project.display()),
+                &format!("\"cwd\":\"{}\"", cwd.display()),
+            );
+        std::fs::write(e.project.join(format!("ev{i}.json")), ev).unwrap();
+        events.push_str(&format!("ztguard hook < ev{i}.json; echo \"ev{i}=$?\"; "));
+    }
+    std::fs::write(e.project.join("ok.sh"), "echo ok\n").unwrap();
+    let out = exec_with_ztguard(&e, &[], &events);
+    let (text, err) = (stdout(&out), stderr(&out));
+    // (PostToolUse decides nothing: the refusal is a message, not a status.)
+    assert!(
+        text.contains("tool calls run in the project") && text.contains("tmp\"}\nev3="),
+        "{text}\n{err}"
+    );
+    let ledger =
+        std::fs::read_to_string(e.project.join(".ztguard/provenance.json")).unwrap_or_default();
+    assert!(ledger.contains("ok.sh"), "{ledger}\n{text}\n{err}");
+    let key_hash = format!(
+        "{:x}",
+        <sha2::Sha256 as sha2::Digest>::digest(std::fs::read(&key).unwrap())
+    );
+    assert!(!ledger.contains(&key_hash), "{ledger}");
+    assert!(!ledger.contains("id_rsa"), "{ledger}");
+    let records = e.audit();
+    let from_sandbox: Vec<_> = records
+        .iter()
+        .filter(|r| r["event"] == "PostToolUse")
+        .collect();
+    assert!(!from_sandbox.is_empty(), "{records:?}");
+    assert!(
+        from_sandbox.iter().all(|r| r["supplied_by"] == "sandbox"),
+        "{from_sandbox:?}"
+    );
+}

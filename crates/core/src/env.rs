@@ -59,7 +59,9 @@ impl Env {
     /// one, which the call must be inside, else [`project_root`].
     pub fn project_of(&self, cwd: &Path) -> Result<PathBuf, Error> {
         match &self.pinned_project {
-            Some(p) if cwd.starts_with(p) => Ok(p.clone()),
+            // Judged by where the directory really is: `proj/../../tmp`
+            // spells itself inside the project.
+            Some(p) if really_inside(cwd, p) => Ok(p.clone()),
             Some(p) => Err(Error::Call(format!(
                 "under ztguard exec, tool calls run in the project {}; this one runs in {}",
                 p.display(),
@@ -67,6 +69,14 @@ impl Env {
             ))),
             None => Ok(project_root(cwd, self.declared_project.as_deref())),
         }
+    }
+}
+
+/// Is `dir` really inside `root` (both resolved; false when either is not there)?
+fn really_inside(dir: &Path, root: &Path) -> bool {
+    match (std::fs::canonicalize(dir), std::fs::canonicalize(root)) {
+        (Ok(d), Ok(r)) => d.starts_with(r),
+        _ => false,
     }
 }
 

@@ -255,6 +255,7 @@ impl Guard {
             // Identifiers come from the client, not the agent: cut, not scanned.
             m.insert("ask_denied".into(), Value::from(cut(by.to_string())));
         }
+        self.stamp(&mut m);
         append(&t, origin, m)
     }
 
@@ -274,6 +275,7 @@ impl Guard {
         m.insert("event".into(), Value::from("SessionRevoked"));
         m.insert("rule".into(), Value::from(format!("monitor.{}", a.rule)));
         m.insert("reason".into(), Value::from(a.why.clone()));
+        self.stamp(&mut m);
         t.append(m).map(|_| ())
     }
 
@@ -328,6 +330,8 @@ impl Guard {
         if !t.wants(kind) {
             return Ok(());
         }
+        let mut extra = extra;
+        self.stamp(&mut extra);
         append(&t, origin, extra)
     }
 
@@ -337,7 +341,21 @@ impl Guard {
         let files = provenance::written_files(action, &origin.cwd, &self.env.home);
         let sid = origin.session.as_deref().unwrap_or("?");
         let tool = origin.tool.as_deref().unwrap_or("");
-        provenance::note_written(&self.project, &files, sid, tool)
+        // Events from inside `ztguard exec` name files on the sandbox's
+        // word: only those really in the project are hashed.
+        let scope = match self.env.pinned_project {
+            Some(_) => ztguard_monitor::provenance::Scope::Project,
+            None => ztguard_monitor::provenance::Scope::Anywhere,
+        };
+        provenance::note_written(&self.project, &files, sid, tool, scope)
+    }
+
+    /// Mark a record made from an event the sandbox supplied (`ztguard
+    /// exec`'s broker answers the hook inside it): `"supplied_by": "sandbox"`.
+    fn stamp(&self, m: &mut Map<String, Value>) {
+        if self.env.pinned_project.is_some() {
+            m.insert("supplied_by".into(), Value::from("sandbox"));
+        }
     }
 
     /// A session starts (`start`) or ends: its state is opened (with its

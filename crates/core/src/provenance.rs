@@ -65,11 +65,19 @@ pub fn note_written(
     files: &[PathBuf],
     session: &str,
     tool: &str,
+    scope: provenance::Scope,
 ) -> Result<(), Error> {
     if files.is_empty() {
         return Ok(());
     }
-    provenance::record_written(project, files, session, tool, ztguard_monitor::now_ms())
-        .map(|_| ())
-        .map_err(Error::Session)
+    provenance::record_written(
+        project,
+        files,
+        session,
+        tool,
+        ztguard_monitor::now_ms(),
+        scope,
+    )
+    .map(|_| ())
+    .map_err(Error::Session)
 }

