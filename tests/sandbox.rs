@@ -270,9 +270,11 @@ fn the_proxy_reaches_allowed_hosts_only() {
             "NO_PROXY= no_proxy= python3 -c \"import urllib.request as u\ntry:\n print(u.urlopen('{url}', timeout=5).read().decode())\nexcept Exception as e:\n print('refused', e)\""
         )
     };
+    // A name allowed by name that resolves to loopback is refused: the
+    // address itself is not allowed (DNS rebinding onto the host's services).
     let out = exec(&e, &["-v"], &fetch(&format!("http://localhost:{port}/")));
     assert!(
-        stdout(&out).contains("hello-through-proxy"),
+        stdout(&out).contains("refused") && stdout(&out).contains("403"),
         "{} {}",
         stdout(&out),
         stderr(&out)
@@ -289,6 +291,26 @@ fn the_proxy_reaches_allowed_hosts_only() {
         "{}",
         stdout(&out)
     );
+    // Allowed by address, it is reached, under its name too.
+    e.user_policy_with(&[
+        ("ask = [\"localhost\", \"127.0.0.1\", ", "ask = ["),
+        (
+            "allow = [\n  \"docs.rs\"",
+            "allow = [\n  \"localhost\", \"127.0.0.1\", \"docs.rs\"",
+        ),
+    ]);
+    for url in [
+        format!("http://localhost:{port}/"),
+        format!("http://127.0.0.1:{port}/"),
+    ] {
+        let out = exec(&e, &[], &fetch(&url));
+        assert!(
+            stdout(&out).contains("hello-through-proxy"),
+            "{url}: {} {}",
+            stdout(&out),
+            stderr(&out)
+        );
+    }
     let out = exec(&e, &[], &fetch("http://evil.example/"));
     assert!(stdout(&out).contains("403"), "{}", stdout(&out));
     // Around the proxy there is no way out: a direct connection fails.
@@ -1337,4 +1359,110 @@ fn forged_hook_events_from_the_sandbox_hash_nothing_outside_the_project() {
         from_sandbox.iter().all(|r| r["supplied_by"] == "sandbox"),
         "{from_sandbox:?}"
     );
+}
+
+/// The proxy and the host's loopback (red-team M3, L1): the model API's
+/// host only on the upstream's own port, and no spelling of a loopback
+/// address past a policy that allows every host by default.
+#[test]
+fn the_proxy_reaches_no_host_service_by_the_api_host_or_by_another_spelling() {
+    let Some(e) = sandboxed() else {
+        return;
+    };
+    let serve = || {
+        let server = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = server.local_addr().unwrap().port();
+        std::thread::spawn(move || {
+            for mut c in server.incoming().flatten() {
+                use std::io::{Read, Write};
+                let mut buf = [0u8; 1024];
+                let _ = c.read(&mut buf);
+                let _ = c.write_all(
+                    b"HTTP/1.0 200 OK\r\nContent-Length: 23\r\n\r\ninternal-service-secret",
+                );
+            }
+        });
+        port
+    };
+    let (api, other) = (serve(), serve());
+    let connect = |target: &str| {
+        format!(
+            "python3 -c \"import socket\ns=socket.create_connection(('127.0.0.1', 3128), timeout=5)\ns.sendall(b'CONNECT {target} HTTP/1.1\\r\\nHost: x\\r\\n\\r\\nGET / HTTP/1.0\\r\\n\\r\\n')\nimport time; time.sleep(0.5)\nprint('{target}', s.recv(400).decode(errors='replace').replace(chr(13)+chr(10),' '))\"; "
+        )
+    };
+    let run = |script: &str| {
+        e.cmd(&["exec", "--", "sh", "-c", script])
+            .env("ANTHROPIC_API_KEY", "sk-ant-FAKE-test-key-0001")
+            .env("ANTHROPIC_BASE_URL", format!("http://127.0.0.1:{api}"))
+            .output()
+            .unwrap()
+    };
+    let out =
+        run(&(connect(&format!("127.0.0.1:{api}")) + &connect(&format!("127.0.0.1:{other}"))));
+    let text = stdout(&out);
+    assert!(
+        text.contains(&format!("127.0.0.1:{api} HTTP/1.1 200")),
+        "the API's own port: {text}\n{}",
+        stderr(&out)
+    );
+    assert!(
+        text.contains(&format!("127.0.0.1:{other} HTTP/1.1 403")),
+        "another port of the API's host: {text}"
+    );
+    // Every host allowed by default; loopback in every spelling still refused.
+    std::fs::write(
+        e.project.join(".ztguard.toml"),
+        "[network]\ndefault = \"allow\"\nask = []\n",
+    )
+    .unwrap();
+    let mut script = String::new();
+    for host in [
+        "127.0.0.1",
+        "127.1",
+        "2130706433",
+        "0x7f.1",
+        "0x7f000001",
+        "0177.0.0.1",
+        "[::ffff:127.0.0.1]",
+        "[::1]",
+        "localhost",
+        "0.0.0.0",
+        "169.254.169.254",
+    ] {
+        script.push_str(&connect(&format!("{host}:{other}")));
+    }
+    // A name the policy allows by default that resolves to loopback (this
+    // machine's own name, where /etc/hosts maps it so).
+    let mut expected = 11;
+    let name = std::process::Command::new("hostname")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_default();
+    use std::net::ToSocketAddrs;
+    let loops = (name.as_str(), 80)
+        .to_socket_addrs()
+        .map(|a| a.collect::<Vec<_>>())
+        .unwrap_or_default();
+    if !name.is_empty()
+        && name != "localhost"
+        && !loops.is_empty()
+        && loops
+            .iter()
+            .all(|a| a.ip() == std::net::Ipv4Addr::LOCALHOST)
+    {
+        script.push_str(&connect(&format!("{name}:{other}")));
+        expected += 1;
+    }
+    let out = e
+        .cmd(&["exec", "--no-gateway", "--", "sh", "-c", &script])
+        .output()
+        .unwrap();
+    let text = stdout(&out);
+    assert_eq!(
+        text.matches(" HTTP/1.1 403").count(),
+        expected,
+        "{text}\n{}",
+        stderr(&out)
+    );
+    assert!(!text.contains("internal-service-secret"), "{text}");
 }

@@ -465,7 +465,9 @@ pub fn exec(args: &ExecArgs) -> anyhow::Result<ExitCode> {
     let policy = Arc::new(policy);
     // The model API's host answers the client's own connectivity checks
     // through the proxy; the key it would need stays in the gateway.
-    let api_host = gateway.as_ref().map(|(g, _)| g.upstream.host.clone());
+    let api_host = gateway
+        .as_ref()
+        .map(|(g, _)| (g.upstream.host.clone(), g.upstream.port));
     // (canonical already: the gateway parses its base URL with the same parser)
     let allow = proxy
         .as_ref()
@@ -999,41 +1001,72 @@ impl Broker {
     }
 }
 
-/// The proxy's question — may the sandbox reach this host? — answered by
-/// the policy exactly as for a WebFetch to it: only an allow lets it through
-/// (there is no one to ask inside a proxy). With the gateway, the model
-/// API's host is reachable too: without the key, which stays in the gateway.
+/// The proxy's question — may the sandbox reach this host on this port? —
+/// answered by the policy exactly as for a WebFetch to it: only an allow
+/// lets it through (there is no one to ask inside a proxy). With the
+/// gateway, the model API's host is reachable too, on the upstream's own
+/// port only: without the key, which stays in the gateway. An address the
+/// host resolves to that is loopback, private or link-local is reached
+/// only when a `network.allow` entry names it (not the default, not `*`),
+/// or as the configured upstream.
 fn host_check(
     policy: &Arc<Policy>,
     project: &Path,
     home: &Path,
     cwd: &Path,
-    api_host: Option<String>,
+    api: Option<(String, u16)>,
 ) -> ztguard_sandbox::proxy::Allow {
     let policy = policy.clone();
     let (project, home, cwd) = (project.to_path_buf(), home.to_path_buf(), cwd.to_path_buf());
-    Arc::new(move |host: &str| {
-        // The host in the one spelling WebFetch and commands are judged by.
+    Arc::new(move |host: &str, port: u16| {
+        // The host in the one spelling WebFetch and commands are judged by
+        // (`127.1`, `2130706433`, `0x7f.1` and `[::ffff:127.0.0.1]` are 127.0.0.1).
         let host = ztguard_shell::urls::canonical_host(host)?;
-        let authority = if host.contains(':') {
-            format!("[{host}]")
-        } else {
-            host.clone()
-        };
-        let req = ztguard_policy::Request {
-            tool: "WebFetch".into(),
-            action: ztguard_policy::Action::Fetch {
-                url: format!("https://{authority}/"),
-            },
-            cwd: cwd.clone(),
-            project: project.clone(),
-            home: home.clone(),
-            agent_type: None,
-        };
-        let allowed = api_host.as_deref() == Some(host.as_str())
-            || policy.evaluate(&req).verdict == ztguard_policy::Verdict::Allow;
-        allowed.then_some(host)
+        if api.as_ref().is_some_and(|(h, p)| *h == host && *p == port) {
+            return Some(ztguard_sandbox::proxy::Grant { host, exact: true });
+        }
+        let d = policy.evaluate(&fetch_request(&host, &cwd, &project, &home));
+        if d.verdict != ztguard_policy::Verdict::Allow {
+            return None;
+        }
+        let exact = host.parse::<std::net::IpAddr>().is_ok() && explicitly_allowed(&d);
+        Some(ztguard_sandbox::proxy::Grant { host, exact })
     })
+}
+
+/// The policy's request for a WebFetch to `host` (canonical).
+fn fetch_request(host: &str, cwd: &Path, project: &Path, home: &Path) -> ztguard_policy::Request {
+    let authority = if host.contains(':') {
+        format!("[{host}]")
+    } else {
+        host.to_string()
+    };
+    ztguard_policy::Request {
+        tool: "WebFetch".into(),
+        action: ztguard_policy::Action::Fetch {
+            url: format!("https://{authority}/"),
+        },
+        cwd: cwd.to_path_buf(),
+        project: project.to_path_buf(),
+        home: home.to_path_buf(),
+        agent_type: None,
+    }
+}
+
+/// Allowed by a `network.allow` entry in every layer that spoke (not by
+/// `network.default = "allow"`, nor by `network.allow = ["*"]`).
+fn explicitly_allowed(d: &ztguard_policy::Decision) -> bool {
+    let mut steps = d
+        .trace
+        .iter()
+        .filter(|s| s.check == ztguard_policy::Check::Network)
+        .peekable();
+    steps.peek().is_some()
+        && steps.all(|s| {
+            s.verdict == ztguard_policy::Verdict::Allow
+                && s.rule.contains("network.allow \"")
+                && !s.rule.contains("network.allow \"*\"")
+        })
 }
 
 pub fn env(args: &EnvArgs) -> anyhow::Result<ExitCode> {
