@@ -72,12 +72,25 @@ impl Env {
     }
 }
 
-/// Is `dir` really inside `root` (both resolved; false when either is not there)?
+/// Is `dir` really inside `root`? Each is resolved where it exists, else
+/// taken with its `..` steps applied (a directory not there yet).
 fn really_inside(dir: &Path, root: &Path) -> bool {
-    match (std::fs::canonicalize(dir), std::fs::canonicalize(root)) {
-        (Ok(d), Ok(r)) => d.starts_with(r),
-        _ => false,
-    }
+    let really = |p: &Path| {
+        std::fs::canonicalize(p).unwrap_or_else(|_| {
+            let mut out = PathBuf::new();
+            for c in p.components() {
+                match c {
+                    std::path::Component::ParentDir => {
+                        out.pop();
+                    }
+                    std::path::Component::CurDir => {}
+                    c => out.push(c),
+                }
+            }
+            out
+        })
+    };
+    really(dir).starts_with(really(root))
 }
 
 /// The project root for a call made in `cwd`: the `declared` project (the

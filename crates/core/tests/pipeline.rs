@@ -182,6 +182,10 @@ fn a_pinned_project_holds_every_call() {
     assert_eq!(env.project_of(&t.project.join("src")).unwrap(), t.project);
     let e = env.project_of(Path::new("/")).unwrap_err();
     assert!(e.to_string().contains("under ztguard exec"), "{e}");
+    // Spelt inside, really outside.
+    let out = t.project.join("../../../../../../../../tmp");
+    assert!(env.project_of(&out).is_err());
+    assert!(env.project_of(&t.project.join("src/../../x")).is_err());
 }
 
 #[test]
