@@ -454,6 +454,7 @@ pub fn exec(args: &ExecArgs) -> anyhow::Result<ExitCode> {
     std::fs::create_dir_all(&scratch)
         .with_context(|| format!("cannot create {}", scratch.display()))?;
     ztguard_sandbox::sweep(&scratch);
+    ztguard_inject::snapshot::sweep(&scratch);
     let prepared = Arc::new(Prepared::new(&plan, &support, &scratch).map_err(anyhow::Error::msg)?);
     warn(&prepared, &project, cut_short, args.verbose);
 

@@ -345,6 +345,29 @@ impl Snapshot {
     }
 }
 
+/// Remove the snapshots (`operation-PID-N` under `scratch`) of runs whose
+/// process is gone: a `ztguard exec` that was killed left them behind.
+pub fn sweep(scratch: &Path) {
+    let Ok(entries) = std::fs::read_dir(scratch) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix("operation-"))
+            .and_then(|n| n.split('-').next())
+            .and_then(|p| p.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if !Path::new(&format!("/proc/{pid}")).exists() {
+            let _ = unseal(&e.path());
+            let _ = std::fs::remove_dir_all(e.path());
+        }
+    }
+}
+
 impl Drop for Snapshot {
     fn drop(&mut self) {
         let _ = unseal(&self.dir);
@@ -467,6 +490,21 @@ mod tests {
             std::fs::read_link(b.source.join("link")).expect("link"),
             Path::new("run.sh")
         );
+    }
+
+    #[test]
+    fn snapshots_of_runs_that_are_gone_are_swept() {
+        let t = tempfile::tempdir().expect("tempdir");
+        let gone = t.path().join("operation-999999999-0");
+        let live = t.path().join(format!("operation-{}-0", std::process::id()));
+        for d in [&gone, &live] {
+            std::fs::create_dir_all(d.join("dir-0")).expect("mkdir");
+            std::fs::write(d.join("dir-0/x"), "x").expect("write");
+            seal(d).expect("seal");
+        }
+        sweep(t.path());
+        assert!(!gone.exists() && live.exists());
+        unseal(&live).expect("unseal");
     }
 
     #[test]
