@@ -18,6 +18,8 @@ system calls on buffers prepared before the fork: no allocation, no locks.
 mod bridge;
 pub mod env;
 mod filter;
+mod init;
+mod mounts;
 mod plan;
 pub mod proxy;
 mod spawn;
