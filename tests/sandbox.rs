@@ -878,7 +878,7 @@ fn an_interrupt_is_the_commands_and_the_sandbox_dies_with_ztguard() {
             pids.iter().all(|p| !alive(*p)),
             "the sandboxed command outlived ztguard exec: {pids:?}"
         );
-    };    // SIGINT to ztguard exec alone: it waits on, the command finishes normally.
+    }; // SIGINT to ztguard exec alone: it waits on, the command finishes normally.
     let mut c = e
         .cmd(&[
             "exec",
@@ -914,7 +914,13 @@ fn an_interrupt_is_the_commands_and_the_sandbox_dies_with_ztguard() {
     // ztguard exec killed: the sandbox does not run on without it. (Its
     // processes have pids of their own inside: found here by command line.)
     let mut c = e
-        .cmd(&["exec", "--", "sh", "-c", "echo $$ > b.pid; exec sleep 30.25"])
+        .cmd(&[
+            "exec",
+            "--",
+            "sh",
+            "-c",
+            "echo $$ > b.pid; exec sleep 30.25",
+        ])
         .spawn()
         .unwrap();
     pid_of("b.pid");

@@ -87,7 +87,11 @@ pub fn filters(allow_unix: bool) -> Result<Vec<BpfProgram>, String> {
     for call in [libc::SYS_unshare, libc::SYS_clone] {
         rules.insert(
             call,
-            vec![rule(vec![cond(0, SeccompCmpOp::MaskedEq(new_user), new_user)?])?],
+            vec![rule(vec![cond(
+                0,
+                SeccompCmpOp::MaskedEq(new_user),
+                new_user,
+            )?])?],
         );
     }
     for call in [

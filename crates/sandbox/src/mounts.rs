@@ -63,7 +63,12 @@ pub(crate) struct Mount {
 }
 
 impl Mount {
-    pub(crate) fn new(source: &Path, target: &Path, writable: bool, recursive: bool) -> Result<Mount, String> {
+    pub(crate) fn new(
+        source: &Path,
+        target: &Path,
+        writable: bool,
+        recursive: bool,
+    ) -> Result<Mount, String> {
         Ok(Mount {
             source: cstr(source)?,
             target: cstr(target)?,
@@ -105,7 +110,8 @@ impl Mount {
 }
 
 pub(crate) fn cstr(p: &Path) -> Result<CString, String> {
-    CString::new(p.as_os_str().as_bytes()).map_err(|_| format!("{}: a NUL in the path", p.display()))
+    CString::new(p.as_os_str().as_bytes())
+        .map_err(|_| format!("{}: a NUL in the path", p.display()))
 }
 
 /// The flags of the remount of a bind of `path`: read-only or not, and
@@ -163,11 +169,17 @@ pub(crate) struct Layout {
 impl Layout {
     /// `write`: the plan's writable trees; `read`: its readable ones (both
     /// existing).
-    pub(crate) fn new(read: &[PathBuf], write: &[PathBuf], mounts: Vec<Mount>) -> Result<Layout, String> {
+    pub(crate) fn new(
+        read: &[PathBuf],
+        write: &[PathBuf],
+        mounts: Vec<Mount>,
+    ) -> Result<Layout, String> {
         let under_tmp = |p: &Path| p.starts_with("/tmp") && p != Path::new("/tmp");
         let mut rw: Vec<&PathBuf> = write
             .iter()
-            .filter(|p| !p.starts_with("/dev") && !p.starts_with("/proc") && *p != Path::new("/tmp"))
+            .filter(|p| {
+                !p.starts_with("/dev") && !p.starts_with("/proc") && *p != Path::new("/tmp")
+            })
             .collect();
         rw.sort_by_key(|p| p.components().count());
         rw.dedup();
@@ -184,7 +196,9 @@ impl Layout {
             }
         }
         if kept.len() > MAX_CARRIED {
-            return Err(format!("more than {MAX_CARRIED} trees of the sandbox lie under /tmp"));
+            return Err(format!(
+                "more than {MAX_CARRIED} trees of the sandbox lie under /tmp"
+            ));
         }
         let mut carried = Vec::new();
         for t in kept {
@@ -270,7 +284,11 @@ impl Layout {
                 if c.dir {
                     libc::mkdir(c.path.as_ptr(), 0o755);
                 } else {
-                    let fd = libc::open(c.path.as_ptr(), libc::O_CREAT | libc::O_WRONLY | libc::O_CLOEXEC, 0o600);
+                    let fd = libc::open(
+                        c.path.as_ptr(),
+                        libc::O_CREAT | libc::O_WRONLY | libc::O_CLOEXEC,
+                        0o600,
+                    );
                     if fd >= 0 {
                         libc::close(fd);
                     }
@@ -326,7 +344,11 @@ impl Layout {
             "mounts: everything read-only but {} writable tree(s); a private /tmp{}{}",
             self.writable.len(),
             if self.shm { " and /dev/shm" } else { "" },
-            if self.devpts { "; a devpts of its own (no other terminal)" } else { "" },
+            if self.devpts {
+                "; a devpts of its own (no other terminal)"
+            } else {
+                ""
+            },
         )
     }
 }

@@ -82,7 +82,8 @@ fn remove_placeholders(dir: &Path) {
             match e.file_type() {
                 Ok(t) if t.is_dir() => open_up(&e.path()),
                 Ok(t) if t.is_file() => {
-                    let _ = std::fs::set_permissions(e.path(), std::fs::Permissions::from_mode(0o600));
+                    let _ =
+                        std::fs::set_permissions(e.path(), std::fs::Permissions::from_mode(0o600));
                 }
                 _ => {}
             }
@@ -95,7 +96,9 @@ fn remove_placeholders(dir: &Path) {
 impl Prepared {
     /// A new, empty directory to be one command's `/tmp`.
     fn new_tmp(&self) -> Result<PathBuf, String> {
-        let n = self.started.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let n = self
+            .started
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let tmp = self.placeholders.join(format!("tmp-{n}"));
         std::fs::create_dir(&tmp).map_err(|e| format!("{}: {e}", tmp.display()))?;
         std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o1777))
