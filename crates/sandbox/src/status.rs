@@ -9,7 +9,7 @@ use std::process::{Command, Stdio};
 pub struct Support {
     /// Landlock ABI version, when Landlock is enabled.
     pub landlock_abi: Option<i32>,
-    /// Unprivileged user namespaces (and with them mount and network namespaces).
+    /// Unprivileged user namespaces (and with them mount, network and PID namespaces).
     pub user_namespaces: bool,
     /// seccomp filters (the socket-family filter).
     pub seccomp: bool,
@@ -100,7 +100,10 @@ fn user_namespaces() -> bool {
     // one system call; it allocates nothing and takes no lock.
     unsafe {
         c.pre_exec(|| {
-            if libc::unshare(libc::CLONE_NEWUSER | libc::CLONE_NEWNS | libc::CLONE_NEWNET) != 0 {
+            if libc::unshare(
+                libc::CLONE_NEWUSER | libc::CLONE_NEWNS | libc::CLONE_NEWNET | libc::CLONE_NEWPID,
+            ) != 0
+            {
                 return Err(std::io::Error::last_os_error());
             }
             Ok(())
