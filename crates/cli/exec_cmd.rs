@@ -899,6 +899,8 @@ pub fn sandbox(cmd: &SandboxCommand) -> anyhow::Result<ExitCode> {
                 "seccomp": s.seccomp,
                 "missing": missing,
                 "full": missing.is_empty(),
+                "enforced": ztguard_sandbox::status::ENFORCED,
+                "not_enforced": ztguard_sandbox::status::NOT_ENFORCED,
             })
         );
     } else {
@@ -926,7 +928,14 @@ pub fn sandbox(cmd: &SandboxCommand) -> anyhow::Result<ExitCode> {
             }
         );
         if missing.is_empty() {
-            println!("`ztguard exec` enforces the full sandbox on this kernel.");
+            println!("`ztguard exec` enforces the full sandbox on this kernel:");
+            for e in ztguard_sandbox::status::ENFORCED {
+                println!("  - {e}");
+            }
+            println!("Not enforced by the sandbox (the hook and a human's review cover these):");
+            for e in ztguard_sandbox::status::NOT_ENFORCED {
+                println!("  - {e}");
+            }
         } else {
             println!(
                 "`ztguard exec` refuses to run here unless --allow-degraded; missing: {}",
