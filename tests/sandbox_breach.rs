@@ -452,3 +452,43 @@ fn a_project_on_a_nosuid_nodev_noexec_mount_runs() {
     assert!(text.contains("made=0") && text.contains("env=1"), "{text}");
     assert!(!text.contains("policy=0"), "{text}");
 }
+
+#[test]
+fn the_sandbox_has_memory_and_task_limits_where_a_control_group_can_be_made() {
+    // M5: no memory or task limit. Root (or a delegated cgroup v2) gets a
+    // control group; every user gets the per-namespace process limit.
+    for who in users() {
+        let Some(s) = Setup::new(who) else {
+            return;
+        };
+        let out = s.exec(
+            "grep -E ':(memory|pids)?:' /proc/self/cgroup; grep 'Max processes' /proc/self/limits",
+        );
+        let text = stdout(&out);
+        assert!(
+            text.lines()
+                .any(|l| l.starts_with("Max processes") && l.contains(" 8192 ")),
+            "{who:?}: {text}\n{}",
+            stderr(&out)
+        );
+        if let (Who::Me, true) = (who, is_root()) {
+            let memory = text
+                .lines()
+                .find_map(|l| l.split_once(":memory:").map(|(_, p)| p.to_string()))
+                .or_else(|| {
+                    text.lines()
+                        .find_map(|l| l.strip_prefix("0::").map(str::to_string))
+                });
+            let Some(group) = memory.filter(|g| g.contains("ztguard-exec-")) else {
+                eprintln!("no control group on this machine: {text}");
+                continue;
+            };
+            let dir = Path::new("/sys/fs/cgroup/memory").join(group.trim().trim_start_matches('/'));
+            assert!(
+                !dir.exists(),
+                "the group is removed when exec ends: {}",
+                dir.display()
+            );
+        }
+    }
+}

@@ -32,6 +32,7 @@ use seccompiler::{
 const FAMILIES: &[libc::c_int] = &[libc::AF_INET, libc::AF_INET6, libc::AF_NETLINK];
 
 /// `ioctl` requests refused.
+#[allow(clippy::unnecessary_cast)] // the request type is c_int with musl, c_ulong with glibc
 const IOCTLS: &[u64] = &[libc::TIOCSTI as u64, libc::TIOCLINUX as u64];
 
 fn cond(arg: u8, op: SeccompCmpOp, value: u64) -> Result<SeccompCondition, String> {

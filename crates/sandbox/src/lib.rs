@@ -19,6 +19,7 @@ mod bridge;
 pub mod env;
 mod filter;
 mod init;
+pub mod limits;
 mod mounts;
 mod plan;
 pub mod proxy;

@@ -52,6 +52,8 @@ pub struct Prepared {
     /// The file system inside (see `mounts`).
     layout: Option<Layout>,
     placeholders: PathBuf,
+    /// The control group that limits memory and tasks, where one could be made.
+    group: Option<crate::limits::Group>,
     /// How many commands were started (each gets a `/tmp` of its own).
     started: std::sync::atomic::AtomicUsize,
     /// The seccomp filters (None: the kernel has none).
@@ -63,8 +65,12 @@ pub struct Prepared {
 }
 
 impl Prepared {
-    /// Remove the masking placeholders (once nothing runs in the sandbox).
+    /// End what is left of the sandbox's processes and remove the masking
+    /// placeholders and the commands' `/tmp`s.
     pub fn clean_up(&self) {
+        if let Some(g) = &self.group {
+            g.end();
+        }
         remove_placeholders(&self.placeholders);
     }
 }
@@ -158,7 +164,7 @@ impl Prepared {
                     read.len(),
                     write.len()
                 ));
-                let abi = ABI::from(support.landlock_abi.unwrap_or(0) as i32);
+                let abi = ABI::from(support.landlock_abi.unwrap_or(0));
                 let rules = Rules {
                     fresh: fresh_mounts(&read, &write, abi)?,
                     read,
@@ -257,6 +263,16 @@ impl Prepared {
                 }
             ));
         }
+        let group = namespaces
+            .then(|| crate::limits::Group::new(&crate::limits::name(std::process::id())))
+            .flatten();
+        match &group {
+            Some(g) => enforced.push(g.limits.clone()),
+            None if namespaces => enforced.push(
+                "no control group could be made here: processes limited per user namespace, memory not limited".into(),
+            ),
+            None => {}
+        }
         // SAFETY: getuid/getgid cannot fail and touch no memory.
         let (uid, gid) = unsafe { (libc::getuid(), libc::getgid()) };
         Ok(Prepared {
@@ -270,6 +286,7 @@ impl Prepared {
             layout,
             placeholders,
             started: std::sync::atomic::AtomicUsize::new(0),
+            group,
             seccomp,
             enforced,
             missing,
@@ -500,6 +517,7 @@ pub fn spawn(
     };
     let cwd_c = cstr(cwd)?;
     let seccomp = p.seccomp.clone();
+    let join: Vec<CString> = p.group.as_ref().map(|g| g.join.clone()).unwrap_or_default();
     // SAFETY: getpid cannot fail and touches no memory.
     let parent = unsafe { libc::getpid() };
     let setgroups = b"/proc/self/setgroups\0";
@@ -524,6 +542,7 @@ pub fn spawn(
                 // The parent is already gone.
                 return Err(io::Error::from_raw_os_error(libc::ESRCH));
             }
+            crate::limits::join(&join)?;
             if let (Some(layout), Some(tmp)) = (&layout, &tmp) {
                 let mut flags = libc::CLONE_NEWUSER | libc::CLONE_NEWNS | libc::CLONE_NEWPID;
                 if net {
