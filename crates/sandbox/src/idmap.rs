@@ -280,8 +280,17 @@ impl Idmap {
     /// (a ramfs, an overlay inside the tree) makes the whole recursive
     /// call fail; then only the tree's own mount is idmapped, and the
     /// submounts keep their ids (root's files there are not the
-    /// sandbox's): [`Target::whole_tree`] says so.
+    /// sandbox's): [`Target::whole_tree`] says so. The target is the
+    /// tree's real path (symlinks resolved).
     pub fn target(&self, path: &Path) -> Result<Target, IdmapError> {
+        // The real path: `open_tree` follows a last symlink and
+        // `move_mount` would mount over it.
+        let real = std::fs::canonicalize(path).map_err(|error| IdmapError::Other {
+            path: path.to_path_buf(),
+            call: "the path",
+            error,
+        })?;
+        let path = real.as_path();
         let c = CString::new(path.as_os_str().as_bytes()).map_err(|_| IdmapError::Other {
             path: path.to_path_buf(),
             call: "the path",
@@ -312,7 +321,9 @@ impl Idmap {
                 libc::SYS_open_tree,
                 libc::AT_FDCWD,
                 path.as_ptr(),
-                libc::OPEN_TREE_CLONE | libc::OPEN_TREE_CLOEXEC | libc::AT_RECURSIVE as libc::c_uint,
+                libc::OPEN_TREE_CLONE
+                    | libc::OPEN_TREE_CLOEXEC
+                    | libc::AT_RECURSIVE as libc::c_uint,
             )
         };
         if fd < 0 {
@@ -491,7 +502,13 @@ fn userns_with(uid_map: &str, gid_map: &str) -> Result<OwnedFd, IdmapError> {
         // SAFETY: async-signal-safe system calls only; the loop never ends
         // (the parent kills the helper).
         unsafe {
-            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as libc::c_ulong, 0, 0, 0);
+            libc::prctl(
+                libc::PR_SET_PDEATHSIG,
+                libc::SIGKILL as libc::c_ulong,
+                0,
+                0,
+                0,
+            );
             let status: i32 = if libc::unshare(libc::CLONE_NEWUSER) == 0 {
                 0
             } else {
@@ -528,8 +545,8 @@ fn userns_with(uid_map: &str, gid_map: &str) -> Result<OwnedFd, IdmapError> {
             IdmapError::UserNamespace(io::Error::new(e.kind(), format!("{file}: {e}")))
         })?;
     }
-    let ns = std::fs::File::open(format!("/proc/{pid}/ns/user"))
-        .map_err(IdmapError::UserNamespace)?;
+    let ns =
+        std::fs::File::open(format!("/proc/{pid}/ns/user")).map_err(IdmapError::UserNamespace)?;
     drop(helper);
     Ok(ns.into())
 }
@@ -568,7 +585,9 @@ pub fn drop_to(ids: Ids) -> io::Result<()> {
         let uids = [r, e, s];
         check(libc::getresgid(&mut r, &mut e, &mut s))?;
         let gids = [r, e, s];
-        if uids != [ids.uid; 3] || gids != [ids.gid; 3] || libc::getgroups(0, std::ptr::null_mut()) != 0
+        if uids != [ids.uid; 3]
+            || gids != [ids.gid; 3]
+            || libc::getgroups(0, std::ptr::null_mut()) != 0
         {
             return Err(io::Error::from_raw_os_error(libc::EPERM));
         }
@@ -624,7 +643,6 @@ fn range_with_id(text: &str, id: u32) -> Option<&str> {
     })
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -669,13 +687,16 @@ mod tests {
     }
 
     /// How far the child goes before running the checks.
-    #[derive(Clone, Copy, PartialEq)]
+    #[derive(Clone)]
     enum Steps {
         /// Private mount namespace and the idmapped project, still root.
         AttachOnly,
         /// The whole sequence, with or without the idmapped project, and
         /// with or without changing directory again after attaching.
         Sandbox { attach: bool, rechdir: bool },
+        /// The whole sequence, with spawn's binds after attaching: `sub`
+        /// bound read-only onto itself, and `f` masked by `placeholder`.
+        WithBinds { placeholder: CString },
     }
 
     /// Run `script` (`sh -c`, with `$P` the project) in a child that does
@@ -688,6 +709,8 @@ mod tests {
     ) -> io::Result<HashMap<String, String>> {
         let project = target.path().to_path_buf();
         let project_c = CString::new(project.as_os_str().as_bytes()).unwrap();
+        let sub_c = CString::new(project.join("sub").as_os_str().as_bytes()).unwrap();
+        let f_c = CString::new(project.join("f").as_os_str().as_bytes()).unwrap();
         let uid_map = CString::new(format!("1000 {} 1\n", SANDBOX.uid)).unwrap();
         let gid_map = CString::new(format!("1000 {} 1\n", SANDBOX.gid)).unwrap();
         let target = target.clone();
@@ -713,9 +736,9 @@ mod tests {
                     libc::MS_REC | libc::MS_PRIVATE,
                     std::ptr::null(),
                 ))?;
-                let (attach, rechdir) = match steps {
-                    Steps::AttachOnly => (true, true),
-                    Steps::Sandbox { attach, rechdir } => (attach, rechdir),
+                let (attach, rechdir) = match &steps {
+                    Steps::AttachOnly | Steps::WithBinds { .. } => (true, true),
+                    Steps::Sandbox { attach, rechdir } => (*attach, *rechdir),
                 };
                 if attach {
                     idmap.attach(&target)?;
@@ -723,7 +746,30 @@ mod tests {
                 if rechdir {
                     check(libc::chdir(project_c.as_ptr()))?;
                 }
-                if steps == Steps::AttachOnly {
+                if let Steps::WithBinds { placeholder } = &steps {
+                    let bind = |from: &CStr, to: &CStr, rdonly: bool| -> io::Result<()> {
+                        check(libc::mount(
+                            from.as_ptr(),
+                            to.as_ptr(),
+                            std::ptr::null(),
+                            libc::MS_BIND,
+                            std::ptr::null(),
+                        ))?;
+                        if rdonly {
+                            check(libc::mount(
+                                std::ptr::null(),
+                                to.as_ptr(),
+                                std::ptr::null(),
+                                libc::MS_REMOUNT | libc::MS_BIND | libc::MS_RDONLY,
+                                std::ptr::null(),
+                            ))?;
+                        }
+                        Ok(())
+                    };
+                    bind(&sub_c, &sub_c, true)?;
+                    bind(placeholder, &f_c, true)?;
+                }
+                if matches!(steps, Steps::AttachOnly) {
                     return Ok(());
                 }
                 drop_to(SANDBOX)?;
@@ -828,11 +874,34 @@ mod tests {
     #[test]
     fn sandbox_ids_refuse_root_nobody_and_the_owner() {
         for bad in [0, 65534, 65535, u32::MAX, 1000] {
-            let ids = Ids { uid: bad, gid: 5000 };
-            let err = check_ids(Ids { uid: 1000, gid: 1000 }, ids).unwrap_err();
+            let ids = Ids {
+                uid: bad,
+                gid: 5000,
+            };
+            let err = check_ids(
+                Ids {
+                    uid: 1000,
+                    gid: 1000,
+                },
+                ids,
+            )
+            .unwrap_err();
             assert!(matches!(err, IdmapError::BadIds(_)), "{bad}");
-            let ids = Ids { uid: 5000, gid: bad };
-            assert!(check_ids(Ids { uid: 1000, gid: 1000 }, ids).is_err(), "{bad}");
+            let ids = Ids {
+                uid: 5000,
+                gid: bad,
+            };
+            assert!(
+                check_ids(
+                    Ids {
+                        uid: 1000,
+                        gid: 1000
+                    },
+                    ids
+                )
+                .is_err(),
+                "{bad}"
+            );
         }
         assert!(check_ids(ROOT, SANDBOX).is_ok());
         assert_eq!(
@@ -850,13 +919,20 @@ mod tests {
         let passwd = "root:x:0:0:root:/root:/bin/sh\nsbx:x:2000000000:5:x:/:/bin/false\n";
         assert_eq!(entry_with_id(passwd, 2_000_000_000), Some("sbx"));
         assert_eq!(entry_with_id(passwd, 0), Some("root"));
-        assert_eq!(entry_with_id(passwd, 5), None, "the gid field is not the uid");
+        assert_eq!(
+            entry_with_id(passwd, 5),
+            None,
+            "the gid field is not the uid"
+        );
         assert_eq!(entry_with_id("garbage\n\n:::\n", 0), None);
         let subuid = "alice:100000:65536\nci:1999990000:65536\n";
         assert_eq!(range_with_id(subuid, 165535), Some("alice"));
         assert_eq!(range_with_id(subuid, 165536), None);
         assert_eq!(range_with_id(subuid, 2_000_000_000), Some("ci"));
-        assert_eq!(range_with_id("bob:4294967000:65536\n", 4294967294), Some("bob"));
+        assert_eq!(
+            range_with_id("bob:4294967000:65536\n", 4294967294),
+            Some("bob")
+        );
         // This machine's databases do not use the sandbox ids.
         assert_eq!(conflicts(SANDBOX), Vec::<String>::new());
     }
@@ -865,7 +941,13 @@ mod tests {
     fn outermost_keeps_only_trees_in_no_other() {
         let p = |s: &str| PathBuf::from(s);
         assert_eq!(
-            outermost(&[p("/root/proj"), p("/root"), p("/srv/x"), p("/root"), p("/srv/xy")]),
+            outermost(&[
+                p("/root/proj"),
+                p("/root"),
+                p("/srv/x"),
+                p("/root"),
+                p("/srv/xy")
+            ]),
             vec![p("/root"), p("/srv/x"), p("/srv/xy")]
         );
     }
@@ -955,9 +1037,15 @@ mod tests {
         for f in ["f", "new", "newdir", "sub/new"] {
             assert_eq!(owner(&p.join(f)), (0, 0), "{f}");
         }
-        assert_eq!(std::fs::read_to_string(p.join("f")).unwrap(), "f-content\nmore\n");
+        assert_eq!(
+            std::fs::read_to_string(p.join("f")).unwrap(),
+            "f-content\nmore\n"
+        );
         assert_eq!(owner(&p.join("other")), (1000, 1000));
-        assert_eq!(std::fs::read_to_string(p.join("other")).unwrap(), "other-content\n");
+        assert_eq!(
+            std::fs::read_to_string(p.join("other")).unwrap(),
+            "other-content\n"
+        );
     }
 
     /// The mapping's direction, seen by root right after attaching: root's
@@ -981,6 +1069,11 @@ mod tests {
         assert_eq!(r["f"], "2000000000:2000000000");
         assert_eq!(r["x"], "0:0");
         assert_eq!(r["other"], "1000:1000");
+        // A target named through a symlink is the real tree.
+        let link = tempfile::tempdir().unwrap();
+        std::os::unix::fs::symlink(proj.path(), link.path().join("l")).unwrap();
+        let via = idmap.target(&link.path().join("l")).unwrap();
+        assert_eq!(via.path(), std::fs::canonicalize(proj.path()).unwrap());
         // The host's view is unchanged.
         assert_eq!(owner(&proj.path().join("f")), (0, 0));
     }
@@ -1029,13 +1122,103 @@ mod tests {
         assert_eq!(owner(&proj.path().join("f")), (0, 0));
     }
 
+    /// Binds made after attaching, as spawn makes them: one whose source
+    /// is in the idmapped tree keeps the idmapping (and its read-only
+    /// flag), and a root placeholder of mode 000 from elsewhere masks a
+    /// project file for the sandbox too.
+    #[test]
+    fn binds_after_attaching_keep_the_idmapping() {
+        let Some(idmap) = idmap_or_skip() else { return };
+        let proj = project();
+        let target = match idmap.target(proj.path()) {
+            Ok(t) => t,
+            Err(e) => return eprintln!("skipped: {e}"),
+        };
+        let scratch = secrets();
+        let placeholder = scratch.path().join("placeholder");
+        std::fs::write(&placeholder, "").unwrap();
+        std::fs::set_permissions(&placeholder, std::fs::Permissions::from_mode(0o000)).unwrap();
+        let steps = Steps::WithBinds {
+            placeholder: CString::new(placeholder.as_os_str().as_bytes()).unwrap(),
+        };
+        let r = run(
+            &idmap,
+            &target,
+            steps,
+            "echo sub_owner=$(stat -c %u $P/sub) read_sub=$(t cat $P/sub/g)
+             echo write_sub=$(t sh -c 'echo x >> $P/sub/g') create_sub=$(t touch $P/sub/new)
+             echo masked_owner=$(stat -c %u $P/f) read_masked=$(t cat $P/f)
+             echo chmod_masked=$(t chmod 0644 $P/f) create=$(t touch $P/new)",
+        )
+        .unwrap();
+        for (k, v) in [
+            ("sub_owner", "1000"),
+            ("read_sub", "ok"),
+            ("write_sub", "no"),
+            ("create_sub", "no"),
+            ("masked_owner", "65534"),
+            ("read_masked", "no"),
+            ("chmod_masked", "no"),
+            ("create", "ok"),
+        ] {
+            assert_eq!(r.get(k).map(String::as_str), Some(v), "{k} in {r:?}");
+        }
+        assert_eq!(owner(&proj.path().join("new")), (0, 0));
+    }
+
+    /// `drop_to` leaves the process dumpable (so it can write its maps),
+    /// and the uid change has cleared `PR_SET_PDEATHSIG`: it must be set
+    /// after.
+    #[test]
+    fn drop_to_keeps_the_process_dumpable_and_clears_the_death_signal() {
+        let Some(_idmap) = idmap_or_skip() else {
+            return;
+        };
+        let mut c = Command::new("/bin/true");
+        // SAFETY: system calls on integers and stack values only.
+        unsafe {
+            c.pre_exec(|| {
+                check(libc::prctl(
+                    libc::PR_SET_PDEATHSIG,
+                    libc::SIGKILL as libc::c_ulong,
+                    0,
+                    0,
+                    0,
+                ))?;
+                drop_to(SANDBOX)?;
+                let mut sig: libc::c_int = -1;
+                check(libc::prctl(
+                    libc::PR_GET_PDEATHSIG,
+                    &mut sig as *mut libc::c_int,
+                    0,
+                    0,
+                    0,
+                ))?;
+                if sig != 0 {
+                    return Err(io::Error::from_raw_os_error(libc::EEXIST));
+                }
+                if libc::prctl(libc::PR_GET_DUMPABLE, 0, 0, 0, 0) != 1 {
+                    return Err(io::Error::from_raw_os_error(libc::ENOTSUP));
+                }
+                // No capability is left: a uid change back is refused.
+                if libc::setresuid(0, 0, 0) == 0 {
+                    return Err(io::Error::from_raw_os_error(libc::EOWNERDEAD));
+                }
+                Ok(())
+            });
+        }
+        assert!(c.status().unwrap().success());
+    }
+
     /// An idmapped tree cannot be idmapped again: `EPERM` in the child.
     #[test]
     fn a_tree_inside_an_idmapped_one_is_refused() {
         let Some(idmap) = idmap_or_skip() else { return };
         let proj = project();
-        let (Ok(outer), Ok(inner)) = (idmap.target(proj.path()), idmap.target(&proj.path().join("sub")))
-        else {
+        let (Ok(outer), Ok(inner)) = (
+            idmap.target(proj.path()),
+            idmap.target(&proj.path().join("sub")),
+        ) else {
             return eprintln!("skipped: no idmapped mounts here");
         };
         let mut c = Command::new("/bin/true");
@@ -1094,7 +1277,15 @@ mod tests {
         let Some(idmap) = idmap_or_skip() else { return };
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path();
-        for sub in ["ram", "lower", "upper", "work", "overlay", "tree/ram", "tree2/tmp"] {
+        for sub in [
+            "ram",
+            "lower",
+            "upper",
+            "work",
+            "overlay",
+            "tree/ram",
+            "tree2/tmp",
+        ] {
             std::fs::create_dir_all(d.join(sub)).unwrap();
         }
         let _ram = Mounted::new(c"ramfs", &d.join("ram"), None);
@@ -1105,7 +1296,8 @@ mod tests {
         );
         let text = err.to_string();
         assert!(
-            text.contains("(ramfs) does not support idmapped mounts") && text.contains("run ztguard as the user who owns the project"),
+            text.contains("(ramfs) does not support idmapped mounts")
+                && text.contains("run ztguard as the user who owns the project"),
             "{text}"
         );
         let data = CString::new(format!(
@@ -1135,7 +1327,9 @@ mod tests {
 
     fn kernel_at_least(major: u32, minor: u32) -> bool {
         let release = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
-        let mut v = release.split(['.', '-']).map(|x| x.parse::<u32>().unwrap_or(0));
+        let mut v = release
+            .split(['.', '-'])
+            .map(|x| x.parse::<u32>().unwrap_or(0));
         (v.next().unwrap_or(0), v.next().unwrap_or(0)) >= (major, minor)
     }
 }
