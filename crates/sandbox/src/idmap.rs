@@ -39,7 +39,7 @@
 //!
 //! # Order in the child (root only)
 //!
-//! 1. `unshare(CLONE_NEWNS)` alone (the mount namespace belongs to the
+//! 1. `unshare(CLONE_NEWNS)` alone (this mount namespace belongs to the
 //!    initial user namespace: idmapping needs `CAP_SYS_ADMIN` over the
 //!    filesystem, which a process in a new user namespace does not have),
 //!    then make every mount private (`MS_REC | MS_PRIVATE` on `/`), or the
@@ -50,19 +50,34 @@
 //! 3. `chdir` to the working directory again: `std::process::Command`
 //!    changes directory *before* `pre_exec`, so the working directory is
 //!    still the directory of the mount underneath, where root's files are
-//!    root's and relative paths fail (`EACCES`).
-//! 4. The other binds (masks, read-only binds), still as root: a bind
-//!    whose source lies in an idmapped tree keeps its idmapping.
-//! 5. [`drop_to`] the sandbox ids: groups, gid, uid, then `PR_SET_DUMPABLE`
+//!    root's and relative paths fail (`EACCES`). Still as root, so the
+//!    parents of the working directory need not be open to the sandbox.
+//! 4. [`drop_to`] the sandbox ids: groups, gid, uid, then `PR_SET_DUMPABLE`
 //!    (changing uid makes the process undumpable, which gives
 //!    `/proc/self/*` to root, so the sandbox could not write its own
 //!    `uid_map`). A uid change also clears `PR_SET_PDEATHSIG`: set it after.
-//! 6. `unshare(CLONE_NEWUSER)` (with `CLONE_NEWNET` as before), then
-//!    `setgroups` `deny`, and map the inside id to the *sandbox* id:
-//!    `1000 X 1` and `1000 GX 1`. Its mount namespace stays owned by the
-//!    initial user namespace, so the sandbox cannot change a mount at all.
-//! 7. `PR_SET_PDEATHSIG`, `PR_SET_NO_NEW_PRIVS`, Landlock (its rules are
+//! 5. From here on, what the child does for any caller: `unshare` a user
+//!    namespace *and a second mount namespace* (and the network one), deny
+//!    `setgroups`, map the inside id to the *sandbox* id (`1000 X 1`, `1000
+//!    GX 1`, not `1000 0 1`), make the mounts private, bind the masks and
+//!    read-only paths. A bind whose source lies in an idmapped tree keeps
+//!    the idmapping; the idmapped mounts, copied from a namespace of a
+//!    more privileged user namespace, are locked (they cannot be taken
+//!    off to show the tree beneath). Without the second mount namespace
+//!    the binds must be made before [`drop_to`], as root: the first one
+//!    belongs to the initial user namespace, where the sandbox can mount
+//!    nothing (a new `/proc` for a PID namespace neither).
+//! 6. `PR_SET_PDEATHSIG`, `PR_SET_NO_NEW_PRIVS`, Landlock (its rules are
 //!    on inodes, which the idmapped mounts share), seccomp, as before.
+//!
+//! The program started and every directory above the trees must be
+//! reachable by the sandbox uid: an idmapped `/root` opens root's home
+//! (mode 0700), a tree under another 0700 root directory stays closed.
+//! After step 4, the uid is unprivileged: where unprivileged user
+//! namespaces are restricted (Debian's `kernel.unprivileged_userns_clone
+//! = 0`, Ubuntu's `kernel.apparmor_restrict_unprivileged_userns = 1`
+//! without an AppArmor profile allowing `userns`), step 5 fails with
+//! `EPERM` or `EACCES` where root's own `unshare` succeeded.
 //!
 //! # The sandbox id
 //!
@@ -695,8 +710,10 @@ mod tests {
         /// with or without changing directory again after attaching.
         Sandbox { attach: bool, rechdir: bool },
         /// The whole sequence, with spawn's binds after attaching: `sub`
-        /// bound read-only onto itself, and `f` masked by `placeholder`.
-        WithBinds { placeholder: CString },
+        /// bound read-only onto itself, and `f` masked by `placeholder`;
+        /// made as root before dropping, or (`nested`) as the sandbox uid
+        /// in a second mount namespace that its new user namespace owns.
+        WithBinds { placeholder: CString, nested: bool },
     }
 
     /// Run `script` (`sh -c`, with `$P` the project) in a child that does
@@ -746,37 +763,47 @@ mod tests {
                 if rechdir {
                     check(libc::chdir(project_c.as_ptr()))?;
                 }
-                if let Steps::WithBinds { placeholder } = &steps {
-                    let bind = |from: &CStr, to: &CStr, rdonly: bool| -> io::Result<()> {
-                        check(libc::mount(
-                            from.as_ptr(),
-                            to.as_ptr(),
-                            std::ptr::null(),
-                            libc::MS_BIND,
-                            std::ptr::null(),
-                        ))?;
-                        if rdonly {
-                            check(libc::mount(
-                                std::ptr::null(),
-                                to.as_ptr(),
-                                std::ptr::null(),
-                                libc::MS_REMOUNT | libc::MS_BIND | libc::MS_RDONLY,
-                                std::ptr::null(),
-                            ))?;
-                        }
-                        Ok(())
-                    };
-                    bind(&sub_c, &sub_c, true)?;
-                    bind(placeholder, &f_c, true)?;
+                let binds = match &steps {
+                    Steps::WithBinds {
+                        placeholder,
+                        nested,
+                    } => Some((placeholder, *nested)),
+                    _ => None,
+                };
+                if let Some((placeholder, false)) = binds {
+                    bind_read_only(&sub_c, &sub_c)?;
+                    bind_read_only(placeholder, &f_c)?;
                 }
                 if matches!(steps, Steps::AttachOnly) {
                     return Ok(());
                 }
                 drop_to(SANDBOX)?;
-                check(libc::unshare(libc::CLONE_NEWUSER))?;
+                let nested = matches!(binds, Some((_, true)));
+                let ns = if nested {
+                    libc::CLONE_NEWUSER | libc::CLONE_NEWNS
+                } else {
+                    libc::CLONE_NEWUSER
+                };
+                check(libc::unshare(ns))?;
                 write_file(c"/proc/self/setgroups", b"deny")?;
                 write_file(c"/proc/self/uid_map", uid_map.as_bytes())?;
                 write_file(c"/proc/self/gid_map", gid_map.as_bytes())?;
+                if let Some((placeholder, true)) = binds {
+                    check(libc::mount(
+                        std::ptr::null(),
+                        c"/".as_ptr(),
+                        std::ptr::null(),
+                        libc::MS_REC | libc::MS_PRIVATE,
+                        std::ptr::null(),
+                    ))?;
+                    bind_read_only(&sub_c, &sub_c)?;
+                    bind_read_only(placeholder, &f_c)?;
+                    // The idmapped mount came from the first namespace:
+                    // locked here, it cannot be taken off.
+                    if libc::umount2(project_c.as_ptr(), libc::MNT_DETACH) == 0 {
+                        return Err(io::Error::from_raw_os_error(libc::EEXIST));
+                    }
+                }
                 Ok(())
             });
         }
@@ -792,6 +819,27 @@ mod tests {
             .filter_map(|l| l.split_once('='))
             .map(|(k, v)| (k.to_string(), v.trim().to_string()))
             .collect())
+    }
+
+    /// Bind `from` onto `to`, read-only (in the child).
+    fn bind_read_only(from: &CStr, to: &CStr) -> io::Result<()> {
+        // SAFETY: NUL-terminated paths made before the fork.
+        unsafe {
+            check(libc::mount(
+                from.as_ptr(),
+                to.as_ptr(),
+                std::ptr::null(),
+                libc::MS_BIND,
+                std::ptr::null(),
+            ))?;
+            check(libc::mount(
+                std::ptr::null(),
+                to.as_ptr(),
+                std::ptr::null(),
+                libc::MS_REMOUNT | libc::MS_BIND | libc::MS_RDONLY,
+                std::ptr::null(),
+            ))
+        }
     }
 
     /// A project owned by root, with a file of another user (1000), a
@@ -1125,7 +1173,9 @@ mod tests {
     /// Binds made after attaching, as spawn makes them: one whose source
     /// is in the idmapped tree keeps the idmapping (and its read-only
     /// flag), and a root placeholder of mode 000 from elsewhere masks a
-    /// project file for the sandbox too.
+    /// project file for the sandbox too; whether they are made as root
+    /// before dropping, or by the sandbox uid in a mount namespace of its
+    /// own user namespace (where the idmapped mount is locked).
     #[test]
     fn binds_after_attaching_keep_the_idmapping() {
         let Some(idmap) = idmap_or_skip() else { return };
@@ -1138,32 +1188,42 @@ mod tests {
         let placeholder = scratch.path().join("placeholder");
         std::fs::write(&placeholder, "").unwrap();
         std::fs::set_permissions(&placeholder, std::fs::Permissions::from_mode(0o000)).unwrap();
-        let steps = Steps::WithBinds {
-            placeholder: CString::new(placeholder.as_os_str().as_bytes()).unwrap(),
-        };
-        let r = run(
-            &idmap,
-            &target,
-            steps,
-            "echo sub_owner=$(stat -c %u $P/sub) read_sub=$(t cat $P/sub/g)
-             echo write_sub=$(t sh -c 'echo x >> $P/sub/g') create_sub=$(t touch $P/sub/new)
-             echo masked_owner=$(stat -c %u $P/f) read_masked=$(t cat $P/f)
-             echo chmod_masked=$(t chmod 0644 $P/f) create=$(t touch $P/new)",
-        )
-        .unwrap();
-        for (k, v) in [
-            ("sub_owner", "1000"),
-            ("read_sub", "ok"),
-            ("write_sub", "no"),
-            ("create_sub", "no"),
-            ("masked_owner", "65534"),
-            ("read_masked", "no"),
-            ("chmod_masked", "no"),
-            ("create", "ok"),
-        ] {
-            assert_eq!(r.get(k).map(String::as_str), Some(v), "{k} in {r:?}");
+        for nested in [false, true] {
+            let steps = Steps::WithBinds {
+                placeholder: CString::new(placeholder.as_os_str().as_bytes()).unwrap(),
+                nested,
+            };
+            let r = run(
+                &idmap,
+                &target,
+                steps,
+                "echo sub_owner=$(stat -c %u $P/sub) read_sub=$(t cat $P/sub/g)
+                 echo write_sub=$(t sh -c 'echo x >> $P/sub/g') create_sub=$(t touch $P/sub/new)
+                 echo masked_owner=$(stat -c %u $P/f) read_masked=$(t cat $P/f)
+                 echo chmod_masked=$(t chmod 0644 $P/f) create=$(t touch $P/new)
+                 echo umount=$(t umount -l $P)",
+            )
+            .unwrap();
+            for (k, v) in [
+                ("sub_owner", "1000"),
+                ("read_sub", "ok"),
+                ("write_sub", "no"),
+                ("create_sub", "no"),
+                ("masked_owner", "65534"),
+                ("read_masked", "no"),
+                ("chmod_masked", "no"),
+                ("create", "ok"),
+                ("umount", "no"),
+            ] {
+                assert_eq!(
+                    r.get(k).map(String::as_str),
+                    Some(v),
+                    "{k} (nested {nested}) in {r:?}"
+                );
+            }
+            assert_eq!(owner(&proj.path().join("new")), (0, 0));
+            std::fs::remove_file(proj.path().join("new")).unwrap();
         }
-        assert_eq!(owner(&proj.path().join("new")), (0, 0));
     }
 
     /// `drop_to` leaves the process dumpable (so it can write its maps),
