@@ -137,6 +137,9 @@ pub enum IdmapError {
     /// The tree is already on an idmapped mount, or on a filesystem
     /// mounted inside a user namespace (`EPERM` from `mount_setattr`).
     AlreadyIdmapped { path: PathBuf },
+    /// The root, a system tree (`/etc`, `/usr`, `/var`, …) or a shared
+    /// temp directory: every root file in it would be the sandbox's.
+    SystemTree { path: PathBuf },
     /// The helper's user namespace could not be made or mapped.
     UserNamespace(io::Error),
     /// Anything else, with the path and the failed call.
@@ -173,8 +176,15 @@ impl fmt::Display for IdmapError {
             ),
             IdmapError::AlreadyIdmapped { path } => write!(
                 f,
-                "{}: already on an idmapped mount or on a filesystem mounted in a user namespace; \
-                 it cannot be idmapped again",
+                "{}: already on an idmapped mount, or on a filesystem this user namespace does not \
+                 own (ztguard runs in a container): it cannot be idmapped; run ztguard as the user \
+                 who owns the project",
+                path.display()
+            ),
+            IdmapError::SystemTree { path } => write!(
+                f,
+                "{}: a system tree; showing it to the sandbox as its own would give it every root \
+                 file in it (/etc/shadow, keys); keep the project in a directory of its own",
                 path.display()
             ),
             IdmapError::UserNamespace(e) => {
@@ -296,7 +306,8 @@ impl Idmap {
     /// call fail; then only the tree's own mount is idmapped, and the
     /// submounts keep their ids (root's files there are not the
     /// sandbox's): [`Target::whole_tree`] says so. The target is the
-    /// tree's real path (symlinks resolved).
+    /// tree's real path (symlinks resolved); the root, a system tree or a
+    /// shared temp directory itself is refused.
     pub fn target(&self, path: &Path) -> Result<Target, IdmapError> {
         // The real path: `open_tree` follows a last symlink and
         // `move_mount` would mount over it.
@@ -306,6 +317,11 @@ impl Idmap {
             error,
         })?;
         let path = real.as_path();
+        if system_tree(path) {
+            return Err(IdmapError::SystemTree {
+                path: path.to_path_buf(),
+            });
+        }
         let c = CString::new(path.as_os_str().as_bytes()).map_err(|_| IdmapError::Other {
             path: path.to_path_buf(),
             call: "the path",
@@ -399,6 +415,24 @@ impl Idmap {
         }
         Ok(())
     }
+}
+
+/// Trees never to idmap: the root, the system's own trees, and the shared
+/// temp directories themselves (a directory under them is fine).
+fn system_tree(path: &Path) -> bool {
+    const SYSTEM: [&str; 14] = [
+        "bin", "boot", "dev", "etc", "lib", "lib32", "lib64", "libx32", "proc", "run", "sbin",
+        "sys", "usr", "var",
+    ];
+    let mut parts = path.components().skip(1);
+    let Some(first) = parts.next() else {
+        return true; // "/"
+    };
+    let first = first.as_os_str().to_string_lossy();
+    SYSTEM.contains(&first.as_ref())
+        || path == Path::new("/tmp")
+        || path == Path::new("/var/tmp")
+        || path == Path::new("/dev/shm")
 }
 
 /// The system call that failed: `open_tree` and `mount_setattr` both
@@ -983,6 +1017,43 @@ mod tests {
         );
         // This machine's databases do not use the sandbox ids.
         assert_eq!(conflicts(SANDBOX), Vec::<String>::new());
+    }
+
+    #[test]
+    fn system_trees_are_never_idmapped() {
+        for p in [
+            "/",
+            "/etc",
+            "/etc/ssl",
+            "/usr",
+            "/usr/local/src/x",
+            "/var/lib/x",
+            "/tmp",
+            "/dev/shm",
+            "/run/user/0",
+            "/proc/1/root",
+            "/sys",
+            "/boot",
+        ] {
+            assert!(system_tree(Path::new(p)), "{p}");
+        }
+        for p in [
+            "/root",
+            "/home/u",
+            "/srv/x",
+            "/tmp/proj",
+            "/opt/app",
+            "/workspaces/x",
+        ] {
+            assert!(!system_tree(Path::new(p)), "{p}");
+        }
+        let Some(idmap) = idmap_or_skip() else { return };
+        let err = idmap.target(Path::new("/etc")).unwrap_err();
+        assert!(matches!(err, IdmapError::SystemTree { .. }), "{err:?}");
+        let link = tempfile::tempdir().unwrap();
+        std::os::unix::fs::symlink("/", link.path().join("l")).unwrap();
+        let err = idmap.target(&link.path().join("l")).unwrap_err();
+        assert!(matches!(err, IdmapError::SystemTree { .. }), "{err:?}");
     }
 
     #[test]
