@@ -4,7 +4,7 @@
 //! A user namespace changes the ids a process *sees*, not the ones the
 //! kernel checks files against: a root caller mapped to uid 1000 inside
 //! is still kernel uid 0 and the owner of every root file (`/etc/shadow`
-//! through its group-less owner bits, TLS keys, root's temp files). So
+//! through its owner bits, TLS keys, root's temp files). So
 //! root's sandbox runs as its own unprivileged kernel uid and gid,
 //! [`SANDBOX`], and the trees it is granted (the project, and root's home
 //! so the toolchains under the 0700 `/root` stay reachable) are shown to
@@ -95,8 +95,12 @@
 //! kernel only writes uid X to disk for files the sandbox creates outside
 //! an idmapped tree, so every writable tree must be idmapped (or a private
 //! tmpfs). Several sandboxes share the uid: their files on idmapped trees
-//! are root's on disk, and Landlock scopes signals and `ptrace` to one
-//! sandbox.
+//! are root's on disk, Landlock confines `ptrace` to one sandbox, and
+//! its signal scope (ABI 6, Linux 6.12) the signals.
+//!
+//! Inside the sandbox's user namespace only the sandbox id is mapped (to
+//! 1000): root's files on an idmapped tree show as 1000's, every other
+//! owner (another user's file, a root file elsewhere) as 65534.
 
 use std::ffi::{CStr, CString};
 use std::fmt;
@@ -128,8 +132,8 @@ pub enum IdmapError {
     /// The kernel has no idmapped mounts (Linux before 5.12: `ENOSYS`).
     NoKernelSupport,
     /// Not allowed to make the mount (`EPERM` from `open_tree`: not root
-    /// with `CAP_SYS_ADMIN` in the initial namespaces, or a container's
-    /// seccomp profile).
+    /// with `CAP_SYS_ADMIN` over the mount namespace, as a container's
+    /// root usually is not, or a seccomp filter).
     NotPermitted { path: PathBuf, error: io::Error },
     /// The filesystem cannot be idmapped (`EINVAL` from `mount_setattr`:
     /// overlayfs, NFS, ramfs, proc, tmpfs before Linux 6.3, …).
