@@ -18,6 +18,7 @@ system calls on buffers prepared before the fork: no allocation, no locks.
 mod bridge;
 pub mod env;
 mod filter;
+pub mod idmap;
 mod init;
 pub mod limits;
 mod mounts;
