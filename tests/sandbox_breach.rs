@@ -492,3 +492,63 @@ fn the_sandbox_has_memory_and_task_limits_where_a_control_group_can_be_made() {
         }
     }
 }
+
+#[test]
+fn started_by_root_the_sandbox_is_never_kernel_uid_0() {
+    // C4: root was mapped to uid 1000 inside but stayed kernel uid 0, the
+    // owner of every root file (/etc/shadow through its owner bits).
+    if !is_root() {
+        eprintln!("skipping: this is about runs started by root");
+        return;
+    }
+    let Some(s) = Setup::new(Who::Me) else {
+        return;
+    };
+    let mut c =
+        s.e.cmd(&[
+            "exec",
+            "--",
+            "sh",
+            "-c",
+            "echo started > started; exec sleep 30.125",
+        ])
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let uid = loop {
+        let found = std::fs::read_dir("/proc").unwrap().flatten().find_map(|d| {
+            let cmd = std::fs::read(d.path().join("cmdline")).ok()?;
+            (cmd == b"sleep\x0030.125\x00")
+                .then(|| std::fs::read_to_string(d.path().join("status")).ok())?
+        });
+        if let Some(status) = found {
+            break status
+                .lines()
+                .find_map(|l| l.strip_prefix("Uid:"))
+                .map(|u| u.split_whitespace().map(str::to_string).collect::<Vec<_>>())
+                .unwrap();
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the command never started"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let _ = c.kill();
+    let _ = c.wait();
+    assert!(uid.iter().all(|u| u != "0"), "kernel uids {uid:?}");
+    let out = s.exec(
+        "id -u; for f in /etc/shadow /etc/gshadow; do [ -e $f ] && { head -c 1 $f >/dev/null 2>&1 && echo \"READ $f\" || echo \"refused $f\"; }; done; \
+         echo x > made; echo \"made=$?\"",
+    );
+    let text = stdout(&out);
+    assert!(!text.contains("READ"), "{text}\n{}", stderr(&out));
+    assert!(text.contains("made=0"), "{text}\n{}", stderr(&out));
+    use std::os::unix::fs::MetadataExt;
+    let made = std::fs::metadata(s.e.project.join("made")).unwrap();
+    assert_eq!(
+        (made.uid(), made.gid()),
+        (0, 0),
+        "files it makes are root's on disk"
+    );
+}

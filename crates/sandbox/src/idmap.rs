@@ -424,16 +424,26 @@ impl Idmap {
 /// Trees never to idmap: the root, the system's own trees, and the shared
 /// temp directories themselves (a directory under them is fine).
 fn system_tree(path: &Path) -> bool {
-    const SYSTEM: [&str; 14] = [
+    // Trees no project lives in: the system's own.
+    const SYSTEM: [&str; 13] = [
         "bin", "boot", "dev", "etc", "lib", "lib32", "lib64", "libx32", "proc", "run", "sbin",
-        "sys", "usr", "var",
+        "sys", "usr",
+    ];
+    // Under /var, the services' state; a project may live elsewhere under
+    // it (/var/tmp/x, /var/www/site).
+    const VAR_STATE: [&str; 8] = [
+        "lib", "log", "cache", "spool", "mail", "backups", "run", "lock",
     ];
     let mut parts = path.components().skip(1);
     let Some(first) = parts.next() else {
         return true; // "/"
     };
     let first = first.as_os_str().to_string_lossy();
+    let second = parts
+        .next()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned());
     SYSTEM.contains(&first.as_ref())
+        || (first == "var" && second.as_deref().is_none_or(|s| VAR_STATE.contains(&s)))
         || path == Path::new("/tmp")
         || path == Path::new("/var/tmp")
         || path == Path::new("/dev/shm")
@@ -1032,6 +1042,9 @@ mod tests {
             "/usr",
             "/usr/local/src/x",
             "/var/lib/x",
+            "/var",
+            "/var/log/app",
+            "/var/tmp",
             "/tmp",
             "/dev/shm",
             "/run/user/0",
@@ -1048,6 +1061,8 @@ mod tests {
             "/tmp/proj",
             "/opt/app",
             "/workspaces/x",
+            "/var/tmp/proj",
+            "/var/www/site",
         ] {
             assert!(!system_tree(Path::new(p)), "{p}");
         }

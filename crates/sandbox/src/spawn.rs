@@ -52,6 +52,10 @@ pub struct Prepared {
     /// The file system inside (see `mounts`).
     layout: Option<Layout>,
     placeholders: PathBuf,
+    /// Started by root: the idmapping of the trees it owns, and the trees,
+    /// so that the sandbox runs as [`crate::idmap::SANDBOX`], never as
+    /// kernel uid 0.
+    idmap: Option<(crate::idmap::Idmap, Vec<crate::idmap::Target>)>,
     /// The control group that limits memory and tasks, where one could be made.
     group: Option<crate::limits::Group>,
     /// How many commands were started (each gets a `/tmp` of its own).
@@ -275,14 +279,31 @@ impl Prepared {
         }
         // SAFETY: getuid/getgid cannot fail and touch no memory.
         let (uid, gid) = unsafe { (libc::getuid(), libc::getgid()) };
+        let idmap = match (uid, namespaces) {
+            (0, true) => {
+                let m = as_root(plan)?;
+                enforced.push(format!(
+                    "started by root: the sandbox runs as kernel uid {}, not 0; {} tree(s) shown to it through idmapped mounts",
+                    crate::idmap::SANDBOX.uid,
+                    m.1.len()
+                ));
+                Some(m)
+            }
+            _ => None,
+        };
+        let (outside_uid, outside_gid) = match &idmap {
+            Some((m, _)) => (m.sandbox().uid, m.sandbox().gid),
+            None => (uid, gid),
+        };
         Ok(Prepared {
             landlock,
             namespaces,
             network: plan.network,
-            uid_map: CString::new(format!("{} {uid} 1\n", inside_id(uid)))
+            uid_map: CString::new(format!("{} {outside_uid} 1\n", inside_id(uid)))
                 .map_err(|e| e.to_string())?,
-            gid_map: CString::new(format!("{} {gid} 1\n", inside_id(gid)))
+            gid_map: CString::new(format!("{} {outside_gid} 1\n", inside_id(gid)))
                 .map_err(|e| e.to_string())?,
+            idmap,
             layout,
             placeholders,
             started: std::sync::atomic::AtomicUsize::new(0),
@@ -292,6 +313,49 @@ impl Prepared {
             missing,
         })
     }
+}
+
+/// Root's sandbox: the idmapping and its trees (the home when root owns
+/// it, and every writable tree, outermost only). Refuses, with a reason a
+/// human can act on, where a tree cannot be idmapped: a root sandbox never
+/// falls back to kernel uid 0.
+fn as_root(plan: &Plan) -> Result<(crate::idmap::Idmap, Vec<crate::idmap::Target>), String> {
+    use crate::idmap::{Idmap, Ids, SANDBOX, conflicts, outermost};
+    use std::os::unix::fs::MetadataExt;
+    let refuse = |why: String| {
+        format!(
+            "started by root, the sandbox must run as an unprivileged uid, and {why}. \
+             Run `ztguard exec` as the user who owns the project"
+        )
+    };
+    let used = conflicts(SANDBOX);
+    if !used.is_empty() {
+        return Err(refuse(format!(
+            "its uid {} is already in use here: {}",
+            SANDBOX.uid,
+            used.join("; ")
+        )));
+    }
+    let idmap = Idmap::new(Ids { uid: 0, gid: 0 }, SANDBOX).map_err(|e| refuse(e.to_string()))?;
+    let mut trees: Vec<PathBuf> = plan
+        .home
+        .iter()
+        .filter(|h| std::fs::metadata(h).is_ok_and(|m| m.uid() == 0))
+        .cloned()
+        .collect();
+    trees.extend(
+        existing(&plan.write)
+            .into_iter()
+            .filter(|p| {
+                !(p.starts_with("/dev") || p.starts_with("/proc") || p == Path::new("/tmp"))
+            })
+            .filter_map(|p| std::fs::canonicalize(p).ok()),
+    );
+    let mut targets = Vec::new();
+    for t in outermost(&trees) {
+        targets.push(idmap.target(&t).map_err(|e| refuse(e.to_string()))?);
+    }
+    Ok((idmap, targets))
 }
 
 /// The id the sandbox runs as: the caller's own, except that root
@@ -518,6 +582,13 @@ pub fn spawn(
     let cwd_c = cstr(cwd)?;
     let seccomp = p.seccomp.clone();
     let join: Vec<CString> = p.group.as_ref().map(|g| g.join.clone()).unwrap_or_default();
+    let idmap = match &p.idmap {
+        Some((m, targets)) => Some((
+            m.try_clone().map_err(|e| format!("the idmapping: {e}"))?,
+            targets.clone(),
+        )),
+        None => None,
+    };
     // SAFETY: getpid cannot fail and touches no memory.
     let parent = unsafe { libc::getpid() };
     let setgroups = b"/proc/self/setgroups\0";
@@ -543,6 +614,34 @@ pub fn spawn(
                 return Err(io::Error::from_raw_os_error(libc::ESRCH));
             }
             crate::limits::join(&join)?;
+            if let Some((m, targets)) = &idmap {
+                // Root: the trees it owns idmapped in a mount namespace of
+                // its own, then down to the sandbox's uid, before the user
+                // namespace (see `idmap`).
+                check(libc::unshare(libc::CLONE_NEWNS))?;
+                check(libc::mount(
+                    std::ptr::null(),
+                    c"/".as_ptr(),
+                    std::ptr::null(),
+                    libc::MS_REC | libc::MS_PRIVATE,
+                    std::ptr::null(),
+                ))?;
+                for t in targets {
+                    m.attach(t)?;
+                }
+                crate::idmap::drop_to(m.sandbox())?;
+                // A uid change clears the death signal.
+                check(libc::prctl(
+                    libc::PR_SET_PDEATHSIG,
+                    libc::SIGKILL as libc::c_ulong,
+                    0,
+                    0,
+                    0,
+                ))?;
+                if libc::getppid() != parent {
+                    return Err(io::Error::from_raw_os_error(libc::ESRCH));
+                }
+            }
             if let (Some(layout), Some(tmp)) = (&layout, &tmp) {
                 let mut flags = libc::CLONE_NEWUSER | libc::CLONE_NEWNS | libc::CLONE_NEWPID;
                 if net {
