@@ -532,8 +532,9 @@ pub fn exec(args: &ExecArgs) -> anyhow::Result<ExitCode> {
     // broker and gateway, waits on. Ignored before the command starts (it
     // restores them for itself), so no interrupt can fall in between.
     ignore_interrupts();
-    let mut child = ztguard_sandbox::spawn(&prepared, &args.command, &env, &cwd, bridge, &[], |_| {})
-        .map_err(anyhow::Error::msg)?;
+    let mut child =
+        ztguard_sandbox::spawn(&prepared, &args.command, &env, &cwd, bridge, &[], |_| {})
+            .map_err(anyhow::Error::msg)?;
     let status = child.wait().context("waiting for the command")?;
     prepared.clean_up();
     Ok(run_cmd::exit(run_cmd::exit_code(status)))
@@ -746,11 +747,12 @@ impl Broker {
             allow: self.allow.clone(),
             services: Vec::new(),
         };
-        let mut child = ztguard_sandbox::spawn(&self.prepared, &argv_os, &env, cwd, bridge, &[], |c| {
-            c.stdin(Stdio::null())
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped());
-        })?;
+        let mut child =
+            ztguard_sandbox::spawn(&self.prepared, &argv_os, &env, cwd, bridge, &[], |c| {
+                c.stdin(Stdio::null())
+                    .stdout(Stdio::piped())
+                    .stderr(Stdio::piped());
+            })?;
         let status = run_cmd::pump(
             &mut child,
             &cleared.redactor,
