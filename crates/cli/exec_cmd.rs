@@ -186,7 +186,6 @@ const PACKAGE_TREES: &[&str] = &[
 /// Directories of installed packages, skipped wherever they are.
 const PACKAGE_DIRS: &[&str] = &["site-packages", "dist-packages", "node_modules"];
 
-
 #[derive(clap::Args)]
 #[command(
     after_help = "Run a command (typically the agent: `ztguard exec -- claude`) where the kernel enforces \
@@ -331,7 +330,16 @@ fn credentials(
             .is_some_and(|n| names.contains(&n))
     };
     let in_project = |p: &Path| named(p, SKIP_DIRS);
-    if !denied_beneath(policy, project, home, project, &in_project, &mut seen, WALK_LIMIT, &mut found) {
+    if !denied_beneath(
+        policy,
+        project,
+        home,
+        project,
+        &in_project,
+        &mut seen,
+        WALK_LIMIT,
+        &mut found,
+    ) {
         cut.trees.push(project.to_path_buf());
     }
     let outside = |p: &Path| {
@@ -349,7 +357,9 @@ fn credentials(
         if !t.exists() || searched.iter().any(|o| o != t && t.starts_with(o)) {
             continue;
         }
-        if !denied_beneath(policy, project, home, t, &outside, &mut seen, WALK_LIMIT, &mut found) {
+        if !denied_beneath(
+            policy, project, home, t, &outside, &mut seen, WALK_LIMIT, &mut found,
+        ) {
             cut.trees.push(t.to_path_buf());
         }
     }
@@ -390,7 +400,10 @@ fn denied_by_name(policy: &Policy, project: &Path, home: &Path) -> Vec<PathBuf> 
         } else {
             continue;
         };
-        if ["/proc", "/sys", "/dev"].iter().any(|k| anchored.starts_with(k)) {
+        if ["/proc", "/sys", "/dev"]
+            .iter()
+            .any(|k| anchored.starts_with(k))
+        {
             continue;
         }
         let text = anchored.to_string_lossy().into_owned();
@@ -413,7 +426,16 @@ fn denied_by_name(policy: &Policy, project: &Path, home: &Path) -> Vec<PathBuf> 
             }
             if tree && c.is_dir() {
                 let mut seen = 0usize;
-                denied_beneath(policy, project, home, &c, &|_| false, &mut seen, WALK_LIMIT, &mut out);
+                denied_beneath(
+                    policy,
+                    project,
+                    home,
+                    &c,
+                    &|_| false,
+                    &mut seen,
+                    WALK_LIMIT,
+                    &mut out,
+                );
             } else if policy.forbidding_rule(&c, false, project, home).is_some() {
                 out.push(c);
             }
@@ -553,6 +575,14 @@ fn plan(
             .iter()
             .any(|b| b.source != b.target && m.starts_with(&b.target))
     });
+    // Landlock follows a bind to its source, not to the path it covers
+    // (its rules skip mountpoints): the source is granted as the bind is.
+    for b in &binds {
+        match b.writable {
+            true => write.push(b.source.clone()),
+            false => read.push(b.source.clone()),
+        }
+    }
     let mut binds = binds;
     let git = project.join(".git");
     match std::fs::symlink_metadata(&git) {
@@ -979,7 +1009,8 @@ impl OwnState {
             if !host_parsed {
                 return None;
             }
-            let copy: serde_json::Value = serde_json::from_slice(&std::fs::read(copy).ok()?).ok()?;
+            let copy: serde_json::Value =
+                serde_json::from_slice(&std::fs::read(copy).ok()?).ok()?;
             let host: serde_json::Value =
                 serde_json::from_slice(&std::fs::read(&host_path).ok()?).ok()?;
             let merged = ztguard_agents::claude::user_config::merged(&host, &copy);
