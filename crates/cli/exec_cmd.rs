@@ -178,8 +178,9 @@ const PACKAGE_TREES: &[&str] = &[
     ".gradle/wrapper",
     ".gradle/native",
     "go/pkg",
-    ".nvm/versions",
-    ".pyenv/versions",
+    // Version managers: a checkout of the tool and the versions it installed.
+    ".nvm",
+    ".pyenv",
     ".claude/projects",
 ];
 
@@ -345,7 +346,7 @@ fn credentials(
     let outside = |p: &Path| {
         named(p, SKIP_DIRS)
             || named(p, PACKAGE_DIRS)
-            || PACKAGE_TREES.iter().any(|t| p == home.join(t))
+            || PACKAGE_TREES.iter().any(|t| p.starts_with(home.join(t)))
     };
     let mut seen = 0usize;
     let searched: Vec<&PathBuf> = trees
@@ -354,7 +355,7 @@ fn credentials(
         .filter(|t| t.starts_with(home) || !system_tree(t))
         .collect();
     for t in &searched {
-        if !t.exists() || searched.iter().any(|o| o != t && t.starts_with(o)) {
+        if !t.exists() || outside(t) || searched.iter().any(|o| o != t && t.starts_with(o)) {
             continue;
         }
         if !denied_beneath(

@@ -303,6 +303,25 @@ mod tests {
     }
 
     #[test]
+    fn an_empty_log_without_a_checkpoint_has_nothing_to_anchor() {
+        let (d, _log, anchor, _) = setup(None);
+        let empty = d.path().join("empty.jsonl");
+        std::fs::write(&empty, "").expect("write");
+        let other = Anchor {
+            path: d.path().join("no-checkpoint.json"),
+            ..anchor
+        };
+        let (v, s) = check_anchor(&empty, &other).expect("check");
+        assert!(v.ok());
+        assert_eq!(s, AnchorStatus::Matches { seq: 0 });
+        // A log with records and no checkpoint is still called out.
+        let (_d2, log, anchor, _) = setup(None);
+        std::fs::remove_file(&anchor.path).expect("remove the checkpoint");
+        let (_, s) = check_anchor(&log, &anchor).expect("check");
+        assert_eq!(s, AnchorStatus::NoCheckpoint);
+    }
+
+    #[test]
     fn a_cut_tail_is_caught_by_the_checkpoint() {
         let (_d, log, anchor, _) = setup(None);
         let mut l = lines(&log);
