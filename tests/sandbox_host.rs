@@ -432,7 +432,11 @@ fn the_programs_directory_and_tmpdir_do_not_open_the_home() {
         return;
     };
     repository(&e);
-    std::fs::write(e.home.join(".bash_history"), "mysql -pFAKE-history-0022\n").unwrap();
+    std::fs::write(
+        e.home.join(".bash_history"),
+        "FAKE-history-0022 typed at the prompt\n",
+    )
+    .unwrap();
     let wrapper = e.home.join("agent-wrapper.sh");
     std::fs::write(&wrapper, "#!/bin/sh\nexec \"$@\"\n").unwrap();
     std::fs::set_permissions(
