@@ -389,16 +389,19 @@ fn an_injected_secret_reaches_only_the_approved_operation() {
         "#!/bin/sh\ncat ~/.ssh/id_rsa; echo \"op-ssh=$?\"\necho \"op-proxy=${HTTPS_PROXY:-none} broker=${ZTGUARD_BROKER:-none}\"\necho $$ > op.pid\nsleep 3\n",
     )
     .unwrap();
+    // (It runs in a PID namespace of its own: no process the agent can
+    // see holds the secret, and its own pid is not one the agent has.)
     let out = exec_with_ztguard(
         &e,
         &[],
         "ztguard run deploy -- ./scripts/deploy.sh & \
          while [ ! -s op.pid ]; do sleep 0.1; done; \
-         cat /proc/$(cat op.pid)/environ; echo \"environ=$?\"; wait",
+         echo \"seen=$(cat /proc/[0-9]*/environ 2>/dev/null | tr '\\0' '\\n' | grep -c DEPLOY_TOKEN)\"; \
+         echo \"processes=$(ls -d /proc/[0-9]* | wc -l)\"; wait",
     );
     let text = stdout(&out);
     assert!(!text.contains(&token), "{text}");
-    assert!(text.contains("environ=1"), "{text}\n{}", stderr(&out));
+    assert!(text.contains("seen=0"), "{text}\n{}", stderr(&out));
     assert!(
         text.contains("op-ssh=1") && !text.contains("FAKE KEY"),
         "{text}"
@@ -839,13 +842,14 @@ fn a_home_inside_a_writable_tree_keeps_its_keys_and_startup_files() {
     );
     let text = stdout(&out);
     assert!(text.contains("ssh=1") && !text.contains("FAKE"), "{text}");
-    assert!(!text.contains("bashrc=0"), "{text}");
     assert_eq!(
         std::fs::read_to_string(e.home.join(".bashrc")).unwrap(),
         "# mine\n"
     );
-    // The rest of such a home is as writable as the tree it lies in.
+    // /tmp inside is the sandbox's own: what it writes there, in the home
+    // or anywhere else, never reaches the host's /tmp.
     assert!(text.contains("scratch=0"), "{text}");
+    assert!(!e.home.join("scratch.txt").exists());
 }
 
 #[test]
@@ -870,8 +874,33 @@ fn an_interrupt_is_the_commands_and_the_sandbox_dies_with_ztguard() {
             std::thread::sleep(std::time::Duration::from_millis(20));
         }
     };
-    let alive = |pid: i32| std::path::Path::new(&format!("/proc/{pid}")).exists();
-    // SIGINT to ztguard exec alone: it waits on, the command finishes normally.
+    let alive = |pid: i32| {
+        // A zombie until reaped still shows in /proc: check its state.
+        let state = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        !state.is_empty() && !state.contains(") Z ")
+    };
+    // Host pids of `sleep ARG`.
+    let running = |arg: &str| -> Vec<i32> {
+        let want = format!("sleep\0{arg}\0");
+        std::fs::read_dir("/proc")
+            .unwrap()
+            .flatten()
+            .filter_map(|d| d.file_name().to_str()?.parse::<i32>().ok())
+            .filter(|pid| {
+                std::fs::read(format!("/proc/{pid}/cmdline")).is_ok_and(|c| c == want.as_bytes())
+            })
+            .collect()
+    };
+    let gone = |pids: &[i32]| {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        while pids.iter().any(|p| alive(*p)) && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        assert!(
+            pids.iter().all(|p| !alive(*p)),
+            "the sandboxed command outlived ztguard exec: {pids:?}"
+        );
+    }; // SIGINT to ztguard exec alone: it waits on, the command finishes normally.
     let mut c = e
         .cmd(&[
             "exec",
@@ -904,25 +933,27 @@ fn an_interrupt_is_the_commands_and_the_sandbox_dies_with_ztguard() {
         .and_then(|m| u64::from_str_radix(m.trim(), 16).ok())
         .unwrap_or_else(|| panic!("{}", stdout(&out)));
     assert_eq!(ignored & 0b110, 0, "{ignored:#x}");
-    // ztguard exec killed: the sandbox does not run on without it.
+    // ztguard exec killed: the sandbox does not run on without it. (Its
+    // processes have pids of their own inside: found here by command line.)
     let mut c = e
-        .cmd(&["exec", "--", "sh", "-c", "echo $$ > b.pid; sleep 30"])
+        .cmd(&[
+            "exec",
+            "--",
+            "sh",
+            "-c",
+            "echo $$ > b.pid; exec sleep 30.25",
+        ])
         .spawn()
         .unwrap();
-    let inner = pid_of("b.pid");
-    assert!(alive(inner));
-    c.kill().unwrap();
-    let _ = c.wait();
+    pid_of("b.pid");
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
-    while alive(inner) && std::time::Instant::now() < deadline {
+    while running("30.25").is_empty() && std::time::Instant::now() < deadline {
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
-    // A zombie until reaped by init still shows in /proc: check its state.
-    let state = std::fs::read_to_string(format!("/proc/{inner}/stat")).unwrap_or_default();
-    assert!(
-        state.is_empty() || state.contains(") Z "),
-        "the sandboxed command outlived ztguard exec: {state}"
-    );
+    assert!(!running("30.25").is_empty());
+    c.kill().unwrap();
+    let _ = c.wait();
+    gone(&running("30.25"));
     // The killed run left its masking placeholders; the next run sweeps them.
     let run_dir = e.home.join(".local/share/ztguard/run");
     let left = run_dir.join(format!("ztguard-exec-{}", c.id()));
@@ -934,6 +965,11 @@ fn an_interrupt_is_the_commands_and_the_sandbox_dies_with_ztguard() {
         "placeholders left behind in {}",
         run_dir.display()
     );
+    // A command put in the background, in a session of its own, does not
+    // outlive `exec` either (it could wait for the user's shell to return).
+    let out = exec(&e, &[], "setsid sleep 31.25 & echo started");
+    assert!(stdout(&out).contains("started"));
+    gone(&running("31.25"));
 }
 
 #[test]
@@ -1227,15 +1263,54 @@ fn an_operation_runs_in_the_project_with_its_own_repository_and_no_program_of_th
     git(&["init", "-q", "."]);
     let token = common::fake_token();
     let leak = e.project.join("leak");
-    // (b) a repository of the agent's inside the project, with a pre-push hook.
+    // (b) a repository inside the project with a pre-push hook (made
+    // before the session: one the session makes is also caught, as a change
+    // of the host's configuration).
+    let work = e.project.join("work");
+    std::fs::create_dir_all(work.join(".hk")).unwrap();
+    let in_work = |args: &[&str]| {
+        let out = std::process::Command::new("git")
+            .args(args)
+            .current_dir(&work)
+            .env("HOME", &e.home)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+    };
+    in_work(&["init", "-q", "."]);
+    in_work(&[
+        "-c",
+        "user.name=a",
+        "-c",
+        "user.email=a@x",
+        "commit",
+        "-q",
+        "--allow-empty",
+        "-m",
+        "x",
+    ]);
+    in_work(&["init", "-q", "--bare", "../work-remote.git"]);
+    in_work(&["remote", "add", "origin", "../work-remote.git"]);
+    std::fs::write(
+        work.join(".hk/pre-push"),
+        format!(
+            "#!/bin/sh\nprintf %s \"$GITHUB_TOKEN\" > {}\n",
+            leak.display()
+        ),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(
+        work.join(".hk/pre-push"),
+        std::fs::Permissions::from_mode(0o755),
+    )
+    .unwrap();
+    in_work(&["config", "core.hooksPath", ".hk"]);
     let out = exec_with_ztguard(
         &e,
         &[],
         &format!(
-            "mkdir work && cd work && git init -q . && git -c user.name=a -c user.email=a@x commit -q --allow-empty -m x && \
-             git init -q --bare ../work-remote.git && git remote add origin ../work-remote.git && \
-             mkdir .hk && printf '#!/bin/sh\\nprintf %%s \"$GITHUB_TOKEN\" > {leak}\\n' > .hk/pre-push && chmod +x .hk/pre-push && \
-             git config core.hooksPath .hk; ztguard run gh -- git push -q origin HEAD:refs/heads/main; echo \"nested=$?\"; \
+            "cd work && ztguard run gh -- git push -q origin HEAD:refs/heads/main; echo \"nested=$?\"; \
              cd .. && ztguard run gh -- git -c core.hooksPath=work/.hk push -q work-remote.git HEAD; echo \"dash-c=$?\"; \
              ztguard run gh -- git push --receive-pack='sh -c \"env > {leak}\"' work-remote.git HEAD; echo \"receive-pack=$?\"; \
              ztguard run gh -- git push 'ext::sh -c env% >{leak}' HEAD; echo \"ext=$?\"; \

@@ -16,7 +16,8 @@ use ztguard_agents::claude::{self, Choice};
 use ztguard_core::Guards;
 use ztguard_inject::broker::{self, Reply, Request};
 use ztguard_policy::Policy;
-use ztguard_sandbox::{Bridge, Network, Plan, Prepared, Support};
+use ztguard_sandbox::host_config::{self, HostConfig};
+use ztguard_sandbox::{Bind, Bridge, Network, Plan, Prepared, Support};
 
 use crate::{context, gateway, run_cmd};
 
@@ -93,34 +94,36 @@ const HOME_CREDENTIALS: &[&str] = &[
     ".vault-token",
 ];
 
-/// Protected paths inside writable trees, bound read-only when the policy protects them.
-const PROTECTED: &[&str] = &[
-    ".ztguard.toml",
-    ".ztguard",
-    ".git/config",
-    ".mcp.json",
-    ".gitleaks.toml",
-    ".pre-commit-config.yaml",
-    ".envrc",
-    ".husky",
-    ".vscode",
-];
-
-/// Directories of the project's agent and git configuration, bound
-/// read-only as a whole (when the policy protects the file named beside
-/// each), so that a settings file or hook that does not exist yet cannot be
-/// created inside either.
-const CONFIG_DIRS: &[(&str, &str)] = &[
-    (".claude", ".claude/settings.local.json"),
-    (".git/hooks", ".git/hooks/pre-commit"),
-];
+/// git's control files in a repository directory (the project's `.git`
+/// and each submodule's under `.git/modules`), bound read-only: what git
+/// reads its configuration, hooks and attributes from.
+const GIT_CONTROL: &[&str] = &["config", "hooks", "info"];
 
 /// The agent's settings inside its writable state, bound read-only.
 const HOME_SETTINGS: &[&str] = &[
     ".claude/settings.json",
+    ".claude/settings.local.json",
     ".claude/hooks",
     ".claude/agents",
     ".claude/commands",
+    ".claude/skills",
+    ".claude/plugins",
+    ".claude/output-styles",
+    ".claude/CLAUDE.md",
+];
+
+/// Of [`HOME_SETTINGS`], what is created before the sandbox starts where
+/// `~/.claude` exists and they do not (a path that does not exist cannot
+/// be bound read-only, and the agent could create it): directories, and
+/// files with their empty content.
+const HOME_SETTINGS_MADE: &[(&str, Option<&str>)] = &[
+    (".claude/settings.json", Some("{}\n")),
+    (".claude/CLAUDE.md", Some("")),
+    (".claude/hooks", None),
+    (".claude/agents", None),
+    (".claude/commands", None),
+    (".claude/skills", None),
+    (".claude/plugins", None),
 ];
 
 /// Startup and persistence files of the home (the built-in protections
@@ -159,6 +162,30 @@ const SKIP_DIRS: &[&str] = &[
 ];
 /// How many entries the search looks at before it stops (and says so).
 const WALK_LIMIT: usize = 50_000;
+
+/// Downloaded packages under the home: large, full of public test keys
+/// that builds read, and not where credentials are kept; the search for
+/// credentials to mask skips them (a deny pattern that names a path in
+/// one is still checked, path by path).
+const PACKAGE_TREES: &[&str] = &[
+    ".cargo/registry",
+    ".cargo/git",
+    ".rustup/toolchains",
+    ".rustup/downloads",
+    ".npm/_cacache",
+    ".m2/repository",
+    ".gradle/caches",
+    ".gradle/wrapper",
+    ".gradle/native",
+    "go/pkg",
+    // Version managers: a checkout of the tool and the versions it installed.
+    ".nvm",
+    ".pyenv",
+    ".claude/projects",
+];
+
+/// Directories of installed packages, skipped wherever they are.
+const PACKAGE_DIRS: &[&str] = &["site-packages", "dist-packages", "node_modules"];
 
 #[derive(clap::Args)]
 #[command(
@@ -231,19 +258,41 @@ pub struct EnvArgs {
     pub json: bool,
 }
 
-/// Files and directories under `project` that the policy keeps from being read.
-fn credentials(policy: &Policy, project: &Path, home: &Path) -> (Vec<PathBuf>, bool) {
-    let mut found = Vec::new();
-    let mut seen = 0usize;
-    let mut stack = vec![(project.to_path_buf(), 0usize)];
+/// Where the search for files to mask stopped before its end.
+#[derive(Default)]
+struct CutShort {
+    /// The trees it did not finish.
+    trees: Vec<PathBuf>,
+}
+
+/// Files and directories under `root` (and `root` itself, unless it is
+/// the project) that the policy keeps from being read, skipping the
+/// directories `skip` names; at most `limit` entries in all (`seen`).
+/// False when it stopped before the end.
+#[allow(clippy::too_many_arguments)]
+fn denied_beneath(
+    policy: &Policy,
+    project: &Path,
+    home: &Path,
+    root: &Path,
+    skip: &dyn Fn(&Path) -> bool,
+    seen: &mut usize,
+    limit: usize,
+    found: &mut Vec<PathBuf>,
+) -> bool {
+    if root != project && policy.forbidding_rule(root, false, project, home).is_some() {
+        found.push(root.to_path_buf());
+        return true;
+    }
+    let mut stack = vec![(root.to_path_buf(), 0usize)];
     while let Some((dir, depth)) = stack.pop() {
         let Ok(entries) = std::fs::read_dir(&dir) else {
             continue;
         };
         for e in entries.filter_map(Result::ok) {
-            seen += 1;
-            if seen > WALK_LIMIT {
-                return (found, true);
+            *seen += 1;
+            if *seen > limit {
+                return false;
             }
             let path = e.path();
             let is_dir = e.file_type().is_ok_and(|t| t.is_dir());
@@ -254,29 +303,159 @@ fn credentials(policy: &Policy, project: &Path, home: &Path) -> (Vec<PathBuf>, b
                 found.push(path);
                 continue;
             }
-            let skip = e
-                .file_name()
-                .to_str()
-                .is_some_and(|n| SKIP_DIRS.contains(&n));
-            if is_dir && !skip && depth < 12 {
+            if is_dir && !skip(&path) && depth < 12 {
                 stack.push((path, depth + 1));
             }
         }
     }
-    (found, false)
+    true
 }
 
-/// The real directory of `program` as PATH finds it, unless it lies in the
-/// project (already writable) or is a credential path.
-fn program_dir(program: &std::ffi::OsStr, project: &Path) -> Option<PathBuf> {
+/// Files and directories the sandbox could read or write that the policy
+/// keeps from being read: everything in the project, in the home's trees
+/// the plan opens and in the trees the policy grants (package trees
+/// skipped), and what the deny patterns name one by one in every tree
+/// (`~/.cargo/credentials.toml`, `/etc/shadow`).
+fn credentials(
+    policy: &Policy,
+    project: &Path,
+    home: &Path,
+    trees: &[PathBuf],
+) -> (Vec<PathBuf>, CutShort) {
+    let mut found = Vec::new();
+    let mut cut = CutShort::default();
+    let mut seen = 0usize;
+    let named = |p: &Path, names: &[&str]| {
+        p.file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| names.contains(&n))
+    };
+    let in_project = |p: &Path| named(p, SKIP_DIRS);
+    if !denied_beneath(
+        policy,
+        project,
+        home,
+        project,
+        &in_project,
+        &mut seen,
+        WALK_LIMIT,
+        &mut found,
+    ) {
+        cut.trees.push(project.to_path_buf());
+    }
+    let outside = |p: &Path| {
+        named(p, SKIP_DIRS)
+            || named(p, PACKAGE_DIRS)
+            || PACKAGE_TREES.iter().any(|t| p.starts_with(home.join(t)))
+    };
+    let mut seen = 0usize;
+    let searched: Vec<&PathBuf> = trees
+        .iter()
+        .filter(|t| !t.starts_with(project) && !project.starts_with(t))
+        .filter(|t| t.starts_with(home) || !system_tree(t))
+        .collect();
+    for t in &searched {
+        if !t.exists() || outside(t) || searched.iter().any(|o| o != t && t.starts_with(o)) {
+            continue;
+        }
+        if !denied_beneath(
+            policy, project, home, t, &outside, &mut seen, WALK_LIMIT, &mut found,
+        ) {
+            cut.trees.push(t.to_path_buf());
+        }
+    }
+    for p in denied_by_name(policy, project, home) {
+        let reachable = trees.iter().any(|t| p.starts_with(t)) && !p.starts_with(project);
+        if reachable && !found.iter().any(|f| p.starts_with(f)) {
+            found.push(p);
+        }
+    }
+    (found, cut)
+}
+
+/// Trees of the system: never searched as a whole.
+fn system_tree(t: &Path) -> bool {
+    SYSTEM
+        .iter()
+        .chain(DEVICES)
+        .chain(["/tmp", "/var/tmp", "/dev"].iter())
+        .any(|s| t.starts_with(s))
+}
+
+/// The existing paths the policy's deny patterns name by an anchored
+/// path (`~/.m2/settings.xml`, `/etc/ssh/*_key`, `~/.config/gh/**`), where
+/// the policy keeps them from being read. `/proc`, `/sys` and `/dev` are
+/// the kernel's, not files to mask.
+fn denied_by_name(policy: &Policy, project: &Path, home: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let (layers, _) = policy.active_layers(None);
+    for rule in layers.iter().flat_map(|l| l.rules()) {
+        if rule.key != "files.deny" {
+            continue;
+        }
+        let pattern = rule.rule.as_str();
+        let anchored = if let Some(rest) = pattern.strip_prefix("~/") {
+            home.join(rest)
+        } else if pattern.starts_with('/') && !pattern.starts_with("/**") {
+            PathBuf::from(pattern)
+        } else {
+            continue;
+        };
+        if ["/proc", "/sys", "/dev"]
+            .iter()
+            .any(|k| anchored.starts_with(k))
+        {
+            continue;
+        }
+        let text = anchored.to_string_lossy().into_owned();
+        let (base, tree) = match text.split_once("/**") {
+            Some((base, _)) => (PathBuf::from(base), true),
+            None => (anchored.clone(), false),
+        };
+        let candidates = if base.to_string_lossy().contains(['*', '?', '[', '{']) {
+            ztguard_paths::expand_glob(&base)
+                .paths
+                .into_iter()
+                .filter(|p| p.exists())
+                .collect()
+        } else {
+            vec![base]
+        };
+        for c in candidates {
+            if !c.exists() && std::fs::symlink_metadata(&c).is_err() {
+                continue;
+            }
+            if tree && c.is_dir() {
+                let mut seen = 0usize;
+                denied_beneath(
+                    policy,
+                    project,
+                    home,
+                    &c,
+                    &|_| false,
+                    &mut seen,
+                    WALK_LIMIT,
+                    &mut out,
+                );
+            } else if policy.forbidding_rule(&c, false, project, home).is_some() {
+                out.push(c);
+            }
+        }
+    }
+    out
+}
+
+/// The real path of `program` as PATH finds it, unless it lies in the
+/// project (already writable).
+fn program_path(program: &std::ffi::OsStr, project: &Path) -> Option<PathBuf> {
     let p = Path::new(program);
     let found = if p.components().count() > 1 {
         Some(context::absolute(p))
     } else {
         std::env::var_os("PATH").and_then(|path| run_cmd::on_path(&p.to_string_lossy(), &path))
     }?;
-    let dir = std::fs::canonicalize(found).ok()?.parent()?.to_path_buf();
-    (!dir.starts_with(project) && dir != Path::new("/")).then_some(dir)
+    let real = std::fs::canonicalize(found).ok()?;
+    (!real.starts_with(project)).then_some(real)
 }
 
 /// The trees the policy grants that a tree rule can carry: not the root,
@@ -301,22 +480,59 @@ fn enforceable(
         .collect()
 }
 
-/// The sandbox for a project under its policy.
-fn plan(policy: &Policy, project: &Path, home: &Path, args: &ExecArgs) -> (Plan, bool) {
+/// The sandbox for a project under its policy. `binds`: what is put in
+/// place of the host's (the private cache, the copy of the agent's
+/// configuration); `state`: ztguard's own files in the project, made
+/// before, bound read-only.
+fn plan(
+    policy: &Policy,
+    project: &Path,
+    home: &Path,
+    args: &ExecArgs,
+    binds: Vec<Bind>,
+    state: &[PathBuf],
+) -> (Plan, CutShort) {
     let mut read: Vec<PathBuf> = SYSTEM.iter().map(PathBuf::from).collect();
     read.extend(HOME_READ.iter().map(|p| home.join(p)));
     // ztguard itself (the hook and `ztguard run` inside call it) and the
-    // directory of the program asked for (an agent installed anywhere).
+    // program asked for (an agent installed anywhere): its directory,
+    // unless that would open the home or a tree the policy forbids; then
+    // the program file alone.
     read.extend(std::env::current_exe().ok());
-    read.extend(args.command.first().and_then(|p| program_dir(p, project)));
+    if let Some(program) = args.command.first().and_then(|p| program_path(p, project)) {
+        let dir = program
+            .parent()
+            .map(Path::to_path_buf)
+            .into_iter()
+            .collect::<Vec<_>>();
+        match enforceable(dir, policy, project, home, false).pop() {
+            Some(dir) => read.push(dir),
+            None => read.push(program),
+        }
+    }
     let mut write: Vec<PathBuf> = vec![project.to_path_buf(), PathBuf::from("/tmp")];
-    write.push(std::env::temp_dir());
+    // The caller's TMPDIR, where it is a tree the kernel can hold to
+    // (inside, TMPDIR is /tmp).
+    write.extend(enforceable(
+        vec![std::env::temp_dir()],
+        policy,
+        project,
+        home,
+        true,
+    ));
     write.extend(DEVICES.iter().map(PathBuf::from));
     write.extend(HOME_WRITE.iter().map(|p| home.join(p)));
     let (granted_read, granted_write) = policy.granted_trees(project, home);
     read.extend(enforceable(granted_read, policy, project, home, false));
     write.extend(enforceable(granted_write, policy, project, home, true));
-    let (mut mask, cut_short) = credentials(policy, project, home);
+    // The private cache replaces the host's: nothing of it to search.
+    let searched: Vec<PathBuf> = read
+        .iter()
+        .chain(&write)
+        .filter(|t| **t != home.join(".cache"))
+        .cloned()
+        .collect();
+    let (mut mask, cut_short) = credentials(policy, project, home, &searched);
     // Credentials in the home and the secrets' source files: outside every
     // tree, so Landlock alone keeps them out; masked as well, for a home
     // inside a tree (under /tmp) and for a run without Landlock.
@@ -333,30 +549,56 @@ fn plan(policy: &Policy, project: &Path, home: &Path, args: &ExecArgs) -> (Plan,
     // lies inside a writable tree (a home under /tmp); elsewhere Landlock
     // keeps the whole home out.
     let home_writable = write.iter().any(|t| home.starts_with(t));
-    let candidates = PROTECTED
-        .iter()
-        .map(|p| project.join(p))
-        .chain(HOME_SETTINGS.iter().map(|p| home.join(p)))
-        .chain(
-            HOME_PERSISTENCE
-                .iter()
-                .filter(|_| home_writable)
-                .map(|p| home.join(p)),
-        );
-    let mut read_only: Vec<PathBuf> = candidates
+    let home_candidates = HOME_SETTINGS.iter().map(|p| home.join(p)).chain(
+        HOME_PERSISTENCE
+            .iter()
+            .filter(|_| home_writable)
+            .map(|p| home.join(p)),
+    );
+    let mut read_only: Vec<PathBuf> = home_candidates
         .filter(|p| p.exists() && policy.forbidding_rule(p, true, project, home).is_some())
         .collect();
+    // The project's agent, IDE and tool configuration, bound read-only
+    // where it exists (a masked one stays masked); where it does not, the
+    // check at the end removes what the command created.
     read_only.extend(
-        CONFIG_DIRS
+        host_config::PROJECT_CONFIG
             .iter()
-            .filter(|(_, probe)| {
-                policy
-                    .forbidding_rule(&project.join(probe), true, project, home)
-                    .is_some()
-            })
-            .map(|(dir, _)| project.join(dir))
-            .filter(|d| d.is_dir()),
+            .map(|p| project.join(p))
+            .filter(|p| std::fs::symlink_metadata(p).is_ok() && !mask.contains(p)),
     );
+    read_only.extend(state.iter().cloned());
+    // git: `.git` itself a mountpoint (it cannot be renamed or replaced),
+    // writable for commits, its control files read-only.
+    // What is put in another's place is not the host's there.
+    mask.retain(|m| {
+        !binds
+            .iter()
+            .any(|b| b.source != b.target && m.starts_with(&b.target))
+    });
+    // Landlock follows a bind to its source, not to the path it covers
+    // (its rules skip mountpoints): the source is granted as the bind is.
+    for b in &binds {
+        match b.writable {
+            true => write.push(b.source.clone()),
+            false => read.push(b.source.clone()),
+        }
+    }
+    let mut binds = binds;
+    let git = project.join(".git");
+    match std::fs::symlink_metadata(&git) {
+        Ok(m) if m.is_dir() => {
+            binds.push(Bind {
+                source: git.clone(),
+                target: git.clone(),
+                writable: true,
+            });
+            git_control(&git, 0, &mut read_only);
+        }
+        // A work tree's or submodule's `gitdir:` file.
+        Ok(_) => read_only.push(git),
+        Err(_) => {}
+    }
     (
         Plan {
             read,
@@ -368,13 +610,35 @@ fn plan(policy: &Policy, project: &Path, home: &Path, args: &ExecArgs) -> (Plan,
                 "none" => Network::None,
                 _ => Network::Proxy,
             },
-            binds: Vec::new(),
+            binds,
+            home: Some(home.to_path_buf()),
             service_ports: Vec::new(),
             unix_sockets: args.allow_unix_sockets,
             allow_degraded: args.allow_degraded,
         },
         cut_short,
     )
+}
+
+/// The control files of a git directory and of its submodules' (under
+/// `modules/`), where they exist.
+fn git_control(git: &Path, depth: usize, out: &mut Vec<PathBuf>) {
+    out.extend(
+        GIT_CONTROL
+            .iter()
+            .map(|c| git.join(c))
+            .filter(|p| p.exists()),
+    );
+    if depth >= 4 {
+        return;
+    }
+    if let Ok(entries) = std::fs::read_dir(git.join("modules")) {
+        for e in entries.flatten() {
+            if e.file_type().is_ok_and(|t| t.is_dir()) {
+                git_control(&e.path(), depth + 1, out);
+            }
+        }
+    }
 }
 
 /// Where one of ztguard's services (proxy, broker, gateway) listens for
@@ -423,7 +687,19 @@ pub fn exec(args: &ExecArgs) -> anyhow::Result<ExitCode> {
     let policy = context::load(&project, &home, args.profile.as_deref(), false)
         .context("the policy does not load")?;
     agent_state(&home, &args.command);
-    let (mut plan, cut_short) = plan(&policy, &project, &home, args);
+    // ztguard's own files exist before the plan, so they are bound read-only.
+    let state = ztguard_core::trail::create_state(&project, &policy.audit).map_err(|e| {
+        anyhow::anyhow!(
+            "cannot create ztguard's state in the project ({e}); the sandbox would be able to create it itself"
+        )
+    })?;
+    let scratch = context::data_dir().join("run");
+    std::fs::create_dir_all(&scratch)
+        .with_context(|| format!("cannot create {}", scratch.display()))?;
+    ztguard_sandbox::sweep(&scratch);
+    ztguard_inject::snapshot::sweep(&scratch);
+    let own = OwnState::make(&project, &home, &scratch)?;
+    let (mut plan, cut_short) = plan(&policy, &project, &home, args, own.binds(&home), &state);
     let gateway = match args.no_gateway {
         true => None,
         false => gateway::from_env(&home).map_err(anyhow::Error::msg)?,
@@ -450,13 +726,20 @@ pub fn exec(args: &ExecArgs) -> anyhow::Result<ExitCode> {
             plan.network = Network::None;
         }
     }
-    let scratch = context::data_dir().join("run");
-    std::fs::create_dir_all(&scratch)
-        .with_context(|| format!("cannot create {}", scratch.display()))?;
-    ztguard_sandbox::sweep(&scratch);
-    ztguard_inject::snapshot::sweep(&scratch);
     let prepared = Arc::new(Prepared::new(&plan, &support, &scratch).map_err(anyhow::Error::msg)?);
-    warn(&prepared, &project, cut_short, args.verbose);
+    warn(&prepared, &project, &cut_short, args.verbose);
+    // What the kernel keeps read-only for the whole run is not watched.
+    let bound: Vec<PathBuf> = match support.user_namespaces {
+        true => plan
+            .read_only
+            .iter()
+            .chain(&plan.mask)
+            .chain(plan.binds.iter().filter(|b| !b.writable).map(|b| &b.target))
+            .cloned()
+            .collect(),
+        false => Vec::new(),
+    };
+    let host = Arc::new(HostConfig::take(&project, &bound));
 
     let clean_env = ztguard_sandbox::env::clean(
         std::env::vars_os(),
@@ -474,6 +757,9 @@ pub fn exec(args: &ExecArgs) -> anyhow::Result<ExitCode> {
         .as_ref()
         .map(|_| host_check(&policy, &project, &home, &cwd, api_host));
     let mut env = clean_env;
+    // Temp files go to the sandbox's own /tmp, not to a host TMPDIR.
+    env.retain(|(k, _)| k != "TMPDIR");
+    env.push(("TMPDIR".into(), "/tmp".into()));
     let mut bridge = Bridge::default();
     if let Some(proxy) = proxy {
         env.extend(proxy_vars(proxy.port()));
@@ -498,6 +784,7 @@ pub fn exec(args: &ExecArgs) -> anyhow::Result<ExitCode> {
         support,
         scratch: scratch.clone(),
         started: std::sync::atomic::AtomicU64::new(0),
+        host_config: host.clone(),
         // Operations start from the sandbox's environment, proxy included,
         // without the broker's and the gateway's variables.
         env: env.clone(),
@@ -539,8 +826,11 @@ pub fn exec(args: &ExecArgs) -> anyhow::Result<ExitCode> {
     let mut child =
         ztguard_sandbox::spawn(&prepared, &args.command, &env, &cwd, bridge, &[], |_| {})
             .map_err(anyhow::Error::msg)?;
-    let status = child.wait().context("waiting for the command")?;
+    let status = child.wait().context("waiting for the command");
     prepared.clean_up();
+    own.merge_back(&home);
+    end_check(&host, &policy, &project);
+    let status = status?;
     Ok(run_cmd::exit(run_cmd::exit_code(status)))
 }
 
@@ -579,7 +869,7 @@ fn proxy_vars(port: u16) -> Vec<(OsString, OsString)> {
 }
 
 /// Say what is not enforced, loudly, and with -v what is.
-fn warn(prepared: &Prepared, project: &Path, cut_short: bool, verbose: bool) {
+fn warn(prepared: &Prepared, project: &Path, cut_short: &CutShort, verbose: bool) {
     if !prepared.missing.is_empty() {
         eprintln!(
             "ztguard exec: WARNING: running with a degraded sandbox; not enforced: {}",
@@ -592,9 +882,10 @@ fn warn(prepared: &Prepared, project: &Path, cut_short: bool, verbose: bool) {
             project.display()
         );
     }
-    if cut_short {
+    for tree in &cut_short.trees {
         eprintln!(
-            "ztguard exec: warning: the project has more than {WALK_LIMIT} entries; credential files beyond them are not masked"
+            "ztguard exec: warning: {} has more than {WALK_LIMIT} entries; credential files beyond them are not masked",
+            tree.display()
         );
     }
     if verbose {
@@ -624,6 +915,195 @@ fn agent_state(home: &Path, command: &[OsString]) {
         if !config.exists() {
             let _ = std::fs::write(&config, "{}\n");
         }
+    }
+    agent_settings(home);
+}
+
+/// Create the agent's settings under `~/.claude` where they are missing
+/// (when `~/.claude` exists): a path that does not exist cannot be bound
+/// read-only, and the agent could create a settings file or hook there.
+fn agent_settings(home: &Path) {
+    if !home.join(".claude").is_dir() {
+        return;
+    }
+    for (p, content) in HOME_SETTINGS_MADE {
+        let p = home.join(p);
+        if std::fs::symlink_metadata(&p).is_ok() {
+            continue;
+        }
+        let _ = match content {
+            Some(text) => std::fs::write(&p, text),
+            None => std::fs::create_dir_all(&p),
+        };
+    }
+}
+
+/// What the sandbox gets in place of the host's own: a private `~/.cache`
+/// per project (the host's holds what its tools run: corepack's package
+/// managers, pre-commit's hook repositories), and a copy of
+/// `~/.claude.json` without its MCP servers, merged back at the end
+/// without them, the trust or the allowed tools.
+struct OwnState {
+    cache: PathBuf,
+    /// The copy of `~/.claude.json`, and whether the host's parsed (else
+    /// the copy starts empty and nothing is merged back).
+    claude_json: Option<(PathBuf, bool)>,
+}
+
+impl OwnState {
+    fn make(project: &Path, home: &Path, scratch: &Path) -> anyhow::Result<OwnState> {
+        use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+        let id = ztguard_audit::sha256_hex(project.as_os_str().as_encoded_bytes());
+        let cache = context::data_dir().join("cache").join(&id[..16]);
+        std::fs::DirBuilder::new()
+            .mode(0o700)
+            .recursive(true)
+            .create(&cache)
+            .with_context(|| format!("cannot create {}", cache.display()))?;
+        // The bind needs its target.
+        std::fs::create_dir_all(home.join(".cache"))
+            .with_context(|| format!("cannot create {}", home.join(".cache").display()))?;
+        let host = home.join(".claude.json");
+        let claude_json = match std::fs::read(&host) {
+            Ok(bytes) => {
+                let parsed: Option<serde_json::Value> = serde_json::from_slice(&bytes).ok();
+                let copy = parsed
+                    .as_ref()
+                    .map(ztguard_agents::claude::user_config::filtered)
+                    .unwrap_or_else(|| json!({}));
+                let path = scratch.join(format!("claude-json-{}.json", std::process::id()));
+                let _ = std::fs::remove_file(&path);
+                let mut f = std::fs::OpenOptions::new()
+                    .write(true)
+                    .create_new(true)
+                    .mode(0o600)
+                    .open(&path)
+                    .with_context(|| format!("cannot create {}", path.display()))?;
+                use std::io::Write;
+                f.write_all(serde_json::to_string_pretty(&copy)?.as_bytes())?;
+                Some((path, parsed.is_some()))
+            }
+            Err(_) => None,
+        };
+        Ok(OwnState { cache, claude_json })
+    }
+
+    fn binds(&self, home: &Path) -> Vec<Bind> {
+        let mut binds = vec![Bind {
+            source: self.cache.clone(),
+            target: home.join(".cache"),
+            writable: true,
+        }];
+        if let Some((copy, _)) = &self.claude_json {
+            binds.push(Bind {
+                source: copy.clone(),
+                target: home.join(".claude.json"),
+                writable: true,
+            });
+        }
+        binds
+    }
+
+    /// Merge what the sandbox wrote in its copy of `~/.claude.json` into the
+    /// host's file (never its servers, trust or allowed tools), and remove the copy.
+    fn merge_back(&self, home: &Path) {
+        let Some((copy, host_parsed)) = &self.claude_json else {
+            return;
+        };
+        let host_path = home.join(".claude.json");
+        let merged = (|| {
+            if !host_parsed {
+                return None;
+            }
+            let copy: serde_json::Value =
+                serde_json::from_slice(&std::fs::read(copy).ok()?).ok()?;
+            let host: serde_json::Value =
+                serde_json::from_slice(&std::fs::read(&host_path).ok()?).ok()?;
+            let merged = ztguard_agents::claude::user_config::merged(&host, &copy);
+            (merged != host).then_some(merged)
+        })();
+        if let Some(merged) = merged
+            && let Ok(text) = serde_json::to_string_pretty(&merged)
+        {
+            let tmp = host_path.with_extension("json.ztguard-tmp");
+            let written = std::fs::write(&tmp, text)
+                .and_then(|()| {
+                    std::fs::set_permissions(
+                        &tmp,
+                        std::os::unix::fs::PermissionsExt::from_mode(0o600),
+                    )
+                })
+                .and_then(|()| std::fs::rename(&tmp, &host_path));
+            if let Err(e) = written {
+                let _ = std::fs::remove_file(&tmp);
+                eprintln!(
+                    "ztguard exec: warning: {} was not updated with the session's changes: {e}",
+                    host_path.display()
+                );
+            }
+        }
+        let _ = std::fs::remove_file(copy);
+    }
+}
+
+/// Compare the host's configuration with its record and undo every
+/// change the run made: said on stderr, recorded in the audit log (rule
+/// `sandbox.host_config.*`) and raised as an alert.
+fn end_check(host: &HostConfig, policy: &Policy, project: &Path) {
+    let changes = host.changes();
+    if changes.is_empty() {
+        return;
+    }
+    let keep = context::data_dir().join("undone").join(format!(
+        "{}-{}",
+        ztguard_monitor::now_ms(),
+        std::process::id()
+    ));
+    let undone = host.undo(&changes, &keep);
+    eprintln!(
+        "ztguard exec: the command changed the host's configuration, which the host's git, agents or IDEs would run; undone:"
+    );
+    for u in &undone {
+        let what = format!("{} {}", u.change.kind.as_str(), u.change.path.display());
+        match (&u.error, &u.kept) {
+            (Some(e), _) => eprintln!("  {what}: NOT UNDONE: {e}"),
+            (None, Some(k)) => eprintln!("  {what}: undone (its version kept at {})", k.display()),
+            (None, None) => eprintln!("  {what}: undone"),
+        }
+        let mut m = serde_json::Map::new();
+        m.insert("decision".into(), json!("deny"));
+        m.insert("rule".into(), json!(u.change.kind.rule()));
+        m.insert("path".into(), json!(u.change.path));
+        m.insert("change".into(), json!(u.change.kind.as_str()));
+        m.insert("undone".into(), json!(u.error.is_none()));
+        if let Some(e) = &u.error {
+            m.insert("reason".into(), json!(e));
+        }
+        if let Err(e) =
+            crate::session_cmd::record_action(project, "HostConfigChanged", "ztguard exec", m)
+        {
+            eprintln!("ztguard exec: warning: the audit log was not written: {e}");
+        }
+        if !policy.audit.alert_commands.is_empty() || !policy.audit.alert_urls.is_empty() {
+            let body = json!({
+                "source": "ztguard",
+                "kind": "host_config",
+                "ts": ztguard_core::trail::now(),
+                "project": project,
+                "decision": "deny",
+                "rule": u.change.kind.rule(),
+                "message": format!("{what} inside ztguard exec: {}", if u.error.is_none() { "undone" } else { "NOT undone" }),
+            });
+            if let Err(e) = ztguard_core::alert::raise(&policy.audit, &body) {
+                eprintln!("ztguard exec: warning: the alert was not raised: {e}");
+            }
+        }
+    }
+    if undone.iter().any(|u| u.kept.is_some()) {
+        eprintln!(
+            "ztguard exec: to keep a change, review its version in {} and apply it outside the sandbox",
+            keep.display()
+        );
     }
 }
 
@@ -710,6 +1190,10 @@ struct Broker {
     scratch: PathBuf,
     /// Numbers the operations' snapshots.
     started: std::sync::atomic::AtomicU64,
+    /// The host's configuration as the sandbox found it: no operation runs
+    /// while the sandbox has changed it (a planted `.git/commondir` would
+    /// run its hooks with the operation's secrets).
+    host_config: Arc<HostConfig>,
     /// The sandbox's environment, which operations start from.
     env: Vec<(OsString, OsString)>,
     allow: Option<ztguard_sandbox::proxy::Allow>,
@@ -723,7 +1207,18 @@ struct Broker {
 impl Broker {
     fn handle(&self, req: Request, reply: Reply) {
         let result = match req {
-            Request::Run { secrets, argv, cwd } => self.run(&secrets, &argv, &cwd, &reply),
+            Request::Run { secrets, argv, cwd } => match self.host_config.changes() {
+                changes if changes.is_empty() => self.run(&secrets, &argv, &cwd, &reply),
+                changes => Err(format!(
+                    "the sandbox changed the host's configuration ({}); no operation runs until that is undone \
+                     (ztguard exec undoes it when it ends)",
+                    changes
+                        .iter()
+                        .map(|c| format!("{} {}", c.kind.as_str(), c.path.display()))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )),
+            },
             Request::Hook {
                 profile,
                 strict,
@@ -1090,6 +1585,8 @@ pub fn env(args: &EnvArgs) -> anyhow::Result<ExitCode> {
         .map(|(k, _)| k.to_string_lossy().into_owned())
         .collect();
     added.push(broker::ENV.to_string());
+    // Set to the sandbox's own /tmp, whatever the caller's says.
+    added.push("TMPDIR".into());
     if let Some((_, inside)) = gateway::from_env(&home).map_err(anyhow::Error::msg)? {
         added.push("ANTHROPIC_BASE_URL".into());
         added.extend(
@@ -1136,6 +1633,8 @@ pub fn sandbox(cmd: &SandboxCommand) -> anyhow::Result<ExitCode> {
                 "seccomp": s.seccomp,
                 "missing": missing,
                 "full": missing.is_empty(),
+                "enforced": ztguard_sandbox::status::ENFORCED,
+                "not_enforced": ztguard_sandbox::status::NOT_ENFORCED,
             })
         );
     } else {
@@ -1163,7 +1662,14 @@ pub fn sandbox(cmd: &SandboxCommand) -> anyhow::Result<ExitCode> {
             }
         );
         if missing.is_empty() {
-            println!("`ztguard exec` enforces the full sandbox on this kernel.");
+            println!("`ztguard exec` enforces the full sandbox on this kernel:");
+            for e in ztguard_sandbox::status::ENFORCED {
+                println!("  - {e}");
+            }
+            println!("Not enforced by the sandbox (the hook and a human's review cover these):");
+            for e in ztguard_sandbox::status::NOT_ENFORCED {
+                println!("  - {e}");
+            }
         } else {
             println!(
                 "`ztguard exec` refuses to run here unless --allow-degraded; missing: {}",

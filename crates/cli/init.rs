@@ -273,6 +273,15 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     // The user scope wires every project of the user: it writes no project policy.
     if scope != Scope::User {
         write_policy(args, &project)?;
+        if !args.dry_run {
+            // The log and the ledger exist from the start, so that the
+            // first `ztguard exec` finds them to bind read-only.
+            let settings = context::load(&project, &home, None, false)
+                .map(|p| p.audit)
+                .unwrap_or_default();
+            ztguard_core::trail::create_state(&project, &settings)
+                .map_err(|e| anyhow::anyhow!("cannot create ztguard's state: {e}"))?;
+        }
     }
     if !args.no_hook {
         wire(args, &project, &home, scope)?;

@@ -15,6 +15,7 @@ use ztguard_policy::{Action, Decision, TextEdit, Verdict};
 
 pub mod answer;
 pub mod summary;
+pub mod user_config;
 pub mod wiring;
 
 pub use answer::{Choice, answer};

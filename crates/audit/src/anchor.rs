@@ -164,7 +164,14 @@ impl Anchor {
 pub fn check_anchor(log: &Path, anchor: &Anchor) -> Result<(Verification, AnchorStatus), String> {
     let (snap, cp) = snapshot(log, || anchor.read())?;
     let Some(cp) = cp? else {
-        return Ok((check(log, &snap, None)?, AnchorStatus::NoCheckpoint));
+        let v = check(log, &snap, None)?;
+        // A log created empty (so that a sandbox finds it to bind
+        // read-only) has nothing to anchor yet.
+        let status = match v.records == 0 && v.files <= 1 {
+            true => AnchorStatus::Matches { seq: 0 },
+            false => AnchorStatus::NoCheckpoint,
+        };
+        return Ok((v, status));
     };
     let v = check(log, &snap, Some(cp.seq))?;
     if let Some(key) = &anchor.key {
@@ -293,6 +300,25 @@ mod tests {
         let (v, s) = check_anchor(&log, &anchor).expect("check");
         assert!(v.ok());
         assert_eq!(s, AnchorStatus::Matches { seq: 5 });
+    }
+
+    #[test]
+    fn an_empty_log_without_a_checkpoint_has_nothing_to_anchor() {
+        let (d, _log, anchor, _) = setup(None);
+        let empty = d.path().join("empty.jsonl");
+        std::fs::write(&empty, "").expect("write");
+        let other = Anchor {
+            path: d.path().join("no-checkpoint.json"),
+            ..anchor
+        };
+        let (v, s) = check_anchor(&empty, &other).expect("check");
+        assert!(v.ok());
+        assert_eq!(s, AnchorStatus::Matches { seq: 0 });
+        // A log with records and no checkpoint is still called out.
+        let (_d2, log, anchor, _) = setup(None);
+        std::fs::remove_file(&anchor.path).expect("remove the checkpoint");
+        let (_, s) = check_anchor(&log, &anchor).expect("check");
+        assert_eq!(s, AnchorStatus::NoCheckpoint);
     }
 
     #[test]

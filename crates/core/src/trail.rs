@@ -133,3 +133,45 @@ fn keep_out_of_git(log: &Path) {
         );
     }
 }
+
+/// Create the project's `.ztguard/` with an empty audit log and an empty
+/// provenance ledger where they are missing (and the log where the
+/// settings put it, when that is inside the project), so that a sandbox
+/// started now finds them existing and gets them bound read-only: a file
+/// that does not exist yet cannot be bound, and a sandbox that could create
+/// the ledger could approve its own scripts. Returns the paths to bind.
+pub fn create_state(project: &Path, settings: &AuditSettings) -> Result<Vec<PathBuf>, String> {
+    let dir = project.join(".ztguard");
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let ledger = ztguard_monitor::provenance::ledger_path(project);
+    let mut made = vec![dir.clone()];
+    let log = log_path(project, settings);
+    let mut files = vec![(ledger, "{\"files\":{},\"approvals\":{}}\n")];
+    if log.starts_with(project) {
+        files.push((log.clone(), ""));
+    }
+    for (path, empty) in files {
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
+        }
+        // create_new: never overwrite what a writer put there meanwhile.
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+        {
+            Ok(mut f) => {
+                use std::io::Write;
+                f.write_all(empty.as_bytes())
+                    .map_err(|e| format!("{}: {e}", path.display()))?;
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(format!("{}: {e}", path.display())),
+        }
+        if !path.starts_with(&dir) {
+            made.push(path);
+        }
+    }
+    keep_out_of_git(&log_path(project, &AuditSettings::default()));
+    Ok(made)
+}

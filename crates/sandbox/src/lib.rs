@@ -5,6 +5,8 @@ and let the kernel enforce the same boundary.
 - [`env`]: the environment the agent gets — a small base set and the
   variables with the allowed prefix, nothing else.
 - [`status`]: what this kernel can enforce (Landlock ABI, user namespaces).
+- [`host_config`]: the host's git, agent and IDE configuration recorded
+  before a sandboxed command starts, compared and put back when it ends.
 - [`Plan`] and [`spawn`]: a command started in private user, mount and
   (without network) network namespaces, with credential files masked by
   bind mounts, protected files bound read-only, and a Landlock ruleset
@@ -18,6 +20,11 @@ system calls on buffers prepared before the fork: no allocation, no locks.
 mod bridge;
 pub mod env;
 mod filter;
+pub mod host_config;
+pub mod idmap;
+mod init;
+pub mod limits;
+mod mounts;
 mod plan;
 pub mod proxy;
 mod spawn;

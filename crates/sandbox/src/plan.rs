@@ -45,6 +45,11 @@ pub struct Plan {
     /// Files and directories replaced by others (both must exist; the
     /// source is reached only through the bind).
     pub binds: Vec<Bind>,
+    /// The caller's home: started by root, the sandbox runs as an
+    /// unprivileged uid, and a root-owned home is shown to it through an
+    /// idmapped mount (with the writable trees) so its toolchains stay
+    /// reachable under a `0700` `/root`.
+    pub home: Option<PathBuf>,
     pub network: Network,
     /// Loopback ports of the bridge's services (broker, gateway) that the
     /// sandbox may connect to, beside the proxy's.

@@ -22,7 +22,6 @@ use std::ffi::{CString, OsString};
 use std::io;
 use std::net::TcpListener;
 use std::os::fd::{AsRawFd, OwnedFd};
-use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
@@ -43,18 +42,26 @@ const ABI_WANTED: ABI = ABI::V7;
 
 /// A sandbox ready to start commands.
 pub struct Prepared {
-    ruleset: Option<OwnedFd>,
+    /// The Landlock rules (None: the kernel has no Landlock), made into a
+    /// ruleset for each command started.
+    landlock: Option<Rules>,
     namespaces: bool,
     network: Network,
     uid_map: CString,
     gid_map: CString,
-    /// The bind mounts, in order: the plan's binds, the masks (a
-    /// placeholder, read-only, over each credential path), and the
-    /// protected paths bound read-only onto themselves.
-    mounts: Vec<Mount>,
+    /// The file system inside (see `mounts`).
+    layout: Option<Layout>,
     placeholders: PathBuf,
-    /// The seccomp filter on socket families (None: the kernel has none).
-    seccomp: Option<seccompiler::BpfProgram>,
+    /// Started by root: the idmapping of the trees it owns, and the trees,
+    /// so that the sandbox runs as [`crate::idmap::SANDBOX`], never as
+    /// kernel uid 0.
+    idmap: Option<(crate::idmap::Idmap, Vec<crate::idmap::Target>)>,
+    /// The control group that limits memory and tasks, where one could be made.
+    group: Option<crate::limits::Group>,
+    /// How many commands were started (each gets a `/tmp` of its own).
+    started: std::sync::atomic::AtomicUsize,
+    /// The seccomp filters (None: the kernel has none).
+    seccomp: Option<Vec<seccompiler::BpfProgram>>,
     /// What is enforced, for the banner and `sandbox status`.
     pub enforced: Vec<String>,
     /// What is not, when `allow_degraded` let it run anyway.
@@ -62,21 +69,52 @@ pub struct Prepared {
 }
 
 impl Prepared {
-    /// Remove the masking placeholders (once nothing runs in the sandbox).
+    /// End what is left of the sandbox's processes and remove the masking
+    /// placeholders and the commands' `/tmp`s.
     pub fn clean_up(&self) {
+        if let Some(g) = &self.group {
+            g.end();
+        }
         remove_placeholders(&self.placeholders);
     }
 }
 
-/// Remove a placeholder directory: its entries are mode 000, so they are
-/// opened up first (removing a directory means listing it).
+/// Remove a run's directory: the placeholders are mode 000 and the
+/// commands' private `/tmp`s may hold directories they closed, so every
+/// directory is opened up first (removing one means listing it).
 fn remove_placeholders(dir: &Path) {
-    let open = std::fs::Permissions::from_mode(0o700);
-    let _ = std::fs::set_permissions(dir, open.clone());
-    for entry in ["dir", "file"] {
-        let _ = std::fs::set_permissions(dir.join(entry), open.clone());
+    fn open_up(dir: &Path) {
+        let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for e in entries.flatten() {
+            match e.file_type() {
+                Ok(t) if t.is_dir() => open_up(&e.path()),
+                Ok(t) if t.is_file() => {
+                    let _ =
+                        std::fs::set_permissions(e.path(), std::fs::Permissions::from_mode(0o600));
+                }
+                _ => {}
+            }
+        }
     }
+    open_up(dir);
     let _ = std::fs::remove_dir_all(dir);
+}
+
+impl Prepared {
+    /// A new, empty directory to be one command's `/tmp`.
+    fn new_tmp(&self) -> Result<PathBuf, String> {
+        let n = self
+            .started
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let tmp = self.placeholders.join(format!("tmp-{n}"));
+        std::fs::create_dir(&tmp).map_err(|e| format!("{}: {e}", tmp.display()))?;
+        std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o1777))
+            .map_err(|e| format!("{}: {e}", tmp.display()))?;
+        Ok(tmp)
+    }
 }
 
 /// Remove the placeholders of earlier runs whose process is gone (a
@@ -106,87 +144,8 @@ impl Drop for Prepared {
     }
 }
 
-/// A bind mount of `source` onto `target`, prepared for the child:
-/// read-only ones carry the flags of the remount that makes them so.
-#[derive(Clone)]
-struct Mount {
-    source: CString,
-    target: CString,
-    /// `None`: writable; else the flags of the read-only remount.
-    read_only: Option<libc::c_ulong>,
-    /// With the mounts beneath the source (a protected tree's own binds).
-    recursive: bool,
-}
-
-impl Mount {
-    fn new(b: &Bind) -> Result<Mount, String> {
-        Ok(Mount {
-            source: cstr(&b.source)?,
-            target: cstr(&b.target)?,
-            read_only: (!b.writable).then(|| read_only_flags(&b.source)),
-            recursive: false,
-        })
-    }
-}
-
-/// The flags of a read-only remount of a bind of `path`: the flags the
-/// mount it lies on already has must be carried, or the kernel refuses the
-/// remount where they are locked (a `nosuid,nodev,noexec` home in a
-/// container or a hardened system).
-fn read_only_flags(path: &Path) -> libc::c_ulong {
-    let mut flags = libc::MS_REMOUNT | libc::MS_BIND | libc::MS_RDONLY;
-    let Ok(c) = cstr(path) else {
-        return flags;
-    };
-    // SAFETY: statvfs fills the zeroed struct it is given from a NUL-terminated path.
-    let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
-    if unsafe { libc::statvfs(c.as_ptr(), &mut st) } != 0 {
-        return flags;
-    }
-    for (st_flag, ms_flag) in [
-        (libc::ST_NOSUID, libc::MS_NOSUID),
-        (libc::ST_NODEV, libc::MS_NODEV),
-        (libc::ST_NOEXEC, libc::MS_NOEXEC),
-        (libc::ST_NOATIME, libc::MS_NOATIME),
-        (libc::ST_NODIRATIME, libc::MS_NODIRATIME),
-        (libc::ST_RELATIME, libc::MS_RELATIME),
-    ] {
-        if st.f_flag & st_flag != 0 {
-            flags |= ms_flag;
-        }
-    }
-    flags
-}
-
-/// Bind `m` in the child, and make it read-only when it is to be.
-fn bind(m: &Mount) -> io::Result<()> {
-    let rec = if m.recursive { libc::MS_REC } else { 0 };
-    // SAFETY: both paths are NUL-terminated C strings made before the fork.
-    unsafe {
-        check(libc::mount(
-            m.source.as_ptr(),
-            m.target.as_ptr(),
-            std::ptr::null(),
-            libc::MS_BIND | rec,
-            std::ptr::null(),
-        ))?;
-        if let Some(flags) = m.read_only {
-            check(libc::mount(
-                std::ptr::null(),
-                m.target.as_ptr(),
-                std::ptr::null(),
-                flags,
-                std::ptr::null(),
-            ))?;
-        }
-    }
-    Ok(())
-}
-
-fn cstr(p: &Path) -> Result<CString, String> {
-    CString::new(p.as_os_str().as_bytes())
-        .map_err(|_| format!("{}: a NUL in the path", p.display()))
-}
+use crate::init;
+use crate::mounts::{Layout, Mount, check, cstr};
 
 impl Prepared {
     /// Build the sandbox for `plan` on a kernel with `support`. Fails when
@@ -201,7 +160,7 @@ impl Prepared {
             ));
         }
         let mut enforced = Vec::new();
-        let ruleset = match support.landlock_abi {
+        let landlock = match support.landlock_abi {
             Some(_) => {
                 let (read, write) = (existing(&plan.read), existing(&plan.write));
                 enforced.push(format!(
@@ -209,8 +168,14 @@ impl Prepared {
                     read.len(),
                     write.len()
                 ));
-                let fd = ruleset(read, write, plan.network, &plan.service_ports)
-                    .map_err(|e| format!("Landlock: {e}"))?;
+                let abi = ABI::from(support.landlock_abi.unwrap_or(0));
+                let rules = Rules {
+                    fresh: fresh_mounts(&read, &write, abi)?,
+                    read,
+                    write,
+                    network: plan.network,
+                    ports: plan.service_ports.clone(),
+                };
                 let mut ports: Vec<String> =
                     plan.service_ports.iter().map(u16::to_string).collect();
                 if plan.network == Network::Proxy {
@@ -224,18 +189,19 @@ impl Prepared {
                         ports.join(", ")
                     )),
                 }
-                fd
+                Some(rules)
             }
             None => None,
         };
         let namespaces = support.user_namespaces;
         let placeholders = scratch.join(format!("ztguard-exec-{}", std::process::id()));
         let mut mounts = Vec::new();
+        let mut layout = None;
         let (mut masked, mut protected) = (0, 0);
         if namespaces {
             for b in &plan.binds {
                 if b.source.exists() && b.target.exists() {
-                    mounts.push(Mount::new(b)?);
+                    mounts.push(Mount::of(b)?);
                 }
             }
             std::fs::create_dir_all(placeholders.join("dir"))
@@ -253,31 +219,25 @@ impl Prepared {
                 };
                 // Read-only: Landlock does not cover chmod, so a writable
                 // placeholder could be opened up and filled.
-                mounts.push(Mount {
-                    source: cstr(&source)?,
-                    target: cstr(p)?,
-                    read_only: Some(read_only_flags(&source)),
-                    recursive: false,
-                });
+                mounts.push(Mount::new(&source, p, false, false)?);
                 masked += 1;
             }
             for p in existing(&plan.read_only) {
-                mounts.push(Mount {
-                    source: cstr(&p)?,
-                    target: cstr(&p)?,
-                    read_only: Some(read_only_flags(&p)),
-                    recursive: true,
-                });
+                mounts.push(Mount::new(&p, &p, false, true)?);
                 protected += 1;
             }
             let no_access = std::fs::Permissions::from_mode(0o000);
             std::fs::set_permissions(&file, no_access.clone()).map_err(|e| e.to_string())?;
             std::fs::set_permissions(placeholders.join("dir"), no_access)
                 .map_err(|e| e.to_string())?;
+            let l = Layout::new(&existing(&plan.read), &existing(&plan.write), mounts)?;
             enforced.push(format!(
-                "private user and mount namespaces: {} credential path(s) masked, {} protected path(s) read-only",
+                "private user, mount and PID namespaces: {} credential path(s) masked, {} protected path(s) read-only; \
+                 nothing the command starts outlives it",
                 masked, protected
             ));
+            enforced.push(l.describe());
+            layout = Some(l);
             match plan.network {
                 Network::None => {
                     enforced.push("private network namespace: no network at all".into())
@@ -291,35 +251,111 @@ impl Prepared {
         }
         let seccomp = match support.seccomp {
             true => Some(
-                crate::filter::sockets(plan.unix_sockets)
+                crate::filter::filters(plan.unix_sockets)
                     .map_err(|e| format!("the seccomp filter: {e}"))?,
             ),
             false => None,
         };
         if seccomp.is_some() {
-            enforced.push(if plan.unix_sockets {
-                "seccomp: sockets of IPv4, IPv6, netlink and Unix only; no io_uring".into()
-            } else {
-                "seccomp: sockets of IPv4, IPv6 and netlink only (no Unix socket can reach the Docker, ssh or D-Bus agents); no io_uring".into()
-            });
+            enforced.push(format!(
+                "seccomp: sockets of {} only; no io_uring, no terminal input injection (TIOCSTI), no keyrings, \
+                 no new user namespaces, no perf events or userfaultfd",
+                if plan.unix_sockets {
+                    "IPv4, IPv6, routing netlink and Unix"
+                } else {
+                    "IPv4, IPv6 and routing netlink (no Unix socket can reach the Docker, ssh or D-Bus agents)"
+                }
+            ));
+        }
+        let group = namespaces
+            .then(|| crate::limits::Group::new(&crate::limits::name(std::process::id())))
+            .flatten();
+        match &group {
+            Some(g) => enforced.push(g.limits.clone()),
+            None if namespaces => enforced.push(
+                "no control group could be made here: processes limited per user namespace, memory not limited".into(),
+            ),
+            None => {}
         }
         // SAFETY: getuid/getgid cannot fail and touch no memory.
         let (uid, gid) = unsafe { (libc::getuid(), libc::getgid()) };
+        let idmap = match (uid, namespaces) {
+            (0, true) => {
+                let m = as_root(plan)?;
+                enforced.push(format!(
+                    "started by root: the sandbox runs as kernel uid {}, not 0; {} tree(s) shown to it through idmapped mounts",
+                    crate::idmap::SANDBOX.uid,
+                    m.1.len()
+                ));
+                Some(m)
+            }
+            _ => None,
+        };
+        let (outside_uid, outside_gid) = match &idmap {
+            Some((m, _)) => (m.sandbox().uid, m.sandbox().gid),
+            None => (uid, gid),
+        };
         Ok(Prepared {
-            ruleset,
+            landlock,
             namespaces,
             network: plan.network,
-            uid_map: CString::new(format!("{} {uid} 1\n", inside_id(uid)))
+            uid_map: CString::new(format!("{} {outside_uid} 1\n", inside_id(uid)))
                 .map_err(|e| e.to_string())?,
-            gid_map: CString::new(format!("{} {gid} 1\n", inside_id(gid)))
+            gid_map: CString::new(format!("{} {outside_gid} 1\n", inside_id(gid)))
                 .map_err(|e| e.to_string())?,
-            mounts,
+            idmap,
+            layout,
             placeholders,
+            started: std::sync::atomic::AtomicUsize::new(0),
+            group,
             seccomp,
             enforced,
             missing,
         })
     }
+}
+
+/// Root's sandbox: the idmapping and its trees (the home when root owns
+/// it, and every writable tree, outermost only). Refuses, with a reason a
+/// human can act on, where a tree cannot be idmapped: a root sandbox never
+/// falls back to kernel uid 0.
+fn as_root(plan: &Plan) -> Result<(crate::idmap::Idmap, Vec<crate::idmap::Target>), String> {
+    use crate::idmap::{Idmap, Ids, SANDBOX, conflicts, outermost};
+    use std::os::unix::fs::MetadataExt;
+    let refuse = |why: String| {
+        format!(
+            "started by root, the sandbox must run as an unprivileged uid, and {why}. \
+             Run `ztguard exec` as the user who owns the project"
+        )
+    };
+    let used = conflicts(SANDBOX);
+    if !used.is_empty() {
+        return Err(refuse(format!(
+            "its uid {} is already in use here: {}",
+            SANDBOX.uid,
+            used.join("; ")
+        )));
+    }
+    let idmap = Idmap::new(Ids { uid: 0, gid: 0 }, SANDBOX).map_err(|e| refuse(e.to_string()))?;
+    let mut trees: Vec<PathBuf> = plan
+        .home
+        .iter()
+        .filter(|h| std::fs::metadata(h).is_ok_and(|m| m.uid() == 0))
+        .cloned()
+        .collect();
+    trees.extend(
+        existing(&plan.write)
+            .into_iter()
+            .filter(|p| {
+                !(p.starts_with("/dev") || p.starts_with("/proc") || p == Path::new("/tmp"))
+            })
+            .filter_map(|p| std::fs::canonicalize(p).ok()),
+    );
+    let mut targets = Vec::new();
+    for t in outermost(&trees) {
+        targets.push(idmap.target(&t).map_err(|e| refuse(e.to_string()))?);
+    }
+    Ok((idmap, targets))
 }
 
 /// The id the sandbox runs as: the caller's own, except that root
@@ -341,6 +377,98 @@ fn existing(paths: &[PathBuf]) -> Vec<PathBuf> {
         }
     }
     out
+}
+
+/// The Landlock rules of a plan.
+struct Rules {
+    read: Vec<PathBuf>,
+    write: Vec<PathBuf>,
+    network: Network,
+    ports: Vec<u16>,
+    /// Rules the child adds for the file systems it mounts itself.
+    fresh: Vec<Fresh>,
+}
+
+/// A file system the child mounts (a private `/tmp`, `/proc`, `/dev/shm`,
+/// a devpts): its root is a new inode, which no rule made beforehand can
+/// name, so the child adds the rule, with the access the plan grants the
+/// path, once it is mounted.
+#[derive(Clone)]
+struct Fresh {
+    path: CString,
+    access: u64,
+}
+
+/// The fresh mounts of a plan whose trees are `read` and `write`, for a
+/// kernel of Landlock `abi`.
+fn fresh_mounts(read: &[PathBuf], write: &[PathBuf], abi: ABI) -> Result<Vec<Fresh>, String> {
+    let abi = abi.min(ABI_WANTED);
+    let mut fresh = Vec::new();
+    for (path, file) in [
+        ("/tmp", false),
+        ("/dev/shm", false),
+        ("/dev/pts", false),
+        ("/dev/ptmx", true),
+        ("/proc", false),
+    ] {
+        let p = Path::new(path);
+        let access = if write.iter().any(|w| w == p) {
+            match file {
+                true => AccessFs::from_file(abi),
+                false => AccessFs::from_all(abi),
+            }
+        } else if read.iter().any(|r| r == p) {
+            match file {
+                true => AccessFs::from_read(abi) & AccessFs::from_file(abi),
+                false => AccessFs::from_read(abi),
+            }
+        } else {
+            continue;
+        };
+        fresh.push(Fresh {
+            path: cstr(p)?,
+            access: access.bits(),
+        });
+    }
+    Ok(fresh)
+}
+
+/// `struct landlock_path_beneath_attr`.
+#[repr(C, packed)]
+struct PathBeneath {
+    allowed_access: u64,
+    parent_fd: i32,
+}
+
+/// Add the fresh mounts' rules to `ruleset`, in the child (missing paths
+/// are skipped: nothing to grant).
+fn add_fresh(ruleset: libc::c_int, fresh: &[Fresh]) -> io::Result<()> {
+    const LANDLOCK_RULE_PATH_BENEATH: libc::c_int = 1;
+    for f in fresh {
+        // SAFETY: a C string made before the fork; the attribute is a local.
+        unsafe {
+            let fd = libc::open(f.path.as_ptr(), libc::O_PATH | libc::O_CLOEXEC);
+            if fd < 0 {
+                continue;
+            }
+            let attr = PathBeneath {
+                allowed_access: f.access,
+                parent_fd: fd,
+            };
+            let r = libc::syscall(
+                libc::SYS_landlock_add_rule,
+                ruleset,
+                LANDLOCK_RULE_PATH_BENEATH,
+                &attr as *const PathBeneath,
+                0u32,
+            );
+            libc::close(fd);
+            if r != 0 {
+                return Err(io::Error::last_os_error());
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The Landlock ruleset of a plan's existing trees, as a file descriptor for the child.
@@ -390,13 +518,6 @@ fn write_proc(path: &[u8], data: &[u8]) -> io::Result<()> {
     Ok(())
 }
 
-fn check(r: libc::c_int) -> io::Result<()> {
-    if r != 0 {
-        return Err(io::Error::last_os_error());
-    }
-    Ok(())
-}
-
 /// A service the sandbox reaches on 127.0.0.1 inside its own network
 /// namespace, served from outside: its port and what serves the listener.
 pub type Service = (u16, Box<dyn FnOnce(TcpListener) + Send>);
@@ -423,7 +544,17 @@ pub fn spawn(
         .envs(env.iter().cloned())
         .current_dir(cwd);
     configure(&mut c);
-    let ruleset = p.ruleset.as_ref().map(AsRawFd::as_raw_fd);
+    // A ruleset of its own: the child adds rules for what it mounts.
+    let ruleset_fd = match &p.landlock {
+        Some(r) => ruleset(r.read.clone(), r.write.clone(), r.network, &r.ports)
+            .map_err(|e| format!("Landlock: {e}"))?,
+        None => None,
+    };
+    let ruleset = ruleset_fd.as_ref().map(AsRawFd::as_raw_fd);
+    let fresh: Vec<Fresh> = match (&p.landlock, &p.layout) {
+        (Some(r), Some(_)) => r.fresh.clone(),
+        _ => Vec::new(),
+    };
     let namespaces = p.namespaces;
     let net = p.network != Network::Host;
     if p.network == Network::Proxy && bridge.allow.is_none() {
@@ -439,11 +570,25 @@ pub fn spawn(
     // Owned copies for the closure, made before the fork.
     let uid_map = p.uid_map.clone();
     let gid_map = p.gid_map.clone();
-    let mut mounts = p.mounts.clone();
-    for b in binds {
-        mounts.push(Mount::new(b)?);
-    }
+    let extra = binds
+        .iter()
+        .map(crate::mounts::Mount::of)
+        .collect::<Result<Vec<_>, _>>()?;
+    let layout = p.layout.clone();
+    let tmp = match &layout {
+        Some(_) => Some(Mount::private_tmp(&p.new_tmp()?)?),
+        None => None,
+    };
+    let cwd_c = cstr(cwd)?;
     let seccomp = p.seccomp.clone();
+    let join: Vec<CString> = p.group.as_ref().map(|g| g.join.clone()).unwrap_or_default();
+    let idmap = match &p.idmap {
+        Some((m, targets)) => Some((
+            m.try_clone().map_err(|e| format!("the idmapping: {e}"))?,
+            targets.clone(),
+        )),
+        None => None,
+    };
     // SAFETY: getpid cannot fail and touches no memory.
     let parent = unsafe { libc::getpid() };
     let setgroups = b"/proc/self/setgroups\0";
@@ -452,38 +597,9 @@ pub fn spawn(
     // SAFETY: the closure runs in the forked child before exec. It only
     // makes system calls on buffers built before the fork (above), and
     // allocates nothing, so it cannot deadlock on a lock another thread
-    // held at the fork.
+    // held at the fork. The processes it forks do the same.
     unsafe {
         c.pre_exec(move || {
-            if namespaces {
-                let mut flags = libc::CLONE_NEWUSER | libc::CLONE_NEWNS;
-                if net {
-                    flags |= libc::CLONE_NEWNET;
-                }
-                check(libc::unshare(flags))?;
-                write_proc(setgroups, b"deny")?;
-                write_proc(uid_path, uid_map.as_bytes())?;
-                write_proc(gid_path, gid_map.as_bytes())?;
-                check(libc::mount(
-                    std::ptr::null(),
-                    c"/".as_ptr(),
-                    std::ptr::null(),
-                    libc::MS_REC | libc::MS_PRIVATE,
-                    std::ptr::null(),
-                ))?;
-                for m in &mounts {
-                    bind(m)?;
-                }
-            }
-            if let Some((to, ports, count)) = &bridge_to {
-                // Bind the bridge's listeners in our new network namespace
-                // and hand them to the process outside, which serves them.
-                crate::bridge::bind_and_send(*to, &ports[..*count])?;
-            }
-            // The interrupts ztguard ignores are the command's own again.
-            for sig in [libc::SIGINT, libc::SIGQUIT] {
-                libc::signal(sig, libc::SIG_DFL);
-            }
             // Without the process outside (its proxy, broker and gateway),
             // the sandbox must not run on: it dies with it.
             check(libc::prctl(
@@ -497,15 +613,88 @@ pub fn spawn(
                 // The parent is already gone.
                 return Err(io::Error::from_raw_os_error(libc::ESRCH));
             }
+            crate::limits::join(&join)?;
+            if let Some((m, targets)) = &idmap {
+                // Root: the trees it owns idmapped in a mount namespace of
+                // its own, then down to the sandbox's uid, before the user
+                // namespace (see `idmap`).
+                check(libc::unshare(libc::CLONE_NEWNS))?;
+                check(libc::mount(
+                    std::ptr::null(),
+                    c"/".as_ptr(),
+                    std::ptr::null(),
+                    libc::MS_REC | libc::MS_PRIVATE,
+                    std::ptr::null(),
+                ))?;
+                for t in targets {
+                    m.attach(t)?;
+                }
+                crate::idmap::drop_to(m.sandbox())?;
+                // A uid change clears the death signal.
+                check(libc::prctl(
+                    libc::PR_SET_PDEATHSIG,
+                    libc::SIGKILL as libc::c_ulong,
+                    0,
+                    0,
+                    0,
+                ))?;
+                if libc::getppid() != parent {
+                    return Err(io::Error::from_raw_os_error(libc::ESRCH));
+                }
+            }
+            if let (Some(layout), Some(tmp)) = (&layout, &tmp) {
+                let mut flags = libc::CLONE_NEWUSER | libc::CLONE_NEWNS | libc::CLONE_NEWPID;
+                if net {
+                    flags |= libc::CLONE_NEWNET;
+                }
+                check(libc::unshare(flags))?;
+                write_proc(setgroups, b"deny")?;
+                write_proc(uid_path, uid_map.as_bytes())?;
+                write_proc(gid_path, gid_map.as_bytes())?;
+                layout.build(&extra, tmp)?;
+                if let Some((to, ports, count)) = &bridge_to {
+                    // Bind the bridge's listeners in our new network namespace
+                    // and hand them to the process outside, which serves them.
+                    crate::bridge::bind_and_send(*to, &ports[..*count])?;
+                }
+                // This process stays outside the PID namespace and passes
+                // the status on; its child is PID 1 there.
+                let init = init::fork()?;
+                if init > 0 {
+                    init::relay(init);
+                }
+                check(libc::prctl(
+                    libc::PR_SET_PDEATHSIG,
+                    libc::SIGKILL as libc::c_ulong,
+                    0,
+                    0,
+                    0,
+                ))?;
+                init::mount_proc()?;
+                let command = init::fork()?;
+                if command > 0 {
+                    init::reap(command);
+                }
+                // The mounts changed what the working directory's path leads to.
+                check(libc::chdir(cwd_c.as_ptr()))?;
+            }
+            // The interrupts ztguard ignores are the command's own again.
+            for sig in [libc::SIGINT, libc::SIGQUIT] {
+                libc::signal(sig, libc::SIG_DFL);
+            }
             check(libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))?;
+            init::new_session_keyring();
+            init::limit_processes();
+            init::cloexec_above_stdio();
             if let Some(fd) = ruleset {
+                add_fresh(fd, &fresh)?;
                 let r = libc::syscall(libc::SYS_landlock_restrict_self, fd, 0u32);
                 if r != 0 {
                     return Err(io::Error::last_os_error());
                 }
             }
-            // Last: from here on, only the allowed socket families.
-            if let Some(filter) = &seccomp {
+            // Last: from here on, only the allowed system calls.
+            for filter in seccomp.iter().flatten() {
                 match seccompiler::apply_filter(filter) {
                     Ok(()) => {}
                     Err(seccompiler::Error::Seccomp(e) | seccompiler::Error::Prctl(e)) => {
@@ -524,5 +713,6 @@ pub fn spawn(
         )
     });
     drop(bridged);
+    drop(ruleset_fd);
     child
 }

@@ -9,7 +9,7 @@ use std::process::{Command, Stdio};
 pub struct Support {
     /// Landlock ABI version, when Landlock is enabled.
     pub landlock_abi: Option<i32>,
-    /// Unprivileged user namespaces (and with them mount and network namespaces).
+    /// Unprivileged user namespaces (and with them mount, network and PID namespaces).
     pub user_namespaces: bool,
     /// seccomp filters (the socket-family filter).
     pub seccomp: bool,
@@ -37,6 +37,28 @@ impl Support {
         out
     }
 }
+
+/// What `ztguard exec` enforces on a kernel with everything, one line each
+/// (printed by `ztguard sandbox status`; the docs say the same at length).
+pub const ENFORCED: &[&str] = &[
+    "a clean environment: base variables and the allowed prefix only; the model API key stays in a gateway outside",
+    "Landlock: system trees and toolchains readable, the project, its own /tmp and the agent's state writable, nothing else",
+    "credential files the policy denies masked by read-only, unreadable placeholders; the guard's files, git, agent and IDE configuration bound read-only",
+    "the whole mount tree read-only but the writable trees (no chmod, chown or utime of anything else)",
+    "a private /tmp per command, /dev/shm and devpts; no other terminal of the user, no TIOCSTI",
+    "a PID namespace: no host process in sight, nothing outlives the command, at most 8192 processes",
+    "the network only through ztguard's proxy, to the hosts the policy allows",
+    "seccomp: no Unix sockets, io_uring, keyrings, new user namespaces, perf events, userfaultfd, netlink beyond routing",
+    "no descriptor of the caller but the standard streams; a new session keyring; no_new_privs",
+];
+
+/// What it does not enforce (see the docs' "Not enforced by the sandbox").
+pub const NOT_ENFORCED: &[&str] = &[
+    "what the agent writes into the project's own code, and what that code does when a human runs it outside",
+    "actions through allowed channels: a push, a publish, a request to an allowed host",
+    "memory and disk use (no cgroup): a command can fill the disk of the writable trees",
+    "programs that ignore the proxy variables reach nothing; --network host leaves the network to the hook",
+];
 
 /// Makes ztguard act as on a kernel without the features it names
 /// (`landlock`, `userns`, `seccomp`, comma-separated): to see what a run with
@@ -100,7 +122,10 @@ fn user_namespaces() -> bool {
     // one system call; it allocates nothing and takes no lock.
     unsafe {
         c.pre_exec(|| {
-            if libc::unshare(libc::CLONE_NEWUSER | libc::CLONE_NEWNS | libc::CLONE_NEWNET) != 0 {
+            if libc::unshare(
+                libc::CLONE_NEWUSER | libc::CLONE_NEWNS | libc::CLONE_NEWNET | libc::CLONE_NEWPID,
+            ) != 0
+            {
                 return Err(std::io::Error::last_os_error());
             }
             Ok(())
