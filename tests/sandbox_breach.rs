@@ -112,10 +112,22 @@ impl Setup {
     fn exec(&self, script: &str) -> Output {
         self.own();
         let bin = self.bin.to_string_lossy().into_owned();
-        self.command(&bin, &["exec", "--", "sh", "-c", script])
-            .output()
-            .unwrap()
+        output(&mut self.command(&bin, &["exec", "--", "sh", "-c", script]))
     }
+}
+
+/// Run `c`, again while the copied binary is still "busy": another test
+/// thread's fork can hold the copy's write descriptor for a moment.
+fn output(c: &mut Command) -> Output {
+    for _ in 0..50 {
+        match c.output() {
+            Err(e) if e.kind() == std::io::ErrorKind::ExecutableFileBusy => {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            r => return r.unwrap(),
+        }
+    }
+    c.output().unwrap()
 }
 
 fn python() -> Option<&'static str> {
@@ -153,10 +165,7 @@ for name in ("/dev/tty", "stdin"):
         s.own();
         // `script` gives the run a terminal of its own, as a user's shell has.
         let line = format!("{} exec -- sh -c {}", s.bin.display(), shell_quote(&inject));
-        let out = s
-            .command("script", &["-qec", &line, "/dev/null"])
-            .output()
-            .unwrap();
+        let out = output(&mut s.command("script", &["-qec", &line, "/dev/null"]));
         let text = stdout(&out);
         assert!(
             !text.contains("INJECTED"),
@@ -235,7 +244,7 @@ fn descriptors_of_the_caller_do_not_reach_inside() {
             s.e.project.display(),
             s.bin.display()
         );
-        let out = s.command("sh", &["-c", &line]).output().unwrap();
+        let out = output(&mut s.command("sh", &["-c", &line]));
         let text = stdout(&out);
         assert!(text.contains("fd9=1"), "{who:?}: {text}\n{}", stderr(&out));
         assert!(!text.contains("FAKE-integration"), "{who:?}: {text}");
