@@ -91,8 +91,13 @@ pub fn act(root: &Path, project: &Path, home: &Path) -> Result<Vec<Row>, String>
         let leaked = ["FAKE-DEMO-KEY", "FAKE-demo-password", ENV_SECRET, TOKEN]
             .iter()
             .any(|s| text.contains(s));
+        // A sandbox that could not start is not the kernel holding anything.
+        let started = !(text.contains("cannot start ") && text.contains(" in the sandbox: "));
+        // The home's startup file: judged on the host (below); with the
+        // home under /tmp, the write lands in the sandbox's own /tmp.
+        let on_host = script.contains(".bashrc");
         let held = if attack {
-            !out.status.success() && !leaked
+            started && (on_host || !out.status.success()) && !leaked
         } else {
             out.status.success() && !leaked && text.contains("[REDACTED:deploy]")
         };
@@ -104,10 +109,13 @@ pub fn act(root: &Path, project: &Path, home: &Path) -> Result<Vec<Row>, String>
         });
     }
     // The home's startup file is exactly as it was.
-    if std::fs::read_to_string(home.join(".bashrc")).unwrap_or_default() != bashrc_before
-        && let Some(r) = rows.iter_mut().find(|r| r.command.contains(".bashrc"))
-    {
-        r.held = false;
+    let unchanged =
+        std::fs::read_to_string(home.join(".bashrc")).unwrap_or_default() == bashrc_before;
+    if let Some(r) = rows.iter_mut().find(|r| r.command.contains(".bashrc")) {
+        r.held &= unchanged;
+        if r.held && r.evidence.starts_with("(nothing") {
+            r.evidence = "the host's ~/.bashrc is unchanged".into();
+        }
     }
     Ok(rows)
 }

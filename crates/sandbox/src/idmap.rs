@@ -1012,11 +1012,11 @@ mod tests {
 
     #[test]
     fn conflicts_find_users_groups_and_subordinate_ranges() {
-        let passwd = "root:x:0:0:root:/root:/bin/sh\nsbx:x:2000000000:5:x:/:/bin/false\n";
-        assert_eq!(entry_with_id(passwd, 2_000_000_000), Some("sbx"));
-        assert_eq!(entry_with_id(passwd, 0), Some("root"));
+        let accounts = "root:x:0:0:root:/root:/bin/sh\nsbx:x:2000000000:5:x:/:/bin/false\n";
+        assert_eq!(entry_with_id(accounts, 2_000_000_000), Some("sbx"));
+        assert_eq!(entry_with_id(accounts, 0), Some("root"));
         assert_eq!(
-            entry_with_id(passwd, 5),
+            entry_with_id(accounts, 5),
             None,
             "the gid field is not the uid"
         );

@@ -281,7 +281,7 @@ impl Prepared {
         let (uid, gid) = unsafe { (libc::getuid(), libc::getgid()) };
         let idmap = match (uid, namespaces) {
             (0, true) => {
-                let m = as_root(plan)?;
+                let m = as_root(plan, scratch)?;
                 enforced.push(format!(
                     "started by root: the sandbox runs as kernel uid {}, not 0; {} tree(s) shown to it through idmapped mounts",
                     crate::idmap::SANDBOX.uid,
@@ -316,10 +316,14 @@ impl Prepared {
 }
 
 /// Root's sandbox: the idmapping and its trees (the home when root owns
-/// it, and every writable tree, outermost only). Refuses, with a reason a
+/// it, the run's directory `scratch`, and every writable tree, outermost
+/// only). Refuses, with a reason a
 /// human can act on, where a tree cannot be idmapped: a root sandbox never
 /// falls back to kernel uid 0.
-fn as_root(plan: &Plan) -> Result<(crate::idmap::Idmap, Vec<crate::idmap::Target>), String> {
+fn as_root(
+    plan: &Plan,
+    scratch: &Path,
+) -> Result<(crate::idmap::Idmap, Vec<crate::idmap::Target>), String> {
     use crate::idmap::{Idmap, Ids, SANDBOX, conflicts, outermost};
     use std::os::unix::fs::MetadataExt;
     let refuse = |why: String| {
@@ -343,6 +347,9 @@ fn as_root(plan: &Plan) -> Result<(crate::idmap::Idmap, Vec<crate::idmap::Target
         .filter(|h| std::fs::metadata(h).is_ok_and(|m| m.uid() == 0))
         .cloned()
         .collect();
+    // The run's own directory: the commands' /tmp, the placeholders and the
+    // operations' checked copies, root's files the sandbox must reach.
+    trees.extend(std::fs::canonicalize(scratch).ok());
     trees.extend(
         existing(&plan.write)
             .into_iter()
@@ -351,11 +358,30 @@ fn as_root(plan: &Plan) -> Result<(crate::idmap::Idmap, Vec<crate::idmap::Target
             })
             .filter_map(|p| std::fs::canonicalize(p).ok()),
     );
+    // A tree under a root directory others cannot enter (a `0700` temp
+    // directory of a test, `/root` for another home) would be out of the
+    // sandbox's reach: the highest such directory is idmapped instead.
+    let trees: Vec<PathBuf> = trees.into_iter().map(|t| reachable_from(&t)).collect();
     let mut targets = Vec::new();
     for t in outermost(&trees) {
         targets.push(idmap.target(&t).map_err(|e| refuse(e.to_string()))?);
     }
     Ok((idmap, targets))
+}
+
+/// `tree`, or its highest ancestor that root owns and others cannot enter.
+fn reachable_from(tree: &Path) -> PathBuf {
+    use std::os::unix::fs::MetadataExt;
+    let mut out = tree.to_path_buf();
+    for a in tree.ancestors().skip(1) {
+        if a == Path::new("/") {
+            break;
+        }
+        if std::fs::metadata(a).is_ok_and(|m| m.uid() == 0 && m.mode() & 0o001 == 0) {
+            out = a.to_path_buf();
+        }
+    }
+    out
 }
 
 /// The id the sandbox runs as: the caller's own, except that root
