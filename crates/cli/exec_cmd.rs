@@ -699,12 +699,16 @@ pub fn exec(args: &ExecArgs) -> anyhow::Result<ExitCode> {
     ztguard_sandbox::sweep(&scratch);
     ztguard_inject::snapshot::sweep(&scratch);
     let own = OwnState::make(&project, &home, &scratch)?;
-    let (mut plan, cut_short) = plan(&policy, &project, &home, args, own.binds(&home), &state);
+    // The kernel is probed (a child process) while the plan is made.
+    let ((mut plan, cut_short), support) = std::thread::scope(|s| {
+        let probe = s.spawn(ztguard_sandbox::probe);
+        let plan = plan(&policy, &project, &home, args, own.binds(&home), &state);
+        (plan, probe.join().unwrap_or_default())
+    });
     let gateway = match args.no_gateway {
         true => None,
         false => gateway::from_env(&home).map_err(anyhow::Error::msg)?,
     };
-    let support = ztguard_sandbox::probe();
     let private = plan.network != Network::Host && support.user_namespaces;
     let proxy = match plan.network {
         Network::Proxy => Some(Endpoint::new(private, ztguard_sandbox::proxy::PORT)?),

@@ -1,11 +1,9 @@
 //! What this kernel can enforce, probed for real: the Landlock ABI from the
 //! kernel itself, and user namespaces by creating one in a child.
 
-use std::os::unix::process::CommandExt;
-use std::process::{Command, Stdio};
 
-/// The kernel's sandboxing features.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// The kernel's sandboxing features (by default: none).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Support {
     /// Landlock ABI version, when Landlock is enabled.
     pub landlock_abi: Option<i32>,
@@ -114,22 +112,26 @@ fn landlock_abi() -> Option<i32> {
 }
 
 fn user_namespaces() -> bool {
-    let mut c = Command::new("/bin/true");
-    c.stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
-    // SAFETY: the closure runs in the forked child before exec and makes
-    // one system call; it allocates nothing and takes no lock.
+    // SAFETY: the child makes two system calls (unshare, _exit), both
+    // async-signal-safe, so forking a process with other threads is sound;
+    // the parent waits for it with a local status.
     unsafe {
-        c.pre_exec(|| {
-            if libc::unshare(
+        let pid = libc::fork();
+        if pid == 0 {
+            let r = libc::unshare(
                 libc::CLONE_NEWUSER | libc::CLONE_NEWNS | libc::CLONE_NEWNET | libc::CLONE_NEWPID,
-            ) != 0
-            {
-                return Err(std::io::Error::last_os_error());
+            );
+            libc::_exit(if r == 0 { 0 } else { 1 });
+        }
+        if pid < 0 {
+            return false;
+        }
+        let mut status = 0;
+        while libc::waitpid(pid, &mut status, 0) < 0 {
+            if std::io::Error::last_os_error().raw_os_error() != Some(libc::EINTR) {
+                return false;
             }
-            Ok(())
-        });
+        }
+        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0
     }
-    c.status().is_ok_and(|s| s.success())
 }
