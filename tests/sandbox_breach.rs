@@ -561,3 +561,57 @@ fn started_by_root_the_sandbox_is_never_kernel_uid_0() {
         "files it makes are root's on disk"
     );
 }
+
+#[test]
+fn what_claude_code_runs_outside_is_not_the_sandboxs_to_change() {
+    // Beyond the report: Claude Code outside runs the scripts its settings
+    // name (a status line, a hook script), a local install its alias
+    // starts, and sources its session's shell snapshot before each command.
+    for who in users() {
+        let Some(s) = Setup::new(who) else {
+            return;
+        };
+        let state = s.e.home.join(".claude");
+        std::fs::create_dir_all(state.join("local")).unwrap();
+        std::fs::create_dir_all(state.join("shell-snapshots")).unwrap();
+        std::fs::write(state.join("local/claude"), "#!/bin/sh\n").unwrap();
+        std::fs::write(state.join("statusline.sh"), "#!/bin/sh\necho status\n").unwrap();
+        std::fs::write(
+            state.join("shell-snapshots/snapshot-bash-1.sh"),
+            "# host session\n",
+        )
+        .unwrap();
+        std::fs::write(
+            state.join("settings.json"),
+            r#"{"statusLine": {"type": "command", "command": "bash ~/.claude/statusline.sh"}}"#,
+        )
+        .unwrap();
+        let out = s.exec(
+            "for f in ~/.claude/statusline.sh ~/.claude/local/claude ~/.claude/shell-snapshots/snapshot-bash-1.sh; do \
+               echo 'touch /tmp/pwned' >> \"$f\" 2>/dev/null && echo \"wrote $f\"; done; \
+             echo x > ~/.claude/shell-snapshots/new.sh && echo private=ok; ls /run/user >/dev/null 2>&1; echo \"runuser=$?\"",
+        );
+        let text = stdout(&out);
+        for f in [
+            "statusline.sh",
+            "local/claude",
+            "shell-snapshots/snapshot-bash-1.sh",
+        ] {
+            let body = std::fs::read_to_string(state.join(f)).unwrap();
+            assert!(!body.contains("pwned"), "{who:?}: {f} changed: {text}");
+        }
+        assert!(
+            text.contains("private=ok"),
+            "{who:?}: {text}\n{}",
+            stderr(&out)
+        );
+        assert!(!state.join("shell-snapshots/new.sh").exists(), "{who:?}");
+        // The users' runtime directories under /run are not the sandbox's.
+        if Path::new("/run/user").exists() {
+            assert!(
+                !text.contains("runuser=0"),
+                "{who:?}: /run/user listed: {text}"
+            );
+        }
+    }
+}

@@ -99,6 +99,10 @@ const HOME_CREDENTIALS: &[&str] = &[
 /// reads its configuration, hooks and attributes from.
 const GIT_CONTROL: &[&str] = &["config", "hooks", "info"];
 
+/// Directories of the readable `/run` that hold the users' and services'
+/// secrets, masked as a whole.
+const RUN_PRIVATE: &[&str] = &["/run/user", "/run/credentials", "/run/secrets"];
+
 /// The agent's settings inside its writable state, bound read-only.
 const HOME_SETTINGS: &[&str] = &[
     ".claude/settings.json",
@@ -110,6 +114,9 @@ const HOME_SETTINGS: &[&str] = &[
     ".claude/plugins",
     ".claude/output-styles",
     ".claude/CLAUDE.md",
+    // A local install (`claude migrate-installer`): the user's `claude`
+    // alias runs it.
+    ".claude/local",
 ];
 
 /// Of [`HOME_SETTINGS`], what is created before the sandbox starts where
@@ -545,16 +552,29 @@ fn plan(
             mask.push(p);
         }
     }
+    // Under the readable /run: the users' runtime directories (registry
+    // logins such as containers/auth.json, agents' sockets, session
+    // cookies) and the credentials systemd hands its services.
+    mask.extend(
+        RUN_PRIVATE
+            .iter()
+            .map(PathBuf::from)
+            .filter(|p| p.exists() && !project.starts_with(p) && !home.starts_with(p)),
+    );
     // The home's startup and persistence files matter only where the home
     // lies inside a writable tree (a home under /tmp); elsewhere Landlock
     // keeps the whole home out.
     let home_writable = write.iter().any(|t| home.starts_with(t));
-    let home_candidates = HOME_SETTINGS.iter().map(|p| home.join(p)).chain(
-        HOME_PERSISTENCE
-            .iter()
-            .filter(|_| home_writable)
-            .map(|p| home.join(p)),
-    );
+    let home_candidates = HOME_SETTINGS
+        .iter()
+        .map(|p| home.join(p))
+        .chain(settings_scripts(home))
+        .chain(
+            HOME_PERSISTENCE
+                .iter()
+                .filter(|_| home_writable)
+                .map(|p| home.join(p)),
+        );
     let mut read_only: Vec<PathBuf> = home_candidates
         .filter(|p| p.exists() && policy.forbidding_rule(p, true, project, home).is_some())
         .collect();
@@ -618,6 +638,46 @@ fn plan(
         },
         cut_short,
     )
+}
+
+/// Files under `~/.claude` that the user's Claude Code settings name in a
+/// command (a status line script, a hook script): Claude Code outside runs
+/// them, so they are bound read-only like the settings themselves.
+fn settings_scripts(home: &Path) -> Vec<PathBuf> {
+    fn strings<'a>(v: &'a serde_json::Value, out: &mut Vec<&'a str>) {
+        match v {
+            serde_json::Value::String(s) => out.push(s),
+            serde_json::Value::Array(a) => a.iter().for_each(|v| strings(v, out)),
+            serde_json::Value::Object(o) => o.values().for_each(|v| strings(v, out)),
+            _ => {}
+        }
+    }
+    let state = home.join(".claude");
+    let mut found = Vec::new();
+    for file in ["settings.json", "settings.local.json"] {
+        let Some(v) = std::fs::read(state.join(file))
+            .ok()
+            .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+        else {
+            continue;
+        };
+        let mut all = Vec::new();
+        strings(&v, &mut all);
+        for word in all
+            .iter()
+            .flat_map(|s| s.split(|c: char| c.is_whitespace() || c == '"' || c == '\'' || c == ';'))
+        {
+            let path = ["~/", "$HOME/", "${HOME}/"]
+                .iter()
+                .find_map(|p| word.strip_prefix(p))
+                .map(|rest| home.join(rest))
+                .unwrap_or_else(|| PathBuf::from(word));
+            if path.starts_with(&state) && !found.contains(&path) && path.exists() {
+                found.push(path);
+            }
+        }
+    }
+    found
 }
 
 /// The control files of a git directory and of its submodules' (under
@@ -949,6 +1009,10 @@ fn agent_settings(home: &Path) {
 /// without them, the trust or the allowed tools.
 struct OwnState {
     cache: PathBuf,
+    /// A private `~/.claude/shell-snapshots` for this run: Claude Code
+    /// sources the snapshot of its session before each command, so one
+    /// written inside must not be what a session outside sources.
+    snapshots: Option<PathBuf>,
     /// The copy of `~/.claude.json`, and whether the host's parsed (else
     /// the copy starts empty and nothing is merged back).
     claude_json: Option<(PathBuf, bool)>,
@@ -989,7 +1053,17 @@ impl OwnState {
             }
             Err(_) => None,
         };
-        Ok(OwnState { cache, claude_json })
+        let snapshots = home.join(".claude").is_dir().then(|| {
+            let _ = std::fs::create_dir_all(home.join(".claude/shell-snapshots"));
+            let private = scratch.join(format!("shell-snapshots-{}", std::process::id()));
+            let _ = std::fs::DirBuilder::new().mode(0o700).create(&private);
+            private
+        });
+        Ok(OwnState {
+            cache,
+            claude_json,
+            snapshots,
+        })
     }
 
     fn binds(&self, home: &Path) -> Vec<Bind> {
@@ -1005,12 +1079,22 @@ impl OwnState {
                 writable: true,
             });
         }
+        if let Some(private) = &self.snapshots {
+            binds.push(Bind {
+                source: private.clone(),
+                target: home.join(".claude/shell-snapshots"),
+                writable: true,
+            });
+        }
         binds
     }
 
     /// Merge what the sandbox wrote in its copy of `~/.claude.json` into the
     /// host's file (never its servers, trust or allowed tools), and remove the copy.
     fn merge_back(&self, home: &Path) {
+        if let Some(private) = &self.snapshots {
+            let _ = std::fs::remove_dir_all(private);
+        }
         let Some((copy, host_parsed)) = &self.claude_json else {
             return;
         };

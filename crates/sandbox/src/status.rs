@@ -1,7 +1,6 @@
 //! What this kernel can enforce, probed for real: the Landlock ABI from the
 //! kernel itself, and user namespaces by creating one in a child.
 
-
 /// The kernel's sandboxing features (by default: none).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Support {
