@@ -55,6 +55,8 @@ struct Setup {
     e: Env,
     who: Who,
     bin: PathBuf,
+    /// The tree was handed to its user already.
+    owned: std::cell::Cell<bool>,
 }
 
 impl Setup {
@@ -67,12 +69,17 @@ impl Setup {
         std::fs::create_dir_all(bin.parent().unwrap()).unwrap();
         std::fs::copy(env!("CARGO_BIN_EXE_ztguard"), &bin).unwrap();
         std::fs::write(e.home.join(".bashrc"), "# mine\n").unwrap();
-        Some(Setup { e, who, bin })
+        Some(Setup {
+            e,
+            who,
+            bin,
+            owned: std::cell::Cell::new(false),
+        })
     }
 
     /// Hand the whole tree to `nobody` (after the test has planted its files).
     fn own(&self) {
-        if let Who::Nobody = self.who {
+        if let (Who::Nobody, false) = (self.who, self.owned.replace(true)) {
             let root = self.e.project.parent().unwrap();
             let status = Command::new("chown")
                 .args(["-R", "65534:65534"])
@@ -613,5 +620,53 @@ fn what_claude_code_runs_outside_is_not_the_sandboxs_to_change() {
                 "{who:?}: /run/user listed: {text}"
             );
         }
+    }
+}
+
+#[test]
+fn configuration_planted_anywhere_in_the_project_is_put_aside() {
+    // Beyond the first report: a repository-shaped directory under target/,
+    // a crate's own .cargo/config.toml, a root .yarnrc.yml: the host's git,
+    // cargo and yarn would run what they say.
+    for who in users() {
+        let Some(s) = Setup::new(who) else {
+            return;
+        };
+        let kept = s.e.project.join("crate/.cargo/config.toml");
+        std::fs::create_dir_all(kept.parent().unwrap()).unwrap();
+        std::fs::write(&kept, "[build]\njobs = 2\n").unwrap();
+        // Older than the run: not the run's.
+        let old = std::time::SystemTime::now() - std::time::Duration::from_secs(60);
+        let _ = std::fs::File::open(&kept).and_then(|f| f.set_modified(old));
+        s.own();
+        std::thread::sleep(std::time::Duration::from_millis(2500));
+        let out = s.exec(
+            "mkdir -p target/debug/x/objects target/debug/x/refs && echo 'ref: refs/heads/main' > target/debug/x/HEAD && \
+             printf '[core]\\n\\tfsmonitor = touch /tmp/pwned\\n' > target/debug/x/config; \
+             mkdir -p crate2/.cargo && printf '[build]\\nrustc-wrapper = \"/tmp/w\"\\n' > crate2/.cargo/config.toml; \
+             printf 'yarnPath: ./evil.cjs\\n' > .yarnrc.yml; mkdir -p deep/a/b/c && echo 'gitdir: /tmp/x' > deep/a/b/c/.git; echo done",
+        );
+        let (text, err) = (stdout(&out), stderr(&out));
+        assert!(text.contains("done"), "{who:?}: {text}\n{err}");
+        for planted in [
+            "target/debug/x",
+            "crate2/.cargo",
+            ".yarnrc.yml",
+            "deep/a/b/c/.git",
+        ] {
+            assert!(
+                std::fs::symlink_metadata(s.e.project.join(planted)).is_err(),
+                "{who:?}: {planted} left in the project\n{err}"
+            );
+            assert!(
+                err.contains(planted),
+                "{who:?}: {planted} not reported: {err}"
+            );
+        }
+        assert_eq!(
+            std::fs::read_to_string(&kept).unwrap(),
+            "[build]\njobs = 2\n",
+            "{who:?}: configuration older than the run is left alone"
+        );
     }
 }

@@ -99,6 +99,9 @@ const HOME_CREDENTIALS: &[&str] = &[
 /// reads its configuration, hooks and attributes from.
 const GIT_CONTROL: &[&str] = &["config", "hooks", "info"];
 
+/// The largest copy of `~/.claude.json` merged back after a run.
+const MAX_AGENT_CONFIG: u64 = 16 << 20;
+
 /// Directories of the readable `/run` that hold the users' and services'
 /// secrets, masked as a whole.
 const RUN_PRIVATE: &[&str] = &["/run/user", "/run/credentials", "/run/secrets"];
@@ -117,6 +120,8 @@ const HOME_SETTINGS: &[&str] = &[
     // A local install (`claude migrate-installer`): the user's `claude`
     // alias runs it.
     ".claude/local",
+    // Instructions loaded into every session.
+    ".claude/rules",
 ];
 
 /// Of [`HOME_SETTINGS`], what is created before the sandbox starts where
@@ -131,6 +136,9 @@ const HOME_SETTINGS_MADE: &[(&str, Option<&str>)] = &[
     (".claude/commands", None),
     (".claude/skills", None),
     (".claude/plugins", None),
+    (".claude/settings.local.json", Some("{}\n")),
+    (".claude/output-styles", None),
+    (".claude/rules", None),
 ];
 
 /// Startup and persistence files of the home (the built-in protections
@@ -803,6 +811,9 @@ pub fn exec(args: &ExecArgs) -> anyhow::Result<ExitCode> {
             .collect(),
         false => Vec::new(),
     };
+    // Status changes from here on are the run's (a margin for the file
+    // system's coarser clock).
+    let since = std::time::SystemTime::now() - std::time::Duration::from_secs(2);
     let host = Arc::new(HostConfig::take(&project, &bound));
 
     let clean_env = ztguard_sandbox::env::clean(
@@ -834,7 +845,9 @@ pub fn exec(args: &ExecArgs) -> anyhow::Result<ExitCode> {
             }
         }
     }
+    let running = Arc::new(std::sync::Mutex::new(Vec::new()));
     let broker = Arc::new(Broker {
+        running: running.clone(),
         policy: policy.clone(),
         pinned: pin(
             &policy,
@@ -891,11 +904,32 @@ pub fn exec(args: &ExecArgs) -> anyhow::Result<ExitCode> {
         ztguard_sandbox::spawn(&prepared, &args.command, &env, &cwd, bridge, &[], |_| {})
             .map_err(anyhow::Error::msg)?;
     let status = child.wait().context("waiting for the command");
+    end_operations(&running);
     prepared.clean_up();
+    // Before anything the sandbox wrote is read (the copy of the agent's
+    // configuration could be made too big to read).
+    end_check(&host, &policy, &project, since);
     own.merge_back(&home);
-    end_check(&host, &policy, &project);
     let status = status?;
     Ok(run_cmd::exit(run_cmd::exit_code(status)))
+}
+
+/// End the operations still running (each relay's death ends its PID
+/// namespace), and wait for them to be gone.
+fn end_operations(running: &std::sync::Mutex<Vec<u32>>) {
+    let pids: Vec<u32> = running.lock().map(|r| r.clone()).unwrap_or_default();
+    for pid in &pids {
+        // SAFETY: kill takes no memory; the pid is a child this process started.
+        unsafe {
+            libc::kill(*pid as libc::pid_t, libc::SIGKILL);
+        }
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+    while std::time::Instant::now() < deadline
+        && running.lock().map(|r| !r.is_empty()).unwrap_or(false)
+    {
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
 }
 
 /// Ignore SIGINT and SIGQUIT from here on (the sandboxed command resets
@@ -1103,6 +1137,14 @@ impl OwnState {
             if !host_parsed {
                 return None;
             }
+            // The sandbox wrote it: read only what a real one could be.
+            if std::fs::metadata(copy).ok()?.len() > MAX_AGENT_CONFIG {
+                eprintln!(
+                    "ztguard exec: warning: the session's ~/.claude.json is larger than {} MiB; it is not merged back",
+                    MAX_AGENT_CONFIG >> 20
+                );
+                return None;
+            }
             let copy: serde_json::Value =
                 serde_json::from_slice(&std::fs::read(copy).ok()?).ok()?;
             let host: serde_json::Value =
@@ -1137,8 +1179,29 @@ impl OwnState {
 /// Compare the host's configuration with its record and undo every
 /// change the run made: said on stderr, recorded in the audit log (rule
 /// `sandbox.host_config.*`) and raised as an alert.
-fn end_check(host: &HostConfig, policy: &Policy, project: &Path) {
-    let changes = host.changes();
+fn end_check(host: &HostConfig, policy: &Policy, project: &Path, since: std::time::SystemTime) {
+    let mut changes = host.changes();
+    let (planted, cut_short) = host.planted(since);
+    for p in planted {
+        if !changes.iter().any(|c| p.path.starts_with(&c.path)) {
+            changes.push(p);
+        }
+    }
+    if cut_short {
+        let message = "the look for git, tool and IDE configuration created in the project stopped before its end: \
+             do not run git or other tools in the project before you have reviewed it";
+        eprintln!("ztguard exec: WARNING: {message}");
+        let mut m = serde_json::Map::new();
+        m.insert("decision".into(), json!("deny"));
+        m.insert("rule".into(), json!("sandbox.host_config.unchecked"));
+        m.insert("reason".into(), json!(message));
+        let _ = crate::session_cmd::record_action(project, "HostConfigChanged", "ztguard exec", m);
+        if !policy.audit.alert_commands.is_empty() || !policy.audit.alert_urls.is_empty() {
+            let body = json!({"source": "ztguard", "kind": "host_config", "ts": ztguard_core::trail::now(),
+                "project": project, "decision": "deny", "rule": "sandbox.host_config.unchecked", "message": message});
+            let _ = ztguard_core::alert::raise(&policy.audit, &body);
+        }
+    }
     if changes.is_empty() {
         return;
     }
@@ -1267,6 +1330,9 @@ fn pin(
 
 /// What the sandbox may ask of the process outside.
 struct Broker {
+    /// The operations running now (their relays' pids): ended before the
+    /// check at the end, so none can change the host's configuration after it.
+    running: Arc<std::sync::Mutex<Vec<u32>>>,
     policy: Arc<Policy>,
     pinned: run_cmd::Pinned,
     /// The project, canonical.
@@ -1540,13 +1606,21 @@ impl Broker {
                     .stderr(Stdio::piped());
             },
         )?;
+        let pid = child.id();
+        if let Ok(mut r) = self.running.lock() {
+            r.push(pid);
+        }
         let status = run_cmd::pump(
             &mut child,
             &cleared.redactor,
             reply.stream(false),
             reply.stream(true),
         )
-        .map_err(|e| format!("waiting for the operation: {e}"))?;
+        .map_err(|e| format!("waiting for the operation: {e}"));
+        if let Ok(mut r) = self.running.lock() {
+            r.retain(|p| *p != pid);
+        }
+        let status = status?;
         drop(prepared);
         drop(snapshot);
         let code = run_cmd::exit_code(status);

@@ -417,6 +417,105 @@ fn repositories(project: &Path) -> (BTreeSet<PathBuf>, bool) {
     (found, false)
 }
 
+/// Names of configuration the host's tools run or load from whatever
+/// directory they work in (a cargo build in a crate of the project reads
+/// its `.cargo/config.toml`; git in any directory under a `.git` uses it).
+/// Created or changed anywhere in the project during a run, they are put
+/// aside like the project's own (see [`HostConfig::planted`]).
+pub const HOST_RUN_NAMES: &[&str] = &[
+    ".git",
+    ".envrc",
+    ".npmrc",
+    ".yarnrc",
+    ".yarnrc.yml",
+    ".pnpmfile.cjs",
+    ".cargo",
+    ".vscode",
+    ".idea",
+    ".devcontainer",
+    ".mcp.json",
+    ".claude",
+    ".husky",
+    ".githooks",
+    ".pre-commit-config.yaml",
+    "rust-toolchain",
+    "rust-toolchain.toml",
+    ".bazelrc",
+];
+
+/// How many entries the look for planted configuration reads at most.
+const PLANTED_LIMIT: usize = 1_000_000;
+
+/// Is `dir` shaped like a git directory (git takes such a directory as a
+/// repository whatever its name)?
+fn repository_shaped(dir: &Path) -> bool {
+    dir.join("HEAD").is_file() && dir.join("objects").is_dir() && dir.join("refs").is_dir()
+}
+
+impl HostConfig {
+    /// Configuration created or changed during the run anywhere in the
+    /// project, beyond the watched paths: an entry of [`HOST_RUN_NAMES`] or
+    /// a directory shaped like a git directory, whose status changed at or
+    /// after `since`. Only directories whose status changed since then are
+    /// entered (creating, removing or renaming an entry changes its
+    /// directory's, and no one can set it back), so the look costs what the
+    /// run changed, with no directory skipped. The flag: it stopped early.
+    pub fn planted(&self, since: std::time::SystemTime) -> (Vec<Change>, bool) {
+        let since = since
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| (d.as_secs() as i64, i64::from(d.subsec_nanos())))
+            .unwrap_or((0, 0));
+        let changed_since = |m: &std::fs::Metadata| (m.ctime(), m.ctime_nsec()) >= since;
+        let own_git = self.project.join(".git");
+        let mut out = Vec::new();
+        let mut seen = 0usize;
+        let mut stack = vec![self.project.clone()];
+        while let Some(dir) = stack.pop() {
+            let Ok(entries) = std::fs::read_dir(&dir) else {
+                continue;
+            };
+            for e in entries.flatten() {
+                seen += 1;
+                if seen > PLANTED_LIMIT {
+                    return (out, true);
+                }
+                let path = e.path();
+                if path.starts_with(&own_git)
+                    || self.repositories.iter().any(|r| path.starts_with(r))
+                    || self.is_bound(&path)
+                    || self.ignored(&path)
+                {
+                    continue;
+                }
+                let Ok(meta) = std::fs::symlink_metadata(&path) else {
+                    continue;
+                };
+                if !changed_since(&meta) {
+                    continue;
+                }
+                let name = e.file_name();
+                let named = name.to_str().is_some_and(|n| HOST_RUN_NAMES.contains(&n));
+                let is_dir = meta.is_dir();
+                if named || (is_dir && repository_shaped(&path)) {
+                    // The watched ones are `changes`' to judge.
+                    if !self.roots.contains(&path) {
+                        out.push(Change {
+                            path,
+                            kind: ChangeKind::Created,
+                        });
+                    }
+                    continue;
+                }
+                if is_dir {
+                    stack.push(path);
+                }
+            }
+        }
+        out.sort_by(|a, b| a.path.cmp(&b.path));
+        (out, false)
+    }
+}
+
 /// Record `path` and everything beneath it (without following links);
 /// with `keep`, the bytes of small files too.
 fn look(path: &Path, keep: bool, out: &mut BTreeMap<PathBuf, Entry>) {
