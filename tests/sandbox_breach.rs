@@ -670,3 +670,35 @@ fn configuration_planted_anywhere_in_the_project_is_put_aside() {
         );
     }
 }
+
+#[test]
+fn a_terminal_left_stopped_does_not_silence_the_report() {
+    // Second red-team pass: output stopped (tcflow) and TOSTOP set on the
+    // shared terminal made `exec` hang or stop before its report and record.
+    let Some(py) = python() else {
+        eprintln!("skipping: no python3 to change the terminal");
+        return;
+    };
+    let Some(s) = Setup::new(Who::Me) else {
+        return;
+    };
+    std::fs::write(
+        s.e.project.join("tty.py"),
+        r#"import termios, os
+fd = os.open("/dev/tty", os.O_RDWR)
+a = termios.tcgetattr(fd)
+a[3] |= termios.TOSTOP
+termios.tcsetattr(fd, termios.TCSANOW, a)
+termios.tcflow(fd, termios.TCOOFF)
+open(".yarnrc.yml", "w").write("yarnPath: ./x.cjs\n")
+"#,
+    )
+    .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    let line = format!("{} exec -- {py} tty.py; echo EXIT=$?", s.bin.display());
+    let out = output(&mut s.command("timeout", &["60", "script", "-qec", &line, "/dev/null"]));
+    let text = stdout(&out).replace('\r', "");
+    assert!(text.contains("EXIT=0"), "{text}\n{}", stderr(&out));
+    assert!(text.contains(".yarnrc.yml: undone"), "{text}");
+    assert!(!s.e.project.join(".yarnrc.yml").exists());
+}

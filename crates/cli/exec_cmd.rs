@@ -813,7 +813,7 @@ pub fn exec(args: &ExecArgs) -> anyhow::Result<ExitCode> {
     };
     // Status changes from here on are the run's (a margin for the file
     // system's coarser clock).
-    let since = std::time::SystemTime::now() - std::time::Duration::from_secs(2);
+    let since = std::time::SystemTime::now() - std::time::Duration::from_millis(200);
     let host = Arc::new(HostConfig::take(&project, &bound));
 
     let clean_env = ztguard_sandbox::env::clean(
@@ -900,10 +900,14 @@ pub fn exec(args: &ExecArgs) -> anyhow::Result<ExitCode> {
     // broker and gateway, waits on. Ignored before the command starts (it
     // restores them for itself), so no interrupt can fall in between.
     ignore_interrupts();
+    let terminal = ztguard_sandbox::terminal::Terminal::save();
     let mut child =
         ztguard_sandbox::spawn(&prepared, &args.command, &env, &cwd, bridge, &[], |_| {})
             .map_err(anyhow::Error::msg)?;
     let status = child.wait().context("waiting for the command");
+    if let Some(t) = &terminal {
+        t.restore();
+    }
     end_operations(&running);
     prepared.clean_up();
     // Before anything the sandbox wrote is read (the copy of the agent's

@@ -29,6 +29,7 @@ mod plan;
 pub mod proxy;
 mod spawn;
 pub mod status;
+pub mod terminal;
 
 pub use bridge::Bridge;
 pub use plan::{Bind, Network, Plan};
