@@ -702,3 +702,25 @@ open(".yarnrc.yml", "w").write("yarnPath: ./x.cjs\n")
     assert!(text.contains(".yarnrc.yml: undone"), "{text}");
     assert!(!s.e.project.join(".yarnrc.yml").exists());
 }
+
+#[test]
+fn npm_gets_a_cache_of_its_own() {
+    // Friction found by the second pass: `npm install` failed on a
+    // read-only ~/.npm. It gets a private one per project, like ~/.cache.
+    let Some(s) = Setup::new(Who::Me) else {
+        return;
+    };
+    let out =
+        s.exec("mkdir -p ~/.npm/_cacache/tmp && echo x > ~/.npm/_cacache/tmp/f && echo npm=ok");
+    assert!(stdout(&out).contains("npm=ok"), "{}", stderr(&out));
+    assert!(
+        !s.e.home.join(".npm/_cacache").exists(),
+        "the host's ~/.npm is not the sandbox's"
+    );
+    let again = s.exec("cat ~/.npm/_cacache/tmp/f");
+    assert_eq!(
+        stdout(&again).trim(),
+        "x",
+        "kept for the project's next run"
+    );
+}

@@ -1047,6 +1047,8 @@ fn agent_settings(home: &Path) {
 /// without them, the trust or the allowed tools.
 struct OwnState {
     cache: PathBuf,
+    /// A private `~/.npm` per project.
+    npm: PathBuf,
     /// A private `~/.claude/shell-snapshots` for this run: Claude Code
     /// sources the snapshot of its session before each command, so one
     /// written inside must not be what a session outside sources.
@@ -1066,9 +1068,19 @@ impl OwnState {
             .recursive(true)
             .create(&cache)
             .with_context(|| format!("cannot create {}", cache.display()))?;
-        // The bind needs its target.
-        std::fs::create_dir_all(home.join(".cache"))
-            .with_context(|| format!("cannot create {}", home.join(".cache").display()))?;
+        // The binds need their targets.
+        for d in [".cache", ".npm"] {
+            std::fs::create_dir_all(home.join(d))
+                .with_context(|| format!("cannot create {}", home.join(d).display()))?;
+        }
+        // npm's cache and logs: private like ~/.cache (npm writes them on
+        // every install; the host's would be shared state the host runs).
+        let npm = cache.with_extension("npm");
+        std::fs::DirBuilder::new()
+            .mode(0o700)
+            .recursive(true)
+            .create(&npm)
+            .with_context(|| format!("cannot create {}", npm.display()))?;
         let host = home.join(".claude.json");
         let claude_json = match std::fs::read(&host) {
             Ok(bytes) => {
@@ -1099,17 +1111,25 @@ impl OwnState {
         });
         Ok(OwnState {
             cache,
+            npm,
             claude_json,
             snapshots,
         })
     }
 
     fn binds(&self, home: &Path) -> Vec<Bind> {
-        let mut binds = vec![Bind {
-            source: self.cache.clone(),
-            target: home.join(".cache"),
-            writable: true,
-        }];
+        let mut binds = vec![
+            Bind {
+                source: self.cache.clone(),
+                target: home.join(".cache"),
+                writable: true,
+            },
+            Bind {
+                source: self.npm.clone(),
+                target: home.join(".npm"),
+                writable: true,
+            },
+        ];
         if let Some((copy, _)) = &self.claude_json {
             binds.push(Bind {
                 source: copy.clone(),
