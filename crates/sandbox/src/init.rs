@@ -101,6 +101,26 @@ pub(crate) fn reap(command: libc::pid_t) -> ! {
     unsafe { libc::_exit(code(status)) }
 }
 
+/// Be killed when the parent dies (`PR_SET_PDEATHSIG`); with the parent's
+/// pid, fail if it is already gone (in a PID namespace the parent outside
+/// has no pid to compare).
+pub(crate) fn die_with_parent(parent: Option<libc::pid_t>) -> io::Result<()> {
+    // SAFETY: prctl and getppid take no memory.
+    unsafe {
+        crate::mounts::check(libc::prctl(
+            libc::PR_SET_PDEATHSIG,
+            libc::SIGKILL as libc::c_ulong,
+            0,
+            0,
+            0,
+        ))?;
+        if parent.is_some_and(|p| libc::getppid() != p) {
+            return Err(io::Error::from_raw_os_error(libc::ESRCH));
+        }
+    }
+    Ok(())
+}
+
 /// Mount a `/proc` of the PID namespace this process is PID 1 of.
 pub(crate) fn mount_proc() -> io::Result<()> {
     // SAFETY: string literals only.

@@ -628,17 +628,7 @@ pub fn spawn(
         c.pre_exec(move || {
             // Without the process outside (its proxy, broker and gateway),
             // the sandbox must not run on: it dies with it.
-            check(libc::prctl(
-                libc::PR_SET_PDEATHSIG,
-                libc::SIGKILL as libc::c_ulong,
-                0,
-                0,
-                0,
-            ))?;
-            if libc::getppid() != parent {
-                // The parent is already gone.
-                return Err(io::Error::from_raw_os_error(libc::ESRCH));
-            }
+            init::die_with_parent(Some(parent))?;
             crate::limits::join(&join)?;
             if let Some((m, targets)) = &idmap {
                 // Root: the trees it owns idmapped in a mount namespace of
@@ -657,16 +647,7 @@ pub fn spawn(
                 }
                 crate::idmap::drop_to(m.sandbox())?;
                 // A uid change clears the death signal.
-                check(libc::prctl(
-                    libc::PR_SET_PDEATHSIG,
-                    libc::SIGKILL as libc::c_ulong,
-                    0,
-                    0,
-                    0,
-                ))?;
-                if libc::getppid() != parent {
-                    return Err(io::Error::from_raw_os_error(libc::ESRCH));
-                }
+                init::die_with_parent(Some(parent))?;
             }
             if let (Some(layout), Some(tmp)) = (&layout, &tmp) {
                 let mut flags = libc::CLONE_NEWUSER | libc::CLONE_NEWNS | libc::CLONE_NEWPID;
@@ -689,13 +670,7 @@ pub fn spawn(
                 if init > 0 {
                     init::relay(init);
                 }
-                check(libc::prctl(
-                    libc::PR_SET_PDEATHSIG,
-                    libc::SIGKILL as libc::c_ulong,
-                    0,
-                    0,
-                    0,
-                ))?;
+                init::die_with_parent(None)?;
                 init::mount_proc()?;
                 let command = init::fork()?;
                 if command > 0 {
