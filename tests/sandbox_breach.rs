@@ -724,3 +724,44 @@ fn npm_gets_a_cache_of_its_own() {
         "kept for the project's next run"
     );
 }
+
+#[test]
+fn started_by_root_from_a_closed_directory_ztguard_still_runs_inside() {
+    // `cargo install` puts ztguard in /root/.cargo/bin, under a 0700 /root
+    // that the sandbox's own uid could not enter when the home given is
+    // another one: the hook and `ztguard run` inside failed.
+    use std::os::unix::fs::PermissionsExt;
+    if !is_root() {
+        eprintln!("skipping: this is about runs started by root");
+        return;
+    }
+    let Some(s) = Setup::new(Who::Me) else {
+        return;
+    };
+    let closed = s.e.project.parent().unwrap().join("closed");
+    std::fs::create_dir_all(closed.join("bin")).unwrap();
+    std::fs::set_permissions(&closed, std::fs::Permissions::from_mode(0o700)).unwrap();
+    let bin = closed.join("bin/ztguard");
+    std::fs::copy(&s.bin, &bin).unwrap();
+    let mut c = s.command(
+        &bin.to_string_lossy(),
+        &[
+            "exec",
+            "--",
+            "sh",
+            "-c",
+            "ztguard --version && echo inside=ok",
+        ],
+    );
+    c.env(
+        "PATH",
+        format!("{}:/usr/bin:/bin", closed.join("bin").display()),
+    );
+    let out = output(&mut c);
+    assert!(
+        stdout(&out).contains("inside=ok"),
+        "{}\n{}",
+        stdout(&out),
+        stderr(&out)
+    );
+}

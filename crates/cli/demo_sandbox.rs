@@ -92,7 +92,9 @@ pub fn act(root: &Path, project: &Path, home: &Path) -> Result<Vec<Row>, String>
             .iter()
             .any(|s| text.contains(s));
         // A sandbox that could not start is not the kernel holding anything.
-        let started = !(text.contains("cannot start ") && text.contains(" in the sandbox: "));
+        let started = !(text.contains("cannot start ") && text.contains(" in the sandbox: "))
+            && !text.contains("ztguard: Permission denied")
+            && !text.contains("ztguard: not found");
         // The home's startup file: judged on the host (below); with the
         // home under /tmp, the write lands in the sandbox's own /tmp.
         let on_host = script.contains(".bashrc");

@@ -361,7 +361,16 @@ fn as_root(
     // A tree under a root directory others cannot enter (a `0700` temp
     // directory of a test, `/root` for another home) would be out of the
     // sandbox's reach: the highest such directory is idmapped instead.
-    let trees: Vec<PathBuf> = trees.into_iter().map(|t| reachable_from(&t)).collect();
+    let mut trees: Vec<PathBuf> = trees.into_iter().map(|t| reachable_from(&t)).collect();
+    // A readable tree (ztguard itself, the program started) under such a
+    // directory (`~/.cargo/bin` under a `0700` `/root` that is not the
+    // home given): that directory too, or it could not even be run.
+    for r in existing(&plan.read) {
+        let reach = reachable_from(&r);
+        if reach != r && !trees.contains(&reach) {
+            trees.push(reach);
+        }
+    }
     let mut targets = Vec::new();
     for t in outermost(&trees) {
         targets.push(idmap.target(&t).map_err(|e| refuse(e.to_string()))?);
