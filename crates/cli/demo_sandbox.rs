@@ -92,9 +92,11 @@ pub fn act(root: &Path, project: &Path, home: &Path) -> Result<Vec<Row>, String>
             .iter()
             .any(|s| text.contains(s));
         // A sandbox that could not start is not the kernel holding anything.
-        let started = !(text.contains("cannot start ") && text.contains(" in the sandbox: "))
-            && !text.contains("ztguard: Permission denied")
-            && !text.contains("ztguard: not found");
+        let failed_to_start = (text.contains("cannot start ")
+            && text.contains(" in the sandbox: "))
+            || text.contains("ztguard: Permission denied")
+            || text.contains("ztguard: not found");
+        let started = !failed_to_start;
         // The home's startup file: judged on the host (below); with the
         // home under /tmp, the write lands in the sandbox's own /tmp.
         let on_host = script.contains(".bashrc");
