@@ -201,18 +201,7 @@ const PREFIX: &str = "ztguard-exec-";
 /// Join the groups, in the child (writing `0` moves the writer).
 pub(crate) fn join(files: &[CString]) -> io::Result<()> {
     for f in files {
-        // SAFETY: a C string made before the fork; a literal buffer.
-        unsafe {
-            let fd = libc::open(f.as_ptr(), libc::O_WRONLY | libc::O_CLOEXEC);
-            if fd < 0 {
-                return Err(io::Error::last_os_error());
-            }
-            let n = libc::write(fd, b"0".as_ptr().cast(), 1);
-            libc::close(fd);
-            if n < 0 {
-                return Err(io::Error::last_os_error());
-            }
-        }
+        crate::mounts::write_file(f.as_bytes_with_nul(), b"0")?;
     }
     Ok(())
 }

@@ -229,14 +229,8 @@ impl Layout {
     pub(crate) fn build(&self, extra: &[Mount], tmp: &Mount) -> io::Result<()> {
         // SAFETY: every pointer is a NUL-terminated string literal or a
         // C string made before the fork, or a struct on this stack.
+        make_private()?;
         unsafe {
-            check(libc::mount(
-                std::ptr::null(),
-                c"/".as_ptr(),
-                std::ptr::null(),
-                libc::MS_REC | libc::MS_PRIVATE,
-                std::ptr::null(),
-            ))?;
             let attr = MountAttr {
                 attr_set: MOUNT_ATTR_RDONLY,
                 attr_clr: 0,
@@ -351,6 +345,40 @@ impl Layout {
             },
         )
     }
+}
+
+/// Make every mount of this (new) mount namespace private, in the child:
+/// nothing mounted here may propagate to the host's.
+pub(crate) fn make_private() -> io::Result<()> {
+    // SAFETY: a string literal and null pointers.
+    check(unsafe {
+        libc::mount(
+            std::ptr::null(),
+            c"/".as_ptr(),
+            std::ptr::null(),
+            libc::MS_REC | libc::MS_PRIVATE,
+            std::ptr::null(),
+        )
+    })
+}
+
+/// Write `data` to the file at `path` (NUL-terminated), in the child: a
+/// `/proc/self` map, a control group's `cgroup.procs`.
+pub(crate) fn write_file(path: &[u8], data: &[u8]) -> io::Result<()> {
+    // SAFETY: `path` is NUL-terminated (from a CString or a literal); the
+    // buffer outlives the calls.
+    unsafe {
+        let fd = libc::open(path.as_ptr().cast(), libc::O_WRONLY | libc::O_CLOEXEC);
+        if fd < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        let n = libc::write(fd, data.as_ptr().cast(), data.len());
+        libc::close(fd);
+        if n < 0 {
+            return Err(io::Error::last_os_error());
+        }
+    }
+    Ok(())
 }
 
 pub(crate) fn check(r: libc::c_int) -> io::Result<()> {

@@ -145,7 +145,7 @@ impl Drop for Prepared {
 }
 
 use crate::init;
-use crate::mounts::{Layout, Mount, check, cstr};
+use crate::mounts::{Layout, Mount, check, cstr, make_private, write_file};
 
 impl Prepared {
     /// Build the sandbox for `plan` on a kernel with `support`. Fails when
@@ -536,23 +536,6 @@ fn ruleset(
     Ok(created.into())
 }
 
-/// Write `data` to the file at `path` (a `/proc/self` map), in the child.
-fn write_proc(path: &[u8], data: &[u8]) -> io::Result<()> {
-    // SAFETY: `path` is NUL-terminated (from a CString); the buffer outlives the calls.
-    unsafe {
-        let fd = libc::open(path.as_ptr().cast(), libc::O_WRONLY | libc::O_CLOEXEC);
-        if fd < 0 {
-            return Err(io::Error::last_os_error());
-        }
-        let n = libc::write(fd, data.as_ptr().cast(), data.len());
-        libc::close(fd);
-        if n < 0 {
-            return Err(io::Error::last_os_error());
-        }
-    }
-    Ok(())
-}
-
 /// A service the sandbox reaches on 127.0.0.1 inside its own network
 /// namespace, served from outside: its port and what serves the listener.
 pub type Service = (u16, Box<dyn FnOnce(TcpListener) + Send>);
@@ -644,13 +627,7 @@ pub fn spawn(
                 // its own, then down to the sandbox's uid, before the user
                 // namespace (see `idmap`).
                 check(libc::unshare(libc::CLONE_NEWNS))?;
-                check(libc::mount(
-                    std::ptr::null(),
-                    c"/".as_ptr(),
-                    std::ptr::null(),
-                    libc::MS_REC | libc::MS_PRIVATE,
-                    std::ptr::null(),
-                ))?;
+                make_private()?;
                 for t in targets {
                     m.attach(t)?;
                 }
@@ -664,9 +641,9 @@ pub fn spawn(
                     flags |= libc::CLONE_NEWNET;
                 }
                 check(libc::unshare(flags))?;
-                write_proc(setgroups, b"deny")?;
-                write_proc(uid_path, uid_map.as_bytes())?;
-                write_proc(gid_path, gid_map.as_bytes())?;
+                write_file(setgroups, b"deny")?;
+                write_file(uid_path, uid_map.as_bytes())?;
+                write_file(gid_path, gid_map.as_bytes())?;
                 layout.build(&extra, tmp)?;
                 if let Some((to, ports, count)) = &bridge_to {
                     // Bind the bridge's listeners in our new network namespace
