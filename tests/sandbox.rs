@@ -726,6 +726,24 @@ fn a_kernel_without_landlock_or_user_namespaces_is_refused_unless_a_degraded_run
         );
         assert!(!text.contains("net=0"), "{without}: {text}");
     }
+    // The probe itself, not the variable: inside the sandbox (whose seccomp
+    // filter refuses new user namespaces) it finds none, and a nested
+    // `exec` refuses to start.
+    init(&e);
+    let out = exec_with_ztguard(
+        &e,
+        &[],
+        "ztguard sandbox status; echo \"status=$?\"; ztguard exec -- echo nested-ran; echo \"exec=$?\"",
+    );
+    let text = stdout(&out);
+    assert!(
+        text.contains("user namespaces: not available") && text.contains("status=1"),
+        "{text}"
+    );
+    assert!(
+        text.contains("exec=2") && !text.contains("nested-ran"),
+        "{text}"
+    );
 }
 
 #[test]

@@ -469,6 +469,14 @@ fn a_project_on_a_nosuid_nodev_noexec_mount_runs() {
     assert!(!text.contains("policy=0"), "{text}");
 }
 
+/// Does `exec -v` say that memory is not limited?
+fn ztguard_says_memory_is_unlimited(s: &Setup) -> bool {
+    let bin = s.bin.to_string_lossy().into_owned();
+    let out = output(&mut s.command(&bin, &["exec", "-v", "--", "true"]));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    stderr(&out).contains("memory not limited")
+}
+
 #[test]
 fn the_sandbox_has_memory_and_task_limits_where_a_control_group_can_be_made() {
     // M5: no memory or task limit. Root (or a delegated cgroup v2) gets a
@@ -487,6 +495,23 @@ fn the_sandbox_has_memory_and_task_limits_where_a_control_group_can_be_made() {
             "{who:?}: {text}\n{}",
             stderr(&out)
         );
+        // `sandbox status` says for this user whether memory is limited,
+        // as exec found it.
+        let bin = s.bin.to_string_lossy().into_owned();
+        let status = output(&mut s.command(&bin, &["sandbox", "status", "--json"]));
+        let v: Value = serde_json::from_slice(&status.stdout).expect("status json");
+        let grouped = text.contains("ztguard-exec-");
+        let said = v["not_enforced"].to_string();
+        assert!(
+            said.contains(if grouped {
+                "memory and processes are limited"
+            } else {
+                "no control group can be made here"
+            }),
+            "{who:?}: {said} (in a group: {grouped})"
+        );
+        let warned = ztguard_says_memory_is_unlimited(&s);
+        assert_eq!(warned, !grouped, "{who:?}: exec -v and the group disagree");
         if let (Who::Me, true) = (who, is_root()) {
             let memory = text
                 .lines()

@@ -299,8 +299,10 @@ fn denied_beneath(
         found.push(root.to_path_buf());
         return true;
     }
-    let mut stack = vec![(root.to_path_buf(), 0usize)];
-    while let Some((dir, depth)) = stack.pop() {
+    // Each directory with its real path: an entry that is not a symlink
+    // is its directory's real path and its name, with no lookup.
+    let mut stack = vec![(root.to_path_buf(), ztguard_paths::real_path(root), 0usize)];
+    while let Some((dir, real_dir, depth)) = stack.pop() {
         let Ok(entries) = std::fs::read_dir(&dir) else {
             continue;
         };
@@ -310,16 +312,20 @@ fn denied_beneath(
                 return false;
             }
             let path = e.path();
-            let is_dir = e.file_type().is_ok_and(|t| t.is_dir());
+            let kind = e.file_type().ok();
+            let real = match kind {
+                Some(t) if !t.is_symlink() => real_dir.join(e.file_name()),
+                _ => ztguard_paths::real_path(&path),
+            };
             if policy
-                .forbidding_rule(&path, false, project, home)
+                .forbidding_rule_at(&path, &real, false, project, home)
                 .is_some()
             {
                 found.push(path);
                 continue;
             }
-            if is_dir && !skip(&path) && depth < 12 {
-                stack.push((path, depth + 1));
+            if kind.is_some_and(|t| t.is_dir()) && !skip(&path) && depth < 12 {
+                stack.push((path, real, depth + 1));
             }
         }
     }
@@ -379,7 +385,7 @@ fn credentials(
             cut.trees.push(t.to_path_buf());
         }
     }
-    for p in denied_by_name(policy, project, home) {
+    for p in denied_by_name(policy, project, home, trees) {
         let reachable = trees.iter().any(|t| p.starts_with(t)) && !p.starts_with(project);
         if reachable && !found.iter().any(|f| p.starts_with(f)) {
             found.push(p);
@@ -400,8 +406,9 @@ fn system_tree(t: &Path) -> bool {
 /// The existing paths the policy's deny patterns name by an anchored
 /// path (`~/.m2/settings.xml`, `/etc/ssh/*_key`, `~/.config/gh/**`), where
 /// the policy keeps them from being read. `/proc`, `/sys` and `/dev` are
-/// the kernel's, not files to mask.
-fn denied_by_name(policy: &Policy, project: &Path, home: &Path) -> Vec<PathBuf> {
+/// the kernel's, not files to mask. Only patterns that can name a path in
+/// one of `trees` are looked at (the others are out of the sandbox's reach).
+fn denied_by_name(policy: &Policy, project: &Path, home: &Path, trees: &[PathBuf]) -> Vec<PathBuf> {
     let mut out = Vec::new();
     let (layers, _) = policy.active_layers(None);
     for rule in layers.iter().flat_map(|l| l.rules()) {
@@ -419,6 +426,23 @@ fn denied_by_name(policy: &Policy, project: &Path, home: &Path) -> Vec<PathBuf> 
         if ["/proc", "/sys", "/dev"]
             .iter()
             .any(|k| anchored.starts_with(k))
+        {
+            continue;
+        }
+        // The literal directories the pattern starts with: a tree holds
+        // them, or they hold a tree.
+        let literal: PathBuf = anchored
+            .components()
+            .take_while(|c| {
+                !c.as_os_str()
+                    .to_string_lossy()
+                    .contains(['*', '?', '[', '{'])
+            })
+            .collect();
+        let within = ztguard_paths::is_within;
+        if !trees
+            .iter()
+            .any(|t| within(&literal, t) || within(t, &literal))
         {
             continue;
         }
@@ -1810,6 +1834,16 @@ pub fn sandbox(cmd: &SandboxCommand) -> anyhow::Result<ExitCode> {
     let SandboxCommand::Status { json: as_json } = cmd;
     let s: Support = ztguard_sandbox::probe();
     let missing = s.missing();
+    let full = missing.is_empty();
+    // What it enforces is listed where it runs in full (a degraded run
+    // lists what it keeps, `exec --allow-degraded -v`).
+    let enforced: &[&str] = if full {
+        ztguard_sandbox::status::ENFORCED
+    } else {
+        &[]
+    };
+    let not_enforced =
+        ztguard_sandbox::status::not_enforced(full && ztguard_sandbox::limits::available());
     if *as_json {
         println!(
             "{}",
@@ -1818,9 +1852,9 @@ pub fn sandbox(cmd: &SandboxCommand) -> anyhow::Result<ExitCode> {
                 "user_namespaces": s.user_namespaces,
                 "seccomp": s.seccomp,
                 "missing": missing,
-                "full": missing.is_empty(),
-                "enforced": ztguard_sandbox::status::ENFORCED,
-                "not_enforced": ztguard_sandbox::status::NOT_ENFORCED,
+                "full": full,
+                "enforced": enforced,
+                "not_enforced": not_enforced,
             })
         );
     } else {
@@ -1847,13 +1881,13 @@ pub fn sandbox(cmd: &SandboxCommand) -> anyhow::Result<ExitCode> {
                 "not available"
             }
         );
-        if missing.is_empty() {
+        if full {
             println!("`ztguard exec` enforces the full sandbox on this kernel:");
-            for e in ztguard_sandbox::status::ENFORCED {
+            for e in enforced {
                 println!("  - {e}");
             }
             println!("Not enforced by the sandbox (the hook and a human's review cover these):");
-            for e in ztguard_sandbox::status::NOT_ENFORCED {
+            for e in &not_enforced {
                 println!("  - {e}");
             }
         } else {
@@ -1863,7 +1897,7 @@ pub fn sandbox(cmd: &SandboxCommand) -> anyhow::Result<ExitCode> {
             );
         }
     }
-    Ok(if missing.is_empty() {
+    Ok(if full {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)

@@ -28,7 +28,7 @@ mod tree;
 
 pub use glob::{GlobExpansion, expand_glob, on_stack, wildmatch};
 pub use pattern::{Anchor, Anchors, KeyMatcher, Pattern, PatternList};
-pub use resolve::{Resolved, display, lexical_normalize, real_path, resolve, user_home};
+pub use resolve::{Resolved, display, is_within, lexical_normalize, real_path, resolve, user_home};
 pub use tracked::{
     IndexError, TrackedFile, parse_index, repository, tracked_files, tracked_files_where,
 };

@@ -308,7 +308,10 @@ fn expand_braces(s: &str) -> Vec<String> {
 /// An ordered list of patterns where the last match decides.
 #[derive(Clone, Debug, Default)]
 pub struct PatternList {
-    pub patterns: Vec<Pattern>,
+    patterns: Vec<Pattern>,
+    /// The list's [`PatternList::key_components`], compiled on first use:
+    /// a path with no component among them is matched by no pattern.
+    sieve: std::sync::OnceLock<Option<KeyMatcher>>,
 }
 
 impl PatternList {
@@ -317,7 +320,31 @@ impl PatternList {
             .iter()
             .map(|s| Pattern::parse(s.as_ref()))
             .collect::<Result<_, _>>()?;
-        Ok(PatternList { patterns })
+        Ok(PatternList {
+            patterns,
+            sieve: std::sync::OnceLock::new(),
+        })
+    }
+
+    /// The patterns, in order.
+    pub fn patterns(&self) -> &[Pattern] {
+        &self.patterns
+    }
+
+    /// False when no pattern can match `path`: none of its components is
+    /// a key component of the list (one test per component instead of one
+    /// match per pattern).
+    fn may_match(&self, path: &Path) -> bool {
+        let sieve = self
+            .sieve
+            .get_or_init(|| self.key_components().map(|k| KeyMatcher::new(&k)));
+        match sieve {
+            None => true,
+            Some(keys) => path.components().any(|c| match c {
+                Component::Normal(s) => s.to_str().is_none_or(|s| keys.matches(s)),
+                _ => false,
+            }),
+        }
     }
 
     pub fn is_empty(&self) -> bool {
@@ -326,6 +353,9 @@ impl PatternList {
 
     /// The pattern that includes `path`, if the last matching pattern is not a negation.
     pub fn matched(&self, path: &Path, anchors: &Anchors) -> Option<&Pattern> {
+        if !self.may_match(path) {
+            return None;
+        }
         let mut dir_cache: Option<bool> = None;
         let mut is_dir = || *dir_cache.get_or_insert_with(|| path.is_dir());
         // Split the path once per anchor, not once per pattern.

@@ -66,6 +66,15 @@ pub fn user_home(user: &str) -> Option<PathBuf> {
     })
 }
 
+/// `Path::starts_with` for absolute paths already normalized (no `.`,
+/// `..`, doubled or trailing `/`), compared as bytes: `dir` itself or a
+/// path beneath it. For hot loops over many paths.
+pub fn is_within(path: &Path, dir: &Path) -> bool {
+    use std::os::unix::ffi::OsStrExt;
+    let (p, d) = (path.as_os_str().as_bytes(), dir.as_os_str().as_bytes());
+    p.starts_with(d) && (p.len() == d.len() || d.ends_with(b"/") || p[d.len()] == b'/')
+}
+
 /// Remove `.` and `..` without touching the file system.
 pub fn lexical_normalize(p: &Path) -> PathBuf {
     let mut out = PathBuf::from("/");
@@ -172,5 +181,24 @@ mod tests {
         let r = resolve("link/../x", &dir, Path::new("/home/u"));
         assert_eq!(r.real, dir.join("x"));
         std::fs::remove_dir_all(&dir).ok();
+    }
+}
+
+#[cfg(test)]
+mod within_tests {
+    use super::is_within;
+    use std::path::Path;
+
+    #[test]
+    fn within_agrees_with_starts_with_on_normalized_paths() {
+        let paths = [
+            "/", "/a", "/a/b", "/ab", "/a/bc", "/a/b/c", "/b", "/a/b/c/d",
+        ];
+        for p in paths {
+            for d in paths {
+                let (p, d) = (Path::new(p), Path::new(d));
+                assert_eq!(is_within(p, d), p.starts_with(d), "{p:?} within {d:?}");
+            }
+        }
     }
 }

@@ -163,17 +163,29 @@ impl Policy {
         project: &Path,
         home: &Path,
     ) -> Option<String> {
+        self.forbidding_rule_at(path, &real_path(path), write, project, home)
+    }
+
+    /// [`Policy::forbidding_rule`] where the caller knows the path's real
+    /// path (a walk of a tree whose real path it resolved once).
+    pub fn forbidding_rule_at(
+        &self,
+        path: &Path,
+        real: &Path,
+        write: bool,
+        project: &Path,
+        home: &Path,
+    ) -> Option<String> {
         let anchors = Anchors {
             project: project.to_path_buf(),
             home: home.to_path_buf(),
         };
         let access = if write { Access::Write } else { Access::Read };
-        let real = real_path(path);
         // The forced profile (`--profile`) forbids what it denies, too.
         self.active_layers(None)
             .0
             .into_iter()
-            .find_map(|l| l.forbids(access, path, &real, &anchors))
+            .find_map(|l| l.forbids(access, path, real, &anchors))
     }
 
     /// The directory trees outside the project that the policy's
@@ -198,7 +210,7 @@ impl Policy {
                 let mut out: Vec<PathBuf> = Vec::new();
                 for l in &layers {
                     for set in lists(l) {
-                        for p in &set.items.patterns {
+                        for p in set.items.patterns() {
                             if let Some(t) = p.tree(&anchors)
                                 && !out.contains(&t)
                             {

@@ -528,7 +528,7 @@ impl Layer {
             ("files.ask", &self.ask_write),
         ] {
             for set in sets {
-                for p in &set.items.patterns {
+                for p in set.items.patterns() {
                     push(key, p.source.clone(), &set.origin);
                 }
             }

@@ -191,6 +191,12 @@ fn sweep(base: &Path) {
     }
 }
 
+/// Can a control group with the limits be made here? (One is made and
+/// removed.)
+pub fn available() -> bool {
+    Group::new(&format!("{PREFIX}probe-{}", std::process::id())).is_some()
+}
+
 /// The name of the group of the `exec` with this pid.
 pub fn name(pid: u32) -> String {
     format!("{PREFIX}{pid}")

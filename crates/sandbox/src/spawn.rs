@@ -160,9 +160,11 @@ impl Prepared {
             ));
         }
         let mut enforced = Vec::new();
+        // The plan's trees that exist, looked up once.
+        let (read, write) = (existing(&plan.read), existing(&plan.write));
         let landlock = match support.landlock_abi {
             Some(_) => {
-                let (read, write) = (existing(&plan.read), existing(&plan.write));
+                let (read, write) = (read.clone(), write.clone());
                 enforced.push(format!(
                     "Landlock: read {} tree(s), write {} tree(s), nothing else",
                     read.len(),
@@ -230,7 +232,7 @@ impl Prepared {
             std::fs::set_permissions(&file, no_access.clone()).map_err(|e| e.to_string())?;
             std::fs::set_permissions(placeholders.join("dir"), no_access)
                 .map_err(|e| e.to_string())?;
-            let l = Layout::new(&existing(&plan.read), &existing(&plan.write), mounts)?;
+            let l = Layout::new(&read, &write, mounts)?;
             enforced.push(format!(
                 "private user, mount and PID namespaces: {} credential path(s) masked, {} protected path(s) read-only; \
                  nothing the command starts outlives it",
@@ -281,7 +283,7 @@ impl Prepared {
         let (uid, gid) = unsafe { (libc::getuid(), libc::getgid()) };
         let idmap = match (uid, namespaces) {
             (0, true) => {
-                let m = as_root(plan, scratch)?;
+                let m = as_root(plan, &read, &write, scratch)?;
                 enforced.push(format!(
                     "started by root: the sandbox runs as kernel uid {}, not 0; {} tree(s) shown to it through idmapped mounts",
                     crate::idmap::SANDBOX.uid,
@@ -322,6 +324,8 @@ impl Prepared {
 /// falls back to kernel uid 0.
 fn as_root(
     plan: &Plan,
+    read: &[PathBuf],
+    write: &[PathBuf],
     scratch: &Path,
 ) -> Result<(crate::idmap::Idmap, Vec<crate::idmap::Target>), String> {
     use crate::idmap::{Idmap, Ids, SANDBOX, conflicts, outermost};
@@ -351,10 +355,12 @@ fn as_root(
     // operations' checked copies, root's files the sandbox must reach.
     trees.extend(std::fs::canonicalize(scratch).ok());
     trees.extend(
-        existing(&plan.write)
-            .into_iter()
+        write
+            .iter()
             .filter(|p| {
-                !(p.starts_with("/dev") || p.starts_with("/proc") || p == Path::new("/tmp"))
+                !(p.starts_with("/dev")
+                    || p.starts_with("/proc")
+                    || p.as_path() == Path::new("/tmp"))
             })
             .filter_map(|p| std::fs::canonicalize(p).ok()),
     );
@@ -365,9 +371,9 @@ fn as_root(
     // A readable tree (ztguard itself, the program started) under such a
     // directory (`~/.cargo/bin` under a `0700` `/root` that is not the
     // home given): that directory too, or it could not even be run.
-    for r in existing(&plan.read) {
-        let reach = reachable_from(&r);
-        if reach != r && !trees.contains(&reach) {
+    for r in read {
+        let reach = reachable_from(r);
+        if reach != *r && !trees.contains(&reach) {
             trees.push(reach);
         }
     }
@@ -404,14 +410,14 @@ fn inside_id(outside: libc::uid_t) -> libc::uid_t {
 /// The uid and gid root runs as inside the sandbox.
 pub const UNPRIVILEGED: libc::uid_t = 1000;
 
+/// The paths that exist, each once, in order.
 fn existing(paths: &[PathBuf]) -> Vec<PathBuf> {
-    let mut out: Vec<PathBuf> = Vec::new();
-    for p in paths {
-        if p.exists() && !out.contains(p) {
-            out.push(p.clone());
-        }
-    }
-    out
+    let mut seen = std::collections::HashSet::new();
+    paths
+        .iter()
+        .filter(|p| seen.insert(p.as_path()) && p.exists())
+        .cloned()
+        .collect()
 }
 
 /// The Landlock rules of a plan.

@@ -49,13 +49,24 @@ pub const ENFORCED: &[&str] = &[
     "no descriptor of the caller but the standard streams; a new session keyring; no_new_privs",
 ];
 
-/// What it does not enforce (see the docs' "Not enforced by the sandbox").
-pub const NOT_ENFORCED: &[&str] = &[
-    "what the agent writes into the project's own code, and what that code does when a human runs it outside",
-    "actions through allowed channels: a push, a publish, a request to an allowed host",
-    "memory and disk use (no cgroup): a command can fill the disk of the writable trees",
-    "programs that ignore the proxy variables reach nothing; --network host leaves the network to the hook",
-];
+/// What it does not enforce (see the docs' "Not enforced by the sandbox"),
+/// on a machine where `exec` can make a control group (`limited`) or not.
+pub fn not_enforced(limited: bool) -> Vec<&'static str> {
+    let mut out = vec![
+        "what the agent writes into the project's own code, and what that code does when a human runs it outside",
+        "actions through allowed channels: a push, a publish, a request to an allowed host",
+    ];
+    out.push(match limited {
+        true => "disk use: a command can fill the disk of the writable trees (memory and processes are limited)",
+        false => {
+            "memory and disk use (no control group can be made here): a command can fill the memory and the disk of the writable trees"
+        }
+    });
+    out.push(
+        "programs that ignore the proxy variables reach nothing; --network host leaves the network to the hook",
+    );
+    out
+}
 
 /// Makes ztguard act as on a kernel without the features it names
 /// (`landlock`, `userns`, `seccomp`, comma-separated): to see what a run with
@@ -110,18 +121,30 @@ fn landlock_abi() -> Option<i32> {
     (v > 0).then_some(v as i32)
 }
 
+/// Can this process make the namespaces `exec` needs? A child is cloned
+/// straight into them and exits at once. It shares this process's memory
+/// and runs while the parent waits (`CLONE_VM | CLONE_VFORK`, as
+/// `posix_spawn` does): no page tables are copied, which a `fork` of this
+/// process would, and its only code is a return.
 fn user_namespaces() -> bool {
-    // SAFETY: the child makes two system calls (unshare, _exit), both
-    // async-signal-safe, so forking a process with other threads is sound;
-    // the parent waits for it with a local status.
+    extern "C" fn child(_: *mut libc::c_void) -> libc::c_int {
+        0
+    }
+    let mut stack = vec![0u8; 16 * 1024];
+    let flags = libc::CLONE_NEWUSER
+        | libc::CLONE_NEWNS
+        | libc::CLONE_NEWNET
+        | libc::CLONE_NEWPID
+        | libc::CLONE_VM
+        | libc::CLONE_VFORK
+        | libc::SIGCHLD;
+    // SAFETY: the child runs `child` on its own stack (the top of `stack`,
+    // which outlives it: the parent is suspended until the child exits,
+    // CLONE_VFORK) and only returns, which exits it; it touches no memory
+    // the parent uses. The parent then reaps it with a local status.
     unsafe {
-        let pid = libc::fork();
-        if pid == 0 {
-            let r = libc::unshare(
-                libc::CLONE_NEWUSER | libc::CLONE_NEWNS | libc::CLONE_NEWNET | libc::CLONE_NEWPID,
-            );
-            libc::_exit(if r == 0 { 0 } else { 1 });
-        }
+        let top = stack.as_mut_ptr().add(stack.len()).cast::<libc::c_void>();
+        let pid = libc::clone(child, top, flags, std::ptr::null_mut());
         if pid < 0 {
             return false;
         }

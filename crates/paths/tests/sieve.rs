@@ -1,0 +1,107 @@
+//! The key-component sieve in front of `PatternList::matched` never
+//! changes its answer: for the built-in protections' path lists and paths
+//! made from those patterns (each wildcard filled in, placed under the
+//! project, the home and other roots), the sieved answer equals the
+//! pattern-by-pattern one.
+
+use std::path::{Path, PathBuf};
+
+use ztguard_paths::{Anchors, PatternList};
+
+const PROTECTIONS: &str = include_str!("../../policy/policies/protections.toml");
+const DEFAULT: &str = include_str!("../../policy/policies/default.toml");
+
+/// Every string array under `[files]` of a policy file.
+fn lists(text: &str) -> Vec<Vec<String>> {
+    let doc: toml::Table = text.parse().expect("a built-in policy parses");
+    let files = doc
+        .get("files")
+        .and_then(|f| f.as_table())
+        .expect("[files]");
+    files
+        .values()
+        .filter_map(|v| v.as_array())
+        .map(|a| {
+            a.iter()
+                .filter_map(|s| s.as_str().map(str::to_string))
+                .collect()
+        })
+        .collect()
+}
+
+/// Paths a pattern could name: its wildcards filled with sample text.
+fn samples(pattern: &str, anchors: &Anchors) -> Vec<PathBuf> {
+    let body = pattern.trim_start_matches('!');
+    let body = body.replace("{", "").replace("}", "").replace(',', "");
+    let mut out = Vec::new();
+    for fill in ["x", "a.b", "id_rsa", ""] {
+        let text = body
+            .replace("**", "deep/er")
+            .replace('*', fill)
+            .replace('?', "q")
+            .replace(['[', ']'], "");
+        let p = if let Some(rest) = text.strip_prefix("~/") {
+            anchors.home.join(rest)
+        } else if text.starts_with('/') {
+            PathBuf::from(&text)
+        } else {
+            anchors.project.join(&text)
+        };
+        out.push(p.clone());
+        out.push(p.join("inner"));
+        if let Some(parent) = p.parent() {
+            out.push(parent.to_path_buf());
+        }
+        out.push(Path::new("/srv/other").join(p.strip_prefix("/").unwrap_or(&p)));
+    }
+    out
+}
+
+#[test]
+fn the_sieve_never_changes_what_a_list_matches() {
+    let anchors = Anchors {
+        project: PathBuf::from("/work/project"),
+        home: PathBuf::from("/home/dev"),
+    };
+    let all: Vec<Vec<String>> = lists(PROTECTIONS)
+        .into_iter()
+        .chain(lists(DEFAULT))
+        .collect();
+    let paths: Vec<PathBuf> = all
+        .iter()
+        .flatten()
+        .flat_map(|p| samples(p, &anchors))
+        .chain(
+            [
+                "/work/project/src/main.rs",
+                "/home/dev/.bashrc",
+                "/etc/passwd",
+                "/",
+            ]
+            .map(PathBuf::from),
+        )
+        .collect();
+    let mut compared = 0;
+    let mut matched = 0;
+    for items in &all {
+        let list = PatternList::parse(items).expect("a built-in list parses");
+        for path in &paths {
+            let sieved = list.matched(path, &anchors).map(|p| p.source.clone());
+            let one_by_one = list
+                .patterns()
+                .iter()
+                .rev()
+                .find(|p| p.matches(path, &anchors, &mut || false))
+                .filter(|p| !p.negated)
+                .map(|p| p.source.clone());
+            assert_eq!(sieved, one_by_one, "{} against {items:?}", path.display());
+            compared += 1;
+            matched += usize::from(sieved.is_some());
+        }
+    }
+    // The samples exercise both answers, many times.
+    assert!(
+        compared > 10_000 && matched > 500,
+        "{compared} compared, {matched} matched"
+    );
+}
