@@ -122,7 +122,7 @@ fn landlock_abi() -> Option<i32> {
 }
 
 /// Can this process make the namespaces `exec` needs? A child is cloned
-/// straight into them and exits at once. It shares this process's memory
+/// straight into a new user namespace and exits at once. It shares this process's memory
 /// and runs while the parent waits (`CLONE_VM | CLONE_VFORK`, as
 /// `posix_spawn` does): no page tables are copied, which a `fork` of this
 /// process would, and its only code is a return.
@@ -131,10 +131,13 @@ fn user_namespaces() -> bool {
         0
     }
     let mut stack = vec![0u8; 16 * 1024];
+    // A user namespace alone: the mount, PID and network namespaces a
+    // user namespace's owner may always make (only the machine's
+    // `user.max_*_namespaces` could still refuse them, and then `exec`
+    // fails to start rather than run without them). Making and tearing
+    // down a network namespace and a copy of the mount table here, on
+    // every `exec`, would cost more than the probe itself.
     let flags = libc::CLONE_NEWUSER
-        | libc::CLONE_NEWNS
-        | libc::CLONE_NEWNET
-        | libc::CLONE_NEWPID
         | libc::CLONE_VM
         | libc::CLONE_VFORK
         | libc::SIGCHLD;
