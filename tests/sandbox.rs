@@ -12,25 +12,8 @@ use std::net::TcpListener;
 use common::{Env, stderr, stdout};
 use serde_json::Value;
 
-/// Is the full sandbox available here? (Under CI it must be.)
-fn kernel_ready(e: &Env) -> bool {
-    let out = e.run(&["sandbox", "status", "--json"], "");
-    let v: Value = serde_json::from_slice(&out.stdout).expect("status json");
-    if v["full"] == true {
-        return true;
-    }
-    assert!(
-        std::env::var("CI").is_err(),
-        "CI must run the sandbox tests on a kernel with Landlock and user namespaces: {v}"
-    );
-    eprintln!("skipping: this kernel cannot enforce the sandbox: {v}");
-    false
-}
-
-/// A project and home outside /tmp, when this kernel can enforce the sandbox.
 fn sandboxed() -> Option<Env> {
-    let e = Env::outside_tmp();
-    kernel_ready(&e).then_some(e)
+    Env::sandboxed()
 }
 
 /// `ztguard init` without the hook: a policy file to bind read-only.
@@ -848,7 +831,7 @@ fn a_profile_narrows_the_sandbox_and_every_decision_inside_it() {
 fn a_home_inside_a_writable_tree_keeps_its_keys_and_startup_files() {
     // Env::new puts the home under /tmp, which the sandbox lets commands write.
     let e = Env::new();
-    if !kernel_ready(&e) {
+    if !e.kernel_ready() {
         return;
     }
     std::fs::write(e.home.join(".bashrc"), "# mine\n").unwrap();
@@ -953,6 +936,9 @@ fn an_interrupt_is_the_commands_and_the_sandbox_dies_with_ztguard() {
     assert_eq!(ignored & 0b110, 0, "{ignored:#x}");
     // ztguard exec killed: the sandbox does not run on without it. (Its
     // processes have pids of their own inside: found here by command line.)
+    // With the agent's state, so the run has its copies of it too.
+    std::fs::create_dir_all(e.home.join(".claude")).unwrap();
+    std::fs::write(e.home.join(".claude.json"), "{}").unwrap();
     let mut c = e
         .cmd(&[
             "exec",
@@ -974,13 +960,19 @@ fn an_interrupt_is_the_commands_and_the_sandbox_dies_with_ztguard() {
     gone(&running("30.25"));
     // The killed run left its masking placeholders; the next run sweeps them.
     let run_dir = e.home.join(".local/share/ztguard/run");
-    let left = run_dir.join(format!("ztguard-exec-{}", c.id()));
-    assert!(left.exists(), "{}", left.display());
+    for left in [
+        format!("ztguard-exec-{}", c.id()),
+        format!("claude-json-{}.json", c.id()),
+        format!("shell-snapshots-{}", c.id()),
+    ] {
+        let left = run_dir.join(left);
+        assert!(left.exists(), "{}", left.display());
+    }
     let out = exec(&e, &[], "true");
     assert_eq!(out.status.code(), Some(0));
     assert!(
         std::fs::read_dir(&run_dir).unwrap().next().is_none(),
-        "placeholders left behind in {}",
+        "a run's files left behind in {}",
         run_dir.display()
     );
     // A command put in the background, in a session of its own, does not

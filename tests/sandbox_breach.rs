@@ -13,20 +13,8 @@ use std::process::{Command, Output};
 use common::{Env, stderr, stdout};
 use serde_json::Value;
 
-/// A project and home outside /tmp, when this kernel can enforce the sandbox.
 fn sandboxed() -> Option<Env> {
-    let e = Env::outside_tmp();
-    let out = e.run(&["sandbox", "status", "--json"], "");
-    let v: Value = serde_json::from_slice(&out.stdout).expect("status json");
-    if v["full"] == true {
-        return Some(e);
-    }
-    assert!(
-        std::env::var("CI").is_err(),
-        "CI must run the sandbox tests on a kernel with Landlock and user namespaces: {v}"
-    );
-    eprintln!("skipping: this kernel cannot enforce the sandbox: {v}");
-    None
+    Env::sandboxed()
 }
 
 fn is_root() -> bool {

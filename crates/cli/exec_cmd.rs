@@ -790,6 +790,13 @@ pub fn exec(args: &ExecArgs) -> anyhow::Result<ExitCode> {
         .with_context(|| format!("cannot create {}", scratch.display()))?;
     ztguard_sandbox::sweep(&scratch);
     ztguard_inject::snapshot::sweep(&scratch);
+    // The agent's state copies of runs that were killed.
+    for stale in ztguard_sandbox::stale_runs(&scratch, "claude-json-") {
+        let _ = std::fs::remove_file(stale);
+    }
+    for stale in ztguard_sandbox::stale_runs(&scratch, "shell-snapshots-") {
+        let _ = std::fs::remove_dir_all(stale);
+    }
     let own = OwnState::make(&project, &home, &scratch)?;
     // The kernel is probed (a child process) while the plan is made.
     let ((mut plan, cut_short), support) = std::thread::scope(|s| {

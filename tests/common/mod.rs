@@ -19,6 +19,29 @@ impl Env {
         Env::with_root(tempfile::tempdir().expect("temp dir"))
     }
 
+    /// A project and home outside /tmp, when this kernel can enforce the
+    /// sandbox.
+    pub fn sandboxed() -> Option<Env> {
+        let e = Env::outside_tmp();
+        e.kernel_ready().then_some(e)
+    }
+
+    /// Can this kernel enforce the full sandbox? Under CI it must: the test
+    /// fails rather than skips.
+    pub fn kernel_ready(&self) -> bool {
+        let out = self.run(&["sandbox", "status", "--json"], "");
+        let v: Value = serde_json::from_slice(&out.stdout).expect("status json");
+        if v["full"] == true {
+            return true;
+        }
+        assert!(
+            std::env::var("CI").is_err(),
+            "CI must run the sandbox tests on a kernel with Landlock and user namespaces: {v}"
+        );
+        eprintln!("skipping: this kernel cannot enforce the sandbox: {v}");
+        false
+    }
+
     /// A project and home outside /tmp (which the sandbox lets commands
     /// write), for the kernel sandbox tests.
     pub fn outside_tmp() -> Env {

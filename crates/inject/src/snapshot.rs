@@ -348,23 +348,9 @@ impl Snapshot {
 /// Remove the snapshots (`operation-PID-N` under `scratch`) of runs whose
 /// process is gone: a `ztguard exec` that was killed left them behind.
 pub fn sweep(scratch: &Path) {
-    let Ok(entries) = std::fs::read_dir(scratch) else {
-        return;
-    };
-    for e in entries.flatten() {
-        let name = e.file_name();
-        let Some(pid) = name
-            .to_str()
-            .and_then(|n| n.strip_prefix("operation-"))
-            .and_then(|n| n.split('-').next())
-            .and_then(|p| p.parse::<u32>().ok())
-        else {
-            continue;
-        };
-        if !Path::new(&format!("/proc/{pid}")).exists() {
-            let _ = unseal(&e.path());
-            let _ = std::fs::remove_dir_all(e.path());
-        }
+    for dir in ztguard_sandbox::stale_runs(scratch, "operation-") {
+        let _ = unseal(&dir);
+        let _ = std::fs::remove_dir_all(dir);
     }
 }
 

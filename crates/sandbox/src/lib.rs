@@ -28,10 +28,12 @@ mod mounts;
 mod plan;
 pub mod proxy;
 mod spawn;
+mod stale;
 pub mod status;
 pub mod terminal;
 
 pub use bridge::Bridge;
 pub use plan::{Bind, Network, Plan};
 pub use spawn::{Prepared, Service, spawn, sweep};
+pub use stale::stale_runs;
 pub use status::{Support, probe};

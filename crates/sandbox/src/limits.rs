@@ -173,28 +173,15 @@ impl Drop for Group {
 /// Remove the empty groups of earlier runs whose `ztguard exec` is gone
 /// (killed before it could remove them).
 fn sweep(base: &Path) {
-    let Ok(entries) = std::fs::read_dir(base) else {
-        return;
-    };
-    for e in entries.flatten() {
-        let name = e.file_name();
-        let Some(pid) = name
-            .to_str()
-            .and_then(|n| n.strip_prefix(PREFIX))
-            .and_then(|p| p.parse::<u32>().ok())
-        else {
-            continue;
-        };
-        if !Path::new(&format!("/proc/{pid}")).exists() {
-            let _ = std::fs::remove_dir(e.path());
-        }
+    for dir in crate::stale_runs(base, PREFIX) {
+        let _ = std::fs::remove_dir(dir);
     }
 }
 
 /// Can a control group with the limits be made here? (One is made and
 /// removed.)
 pub fn available() -> bool {
-    Group::new(&format!("{PREFIX}probe-{}", std::process::id())).is_some()
+    Group::new(&format!("{PREFIX}{}-probe", std::process::id())).is_some()
 }
 
 /// The name of the group of the `exec` with this pid.

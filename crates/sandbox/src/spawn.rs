@@ -120,21 +120,8 @@ impl Prepared {
 /// Remove the placeholders of earlier runs whose process is gone (a
 /// `ztguard exec` that was killed could not clean up after itself).
 pub fn sweep(scratch: &Path) {
-    let Ok(entries) = std::fs::read_dir(scratch) else {
-        return;
-    };
-    for e in entries.flatten() {
-        let name = e.file_name();
-        let Some(pid) = name
-            .to_str()
-            .and_then(|n| n.strip_prefix("ztguard-exec-"))
-            .and_then(|p| p.parse::<u32>().ok())
-        else {
-            continue;
-        };
-        if !Path::new(&format!("/proc/{pid}")).exists() {
-            remove_placeholders(&e.path());
-        }
+    for dir in crate::stale_runs(scratch, "ztguard-exec-") {
+        remove_placeholders(&dir);
     }
 }
 

@@ -137,10 +137,7 @@ fn user_namespaces() -> bool {
     // fails to start rather than run without them). Making and tearing
     // down a network namespace and a copy of the mount table here, on
     // every `exec`, would cost more than the probe itself.
-    let flags = libc::CLONE_NEWUSER
-        | libc::CLONE_VM
-        | libc::CLONE_VFORK
-        | libc::SIGCHLD;
+    let flags = libc::CLONE_NEWUSER | libc::CLONE_VM | libc::CLONE_VFORK | libc::SIGCHLD;
     // SAFETY: the child runs `child` on its own stack (the top of `stack`,
     // which outlives it: the parent is suspended until the child exits,
     // CLONE_VFORK) and only returns, which exits it; it touches no memory
