@@ -410,6 +410,10 @@ fn system_tree(t: &Path) -> bool {
 /// one of `trees` are looked at (the others are out of the sandbox's reach).
 fn denied_by_name(policy: &Policy, project: &Path, home: &Path, trees: &[PathBuf]) -> Vec<PathBuf> {
     let mut out = Vec::new();
+    let trees: Vec<PathBuf> = trees
+        .iter()
+        .map(|t| ztguard_paths::lexical_normalize(t))
+        .collect();
     let (layers, _) = policy.active_layers(None);
     for rule in layers.iter().flat_map(|l| l.rules()) {
         if rule.key != "files.deny" {
@@ -430,20 +434,63 @@ fn denied_by_name(policy: &Policy, project: &Path, home: &Path, trees: &[PathBuf
             continue;
         }
         // The literal directories the pattern starts with: a tree holds
-        // them, or they hold a tree.
-        let literal: PathBuf = anchored
-            .components()
-            .take_while(|c| {
-                !c.as_os_str()
-                    .to_string_lossy()
-                    .contains(['*', '?', '[', '{'])
-            })
-            .collect();
+        // them, or they hold a tree (compared normalized: a HOME given as
+        // `/a//home` is the same directory).
+        let special = |c: &std::path::Component| {
+            c.as_os_str()
+                .to_string_lossy()
+                .contains(['*', '?', '[', '{', '\\'])
+        };
+        let literal = ztguard_paths::lexical_normalize(
+            &anchored
+                .components()
+                .take_while(|c| !special(c))
+                .collect::<PathBuf>(),
+        );
         let within = ztguard_paths::is_within;
         if !trees
             .iter()
             .any(|t| within(&literal, t) || within(t, &literal))
         {
+            continue;
+        }
+        // Alternatives and escapes, which a glob expansion does not know:
+        // the directory they start in is searched with the policy's own
+        // matcher.
+        if anchored.components().any(|c| {
+            let c = c.as_os_str().to_string_lossy();
+            c.contains(['{', '\\'])
+        }) {
+            // Never the whole root (`/{etc,srv}/…`): too large to search on
+            // every run; such a pattern is left to the hook and Landlock.
+            // Only what this pattern names: a system tree holds much that
+            // other patterns deny by name alone (public certificates are
+            // `*.pem` too) and programs need.
+            let Ok(this) = ztguard_paths::PatternList::parse(&[pattern]) else {
+                continue;
+            };
+            let anchors = ztguard_paths::Anchors {
+                project: project.to_path_buf(),
+                home: home.to_path_buf(),
+            };
+            if literal.is_dir() && literal.parent().is_some() {
+                let (mut seen, mut found) = (0usize, Vec::new());
+                denied_beneath(
+                    policy,
+                    project,
+                    home,
+                    &literal,
+                    &|_| false,
+                    &mut seen,
+                    WALK_LIMIT,
+                    &mut found,
+                );
+                out.extend(
+                    found
+                        .into_iter()
+                        .filter(|p| this.matched(p, &anchors).is_some()),
+                );
+            }
             continue;
         }
         let text = anchored.to_string_lossy().into_owned();

@@ -128,7 +128,7 @@ impl Pattern {
             Anchor::Root => Path::new("/"),
         };
         match relative(path, base) {
-            Some(comps) => self.matches_components(&comps, is_dir),
+            Some(comps) => self.matches_components(&slices(&comps), is_dir),
             None => false,
         }
     }
@@ -149,7 +149,7 @@ impl Pattern {
                 };
                 // The most selective: a literal name, else anything but `*`.
                 comps()
-                    .find(|c| !c.contains(['*', '?', '[']))
+                    .find(|c| !c.contains(['*', '?', '[', '\\']))
                     .or_else(|| comps().find(|c| *c != "*"))
                     .or_else(|| comps().next())
             })
@@ -171,7 +171,7 @@ impl Pattern {
                     .find(|c| !c.is_empty() && *c != ".")
                     .unwrap_or("");
                 if !first.is_empty()
-                    && !first.contains(['*', '?', '['])
+                    && !first.contains(['*', '?', '[', '\\'])
                     && comps.first() != Some(&first)
                 {
                     return false;
@@ -189,16 +189,23 @@ impl Pattern {
 }
 
 /// The components of `path` below `base`, or None when it is not below it.
-fn relative<'a>(path: &'a Path, base: &Path) -> Option<Vec<&'a str>> {
+/// A name that is not UTF-8 is compared with its bytes that are (the
+/// others replaced), so `bad\xffname.pem` is still a `*.pem`.
+fn relative<'a>(path: &'a Path, base: &Path) -> Option<Vec<std::borrow::Cow<'a, str>>> {
     let rel = path.strip_prefix(base).ok()?;
     Some(
         rel.components()
             .filter_map(|c| match c {
-                Component::Normal(s) => s.to_str(),
+                Component::Normal(s) => Some(s.to_string_lossy()),
                 _ => None,
             })
             .collect(),
     )
+}
+
+/// The components as string slices, for matching.
+fn slices<'a>(comps: &'a [std::borrow::Cow<'_, str>]) -> Vec<&'a str> {
+    comps.iter().map(|c| c.as_ref()).collect()
 }
 
 /// [`PatternList::key_components`] compiled for many lookups: literal
@@ -239,11 +246,14 @@ impl KeyMatcher {
             } else {
                 let head_end = k.find(['*', '?', '[', '\\']).unwrap_or(k.len());
                 let tail_start = k.rfind(['*', '?', ']']).map_or(k.len(), |i| i + 1);
-                m.wild.push((
-                    k[..head_end].to_string(),
-                    k[tail_start..].to_string(),
-                    k.to_string(),
-                ));
+                // An escape in the tail (`*\.vault`) is no literal text to
+                // compare: the wildcard match alone decides.
+                let tail = match &k[tail_start..] {
+                    t if t.contains('\\') => "",
+                    t => t,
+                };
+                m.wild
+                    .push((k[..head_end].to_string(), tail.to_string(), k.to_string()));
             }
         }
         m
@@ -287,19 +297,57 @@ fn match_seq(pat: &[&str], path: &[&str]) -> bool {
     }
 }
 
+/// Expand `{a,b}` alternatives, nested ones too (`{a,{b,c}}`); a `\`
+/// escapes the next character, and a brace without a top-level comma is
+/// literal. At most 64 expansions.
 fn expand_braces(s: &str) -> Vec<String> {
-    let Some(open) = s.find('{') else {
-        return vec![s.to_string()];
-    };
-    let Some(close_rel) = s[open..].find('}') else {
-        return vec![s.to_string()];
-    };
-    let close = open + close_rel;
-    let (head, body, tail) = (&s[..open], &s[open + 1..close], &s[close + 1..]);
-    if !body.contains(',') {
-        return vec![s.to_string()];
+    let b = s.as_bytes();
+    // The first unescaped `{` and its matching `}`.
+    let mut open = None;
+    let (mut i, mut depth) = (0, 0usize);
+    let mut close = None;
+    let mut commas = Vec::new();
+    while i < b.len() {
+        match b[i] {
+            b'\\' => i += 1,
+            b'{' => {
+                if open.is_none() {
+                    open = Some(i);
+                }
+                depth += 1;
+            }
+            b'}' if depth > 0 => {
+                depth -= 1;
+                if depth == 0 {
+                    close = Some(i);
+                    break;
+                }
+            }
+            b',' if depth == 1 => commas.push(i),
+            _ => {}
+        }
+        i += 1;
     }
-    body.split(',')
+    let (Some(open), Some(close)) = (open, close) else {
+        return vec![s.to_string()];
+    };
+    let (head, tail) = (&s[..open], &s[close + 1..]);
+    if commas.is_empty() {
+        // `{x}` is literal; braces after it may still expand.
+        let literal = &s[..=close];
+        return expand_braces(tail)
+            .into_iter()
+            .map(|t| format!("{literal}{t}"))
+            .collect();
+    }
+    let mut parts = Vec::new();
+    let mut start = open + 1;
+    for c in commas.into_iter().chain([close]) {
+        parts.push(&s[start..c]);
+        start = c + 1;
+    }
+    parts
+        .into_iter()
         .flat_map(|alt| expand_braces(&format!("{head}{alt}{tail}")))
         .take(64)
         .collect()
@@ -359,9 +407,16 @@ impl PatternList {
         let mut dir_cache: Option<bool> = None;
         let mut is_dir = || *dir_cache.get_or_insert_with(|| path.is_dir());
         // Split the path once per anchor, not once per pattern.
-        let project = relative(path, &anchors.project);
-        let home = relative(path, &anchors.home);
-        let root = relative(path, Path::new("/"));
+        let (project, home, root) = (
+            relative(path, &anchors.project),
+            relative(path, &anchors.home),
+            relative(path, Path::new("/")),
+        );
+        let (project, home, root) = (
+            project.as_deref().map(slices),
+            home.as_deref().map(slices),
+            root.as_deref().map(slices),
+        );
         let hit = self.patterns.iter().rev().find(|p| {
             let comps = match p.anchor {
                 Anchor::Project => &project,
@@ -410,6 +465,38 @@ mod tests {
             project: "/p".into(),
             home: "/home/u".into(),
         }
+    }
+
+    #[test]
+    fn escapes_nested_braces_and_names_that_are_not_utf8() {
+        use std::os::unix::ffi::OsStrExt;
+        let hit = |pattern: &str, path: &Path| {
+            PatternList::parse(&[pattern])
+                .unwrap()
+                .matched(path, &anchors())
+                .is_some()
+        };
+        let p = |s: &str| PathBuf::from(s);
+        // An escape after a wildcard, in a class's tail, in a first component.
+        assert!(hit("*\\.vault", &p("/p/app.vault")));
+        assert!(!hit("*\\.vault", &p("/p/appxvault")));
+        assert!(hit("token[0-9]\\.txt", &p("/p/d/token1.txt")));
+        assert!(hit("sec\\rets2/**", &p("/p/secrets2/x")));
+        assert!(hit("prod\\ creds/**", &p("/p/prod creds/x")));
+        // Nested alternatives, and a literal brace before an expanded one.
+        for name in ["a.key2", "b.key2", "c.key2"] {
+            assert!(hit("{a,{b,c}}.key2", &p(&format!("/p/{name}"))), "{name}");
+        }
+        assert!(!hit("{a,{b,c}}.key2", &p("/p/a}.key2")));
+        assert_eq!(
+            expand_braces("{x}{a,b}"),
+            vec!["{x}a".to_string(), "{x}b".to_string()]
+        );
+        assert_eq!(expand_braces("\\{a,b}"), vec!["\\{a,b}".to_string()]);
+        // A name that is not UTF-8 still ends in `.pem`.
+        let bad = Path::new(std::ffi::OsStr::from_bytes(b"/p/bad\xffname.pem"));
+        assert!(hit("*.pem", bad));
+        assert!(!hit("*.key", bad));
     }
 
     #[test]

@@ -4,6 +4,8 @@
 //! project, the home and other roots), the sieved answer equals the
 //! pattern-by-pattern one.
 
+#![allow(clippy::expect_used, clippy::unwrap_used)] // a broken fixture should stop the test loudly
+
 use std::path::{Path, PathBuf};
 
 use ztguard_paths::{Anchors, PatternList};
@@ -103,5 +105,98 @@ fn the_sieve_never_changes_what_a_list_matches() {
     assert!(
         compared > 10_000 && matched > 500,
         "{compared} compared, {matched} matched"
+    );
+}
+
+/// A small deterministic generator (xorshift), so a failure is reproducible.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn pick<'a>(&mut self, from: &[&'a str]) -> &'a str {
+        from[(self.next() % from.len() as u64) as usize]
+    }
+}
+
+#[test]
+fn the_sieve_agrees_with_matching_one_pattern_at_a_time_on_random_patterns() {
+    // Pieces of pattern syntax (escapes, classes, braces, nested braces,
+    // `**`) and of path names that meet them.
+    const PIECES: &[&str] = &[
+        "a",
+        "b",
+        "ab",
+        ".",
+        "*",
+        "?",
+        "**",
+        "\\.",
+        "\\*",
+        "\\a",
+        "[ab]",
+        "[!a]",
+        "[0-9]",
+        "{a,b}",
+        "{a,{b,c}}",
+        "{x}",
+        "-",
+        "v",
+    ];
+    const NAMES: &[&str] = &[
+        "a", "b", "ab", "a.b", "*", ".a", "b-v", "1", "c", "{x}", "ba", "a\\b",
+    ];
+    let anchors = Anchors {
+        project: PathBuf::from("/p"),
+        home: PathBuf::from("/h"),
+    };
+    let mut rng = Rng(0x5eed_1234_abcd_ef01);
+    let mut matched = 0;
+    for _ in 0..4000 {
+        let mut pattern = String::new();
+        match rng.next() % 4 {
+            0 => pattern.push_str("~/"),
+            1 => pattern.push('/'),
+            _ => {}
+        }
+        let comps = 1 + rng.next() % 3;
+        for i in 0..comps {
+            if i > 0 {
+                pattern.push('/');
+            }
+            for _ in 0..1 + rng.next() % 3 {
+                pattern.push_str(rng.pick(PIECES));
+            }
+        }
+        let Ok(list) = PatternList::parse(&[pattern.as_str()]) else {
+            continue;
+        };
+        for _ in 0..20 {
+            let mut path = PathBuf::from(rng.pick(&["/p", "/h", "/", "/p/d"]));
+            for _ in 0..1 + rng.next() % 3 {
+                path.push(format!(
+                    "{}{}",
+                    rng.pick(NAMES),
+                    rng.pick(&["", ".vault", "b", "v"])
+                ));
+            }
+            let sieved = list.matched(&path, &anchors).is_some();
+            let one_by_one = list
+                .patterns()
+                .iter()
+                .rev()
+                .find(|p| p.matches(&path, &anchors, &mut || false))
+                .is_some_and(|p| !p.negated);
+            assert_eq!(sieved, one_by_one, "{pattern:?} against {}", path.display());
+            matched += usize::from(sieved);
+        }
+    }
+    assert!(
+        matched > 1000,
+        "the generator should produce matches: {matched}"
     );
 }
