@@ -516,8 +516,8 @@ fn deny_patterns_with_escapes_alternatives_and_odd_names_are_masked() {
     repository(&e);
     let policy = e.project.join(".ztguard.toml");
     let text = std::fs::read_to_string(&policy).unwrap();
-    let custom =
-        "deny = ['*\\.vault', '/etc/{hostname,machine-id}', '/etc/iss\\ue', '~/.nvm/session.txt']";
+    let custom = "deny = ['*\\.vault', '/etc/{hostname,machine-id}', '/etc/iss\\ue', '~/.nvm/session.txt', \
+                  '~/.config/git/{tok,cred}.txt']";
     assert!(text.contains("\ndeny = []\n"), "{text}");
     std::fs::write(
         &policy,
@@ -529,6 +529,8 @@ fn deny_patterns_with_escapes_alternatives_and_odd_names_are_masked() {
     std::fs::write(e.project.join(odd), "FAKE-ODD-PEM\n").unwrap();
     std::fs::create_dir_all(e.home.join(".nvm")).unwrap();
     std::fs::write(e.home.join(".nvm/session.txt"), "FAKE-NVM\n").unwrap();
+    std::fs::create_dir_all(e.home.join(".config/git")).unwrap();
+    std::fs::write(e.home.join(".config/git/tok.txt"), "FAKE-GIT-TOK\n").unwrap();
     // The hook denies them too (the key components a list skips on must
     // read an escape as the character it escapes), also in what git shows.
     common::git(&e.project, &["add", "app.vault"]);
@@ -558,9 +560,8 @@ fn deny_patterns_with_escapes_alternatives_and_odd_names_are_masked() {
         .filter(|p| Path::new(p).is_file())
         .collect();
     let script = format!(
-        "cat app.vault bad*name.pem {}/.nvm/session.txt 2>/dev/null; \
+        "cat app.vault bad*name.pem {home}/.nvm/session.txt {home}/.config/git/tok.txt 2>/dev/null; \
          for f in {}; do head -c 64 \"$f\" >/dev/null 2>&1 && echo \"read $f\"; done; echo done",
-        home,
         system.join(" ")
     );
     let out = e

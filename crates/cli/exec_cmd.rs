@@ -455,42 +455,16 @@ fn denied_by_name(policy: &Policy, project: &Path, home: &Path, trees: &[PathBuf
             continue;
         }
         // Alternatives and escapes, which a glob expansion does not know:
-        // the directory they start in is searched with the policy's own
-        // matcher.
+        // the directory they start in is searched, keeping only what this
+        // pattern names (a system tree holds much that other patterns deny
+        // by name alone, such as public certificates, and programs need).
         if anchored.components().any(|c| {
             let c = c.as_os_str().to_string_lossy();
             c.contains(['{', '\\'])
         }) {
-            // Never the whole root (`/{etc,srv}/…`): too large to search on
-            // every run; such a pattern is left to the hook and Landlock.
-            // Only what this pattern names: a system tree holds much that
-            // other patterns deny by name alone (public certificates are
-            // `*.pem` too) and programs need.
-            let Ok(this) = ztguard_paths::PatternList::parse(&[pattern]) else {
-                continue;
-            };
-            let anchors = ztguard_paths::Anchors {
-                project: project.to_path_buf(),
-                home: home.to_path_buf(),
-            };
-            if literal.is_dir() && literal.parent().is_some() {
-                let (mut seen, mut found) = (0usize, Vec::new());
-                denied_beneath(
-                    policy,
-                    project,
-                    home,
-                    &literal,
-                    &|_| false,
-                    &mut seen,
-                    WALK_LIMIT,
-                    &mut found,
-                );
-                out.extend(
-                    found
-                        .into_iter()
-                        .filter(|p| this.matched(p, &anchors).is_some()),
-                );
-            }
+            out.extend(named_beneath(
+                policy, project, home, pattern, &anchored, &literal,
+            ));
             continue;
         }
         let text = anchored.to_string_lossy().into_owned();
@@ -529,6 +503,74 @@ fn denied_by_name(policy: &Policy, project: &Path, home: &Path, trees: &[PathBuf
         }
     }
     out
+}
+
+/// What a deny pattern with alternatives or escapes (`anchored`, starting
+/// in the directory `literal`) names and the policy denies: the levels of
+/// `literal` the pattern spans (the whole tree, within the walk's limit,
+/// for a `**`). Never the root or a directory holding the home: too large
+/// to search on every run; such a pattern is left to Landlock and the hook.
+fn named_beneath(
+    policy: &Policy,
+    project: &Path,
+    home: &Path,
+    pattern: &str,
+    anchored: &Path,
+    literal: &Path,
+) -> Vec<PathBuf> {
+    let Ok(this) = ztguard_paths::PatternList::parse(&[pattern]) else {
+        return Vec::new();
+    };
+    if !literal.is_dir() || literal.parent().is_none() || home.starts_with(literal) {
+        return Vec::new();
+    }
+    let anchors = ztguard_paths::Anchors {
+        project: project.to_path_buf(),
+        home: home.to_path_buf(),
+    };
+    let names = |p: &Path| {
+        this.matched(p, &anchors).is_some()
+            && policy.forbidding_rule(p, false, project, home).is_some()
+    };
+    let mut found = Vec::new();
+    if anchored.to_string_lossy().contains("**") {
+        let mut seen = 0usize;
+        denied_beneath(
+            policy,
+            project,
+            home,
+            literal,
+            &|_| false,
+            &mut seen,
+            WALK_LIMIT,
+            &mut found,
+        );
+        found.retain(|p| names(p));
+        return found;
+    }
+    let levels = anchored
+        .components()
+        .count()
+        .saturating_sub(literal.components().count());
+    let mut level = vec![literal.to_path_buf()];
+    for _ in 0..levels {
+        let mut next = Vec::new();
+        for dir in &level {
+            let Ok(entries) = std::fs::read_dir(dir) else {
+                continue;
+            };
+            for e in entries.flatten().take(WALK_LIMIT) {
+                let path = e.path();
+                if names(&path) {
+                    found.push(path);
+                } else if e.file_type().is_ok_and(|t| t.is_dir()) {
+                    next.push(path);
+                }
+            }
+        }
+        level = next;
+    }
+    found
 }
 
 /// The real path of `program` as PATH finds it, unless it lies in the
