@@ -18,6 +18,9 @@ pub enum Error {
     Audit(String),
     /// An alert could not be started.
     Alert(String),
+    /// The checkpoint before a call that can change the project could not
+    /// be taken (the decision is unchanged: see [`crate::undo`]).
+    Checkpoint(String),
 }
 
 impl Error {
@@ -29,7 +32,8 @@ impl Error {
             | Error::Content(m)
             | Error::Session(m)
             | Error::Audit(m)
-            | Error::Alert(m) => m,
+            | Error::Alert(m)
+            | Error::Checkpoint(m) => m,
         }
     }
 }
@@ -43,6 +47,10 @@ impl std::fmt::Display for Error {
             Error::Session(m) => write!(f, "the session state could not be updated ({m})"),
             Error::Audit(m) => write!(f, "the audit log could not be written ({m})"),
             Error::Alert(m) => write!(f, "an alert could not be started ({m})"),
+            Error::Checkpoint(m) => write!(
+                f,
+                "no checkpoint could be taken before this call, so `ztguard undo` cannot restore the state before it ({m})"
+            ),
         }
     }
 }

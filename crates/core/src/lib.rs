@@ -21,6 +21,7 @@ pub mod redact;
 pub mod review;
 mod session;
 pub mod trail;
+pub mod undo;
 
 pub use approver::{Approver, NoHuman};
 pub use env::{Env, Places, project_root};

@@ -9,8 +9,11 @@
 //!    anomaly, deny every call of a revoked one ([`crate::session`]);
 //! 5. **approver**: where no human can answer an ask (the front end says
 //!    so, [`Approver`]), what would be asked is denied ([`crate::approver`]);
-//! 6. **record**: the call and its decision in the audit log
-//!    ([`crate::trail`]); a call that cannot be recorded is not allowed;
+//! 6. **record**: before a call that may run and can change the project,
+//!    a checkpoint of its working tree ([`crate::undo`]; its failure is
+//!    recorded and changes nothing); then the call and its decision, with
+//!    the checkpoint's id, in the audit log ([`crate::trail`]); a call that
+//!    cannot be recorded is not allowed;
 //! 7. **alert**: the configured targets hear of a denial or a revocation
 //!    ([`crate::alert`]).
 //!
@@ -29,7 +32,7 @@ use ztguard_policy::{Action, AuditSettings, Check, Decision, Policy, Request, St
 use crate::approver::Approver;
 use crate::redact::{cut, redact_text};
 use crate::trail::{self, Kind, Trail};
-use crate::{Env, Error, alert, provenance, review, session};
+use crate::{Env, Error, alert, provenance, review, session, undo};
 
 /// Count, record and alert, or only decide.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -83,7 +86,8 @@ pub struct Outcome {
     pub warning: Option<String>,
     /// For the human only: what was alerted (a denial, a revoked session).
     pub notice: Option<String>,
-    /// Every stage that failed; all but an alert changed the decision.
+    /// Every stage that failed; all but an alert and a checkpoint
+    /// ([`crate::undo`]) changed the decision.
     pub failures: Vec<Error>,
 }
 
@@ -179,6 +183,26 @@ impl Guard {
                 failures,
             });
         }
+        // Before a call that may run and can change the project: a
+        // checkpoint for `ztguard undo`. Its failure changes no decision.
+        let checkpoint = (decision.verdict != Verdict::Deny
+            && undo::changes_project(&req.tool, &req.action, &self.env.home))
+        .then(|| {
+            undo::take(
+                &self.env.data_dir,
+                &self.project,
+                &undo::label(&req.tool, &req.action),
+            )
+        });
+        let checkpoint = match checkpoint {
+            Some(Ok(t)) => Some(Ok(t.id)),
+            Some(Err(e)) => {
+                let message = e.message().to_string();
+                failures.push(e);
+                Some(Err(message))
+            }
+            None => None,
+        };
         // 6. record
         let recorded = self.record_call(
             policy,
@@ -187,6 +211,7 @@ impl Guard {
             summary,
             &decision,
             ask_denied.as_deref(),
+            checkpoint,
         );
         let revoked = match &revoked_now {
             Some(a) => self.record_revoked(policy, &origin, a),
@@ -235,6 +260,7 @@ impl Guard {
         summary: &dyn Fn() -> Map<String, Value>,
         d: &Decision,
         ask_denied: Option<&str>,
+        checkpoint: Option<Result<String, String>>,
     ) -> Result<(), Error> {
         let Some(t) =
             Trail::open(&policy.audit, &self.project, &self.env.places).map_err(Error::Audit)?
@@ -254,6 +280,18 @@ impl Guard {
         if let Some(by) = ask_denied {
             // Identifiers come from the client, not the agent: cut, not scanned.
             m.insert("ask_denied".into(), Value::from(cut(by.to_string())));
+        }
+        match checkpoint {
+            Some(Ok(id)) => {
+                m.insert("checkpoint".into(), Value::from(id));
+            }
+            Some(Err(why)) => {
+                m.insert(
+                    "checkpoint_error".into(),
+                    Value::from(cut(redact_text(&why))),
+                );
+            }
+            None => {}
         }
         self.stamp(&mut m);
         append(&t, origin, m)
