@@ -20,6 +20,7 @@ mod policy_cmd;
 mod run_cmd;
 mod scan_cmd;
 mod session_cmd;
+mod undo_cmd;
 
 use std::process::ExitCode;
 
@@ -95,6 +96,8 @@ enum Command {
     },
     /// Let files the agent wrote run, bound to their current content.
     Approve(session_cmd::ApproveArgs),
+    /// List the checkpoints taken before the agent's changes, and restore the working tree to one.
+    Undo(undo_cmd::Args),
     /// Run a command in a kernel sandbox built from the policy, with no secrets in its environment.
     Exec(exec_cmd::ExecArgs),
     /// Start an approved operation with a secret the agent never sees ([secrets.NAME]).
@@ -166,6 +169,7 @@ fn main() -> ExitCode {
         Command::Audit { command, log } => audit_cmd::run(&command, &log),
         Command::Session { command, project } => session_cmd::run(&command, &project),
         Command::Approve(args) => session_cmd::approve(&args),
+        Command::Undo(args) => undo_cmd::run(&args),
         Command::Exec(args) => exec_cmd::exec(&args),
         Command::Run(args) => run_cmd::run(&args),
         Command::Env(args) => exec_cmd::env(&args),
