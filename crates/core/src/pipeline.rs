@@ -210,8 +210,7 @@ impl Guard {
             &req.action,
             summary,
             &decision,
-            ask_denied.as_deref(),
-            checkpoint,
+            notes(ask_denied.as_deref(), checkpoint),
         );
         let revoked = match &revoked_now {
             Some(a) => self.record_revoked(policy, &origin, a),
@@ -250,8 +249,7 @@ impl Guard {
         })
     }
 
-    /// The record of a decided call, if the policy wants it; `ask_denied`:
-    /// what showed that no human could approve the ask it denies.
+    /// The record of a decided call, if the policy wants it, with `notes`.
     fn record_call(
         &self,
         policy: &Policy,
@@ -259,8 +257,7 @@ impl Guard {
         action: &Action,
         summary: &dyn Fn() -> Map<String, Value>,
         d: &Decision,
-        ask_denied: Option<&str>,
-        checkpoint: Option<Result<String, String>>,
+        notes: Map<String, Value>,
     ) -> Result<(), Error> {
         let Some(t) =
             Trail::open(&policy.audit, &self.project, &self.env.places).map_err(Error::Audit)?
@@ -277,22 +274,7 @@ impl Guard {
         let mut m = Map::new();
         m.insert("input".into(), Value::Object(summary()));
         decision_fields(&mut m, d);
-        if let Some(by) = ask_denied {
-            // Identifiers come from the client, not the agent: cut, not scanned.
-            m.insert("ask_denied".into(), Value::from(cut(by.to_string())));
-        }
-        match checkpoint {
-            Some(Ok(id)) => {
-                m.insert("checkpoint".into(), Value::from(id));
-            }
-            Some(Err(why)) => {
-                m.insert(
-                    "checkpoint_error".into(),
-                    Value::from(cut(redact_text(&why))),
-                );
-            }
-            None => {}
-        }
+        m.extend(notes);
         self.stamp(&mut m);
         append(&t, origin, m)
     }
@@ -454,6 +436,33 @@ impl Guards {
         open.push(Arc::clone(&g));
         g
     }
+}
+
+/// What a call's record says besides its decision: what showed that no
+/// human could approve the ask it denies, and its checkpoint (or why there
+/// is none).
+fn notes(
+    ask_denied: Option<&str>,
+    checkpoint: Option<Result<String, String>>,
+) -> Map<String, Value> {
+    let mut m = Map::new();
+    if let Some(by) = ask_denied {
+        // Identifiers come from the client, not the agent: cut, not scanned.
+        m.insert("ask_denied".into(), Value::from(cut(by.to_string())));
+    }
+    match checkpoint {
+        Some(Ok(id)) => {
+            m.insert("checkpoint".into(), Value::from(id));
+        }
+        Some(Err(why)) => {
+            m.insert(
+                "checkpoint_error".into(),
+                Value::from(cut(redact_text(&why))),
+            );
+        }
+        None => {}
+    }
+    m
 }
 
 /// Does the action read, list or search files (the policy can leave those
