@@ -39,7 +39,7 @@ pub enum Command {
     /// Trust this project's .ztguard.toml as it is now: its rules then count as your own, so
     /// it can allow what the default asks about. A human's decision, recorded next to your user
     /// policy and bound to the file's content: any change to the file (a pull, an edit) voids it.
-    /// Its settings ([scan], [audit], [monitor], [env]) still only tighten.
+    /// Its settings ([scan], [audit], [monitor], [undo], [env]) still only tighten.
     #[command(after_help = "Examples:
   ztguard policy show            # read what the project's file allows first
   ztguard policy trust           # trust it as it is now
@@ -221,6 +221,7 @@ pub fn run(cmd: &Command) -> anyhow::Result<ExitCode> {
                     "audit": policy.audit,
                     "audit_log": ztguard_core::trail::log_path(&project, &policy.audit),
                     "monitor": policy.monitor,
+                    "undo": policy.undo,
                     "data_dir": context::data_dir(),
                 });
                 println!("{}", serde_json::to_string_pretty(&v)?);

@@ -10,8 +10,9 @@
 //! 5. **approver**: where no human can answer an ask (the front end says
 //!    so, [`Approver`]), what would be asked is denied ([`crate::approver`]);
 //! 6. **record**: before a call that may run and can change the project,
-//!    a checkpoint of its working tree ([`crate::undo`]; its failure is
-//!    recorded and changes nothing); then the call and its decision, with
+//!    a checkpoint of its working tree when `[undo] checkpoints` asks for
+//!    one (by default: calls from inside `ztguard exec`) ([`crate::undo`];
+//!    its failure is recorded and changes nothing); then the call and its decision, with
 //!    the checkpoint's id, in the audit log ([`crate::trail`]); a call that
 //!    cannot be recorded is not allowed;
 //! 7. **alert**: the configured targets hear of a denial or a revocation
@@ -184,8 +185,14 @@ impl Guard {
             });
         }
         // Before a call that may run and can change the project: a
-        // checkpoint for `ztguard undo`. Its failure changes no decision.
+        // checkpoint for `ztguard undo` — by default only for calls from
+        // inside `ztguard exec` (`[undo] checkpoints`), so a hook called
+        // directly pays nothing for it. Its failure changes no decision.
         let checkpoint = (decision.verdict != Verdict::Deny
+            && policy
+                .undo
+                .checkpoints
+                .take(self.env.pinned_project.is_some())
             && undo::changes_project(&req.tool, &req.action, &self.env.home))
         .then(|| {
             undo::take(

@@ -1,6 +1,8 @@
 //! Before a call that can change the project, a checkpoint of its working
 //! tree ([`ztguard_undo`]), so that `ztguard undo` can bring it back.
 //!
+//! When: as `[undo] checkpoints` says (by default only for calls made from
+//! inside `ztguard exec`, which the broker answers; the pipeline decides).
 //! Which calls: a file write; a command line unless every command in it
 //! is known to only read (no write, delete, move, script run, build,
 //! inline code, operand computed at run time, or program this module

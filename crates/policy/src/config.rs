@@ -156,6 +156,8 @@ pub struct RawPolicy {
     #[serde(default)]
     pub monitor: crate::settings::RawMonitor,
     #[serde(default)]
+    pub undo: crate::settings::RawUndo,
+    #[serde(default)]
     pub profiles: BTreeMap<String, RawProfile>,
     #[serde(default)]
     pub secrets: BTreeMap<String, crate::secrets::RawSecret>,

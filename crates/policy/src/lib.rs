@@ -42,4 +42,4 @@ pub use load::{
 };
 pub use redact::redact;
 pub use secrets::{RawSecret, Secret, SecretSource};
-pub use settings::{AuditSettings, MonitorSettings};
+pub use settings::{AuditSettings, Checkpoints, MonitorSettings, UndoSettings};

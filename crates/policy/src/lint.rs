@@ -412,6 +412,12 @@ fn widening(text: &str, raw: &RawPolicy, out: &mut Vec<Finding>) {
             );
         }
     }
+    if raw.undo.checkpoints == Some(crate::settings::Checkpoints::Off) {
+        warn(
+            "undo.checkpoints",
+            "undo.checkpoints = \"off\" is ignored: a project can only take checkpoints in more places (set it in the user policy)".into(),
+        );
+    }
     if let Some(p) = &raw.audit.path
         && p != &crate::settings::AuditSettings::default().path
     {

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use crate::claude::{ClaudeRule, parse_claude_rule, permission_lists};
 use crate::config::{OnFinding, RawFiles, RawNetwork, RawPolicy, RawRules, RawScan};
 use crate::layer::{Layer, Role};
-use crate::settings::{AuditSettings, MonitorSettings, Seen};
+use crate::settings::{AuditSettings, MonitorSettings, Seen, UndoSettings};
 
 const PROTECTIONS: &str = include_str!("../policies/protections.toml");
 const DEFAULT: &str = include_str!("../policies/default.toml");
@@ -140,6 +140,8 @@ pub struct Policy {
     pub audit: AuditSettings,
     /// The anomaly monitor's thresholds.
     pub monitor: MonitorSettings,
+    /// Which calls take a checkpoint for `ztguard undo`.
+    pub undo: UndoSettings,
     pub profiles: Vec<Profile>,
     /// `[secrets.NAME]` from the managed and user policies.
     pub secrets: Vec<crate::secrets::Secret>,
@@ -577,6 +579,7 @@ impl Policy {
         let mut set = [false; 3];
         let mut audit = AuditSettings::default();
         let mut monitor = MonitorSettings::default();
+        let mut undo = UndoSettings::default();
         let mut seen = Seen::default();
         for (i, (label, raw)) in raws.iter().enumerate() {
             let bad = |message: String| PolicyError::Invalid {
@@ -598,11 +601,13 @@ impl Policy {
             scan.apply(&raw.scan, &mut set);
             audit.apply(&raw.audit, &mut seen);
             monitor.apply(&raw.monitor, &mut seen);
+            undo.apply(&raw.undo, &mut seen);
         }
         Ok(Policy {
             scan,
             audit,
             monitor,
+            undo,
             layers,
             profiles,
             secrets,

@@ -1,9 +1,10 @@
-//! The `[audit]` and `[monitor]` settings after every layer.
+//! The `[audit]`, `[monitor]` and `[undo]` settings after every layer.
 //!
 //! The same rule as `[scan]`: the first layer that sets a value replaces the
 //! built-in default, and every later layer can only make it stricter — turn
-//! logging or a check on, lower a threshold, add an alert target — so a
-//! project cannot quietly switch off what a managed policy asks for.
+//! logging or a check on, lower a threshold, add an alert target, take
+//! checkpoints in more places — so a project cannot quietly switch off what
+//! a managed policy asks for.
 
 use serde::{Deserialize, Serialize};
 
@@ -38,6 +39,67 @@ pub struct RawMonitor {
     pub baseline_factor: Option<f64>,
     pub baseline_min_sessions: Option<u32>,
     pub run_agent_written: Option<Verdict>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawUndo {
+    pub checkpoints: Option<Checkpoints>,
+}
+
+/// Which calls that can change the project take a checkpoint first
+/// (`ztguard undo`). Ordered by how many: `off` < `exec` < `always`.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Deserialize,
+    Serialize,
+    schemars::JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Checkpoints {
+    /// None.
+    Off,
+    /// Those made from inside `ztguard exec` (the broker answers them),
+    /// where the hook has the time; a hook called directly by the agent's
+    /// client takes none, so it stays within its own budget.
+    #[default]
+    Exec,
+    /// Every one, the hook called directly included (a `git status` and
+    /// more per call: milliseconds, tens of them in a large project).
+    Always,
+}
+
+impl Checkpoints {
+    /// Does a call take a checkpoint (when it can change the project)?
+    /// `sandboxed`: it was made from inside `ztguard exec`.
+    pub fn take(self, sandboxed: bool) -> bool {
+        match self {
+            Checkpoints::Off => false,
+            Checkpoints::Exec => sandboxed,
+            Checkpoints::Always => true,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Checkpoints::Off => "off",
+            Checkpoints::Exec => "exec",
+            Checkpoints::Always => "always",
+        }
+    }
+}
+
+/// When the hook takes a checkpoint for `ztguard undo`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct UndoSettings {
+    pub checkpoints: Checkpoints,
 }
 
 /// What the hook records, and whom it tells about a denial.
@@ -322,6 +384,17 @@ impl MonitorSettings {
     }
 }
 
+impl UndoSettings {
+    pub(crate) fn apply(&mut self, raw: &RawUndo, seen: &mut Seen) {
+        seen.set(
+            "undo.checkpoints",
+            &mut self.checkpoints,
+            raw.checkpoints,
+            |a, b| (*a).max(*b),
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -398,5 +471,38 @@ mod tests {
         );
         assert!(a.enabled);
         assert_eq!(a.alert_urls.len() + a.alert_commands.len(), 2);
+    }
+
+    #[test]
+    fn checkpoints_are_set_first_then_only_taken_in_more_places() {
+        let mut u = UndoSettings::default();
+        assert_eq!(u.checkpoints, Checkpoints::Exec);
+        let mut seen = Seen::default();
+        // The user turns them off; a later trusted layer cannot lower
+        // that further, but can raise it.
+        u.apply(
+            &RawUndo {
+                checkpoints: Some(Checkpoints::Off),
+            },
+            &mut seen,
+        );
+        assert_eq!(u.checkpoints, Checkpoints::Off);
+        seen.narrow_only();
+        u.apply(
+            &RawUndo {
+                checkpoints: Some(Checkpoints::Always),
+            },
+            &mut seen,
+        );
+        u.apply(
+            &RawUndo {
+                checkpoints: Some(Checkpoints::Off),
+            },
+            &mut seen,
+        );
+        assert_eq!(u.checkpoints, Checkpoints::Always);
+        assert!(!Checkpoints::Off.take(true));
+        assert!(Checkpoints::Exec.take(true) && !Checkpoints::Exec.take(false));
+        assert!(Checkpoints::Always.take(false));
     }
 }

@@ -1,7 +1,7 @@
 //! A project policy (and a profile) can only narrow: for random project
 //! files covering every section, no decision on a corpus of calls is more
 //! permissive with the file than without it (deny > ask > allow), no more
-//! variables are visible, and no content, audit or monitor setting is looser.
+//! variables are visible, and no content, audit, monitor or undo setting is looser.
 
 #![allow(clippy::expect_used, clippy::unwrap_used)] // a failed setup step should stop the test loudly
 
@@ -295,7 +295,7 @@ fn profile() -> impl Strategy<Value = toml::Table> {
         })
 }
 
-fn settings() -> impl Strategy<Value = (toml::Table, toml::Table, toml::Table)> {
+fn settings() -> impl Strategy<Value = (toml::Table, toml::Table, toml::Table, toml::Table)> {
     let finding = || opt(vec!["warn", "ask", "deny"]);
     let flag = || opt(vec![true, false]);
     let count = || opt(vec![0i64, 1, 5, 100, 100_000]);
@@ -317,8 +317,9 @@ fn settings() -> impl Strategy<Value = (toml::Table, toml::Table, toml::Table)> 
                 opt(VERDICTS.to_vec()),
             ),
         ),
+        opt(vec!["off", "exec", "always"]),
     )
-        .prop_map(|((s1, s2, s3), (a1, a2, a3, a4, a5), (m1, m2, m3))| {
+        .prop_map(|((s1, s2, s3), (a1, a2, a3, a4, a5), (m1, m2, m3), u1)| {
             let mut scan = toml::Table::new();
             set_opt(&mut scan, "on_secret", s1);
             set_opt(&mut scan, "on_insecure_code", s2);
@@ -343,7 +344,9 @@ fn settings() -> impl Strategy<Value = (toml::Table, toml::Table, toml::Table)> 
             set_opt(&mut mon, "baseline_factor", m3.0);
             set_opt(&mut mon, "baseline_min_sessions", m3.1);
             set_opt(&mut mon, "run_agent_written", m3.2);
-            (scan, audit, mon)
+            let mut undo = toml::Table::new();
+            set_opt(&mut undo, "checkpoints", u1);
+            (scan, audit, mon, undo)
         })
 }
 
@@ -380,7 +383,7 @@ fn project_policy() -> impl Strategy<Value = String> {
                 (d, mode, import, use_default),
                 (f, c, n, t),
                 (prefix, secret),
-                (scan, audit, mon),
+                (scan, audit, mon, undo),
                 profiles,
             )| {
                 let mut root = toml::Table::new();
@@ -405,6 +408,7 @@ fn project_policy() -> impl Strategy<Value = String> {
                 root.insert("scan".into(), scan.into());
                 root.insert("audit".into(), audit.into());
                 root.insert("monitor".into(), mon.into());
+                root.insert("undo".into(), undo.into());
                 let profiles: toml::Table = profiles
                     .into_iter()
                     .map(|(k, v)| (k.to_string(), v.into()))
@@ -479,6 +483,12 @@ fn no_looser(with: &Policy, without: &Policy) -> Result<(), String> {
         && m.run_agent_written >= mb.run_agent_written;
     if !ok {
         return Err(format!("monitor loosened: {m:?} vs {mb:?}"));
+    }
+    if with.undo.checkpoints < without.undo.checkpoints {
+        return Err(format!(
+            "fewer checkpoints: {:?} vs {:?}",
+            with.undo, without.undo
+        ));
     }
     if !with.strict && without.strict {
         return Err("strict mode dropped".into());

@@ -35,6 +35,7 @@ fn the_schema_knows_every_section_and_rejects_unknown_keys() {
         "scan",
         "audit",
         "monitor",
+        "undo",
         "profiles",
         "secrets",
     ] {
