@@ -90,5 +90,9 @@ sed -e 's/^enabled = true/enabled = false/' "$work/init.toml" > "$proj/.ztguard.
 grep -q '^enabled = false' "$proj/.ztguard.toml"
 run "the same with [audit] and [monitor] turned off"
 echo "audit log after the runs: $(wc -l < "$proj/.ztguard/audit.jsonl") records" >&2
+cp "$work/init.toml" "$proj/.ztguard.toml"
+sed -i 's/^checkpoints = "exec"/checkpoints = "always"/' "$proj/.ztguard.toml"
+grep -q '^checkpoints = "always"' "$proj/.ztguard.toml"
+run "policy written by ztguard init with [undo] checkpoints = \"always\" (the hook called directly takes them)"
 policy_1000
 run "1000-rule project policy"

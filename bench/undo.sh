@@ -2,7 +2,9 @@
 # What the checkpoint of `ztguard undo` costs a hook call, in a git
 # repository of 10,000 files, against `git status` in the same repository
 # and the same hook call for a command that only reads (no checkpoint),
-# all in one run.
+# all in one run. First with the default (`[undo] checkpoints = "exec"`:
+# the hook called directly takes none), then with "always", which makes
+# the hook called directly do what the exec broker does for each call.
 #
 #   bash bench/undo.sh            # uses target/release/ztguard (builds it)
 #   RUNS=100 ZTGUARD=/path/to/ztguard bash bench/undo.sh
@@ -40,6 +42,7 @@ printf '[package]\nname = "b"\n' > Cargo.toml
 # Hundreds of changing calls a minute would revoke the session: the
 # monitor is not what is measured here.
 printf '[monitor]\nwrites_per_minute = 0\n' > .ztguard.toml
+cp .ztguard.toml "$work/default.toml"
 event() {
   printf '{"session_id":"bench","cwd":"%s","hook_event_name":"PreToolUse","tool_name":"Bash","tool_input":{"command":"%s"},"tool_use_id":"toolu_bench"}\n' "$proj" "$1"
 }
@@ -47,7 +50,15 @@ event 'git status' > "$work/read.json"
 event 'touch src/m000/f000.rs' > "$work/change.json"
 echo "files in the repository: $(git ls-files | wc -l)"
 
-echo "== a checkpoint of an unchanged tree, and of one changed file, against git status"
+echo "== the default: the hook called directly takes no checkpoint"
+hyperfine -N --warmup 5 --runs "$RUNS" --export-json "$work/default.json" \
+  -n 'git status' 'git status --porcelain' \
+  -n 'hook, a read' "$ZTGUARD hook --input $work/read.json" \
+  -n 'hook, a change, default (exec only)' "$ZTGUARD hook --input $work/change.json"
+test ! -e "$ZTGUARD_DATA_DIR/undo" || { echo "the default took a checkpoint" >&2; exit 1; }
+printf '[undo]\ncheckpoints = "always"\n' >> .ztguard.toml
+
+echo "== checkpoints = always: a checkpoint of an unchanged tree, and of one changed file, against git status"
 hyperfine -N --warmup 5 --runs "$RUNS" --export-json "$work/undo.json" \
   -n 'git status' 'git status --porcelain' \
   -n 'hook, a read (no checkpoint)' "$ZTGUARD hook --input $work/read.json" \
@@ -56,14 +67,15 @@ hyperfine -N --warmup 5 --runs "$RUNS" --export-json "$work/undo-changed.json" \
   --prepare "sh -c 'date +%N >> src/m001/f001.rs'" \
   -n 'hook, a change, one file changed since the last' "$ZTGUARD hook --input $work/change.json"
 echo "checkpoints kept: $(ls "$ZTGUARD_DATA_DIR"/undo/*/refs/checkpoints | wc -l)"
-python3 - "$work/undo.json" "$work/undo-changed.json" <<'PY'
+python3 - "$work/default.json" "$work/undo.json" "$work/undo-changed.json" <<'PY'
 import json, sys
-rows = []
-for p in sys.argv[1:]:
-    rows += json.load(open(p))["results"]
-base = rows[0]["mean"]
-read = rows[1]["mean"]
-for r in rows:
-    print(f'{r["command"]:<50} {r["mean"]*1e3:7.2f} ms  x{r["mean"]/base:5.2f} git status'
-          f'  checkpoint share {max(r["mean"]-read, 0)*1e3:6.2f} ms')
+default, always, changed = (json.load(open(p))["results"] for p in sys.argv[1:])
+for title, rows in (("default", default), ("always", always + changed)):
+    # The ratios are to `git status` and the read measured in the same
+    # run (the last row has its own run: those of the run before it).
+    base, read = rows[0]["mean"], rows[1]["mean"]
+    print(f"-- {title}")
+    for r in rows:
+        print(f'{r["command"]:<50} {r["mean"]*1e3:7.2f} ms (median {r["median"]*1e3:6.2f})'
+              f'  x{r["mean"]/base:5.2f} git status  over a read {(r["mean"]-read)*1e3:6.2f} ms')
 PY
