@@ -39,10 +39,11 @@ printf 'target/\n*.log\n' > .gitignore
 printf 'build log\n' > build.log
 git init -q && git add -A && git -c user.name=b -c user.email=b@b commit -qm init
 printf '[package]\nname = "b"\n' > Cargo.toml
-# Hundreds of changing calls a minute would revoke the session: the
-# monitor is not what is measured here.
-printf '[monitor]\nwrites_per_minute = 0\n' > .ztguard.toml
-cp .ztguard.toml "$work/default.toml"
+# Hundreds of changing calls a minute would revoke the session (and every
+# later call would be a quick denial): the monitor is not what is measured
+# here. Only a trusted layer can turn a check off, so the user policy does.
+mkdir -p "$home/.config/ztguard"
+printf '[monitor]\nwrites_per_minute = 0\n' > "$home/.config/ztguard/policy.toml"
 event() {
   printf '{"session_id":"bench","cwd":"%s","hook_event_name":"PreToolUse","tool_name":"Bash","tool_input":{"command":"%s"},"tool_use_id":"toolu_bench"}\n' "$proj" "$1"
 }
@@ -56,7 +57,7 @@ hyperfine -N --warmup 5 --runs "$RUNS" --export-json "$work/default.json" \
   -n 'hook, a read' "$ZTGUARD hook --input $work/read.json" \
   -n 'hook, a change, default (exec only)' "$ZTGUARD hook --input $work/change.json"
 test ! -e "$ZTGUARD_DATA_DIR/undo" || { echo "the default took a checkpoint" >&2; exit 1; }
-printf '[undo]\ncheckpoints = "always"\n' >> .ztguard.toml
+printf '[undo]\ncheckpoints = "always"\n' > .ztguard.toml
 
 echo "== checkpoints = always: a checkpoint of an unchanged tree, and of one changed file, against git status"
 hyperfine -N --warmup 5 --runs "$RUNS" --export-json "$work/undo.json" \
@@ -66,7 +67,18 @@ hyperfine -N --warmup 5 --runs "$RUNS" --export-json "$work/undo.json" \
 hyperfine -N --warmup 5 --runs "$RUNS" --export-json "$work/undo-changed.json" \
   --prepare "sh -c 'date +%N >> src/m001/f001.rs'" \
   -n 'hook, a change, one file changed since the last' "$ZTGUARD hook --input $work/change.json"
-echo "checkpoints kept: $(ls "$ZTGUARD_DATA_DIR"/undo/*/refs/checkpoints | wc -l)"
+echo "checkpoints kept: $("$ZTGUARD" undo --list --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')"
+# Every call measured was allowed (a revoked session's quick denials would
+# make the hook look cheaper than it is).
+python3 - .ztguard/audit.jsonl <<'PY'
+import collections, json, sys
+recs = [json.loads(l) for l in open(sys.argv[1])]
+calls = [r for r in recs if r.get("event") == "PreToolUse"]
+print("hook calls:", dict(collections.Counter(r["decision"] for r in calls)),
+      "with a checkpoint:", sum("checkpoint" in r for r in calls),
+      "failed checkpoints:", sum("checkpoint_error" in r for r in calls))
+assert all(r["decision"] == "allow" for r in calls), "a call measured was not allowed"
+PY
 python3 - "$work/default.json" "$work/undo.json" "$work/undo-changed.json" <<'PY'
 import json, sys
 default, always, changed = (json.load(open(p))["results"] for p in sys.argv[1:])
