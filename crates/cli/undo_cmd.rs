@@ -17,7 +17,9 @@ use crate::{context, session_cmd};
 #[command(
     group = clap::ArgGroup::new("what").required(true).args(["list", "to", "last"]),
     after_help = "Before each tool call that can change the project (a file write, a command that is not \
-known to only read, an MCP tool), the hook records a checkpoint of the working tree: every file git would \
+known to only read, an MCP tool), the hook records a checkpoint of the working tree: by default for calls \
+made inside `ztguard exec`, or for every call with `[undo] checkpoints = \"always\"` in the user policy. \
+A checkpoint holds every file git would \
 track, untracked ones included, and ignored files up to 1 MiB, with their modes and symlinks. Checkpoints \
 live in git objects under ztguard's data directory, out of the agent's reach; the newest 100 are kept, for \
 7 days.\n\n\
