@@ -545,7 +545,8 @@ fn named_beneath(
             WALK_LIMIT,
             &mut found,
         );
-        found.retain(|p| names(p));
+        // The walk kept only what the policy denies.
+        found.retain(|p| this.matched(p, &anchors).is_some());
         return found;
     }
     let levels = anchored

@@ -733,22 +733,6 @@ mod tests {
         }
     }
 
-    fn write_file(path: &CStr, data: &[u8]) -> io::Result<()> {
-        // SAFETY: a NUL-terminated path and a buffer that outlives the calls.
-        unsafe {
-            let fd = libc::open(path.as_ptr(), libc::O_WRONLY | libc::O_CLOEXEC);
-            if fd < 0 {
-                return Err(io::Error::last_os_error());
-            }
-            let n = libc::write(fd, data.as_ptr().cast(), data.len());
-            libc::close(fd);
-            if n < 0 {
-                return Err(io::Error::last_os_error());
-            }
-        }
-        Ok(())
-    }
-
     /// How far the child goes before running the checks.
     #[derive(Clone)]
     enum Steps {
@@ -833,9 +817,16 @@ mod tests {
                     libc::CLONE_NEWUSER
                 };
                 check(libc::unshare(ns))?;
-                write_file(c"/proc/self/setgroups", b"deny")?;
-                write_file(c"/proc/self/uid_map", uid_map.as_bytes())?;
-                write_file(c"/proc/self/gid_map", gid_map.as_bytes())?;
+                let write_file = crate::mounts::write_file;
+                write_file(c"/proc/self/setgroups".to_bytes_with_nul(), b"deny")?;
+                write_file(
+                    c"/proc/self/uid_map".to_bytes_with_nul(),
+                    uid_map.as_bytes(),
+                )?;
+                write_file(
+                    c"/proc/self/gid_map".to_bytes_with_nul(),
+                    gid_map.as_bytes(),
+                )?;
                 if let Some((placeholder, true)) = binds {
                     check(libc::mount(
                         std::ptr::null(),
